@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * cyrb53: a fast, well-mixed 53-bit string hash that fits a JS number exactly.
+ * Used for field stream keys and uniqueness keys; not for anything security-related.
+ */
+export function hash53(str: string, seed = 0): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < str.length; i++) {
+    const ch = str.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** Murmur3's 32-bit finalizer: spreads every input bit over the output. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Mixes a 32-bit key with further integers (record index, attempt) into one 32-bit value. */
+export function mix32(key: number, ...parts: number[]): number {
+  let h = key >>> 0;
+  for (const p of parts) {
+    // Split so indexes above 2^32 still change the result.
+    h = fmix32(h ^ fmix32((p >>> 0) + 0x9e3779b9));
+    h = fmix32(h ^ Math.floor(p / 4294967296));
+  }
+  return h;
+}
+
+/** Hex sha256 of a string or bytes: spec hashes, cache keys, output file checksums. */
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}

@@ -1,0 +1,104 @@
+import { SpecError } from '@synthfarm/core';
+import type { Spec } from './spec-schema.js';
+import { NUMERIC_KINDS, type FieldSpec } from './field-schema.js';
+import { fieldPaths, placeholders } from './field-paths.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Rules that span fields, datasets and sections: zod checks one value at a time, these check
+ * that names resolve, ranges are ordered and a `unique` field's value space can hold `count`.
+ */
+export function checkSpec(spec: Spec): void {
+  const seen = new Map<string, number>();
+  spec.datasets.forEach((ds, d) => {
+    const at = `datasets[${d}]`;
+    if (seen.has(ds.name)) throw new SpecError(`${at}.name`, `duplicate dataset name '${ds.name}' (also datasets[${seen.get(ds.name)}])`);
+    seen.set(ds.name, d);
+    if (!ds.fields) return;
+    const paths = fieldPaths(ds.fields);
+    for (const [path, f] of paths) {
+      const fp = `${at}.fields.${path}`;
+      checkField(f, fp, paths, path);
+      if (f.unique && path.includes('.')) throw new SpecError(`${fp}.unique`, 'unique is supported on top-level fields');
+      if (f.unique) checkUniqueSpace(f, `${fp}.unique`, ds.count);
+      if (f.kind === 'ref') {
+        const target = spec.datasets.findIndex((o) => o.name === f.dataset);
+        if (target < 0) throw new SpecError(`${fp}.dataset`, `refers to dataset '${f.dataset}', which this spec does not define (datasets: ${spec.datasets.map((o) => o.name).join(', ')})`);
+        if (target >= d) throw new SpecError(`${fp}.dataset`, `must refer to an earlier dataset; '${f.dataset}' is generated ${target === d ? 'by this one' : 'after this one'}`);
+        const tf = spec.datasets[target]!;
+        const has = tf.fields ? fieldPaths(tf.fields).has(f.field) : Object.hasOwn(tf.shape ?? {}, f.field);
+        if (!has) throw new SpecError(`${fp}.field`, `dataset '${f.dataset}' has no field '${f.field}'`);
+      }
+    }
+  });
+  checkStages(spec);
+}
+
+function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, self: string): void {
+  if (NUMERIC_KINDS.has(f.kind) && 'min' in f && f.min !== undefined && 'max' in f && f.max !== undefined && f.min > f.max) {
+    throw new SpecError(`${fp}.min`, `must be <= max (${f.min} > ${f.max})`);
+  }
+  if ((f.kind === 'date' || f.kind === 'datetime') && f.from > f.to) throw new SpecError(`${fp}.from`, `must be on or before to (${f.from} > ${f.to})`);
+  if (f.kind === 'template') {
+    for (const p of placeholders(f.template)) {
+      const target = paths.get(p);
+      if (!target) throw new SpecError(`${fp}.template`, `{{${p}}} names no field of this dataset`);
+      if (p === self) throw new SpecError(`${fp}.template`, `{{${p}}} refers to itself`);
+      if (target.kind === 'llm') throw new SpecError(`${fp}.template`, `{{${p}}} is an llm field; templates are filled before the model runs`);
+    }
+  }
+  if (f.kind === 'llm') {
+    for (const p of placeholders(f.prompt)) {
+      if (!paths.has(p)) throw new SpecError(`${fp}.prompt`, `{{${p}}} names no field of this dataset`);
+      if (paths.get(p)!.kind === 'llm') throw new SpecError(`${fp}.prompt`, `{{${p}}} is another llm field; prompts can use code fields only`);
+    }
+  }
+  if ('correlate' in f && f.correlate) {
+    const target = paths.get(f.correlate.with);
+    if (!target) throw new SpecError(`${fp}.correlate.with`, `names no field of this dataset: '${f.correlate.with}'`);
+    if (f.correlate.with === self) throw new SpecError(`${fp}.correlate.with`, 'cannot correlate a field with itself');
+    if (!NUMERIC_KINDS.has(target.kind)) throw new SpecError(`${fp}.correlate.with`, `'${f.correlate.with}' is ${target.kind}; correlate needs a numeric field (${[...NUMERIC_KINDS].join(', ')})`);
+  }
+}
+
+/** Distinct values a field can take, when that is finite and known up front. */
+function valueSpace(f: FieldSpec): number {
+  switch (f.kind) {
+    case 'bool': return 2;
+    case 'choice': return f.values ? new Set(f.values).size : Object.values(f.weights ?? {}).filter((w) => w > 0).length;
+    case 'date': return Math.floor((Date.parse(f.to) - Date.parse(f.from)) / DAY_MS) + 1;
+    case 'uniform': case 'normal': case 'lognormal': case 'exponential': case 'poisson': {
+      const decimals = f.integer || f.kind === 'poisson' ? 0 : f.round;
+      if (decimals === undefined) return Infinity;
+      const lo = f.min ?? (f.kind === 'uniform' ? f.min : f.kind === 'normal' ? -Infinity : 0);
+      const hi = f.max ?? Infinity;
+      const scale = 10 ** decimals;
+      return Math.floor(hi * scale) - Math.ceil(lo * scale) + 1;
+    }
+    default: return Infinity;
+  }
+}
+
+function checkUniqueSpace(f: FieldSpec, fp: string, count: number): void {
+  const space = valueSpace(f);
+  const nonNull = f.nullRate ? Infinity : count; // with nulls, how many non-null values is a draw; checked at run time
+  if (nonNull > space) throw new SpecError(fp, `impossible: ${count} records need ${count} distinct values, but this ${f.kind} field has only ${space}`);
+}
+
+function checkStages(spec: Spec): void {
+  const names = Object.keys(spec.backends);
+  const known = (n: string, path: string) => {
+    if (!spec.backends[n]) throw new SpecError(path, `names backend '${n}', which backends: does not define${names.length ? ` (defined: ${names.join(', ')})` : ''}`);
+  };
+  const g = spec.stages.generate;
+  if (g.backend) known(g.backend, 'stages.generate.backend');
+  g.fallback.forEach((n, i) => known(n, `stages.generate.fallback[${i}]`));
+  const e = spec.stages.enrich;
+  if (e) {
+    known(e.backend, 'stages.enrich.backend');
+    for (const [name, f] of Object.entries(e.fields ?? {})) {
+      if (f.kind !== 'llm') throw new SpecError(`stages.enrich.fields.${name}.kind`, `enrich fields are written by the model: must be llm, got ${f.kind}`);
+    }
+  }
+}

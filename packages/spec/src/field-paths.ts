@@ -1,0 +1,30 @@
+import type { FieldSpec } from './field-schema.js';
+
+/**
+ * Every addressable field of a dataset by its dot path (`address.city`), in column order.
+ * Fields inside arrays are not addressable: a template cannot say which element it means.
+ */
+export function fieldPaths(fields: Record<string, FieldSpec>, prefix = '', out = new Map<string, FieldSpec>()): Map<string, FieldSpec> {
+  for (const [name, f] of Object.entries(fields)) {
+    const path = prefix ? `${prefix}.${name}` : name;
+    out.set(path, f);
+    if (f.kind === 'object') fieldPaths(f.fields, path, out);
+  }
+  return out;
+}
+
+const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}/g;
+
+/** The field paths a `{{name}}` template or prompt refers to, in order of appearance. */
+export function placeholders(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+}
+
+/** Fills `{{path}}` from a record; nulls become empty text, objects JSON. */
+export function renderTemplate(template: string, lookup: (path: string) => unknown): string {
+  return template.replace(PLACEHOLDER, (_m, path: string) => {
+    const v = lookup(path);
+    if (v === null || v === undefined) return '';
+    return typeof v === 'object' ? JSON.stringify(v) : String(v);
+  });
+}

@@ -1,0 +1,167 @@
+import { z } from 'zod';
+
+/**
+ * Field kinds of a dataset spec (DESIGN §2). Code kinds are generated deterministically from
+ * (seed, dataset, field, record index); `llm` fields are written by a model.
+ */
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const probability = z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
+
+/** Options every kind accepts. */
+const common = {
+  /** Fraction of records whose value is null, 0..1. Default 0. */
+  nullRate: probability.optional().describe('fraction of records that are null, 0..1'),
+  /** Values must be distinct over the whole dataset (nulls excepted). */
+  unique: z.boolean().optional().describe('distinct over the whole dataset'),
+};
+
+/** Options every numeric kind accepts: clamping, integer rounding, decimals, correlation. */
+const numeric = {
+  ...common,
+  min: finite.optional().describe('clamp below'),
+  max: finite.optional().describe('clamp above'),
+  integer: z.boolean().optional().describe('round to the nearest integer'),
+  round: z.number().int('must be an integer').min(0, 'must be >= 0').max(15, 'must be <= 15').optional().describe('decimal places'),
+  correlate: z
+    .strictObject({
+      with: z.string().min(1, 'must name a numeric field of the same dataset'),
+      r: z.number().gt(-1, 'must be between -1 and 1 (exclusive)').lt(1, 'must be between -1 and 1 (exclusive)'),
+    })
+    .optional()
+    .describe('Gaussian-copula correlation with another numeric field (Pearson r for normal fields)'),
+};
+
+const dateValue = z.union([z.string(), z.date()]).transform((v, ctx) => {
+  const d = v instanceof Date ? v : new Date(v);
+  if (Number.isNaN(d.getTime())) {
+    ctx.addIssue({ code: 'custom', message: `must be an ISO-8601 date, got '${String(v)}'` });
+    return z.NEVER;
+  }
+  return d.toISOString();
+});
+
+export const SequenceField = z.strictObject({ kind: z.literal('sequence'), start: z.number().int('must be an integer').default(1), step: z.number().int('must be an integer').refine((n) => n !== 0, 'must not be 0').default(1), ...common });
+export const UuidField = z.strictObject({ kind: z.literal('uuid'), ...common });
+export const FakerField = z.strictObject({
+  kind: z.literal('faker'),
+  method: z.string().regex(/^[a-zA-Z]+(\.[a-zA-Z]+)+$/, "must be a faker method path like 'person.firstName'"),
+  args: z.array(z.unknown()).optional().describe('arguments passed to the faker method'),
+  locale: z.string().optional().describe("faker locale, e.g. 'de' or 'fr_CA'; default 'en'"),
+  ...common,
+});
+export const TemplateField = z.strictObject({
+  kind: z.literal('template'),
+  template: z.string().min(1, 'must not be empty'),
+  lower: z.boolean().optional(),
+  upper: z.boolean().optional(),
+  ...common,
+});
+export const UniformField = z.strictObject({ kind: z.literal('uniform'), ...numeric, min: finite, max: finite });
+export const NormalField = z.strictObject({ kind: z.literal('normal'), mean: finite, sd: z.number().gt(0, 'must be > 0'), ...numeric });
+export const LognormalField = z.strictObject({ kind: z.literal('lognormal'), mu: finite, sigma: z.number().gt(0, 'must be > 0'), ...numeric });
+export const ExponentialField = z.strictObject({ kind: z.literal('exponential'), rate: z.number().gt(0, 'must be > 0'), ...numeric });
+export const PoissonField = z.strictObject({ kind: z.literal('poisson'), lambda: z.number().gt(0, 'must be > 0').max(1e6, 'must be <= 1000000'), ...numeric });
+export const BoolField = z.strictObject({ kind: z.literal('bool'), p: probability.default(0.5), ...common });
+export const ChoiceField = z
+  .strictObject({
+    kind: z.literal('choice'),
+    values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1, 'must list at least one value').optional(),
+    weights: z.record(z.string(), z.number().min(0, 'must be >= 0')).optional(),
+    ...common,
+  })
+  .superRefine((f, ctx) => {
+    if (!f.values === !f.weights) ctx.addIssue({ code: 'custom', message: 'needs exactly one of values or weights' });
+    if (f.weights) {
+      const total = Object.values(f.weights).reduce((a, b) => a + b, 0);
+      if (Object.keys(f.weights).length === 0) ctx.addIssue({ code: 'custom', path: ['weights'], message: 'must list at least one value' });
+      else if (!(total > 0)) ctx.addIssue({ code: 'custom', path: ['weights'], message: 'must add up to more than 0' });
+    }
+  });
+export const DateField = z.strictObject({ kind: z.literal('date'), from: dateValue, to: dateValue, ...common });
+export const DatetimeField = z.strictObject({ kind: z.literal('datetime'), from: dateValue, to: dateValue, ...common });
+export const RefField = z.strictObject({ kind: z.literal('ref'), dataset: z.string().min(1), field: z.string().min(1), ...common });
+export const LlmField = z.strictObject({
+  kind: z.literal('llm'),
+  prompt: z.string().min(1, 'must not be empty').describe('instruction; {{field}} inserts a code field of the record'),
+  type: z.enum(['string', 'integer', 'number', 'boolean']).default('string'),
+  maxLength: z.number().int().positive('must be > 0').optional().describe('maximum characters'),
+  minLength: z.number().int().min(0).optional().describe('minimum characters'),
+  values: z.array(z.string()).min(1).optional().describe('allowed values (an enum in the schema)'),
+  min: finite.optional(),
+  max: finite.optional(),
+  ...common,
+});
+
+/** A field spec as written: one kind plus its parameters. Recursive through object and array. */
+export type FieldSpec =
+  | z.infer<typeof SequenceField>
+  | z.infer<typeof UuidField>
+  | z.infer<typeof FakerField>
+  | z.infer<typeof TemplateField>
+  | z.infer<typeof UniformField>
+  | z.infer<typeof NormalField>
+  | z.infer<typeof LognormalField>
+  | z.infer<typeof ExponentialField>
+  | z.infer<typeof PoissonField>
+  | z.infer<typeof BoolField>
+  | z.infer<typeof ChoiceField>
+  | z.infer<typeof DateField>
+  | z.infer<typeof DatetimeField>
+  | z.infer<typeof RefField>
+  | z.infer<typeof LlmField>
+  | ObjectFieldSpec
+  | ArrayFieldSpec;
+
+export interface ObjectFieldSpec {
+  kind: 'object';
+  fields: Record<string, FieldSpec>;
+  nullRate?: number | undefined;
+  unique?: boolean | undefined;
+}
+export interface ArrayFieldSpec {
+  kind: 'array';
+  min: number;
+  max: number;
+  of: FieldSpec;
+  nullRate?: number | undefined;
+  unique?: boolean | undefined;
+}
+
+export type NumericFieldSpec = Extract<FieldSpec, { kind: 'uniform' | 'normal' | 'lognormal' | 'exponential' | 'poisson' }>;
+export type LlmFieldSpec = z.infer<typeof LlmField>;
+
+/** Every kind's name, for error messages. */
+export const FIELD_KINDS = [
+  'sequence', 'uuid', 'faker', 'template', 'uniform', 'normal', 'lognormal', 'exponential', 'poisson',
+  'bool', 'choice', 'date', 'datetime', 'ref', 'llm', 'object', 'array',
+] as const;
+export const NUMERIC_KINDS = new Set(['uniform', 'normal', 'lognormal', 'exponential', 'poisson']);
+
+const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'field names are letters, digits and _ and start with a letter or _');
+
+export const FieldSchema: z.ZodType<FieldSpec> = z.lazy(() =>
+  z.discriminatedUnion('kind', [
+    SequenceField, UuidField, FakerField, TemplateField, UniformField, NormalField, LognormalField,
+    ExponentialField, PoissonField, BoolField, ChoiceField, DateField, DatetimeField, RefField, LlmField,
+    ObjectField, ArrayField,
+  ]),
+) as z.ZodType<FieldSpec>;
+
+const ObjectField = z.strictObject({
+  kind: z.literal('object'),
+  fields: z.record(fieldName, FieldSchema).refine((f) => Object.keys(f).length > 0, 'must have at least one field'),
+  ...common,
+});
+const ArrayField = z
+  .strictObject({
+    kind: z.literal('array'),
+    min: z.number().int('must be an integer').min(0, 'must be >= 0').default(0),
+    max: z.number().int('must be an integer').min(0, 'must be >= 0').max(10_000, 'must be <= 10000'),
+    of: FieldSchema,
+    ...common,
+  })
+  .refine((a) => a.min <= a.max, { message: 'min must be <= max', path: ['min'] });
+
+/** Fields of a dataset: names to specs, in column order. */
+export const FieldsSchema = z.record(fieldName, FieldSchema).refine((f) => Object.keys(f).length > 0, 'must have at least one field');

@@ -1,0 +1,48 @@
+import type { z } from 'zod';
+import { FIELD_KINDS } from './field-schema.js';
+
+/** `['datasets', 0, 'fields', 'age', 'sd']` → `datasets[0].fields.age.sd`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out;
+}
+
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v: unknown = root;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v;
+}
+
+/**
+ * Turns the first zod issue into `path: rule` text a user can act on.
+ * Zod's default union messages say little; an unknown `kind` is named with the kinds there are.
+ */
+export function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: string; rule: string } {
+  const path = formatPath(issue.path);
+  const here = valueAt(input, issue.path);
+  if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator === 'kind') {
+    if (here === undefined) return { path, rule: `is required (one of: ${FIELD_KINDS.join(', ')})` };
+    return { path, rule: `unknown field kind '${String(here)}' (expected one of: ${FIELD_KINDS.join(', ')})` };
+  }
+  if (issue.code === 'unrecognized_keys') {
+    return { path, rule: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
+  }
+  if (issue.code === 'invalid_type' && here === undefined) return { path, rule: 'is required' };
+  if (issue.code === 'invalid_type') return { path, rule: `must be ${issue.expected}, got ${describeValue(here)}` };
+  if (issue.code === 'invalid_value') return { path, rule: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` };
+  return { path, rule: issue.message };
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${JSON.stringify(v)}`;
+}

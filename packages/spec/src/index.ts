@@ -1,0 +1,6 @@
+export * from './field-schema.js';
+export * from './spec-schema.js';
+export * from './load-spec.js';
+export * from './interpolate-env.js';
+export * from './field-paths.js';
+export { formatPath } from './format-zod-error.js';

@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { parseDocument } from 'yaml';
+import { SpecError, UsageError, sha256 } from '@synthfarm/core';
+import { SpecSchema, type Spec } from './spec-schema.js';
+import { interpolateEnv, type MissingEnv } from './interpolate-env.js';
+import { describeIssue } from './format-zod-error.js';
+import { checkSpec } from './check-spec.js';
+
+/** Command-line values that replace a spec's own. */
+export interface SpecOverrides {
+  /** Replaces `count` of a one-dataset spec. */
+  count?: number | undefined;
+  /** Replaces `batchSize` of a one-dataset spec. */
+  batchSize?: number | undefined;
+  seed?: number | undefined;
+  /** Replaces `output.dir`. */
+  outDir?: string | undefined;
+}
+
+export interface LoadSpecOptions {
+  /** Where `${VAR}` values come from. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  overrides?: SpecOverrides;
+}
+
+/** A validated spec and what is known about where it came from. */
+export interface LoadedSpec {
+  spec: Spec;
+  /** sha256 of the spec text as written (before interpolation: no secret is hashed in). */
+  sha256: string;
+  /** File name the spec came from, for messages. */
+  source: string;
+  /** Variables the spec refers to under `backends.*` that are not set. */
+  missingEnv: MissingEnv[];
+}
+
+const SINGLE_KEYS = ['name', 'count', 'batchSize', 'recordsPerCall', 'fields', 'shape'] as const;
+
+/** Reads, parses and validates a spec file. Throws {@link UsageError} or {@link SpecError} (exit 2). */
+export async function loadSpecFile(file: string, opts: LoadSpecOptions = {}): Promise<LoadedSpec> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`spec file not found: ${file}`);
+    if (code === 'EISDIR') throw new UsageError(`spec path is a directory, not a file: ${file}`);
+    throw new UsageError(`cannot read spec file ${file}: ${(err as Error).message}`);
+  }
+  return parseSpecText(text, file, opts);
+}
+
+/** Parses YAML or JSON spec text (JSON is YAML) and validates it. */
+export function parseSpecText(text: string, source: string, opts: LoadSpecOptions = {}): LoadedSpec {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = first.linePos?.[0];
+    const where = pos ? `${basename(source)}:${pos.line}:${pos.col}` : basename(source);
+    const msg = first.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?\s*$/, '') ?? 'syntax error';
+    throw new UsageError(`${where}: ${extname(source) === '.json' ? 'JSON' : 'YAML'} syntax error: ${msg}`);
+  }
+  const raw: unknown = doc.toJS();
+  return validateSpec(raw, source, sha256(text), opts);
+}
+
+/** Validates an already-parsed spec object (from a file, an HTTP body or a job payload). */
+export function validateSpec(raw: unknown, source: string, hash: string, opts: LoadSpecOptions = {}): LoadedSpec {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SpecError('', `${basename(source)}: a spec must be a mapping (datasets:, or name/count/fields)`);
+  const missingEnv: MissingEnv[] = [];
+  const interpolated = interpolateEnv(raw, opts.env ?? process.env, '', missingEnv) as Record<string, unknown>;
+  const normalized = normalize(interpolated, source, opts.overrides ?? {});
+  const parsed = SpecSchema.safeParse(normalized);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const { path, rule } = describeIssue(issue, normalized);
+    throw new SpecError(path, rule);
+  }
+  const spec = parsed.data;
+  if (opts.overrides?.seed !== undefined) spec.seed = opts.overrides.seed;
+  if (opts.overrides?.outDir !== undefined) spec.output.dir = opts.overrides.outDir;
+  checkSpec(spec);
+  return { spec, sha256: hash, source, missingEnv };
+}
+
+/** Moves a one-dataset spec's top-level name/count/fields into `datasets: [...]`; applies overrides. */
+function normalize(raw: Record<string, unknown>, source: string, o: SpecOverrides): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...raw };
+  const single = !('datasets' in raw) && SINGLE_KEYS.some((k) => k in raw);
+  if (single) {
+    const ds: Record<string, unknown> = { name: basename(source, extname(source)).replace(/[^A-Za-z0-9_-]/g, '_') || 'dataset' };
+    for (const k of SINGLE_KEYS) {
+      if (k in raw) ds[k] = raw[k];
+      delete out[k];
+    }
+    out.datasets = [ds];
+  }
+  if (o.count !== undefined || o.batchSize !== undefined) {
+    const datasets = out.datasets;
+    if (!Array.isArray(datasets) || datasets.length !== 1) {
+      throw new UsageError('--count and --batch-size apply to a one-dataset spec; this spec has ' + (Array.isArray(datasets) ? `${datasets.length} datasets` : 'no datasets'));
+    }
+    const ds = { ...(datasets[0] as Record<string, unknown>) };
+    if (o.count !== undefined) ds.count = o.count;
+    if (o.batchSize !== undefined) ds.batchSize = o.batchSize;
+    out.datasets = [ds];
+  }
+  return out;
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { FieldsSchema } from './field-schema.js';
+
+const positiveInt = z.number().int('must be an integer').gt(0, 'must be > 0');
+const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'names are letters, digits, _ and - and start with a letter');
+
+/**
+ * An LLMockApi-style JSON skeleton: `"string"`, `0`, `true`, `"ISO-8601"`, `"a|b|c"`, nested
+ * objects and `[{...}]` arrays. Every field of a shape is written by the model.
+ */
+export type ShapeNode = string | number | boolean | null | ShapeNode[] | { [key: string]: ShapeNode };
+export const ShapeSchema: z.ZodType<ShapeNode> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(ShapeSchema), z.record(z.string(), ShapeSchema)]),
+);
+
+/** One dataset of a spec. */
+export const DatasetSchema = z
+  .strictObject({
+    name,
+    count: positiveInt.describe('records requested'),
+    batchSize: positiveInt.max(100_000, 'must be <= 100000').default(250).describe('records per batch job'),
+    /** Records per model call in fast-generate; defaults to the whole batch, capped at 50. */
+    recordsPerCall: positiveInt.max(500, 'must be <= 500').optional().describe('records per model call'),
+    fields: FieldsSchema.optional(),
+    shape: z.record(z.string(), ShapeSchema).optional(),
+  })
+  .superRefine((d, ctx) => {
+    if (!d.fields === !d.shape) ctx.addIssue({ code: 'custom', message: 'needs exactly one of fields or shape' });
+  });
+export type DatasetSpec = z.infer<typeof DatasetSchema>;
+
+export const BackendSchema = z
+  .strictObject({
+    provider: z.enum(['ollama', 'openai']),
+    model: z.string().min(1, 'must name a model'),
+    /** Ollama hosts, balanced by free slots. Embedded mode only; in farm mode workers bring hosts. */
+    hosts: z.array(z.url('must be a URL like http://localhost:11434')).min(1).optional(),
+    /** OpenAI-compatible base URL, e.g. `https://api.openai.com/v1` or a vLLM server. */
+    baseUrl: z.url('must be a URL like http://localhost:8000/v1').optional(),
+    /** API key; only ever given as `${ENV_VAR}` and never printed, logged or written. */
+    apiKey: z.string().optional(),
+    slots: positiveInt.max(256).default(4).describe('parallel requests per host'),
+    temperature: z.number().min(0).max(2).optional(),
+    maxTokens: positiveInt.optional().describe('output token cap per call'),
+    timeoutMs: positiveInt.default(600_000).describe('per call, in milliseconds'),
+    costPer1kInput: z.number().min(0).default(0).describe('USD per 1000 input tokens'),
+    costPer1kOutput: z.number().min(0).default(0).describe('USD per 1000 output tokens'),
+    rpm: positiveInt.optional().describe('requests per minute'),
+    tpm: positiveInt.optional().describe('tokens per minute'),
+    maxRetries: z.number().int().min(0).max(20).default(4),
+  })
+  .superRefine((b, ctx) => {
+    if (b.provider === 'openai' && !b.baseUrl && !b.hosts) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'an openai backend needs baseUrl' });
+  });
+export type BackendSpec = z.infer<typeof BackendSchema>;
+
+export const StagesSchema = z
+  .strictObject({
+    generate: z
+      .strictObject({
+        backend: z.string().optional().describe('backend name; default the first backend'),
+        fallback: z.array(z.string()).default([]).describe('backends tried in order when the first cannot produce valid records'),
+        repairAttempts: z.number().int().min(0).max(10).default(2),
+      })
+      .prefault({}),
+    enrich: z
+      .strictObject({
+        backend: z.string(),
+        sample: z.number().min(0).max(1).default(0.05).describe('fraction of each batch'),
+        audit: z.boolean().default(false),
+        maxDefectRate: z.number().min(0).max(1).default(0.2),
+        fields: FieldsSchema.optional(),
+      })
+      .optional(),
+  })
+  .prefault({});
+
+export const OutputSchema = z
+  .strictObject({
+    formats: z.array(z.enum(['csv', 'jsonl'])).min(1).default(['csv', 'jsonl']),
+    dir: z.string().min(1).default('out'),
+    /** Prefix cells starting with = + - @ (and tab/CR) so spreadsheets do not run them. */
+    escapeFormulas: z.boolean().default(true),
+  })
+  .prefault({});
+
+/** A whole spec in its canonical multi-dataset form. */
+export const SpecSchema = z.strictObject({
+  version: z.literal(1, 'must be 1').default(1),
+  seed: z.number().int('must be an integer').min(0).default(42),
+  datasets: z.array(DatasetSchema).min(1, 'must list at least one dataset'),
+  stages: StagesSchema,
+  backends: z.record(name, BackendSchema).default({}),
+  output: OutputSchema,
+});
+export type Spec = z.infer<typeof SpecSchema>;
