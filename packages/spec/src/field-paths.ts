@@ -28,3 +28,28 @@ export function renderTemplate(template: string, lookup: (path: string) => unkno
     return typeof v === 'object' ? JSON.stringify(v) : String(v);
   });
 }
+
+/**
+ * Output columns of a dataset: nested objects flattened to dot paths (`address.city`),
+ * arrays kept as one column (written as JSON text). Works for `fields:` and `shape:`.
+ */
+export function datasetColumns(ds: { fields?: Record<string, FieldSpec> | undefined; shape?: Record<string, unknown> | undefined }): string[] {
+  const out: string[] = [];
+  const walkFields = (fields: Record<string, FieldSpec>, prefix: string) => {
+    for (const [k, f] of Object.entries(fields)) {
+      const p = prefix ? `${prefix}.${k}` : k;
+      if (f.kind === 'object') walkFields(f.fields, p);
+      else out.push(p);
+    }
+  };
+  const walkShape = (shape: Record<string, unknown>, prefix: string) => {
+    for (const [k, v] of Object.entries(shape)) {
+      const p = prefix ? `${prefix}.${k}` : k;
+      if (v && typeof v === 'object' && !Array.isArray(v)) walkShape(v as Record<string, unknown>, p);
+      else out.push(p);
+    }
+  };
+  if (ds.fields) walkFields(ds.fields, '');
+  else if (ds.shape) walkShape(ds.shape, '');
+  return out;
+}

@@ -4,3 +4,4 @@ export * from './load-spec.js';
 export * from './interpolate-env.js';
 export * from './field-paths.js';
 export { formatPath } from './format-zod-error.js';
+export * from './record-schema.js';

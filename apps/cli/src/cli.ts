@@ -1,0 +1,67 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode } from '@synthfarm/core';
+import { reportError } from './report-error.js';
+import { nonNegativeInt, nonNegativeNumber, positiveInt } from './parse-int-option.js';
+
+/**
+ * Builds the `synthfarm` command line. Commands import their implementation lazily so
+ * `synthfarm --help` answers without loading faker, piscina or the model clients.
+ */
+export function createCli(): Command {
+  const program = new Command('synthfarm')
+    .description('Batch synthetic-data generation: code writes distributions, ids and references; a model writes only the text that needs one.')
+    .version('0.1.0')
+    .showHelpAfterError('(run synthfarm help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('run')
+    .description('generate a dataset spec to CSV/JSONL (embedded mode: no services needed)')
+    .argument('<spec>', 'spec file (YAML or JSON)')
+    .option('--count <n>', "records (overrides a one-dataset spec's count)", positiveInt('--count'))
+    .option('--batch-size <n>', 'records per batch', positiveInt('--batch-size'))
+    .option('--seed <n>', 'random seed (same spec + seed = same bytes)', nonNegativeInt('--seed'))
+    .option('--out <dir>', 'output directory (default: the spec\'s output.dir, else ./out)')
+    .option('--threads <n>', 'code-stage worker threads (default: one per core; 0 = inline)', nonNegativeInt('--threads'))
+    .option('--offline', 'fill llm fields procedurally instead of calling a model (recorded in the manifest)')
+    .option('--max-cost <usd>', 'stop gracefully when the model spend would pass this, in USD', nonNegativeNumber('--max-cost'))
+    .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
+    .option('--no-cache', 'do not read or write the model response cache')
+    .option('--json', 'print a JSON summary as the last line of stdout')
+    .addOption(new Option('--redis <url>', 'farm mode: Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .option('--detach', 'farm mode: submit and print the run id without waiting')
+    .action(async (spec: string, opts) => (await import('./commands/run.js')).runCommand(spec, opts));
+
+  program
+    .command('validate')
+    .description('check a spec: schema, names, ranges, faker methods (exit 2 with the path of the first problem)')
+    .argument('<spec>', 'spec file')
+    .action(async (spec: string) => (await import('./commands/validate.js')).validateCommand(spec));
+
+  program
+    .command('plan')
+    .description('show datasets, batches, fields by kind, and the token and cost estimate; calls no model')
+    .argument('<spec>', 'spec file')
+    .option('--count <n>', "records (overrides a one-dataset spec's count)", positiveInt('--count'))
+    .option('--batch-size <n>', 'records per batch', positiveInt('--batch-size'))
+    .option('--json', 'print the plan as JSON')
+    .action(async (spec: string, opts) => (await import('./commands/plan.js')).planCommand(spec, opts));
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; never throws. */
+export async function runCli(argv: string[]): Promise<number> {
+  const program = createCli();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.Ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.Ok;
+      return ExitCode.BadInput;
+    }
+    return reportError(err);
+  }
+}

@@ -1,0 +1,58 @@
+import { resolve } from 'node:path';
+import { ExitCode } from '@synthfarm/core';
+import { checkCompiles } from '@synthfarm/codegen';
+import { runEmbedded, type Manifest } from '@synthfarm/engine';
+import { loadSpecFile } from '@synthfarm/spec';
+import { createProgressReporter } from '../progress-bar.js';
+
+export interface RunCommandOptions {
+  count?: number;
+  batchSize?: number;
+  seed?: number;
+  out?: string;
+  threads?: number;
+  offline?: boolean;
+  maxCost?: number;
+  cacheDir?: string;
+  cache?: boolean;
+  json?: boolean;
+  redis?: string;
+  detach?: boolean;
+}
+
+/** `synthfarm run SPEC`: embedded mode, or farm mode with --redis. */
+export async function runCommand(file: string, opts: RunCommandOptions): Promise<void> {
+  const loaded = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize, seed: opts.seed, outDir: opts.out } });
+  checkCompiles(loaded.spec);
+  const total = loaded.spec.datasets.reduce((n, d) => n + d.count, 0);
+  const progress = createProgressReporter(total);
+  let manifest: Manifest;
+  try {
+    manifest = await runEmbedded({
+      loaded,
+      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+      onProgress: (p) => progress.update(p),
+    });
+  } finally {
+    progress.stop();
+  }
+  printSummary(manifest, loaded.spec.output.dir, opts.json ?? false);
+  process.exitCode = manifest.status === 'completed' ? ExitCode.Ok : ExitCode.Failed;
+}
+
+function printSummary(m: Manifest, dir: string, json: boolean): void {
+  const out = process.stdout;
+  for (const [name, d] of Object.entries(m.datasets)) {
+    const files = d.files.map((f) => `${dir}/${f.path}`).join(', ');
+    out.write(`${name}: ${d.written} written, ${d.rejected} rejected${files ? ` → ${files}` : ''}\n`);
+  }
+  out.write(`run ${m.runId} ${m.status} in ${(m.timings.totalMs / 1000).toFixed(1)} s; manifest: ${dir}/manifest.json${m.offline ? ' (offline: llm fields filled procedurally)' : ''}\n`);
+  if (json) {
+    const summary = {
+      runId: m.runId, status: m.status, outDir: resolve(dir), offline: m.offline,
+      datasets: Object.fromEntries(Object.entries(m.datasets).map(([k, d]) => [k, { requested: d.requested, written: d.written, rejected: d.rejected }])),
+      durationMs: m.timings.totalMs,
+    };
+    out.write(JSON.stringify(summary) + '\n');
+  }
+}

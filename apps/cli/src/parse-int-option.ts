@@ -1,0 +1,26 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Commander option parser for positive integers (`--count 0` is a usage error, exit 2). */
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) <= 0) throw new InvalidArgumentError(`${name} must be a positive integer, got '${value}'`);
+    return Number(value);
+  };
+}
+
+/** Commander option parser for integers >= 0. */
+export function nonNegativeInt(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be an integer >= 0, got '${value}'`);
+    return Number(value);
+  };
+}
+
+/** Commander option parser for a non-negative amount (USD). */
+export function nonNegativeNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number >= 0, got '${value}'`);
+    return n;
+  };
+}

@@ -1,0 +1,226 @@
+import { SpecError, hash53, mix32 } from '@synthfarm/core';
+import { placeholders, type FieldSpec, type Spec } from '@synthfarm/spec';
+import { compileField } from './compile-field.js';
+import { FakerRegistry } from './faker-registry.js';
+import type { FieldGenerator, GenContext } from './field-generator.js';
+import { Rng } from './rng.js';
+import { SharedColumn, type RefColumns } from './shared-column.js';
+
+/** A JSON record as generated: nesting kept, keys in spec order. */
+export type DataRecord = Record<string, unknown>;
+
+/** One addressable field (top-level, or inside an object) of a dataset. */
+export interface FieldNode {
+  id: number;
+  path: string;
+  segments: string[];
+  spec: FieldSpec;
+  /** Spec path for messages: `datasets[0].fields.address.fields.city`. */
+  specPath: string;
+  /** Stream key: a hash of (seed, dataset, path). */
+  key: number;
+  deps: number[];
+  /** Fields that (transitively) use this one, in generation order. */
+  dependents: number[];
+  /** Objects are containers: their children are nodes of their own. */
+  container: boolean;
+  gen: FieldGenerator;
+}
+
+const NULL_SALT = 0x6e756c6c;
+
+/**
+ * A dataset compiled for generation. `generate(i, attempt)` is a pure function of
+ * (seed, dataset, field, i, attempt): that is the determinism promise of DESIGN §3.
+ */
+export class CompiledDataset {
+  readonly nodes: FieldNode[] = [];
+  /** Generation order (dependencies first). */
+  readonly order: FieldNode[];
+  /** Fields the model writes, by path, in spec order. */
+  readonly llmNodes: FieldNode[];
+  readonly uniqueNodes: FieldNode[];
+  private readonly rng = new Rng();
+  private readonly nullRng = new Rng();
+  private refs = new Map<string, SharedColumn>();
+  private readonly latents: Float64Array;
+  private current: DataRecord = {};
+  private readonly ctx: GenContext;
+
+  constructor(readonly spec: Spec, readonly datasetIndex: number, fakers = new FakerRegistry()) {
+    const ds = spec.datasets[datasetIndex]!;
+    if (!ds.fields) throw new SpecError(`datasets[${datasetIndex}]`, 'a shape dataset has no code fields to compile');
+    const name = ds.name;
+    const byPath = new Map<string, FieldNode>();
+    const walk = (fields: Record<string, FieldSpec>, prefix: string[], specPrefix: string) => {
+      for (const [k, f] of Object.entries(fields)) {
+        const segments = [...prefix, k];
+        const path = segments.join('.');
+        const node: FieldNode = {
+          id: this.nodes.length, path, segments, spec: f, specPath: `${specPrefix}.${k}`,
+          key: hash53(`${spec.seed}\u0000${name}\u0000${path}`) >>> 0,
+          deps: [], dependents: [], container: f.kind === 'object', gen: () => null,
+        };
+        this.nodes.push(node);
+        byPath.set(path, node);
+        if (f.kind === 'object') walk(f.fields, segments, `${node.specPath}.fields`);
+      }
+    };
+    walk(ds.fields, [], `datasets[${datasetIndex}].fields`);
+
+    for (const n of this.nodes) {
+      const dep = (p: string) => {
+        const target = byPath.get(p);
+        if (target) n.deps.push(target.id);
+      };
+      if (n.segments.length > 1) dep(n.segments.slice(0, -1).join('.'));
+      if (n.spec.kind === 'template') placeholders(n.spec.template).forEach(dep);
+      if ('correlate' in n.spec && n.spec.correlate) dep(n.spec.correlate.with);
+    }
+    this.order = topoSort(this.nodes);
+    for (const n of this.nodes) {
+      const correlateNode = 'correlate' in n.spec && n.spec.correlate ? byPath.get(n.spec.correlate.with)?.id : undefined;
+      n.gen = n.container
+        ? () => ({})
+        : compileField(n.spec, { specPath: n.specPath, node: n.id, ...(correlateNode !== undefined ? { correlateNode } : {}) }, fakers);
+    }
+    for (const n of this.order) n.dependents = this.order.filter((m) => m !== n && dependsOn(m, n, this.nodes)).map((m) => m.id);
+    this.llmNodes = this.nodes.filter((n) => n.spec.kind === 'llm');
+    this.uniqueNodes = this.order.filter((n) => n.spec.unique);
+    this.latents = new Float64Array(this.nodes.length);
+    this.ctx = {
+      index: 0,
+      lookup: (p) => getPath(this.current, p.split('.')),
+      latent: (id) => this.latents[id]!,
+      setLatent: (id, z) => {
+        this.latents[id] = z;
+      },
+      pickRef: (dataset, field, rng) => {
+        const col = this.refs.get(`${dataset}.${field}`);
+        if (!col || col.length === 0) throw new SpecError('', `ref ${dataset}.${field}: the referenced dataset has no written values to point at`);
+        return col.get(rng.below(col.length));
+      },
+    };
+  }
+
+  get name(): string {
+    return this.spec.datasets[this.datasetIndex]!.name;
+  }
+
+  /** Supplies the written columns of referenced datasets (shared, not copied, across threads). */
+  setRefColumns(columns: RefColumns): void {
+    this.refs = new Map(Object.entries(columns).map(([k, d]) => [k, new SharedColumn(d)]));
+  }
+
+  /** Record i, attempt 0. */
+  generate(index: number): DataRecord {
+    const rec = skeleton(this.nodes);
+    this.current = rec;
+    this.ctx.index = index;
+    for (const n of this.order) this.evaluate(rec, n, index, 0);
+    return rec;
+  }
+
+  /**
+   * Draws field `node` again with stream `attempt` and recomputes everything that uses it,
+   * so a record stays consistent (an email derived from a re-drawn name follows it).
+   * `attempts` holds the attempt each field of this record was last drawn with. With `value`,
+   * the field is set to it instead of drawn (a suffixed template) and only dependents follow.
+   */
+  redraw(rec: DataRecord, index: number, node: FieldNode, attempt: number, attempts: Map<number, number>, value?: { v: unknown }): void {
+    this.current = rec;
+    this.ctx.index = index;
+    attempts.set(node.id, attempt);
+    const redrawn = new Set([node.id, ...node.dependents]);
+    // Correlated dependents need the latents of the fields they follow: recompute those (same values).
+    for (const n of this.order) if (!redrawn.has(n.id) && isNumeric(n.spec)) this.evaluate(rec, n, index, attempts.get(n.id) ?? 0);
+    for (const id of redrawn) {
+      if (value && id === node.id) setPath(rec, node.segments, value.v);
+      else this.evaluate(rec, this.nodes[id]!, index, attempts.get(id) ?? 0);
+    }
+  }
+
+  private evaluate(rec: DataRecord, n: FieldNode, index: number, attempt: number): void {
+    const seed = attempt === 0 ? mix32(n.key, index) : mix32(n.key, index, attempt);
+    let value = n.gen(this.rng.reset(seed), this.ctx);
+    const rate = n.spec.nullRate;
+    if (rate && this.nullRng.reset(mix32(n.key ^ NULL_SALT, index, attempt)).next() < rate) value = null;
+    if (n.container && value !== null) {
+      // Keep the skeleton's key order; only a null replaces the container.
+      const parent = getParent(rec, n.segments);
+      if (parent && parent[n.segments.at(-1)!] === null) parent[n.segments.at(-1)!] = skeleton(this.nodes, n.segments);
+      return;
+    }
+    setPath(rec, n.segments, value);
+  }
+}
+
+function isNumeric(f: FieldSpec): boolean {
+  return f.kind === 'normal' || f.kind === 'lognormal' || f.kind === 'uniform' || f.kind === 'exponential' || f.kind === 'poisson';
+}
+
+function dependsOn(m: FieldNode, n: FieldNode, nodes: FieldNode[], seen = new Set<number>()): boolean {
+  for (const d of m.deps) {
+    if (d === n.id) return true;
+    if (seen.has(d)) continue;
+    seen.add(d);
+    if (dependsOn(nodes[d]!, n, nodes, seen)) return true;
+  }
+  return false;
+}
+
+/** Kahn's algorithm, stable in spec order; a cycle is a spec error naming its fields. */
+function topoSort(nodes: FieldNode[]): FieldNode[] {
+  const indegree = nodes.map((n) => n.deps.length);
+  const users = nodes.map(() => [] as number[]);
+  nodes.forEach((n) => n.deps.forEach((d) => users[d]!.push(n.id)));
+  const out: FieldNode[] = [];
+  const ready = nodes.filter((n) => indegree[n.id] === 0).map((n) => n.id);
+  while (ready.length) {
+    ready.sort((a, b) => a - b);
+    const id = ready.shift()!;
+    out.push(nodes[id]!);
+    for (const u of users[id]!) if (--indegree[u]! === 0) ready.push(u);
+  }
+  if (out.length !== nodes.length) {
+    const stuck = nodes.filter((n) => indegree[n.id]! > 0);
+    throw new SpecError(stuck[0]!.specPath, `fields depend on each other in a cycle: ${stuck.map((n) => n.path).join(' → ')}`);
+  }
+  return out;
+}
+
+/** An object with every key in spec order, so output columns never depend on generation order. */
+function skeleton(nodes: FieldNode[], under: string[] = []): DataRecord {
+  const root: DataRecord = {};
+  for (const n of nodes) {
+    if (n.segments.length <= under.length || under.some((s, i) => n.segments[i] !== s)) continue;
+    const rel = n.segments.slice(under.length);
+    const parent = getParent(root, rel);
+    if (parent) parent[rel.at(-1)!] = n.container ? {} : null;
+  }
+  return root;
+}
+
+function getParent(rec: DataRecord, segments: string[]): DataRecord | undefined {
+  let o: unknown = rec;
+  for (let i = 0; i < segments.length - 1; i++) {
+    o = (o as DataRecord | null)?.[segments[i]!];
+    if (o === null || typeof o !== 'object') return undefined;
+  }
+  return o as DataRecord;
+}
+
+/** Reads a dot path of a record; undefined when a parent is null. */
+export function getPath(rec: DataRecord, segments: string[]): unknown {
+  let o: unknown = rec;
+  for (const s of segments) {
+    if (o === null || typeof o !== 'object') return undefined;
+    o = (o as DataRecord)[s];
+  }
+  return o;
+}
+
+function setPath(rec: DataRecord, segments: string[], value: unknown): void {
+  const parent = getParent(rec, segments);
+  if (parent) parent[segments.at(-1)!] = value;
+}

@@ -1,0 +1,167 @@
+import { SpecError } from '@synthfarm/core';
+import { renderTemplate, type FieldSpec, type NumericFieldSpec } from '@synthfarm/spec';
+import { normalCdf, normalQuantile, poissonQuantile } from './distributions.js';
+import type { FakerRegistry } from './faker-registry.js';
+import type { FieldGenerator } from './field-generator.js';
+import type { Rng } from './rng.js';
+
+const DAY_MS = 86_400_000;
+
+/** Where a field sits, for messages and for correlation lookups. */
+export interface FieldSite {
+  /** Spec path for errors: `datasets[0].fields.age`. */
+  specPath: string;
+  /** Node id of this field (addressable fields only), for latents. */
+  node?: number;
+  /** Node id of the `correlate.with` field. */
+  correlateNode?: number;
+}
+
+/**
+ * Compiles one field spec into a generator. Objects and arrays compiled here are *inline*:
+ * their children draw from the same stream in order (addressable objects are expanded by
+ * compileDataset instead, so their children can be referenced by templates).
+ */
+export function compileField(f: FieldSpec, site: FieldSite, fakers: FakerRegistry): FieldGenerator {
+  const gen = compileValue(f, site, fakers);
+  if (!f.nullRate || site.node !== undefined) return gen; // addressable nulls use their own stream
+  const rate = f.nullRate;
+  return (rng, ctx) => (rng.next() < rate ? null : gen(rng, ctx));
+}
+
+function compileValue(f: FieldSpec, site: FieldSite, fakers: FakerRegistry): FieldGenerator {
+  switch (f.kind) {
+    case 'sequence': {
+      const { start, step } = f;
+      return (_rng, ctx) => start + ctx.index * step;
+    }
+    case 'uuid':
+      return uuidV4;
+    case 'faker':
+      return fakers.resolve(f.method, f.args, f.locale, site.specPath);
+    case 'template': {
+      const { template, lower, upper } = f;
+      return (_rng, ctx) => {
+        const s = renderTemplate(template, ctx.lookup);
+        return lower ? s.toLowerCase() : upper ? s.toUpperCase() : s;
+      };
+    }
+    case 'uniform': case 'normal': case 'lognormal': case 'exponential': case 'poisson':
+      return compileNumeric(f, site);
+    case 'bool': {
+      const p = f.p;
+      return (rng) => rng.next() < p;
+    }
+    case 'choice': {
+      if (f.values) {
+        const values = f.values;
+        return (rng) => values[rng.below(values.length)];
+      }
+      const entries = Object.entries(f.weights!).filter(([, w]) => w > 0);
+      const total = entries.reduce((a, [, w]) => a + w, 0);
+      const cumulative = entries.map(([, w]) => w / total);
+      for (let i = 1; i < cumulative.length; i++) cumulative[i]! += cumulative[i - 1]!;
+      const values = entries.map(([v]) => v);
+      return (rng) => {
+        const u = rng.next();
+        for (let i = 0; i < cumulative.length - 1; i++) if (u < cumulative[i]!) return values[i];
+        return values[values.length - 1];
+      };
+    }
+    case 'date': {
+      const from = Math.floor(Date.parse(f.from) / DAY_MS);
+      const days = Math.floor(Date.parse(f.to) / DAY_MS) - from + 1;
+      return (rng) => new Date((from + rng.below(days)) * DAY_MS).toISOString().slice(0, 10);
+    }
+    case 'datetime': {
+      const from = Math.floor(Date.parse(f.from) / 1000);
+      const secs = Math.floor(Date.parse(f.to) / 1000) - from + 1;
+      return (rng) => new Date((from + rng.below(secs)) * 1000).toISOString().replace('.000Z', 'Z');
+    }
+    case 'ref': {
+      const { dataset, field } = f;
+      return (rng, ctx) => ctx.pickRef(dataset, field, rng);
+    }
+    case 'llm':
+      // Written by the model in a later stage; the code stage leaves a hole.
+      return () => null;
+    case 'object': {
+      const children = Object.entries(f.fields).map(([k, child]) => [k, compileField(child, { specPath: `${site.specPath}.fields.${k}` }, fakers)] as const);
+      return (rng, ctx) => {
+        const out: Record<string, unknown> = {};
+        for (const [k, g] of children) out[k] = g(rng, ctx);
+        return out;
+      };
+    }
+    case 'array': {
+      const { min, max } = f;
+      const of = compileField(f.of, { specPath: `${site.specPath}.of` }, fakers);
+      return (rng, ctx) => {
+        const n = min + rng.below(max - min + 1);
+        const out = new Array<unknown>(n);
+        for (let j = 0; j < n; j++) out[j] = of(rng, ctx);
+        return out;
+      };
+    }
+  }
+}
+
+function compileNumeric(f: NumericFieldSpec, site: FieldSite): FieldGenerator {
+  const toValue = quantile(f);
+  const corr = f.correlate;
+  const r = corr?.r ?? 0;
+  const noise = Math.sqrt(1 - r * r);
+  const { node, correlateNode } = site;
+  if (corr && correlateNode === undefined) throw new SpecError(`${site.specPath}.correlate`, 'correlate is supported on top-level and object fields, not inside arrays');
+  const post = postProcess(f);
+  return (rng, ctx) => {
+    let z = normalQuantile(rng.next());
+    if (correlateNode !== undefined) z = r * ctx.latent(correlateNode) + noise * z;
+    if (node !== undefined) ctx.setLatent(node, z);
+    return post(toValue(z));
+  };
+}
+
+/** Maps a standard-normal latent to the field's distribution. */
+function quantile(f: NumericFieldSpec): (z: number) => number {
+  switch (f.kind) {
+    case 'normal': return (z) => f.mean + f.sd * z;
+    case 'lognormal': return (z) => Math.exp(f.mu + f.sigma * z);
+    case 'uniform': return (z) => f.min + (f.max - f.min) * normalCdf(z);
+    case 'exponential': return (z) => -Math.log(1 - Math.min(normalCdf(z), 1 - 1e-16)) / f.rate;
+    case 'poisson': return (z) => poissonQuantile(normalCdf(z), f.lambda);
+  }
+}
+
+/** integer / round, then min / max clamping. */
+function postProcess(f: NumericFieldSpec): (x: number) => number {
+  const { min, max, integer, round } = f;
+  const scale = round !== undefined ? 10 ** round : 1;
+  return (x) => {
+    if (min !== undefined && x < min) x = min;
+    if (max !== undefined && x > max) x = max;
+    if (integer) x = Math.round(x);
+    else if (round !== undefined) x = Math.round(x * scale) / scale;
+    if (min !== undefined && x < min) x = integer ? Math.ceil(min) : min;
+    if (max !== undefined && x > max) x = integer ? Math.floor(max) : max;
+    return x === 0 ? 0 : x; // no -0 in the output
+  };
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** RFC 4122 version-4 UUID from the field's stream. */
+function uuidV4(rng: Rng): string {
+  const a = rng.u32();
+  const b = rng.u32();
+  const c = rng.u32();
+  const d = rng.u32();
+  const h = (n: number, s: number) => HEX[(n >>> s) & 0xff]!;
+  return (
+    h(a, 24) + h(a, 16) + h(a, 8) + h(a, 0) + '-' +
+    h(b, 24) + h(b, 16) + '-' +
+    HEX[0x40 | ((b >>> 8) & 0x0f)]! + h(b, 0) + '-' +
+    HEX[0x80 | ((c >>> 24) & 0x3f)]! + h(c, 16) + '-' +
+    h(c, 8) + h(c, 0) + h(d, 24) + h(d, 16) + h(d, 8) + h(d, 0)
+  );
+}

@@ -1,0 +1,17 @@
+import type { Rng } from './rng.js';
+
+/** What a generator can see of the record being built. */
+export interface GenContext {
+  /** Record index within its dataset, 0-based. */
+  index: number;
+  /** Value of another field of this record by dot path (already generated: dependency order). */
+  lookup(path: string): unknown;
+  /** Standard-normal latent of a numeric field, by node id (for `correlate`). */
+  latent(node: number): number;
+  setLatent(node: number, z: number): void;
+  /** Picks a value of a referenced dataset's written column. */
+  pickRef(dataset: string, field: string, rng: Rng): unknown;
+}
+
+/** A compiled field: draws its value from its own stream. */
+export type FieldGenerator = (rng: Rng, ctx: GenContext) => unknown;

@@ -1,0 +1,48 @@
+/**
+ * sfc32: a small, fast PRNG with good statistical quality (PractRand clean to 2^40+ bytes).
+ * Every field of every record gets its own short stream, re-seeded from
+ * (seed, dataset, field, index, attempt), which is what makes a value independent of
+ * batch size, thread count and mode.
+ */
+export class Rng {
+  private a = 0;
+  private b = 0;
+  private c = 0;
+  private d = 0;
+
+  constructor(seed = 0) {
+    this.reset(seed);
+  }
+
+  /** Restarts the stream from a 32-bit seed. */
+  reset(seed: number): this {
+    this.a = 0x9e3779b9;
+    this.b = 0x243f6a88;
+    this.c = 0xb7e15162;
+    this.d = seed | 0;
+    // A dozen rounds decorrelate neighbouring seeds (i and i+1 give unrelated streams).
+    for (let i = 0; i < 12; i++) this.u32();
+    return this;
+  }
+
+  /** Uniform 32-bit unsigned integer. */
+  u32(): number {
+    const t = (((this.a + this.b) | 0) + this.d) | 0;
+    this.d = (this.d + 1) | 0;
+    this.a = this.b ^ (this.b >>> 9);
+    this.b = (this.c + (this.c << 3)) | 0;
+    this.c = (this.c << 21) | (this.c >>> 11);
+    this.c = (this.c + t) | 0;
+    return t >>> 0;
+  }
+
+  /** Uniform float in [0, 1) with 53 bits of precision. */
+  next(): number {
+    return (this.u32() * 2097152 + (this.u32() >>> 11)) / 9007199254740992;
+  }
+
+  /** Uniform integer in [0, n). */
+  below(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+}

@@ -1,0 +1,81 @@
+import { UniqueExhaustedError, hash53 } from '@synthfarm/core';
+import { getPath, type CompiledDataset, type DataRecord, type FieldNode } from './compile-dataset.js';
+
+/** How many draws a record gets before the value space is declared exhausted. */
+export const MAX_UNIQUE_ATTEMPTS = 1000;
+
+/** Inserts `n` before the `@` of an email-like value, else appends it: `ann.lee2@example.com`. */
+export function withSuffix(value: string, n: number): string {
+  const at = value.indexOf('@');
+  return at > 0 ? `${value.slice(0, at)}${n}${value.slice(at)}` : `${value}${n}`;
+}
+
+function keyOf(v: unknown): number {
+  return hash53(typeof v === 'string' ? v : `\u0001${JSON.stringify(v)}`);
+}
+
+/**
+ * Enforces `unique` over a whole dataset, in record order. It must see records in index
+ * order (the aggregator's commit order), which is what makes the outcome independent of
+ * batch size and threads. Keys are 53-bit hashes: 8 bytes a value, not the value itself.
+ *
+ * A collision on a drawn field draws that field again (stream `attempt`) and recomputes its
+ * dependents; a collision on a template (a pure function of other fields) gets a numeric
+ * suffix instead, the way sign-up systems do: `ann.lee@x.com`, `ann.lee2@x.com`.
+ */
+export class UniqueIndex {
+  private readonly seen = new Map<number, Set<number>>();
+  /** Records whose values changed to stay unique. */
+  redrawn = 0;
+
+  constructor(private readonly compiled: CompiledDataset) {
+    for (const n of compiled.uniqueNodes) this.seen.set(n.id, new Set());
+  }
+
+  get active(): boolean {
+    return this.compiled.uniqueNodes.length > 0;
+  }
+
+  /** Makes record `index` unique against all earlier ones, changing it in place. */
+  admit(rec: DataRecord, index: number): void {
+    let attempts: Map<number, number> | undefined;
+    for (const n of this.compiled.uniqueNodes) {
+      const set = this.seen.get(n.id)!;
+      let v = getPath(rec, n.segments);
+      if (v === null || v === undefined) continue;
+      let key = keyOf(v);
+      if (!set.has(key)) {
+        set.add(key);
+        continue;
+      }
+      this.redrawn++;
+      attempts ??= new Map();
+      const base = v;
+      let attempt = 1;
+      for (; attempt <= MAX_UNIQUE_ATTEMPTS; attempt++) {
+        v = this.next(rec, index, n, attempt, base, attempts);
+        if (v === null || v === undefined) break;
+        key = keyOf(v);
+        if (!set.has(key)) {
+          set.add(key);
+          break;
+        }
+      }
+      if (attempt > MAX_UNIQUE_ATTEMPTS) {
+        throw new UniqueExhaustedError(
+          `${n.specPath}.unique: ran out of distinct values at record ${index} of '${this.compiled.name}' (${set.size} distinct values used, ${MAX_UNIQUE_ATTEMPTS} draws failed); widen the field's range or lower count`,
+        );
+      }
+    }
+  }
+
+  private next(rec: DataRecord, index: number, n: FieldNode, attempt: number, base: unknown, attempts: Map<number, number>): unknown {
+    if (n.spec.kind === 'template' && typeof base === 'string') {
+      const v = withSuffix(base, attempt + 1);
+      this.compiled.redraw(rec, index, n, 0, attempts, { v });
+      return v;
+    }
+    this.compiled.redraw(rec, index, n, attempt, attempts);
+    return getPath(rec, n.segments);
+  }
+}

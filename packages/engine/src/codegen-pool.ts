@@ -1,0 +1,51 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { BatchResult, BatchTask } from './batch-task.js';
+import { generateBatch } from './generate-batch.js';
+
+/** Runs code-stage batches: on worker threads, or inline on the calling thread. */
+export interface CodegenPool {
+  run(task: BatchTask): Promise<BatchResult>;
+  readonly threads: number;
+  close(): Promise<void>;
+}
+
+/** Default thread count: one per core (the aggregator's own work is light). */
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+// Under vitest the sources are .ts; worker threads run the built .js next to them in dist/.
+function workerFile(): string {
+  const here = import.meta.url;
+  const url = here.endsWith('.ts') ? new URL('../dist/batch-worker.js', here) : new URL('./batch-worker.js', here);
+  return fileURLToPath(url);
+}
+
+/**
+ * @param threads worker threads; 0 runs batches inline on this thread (small jobs, tests).
+ * Default {@link defaultThreads}.
+ */
+export function createCodegenPool(threads = defaultThreads()): CodegenPool {
+  if (threads <= 0) {
+    return {
+      threads: 0,
+      run: async (task) => generateBatch(task),
+      close: async () => undefined,
+    };
+  }
+  const pool = new Piscina<BatchTask, BatchResult>({
+    filename: workerFile(),
+    minThreads: threads,
+    maxThreads: threads,
+    // A few queued tasks per thread keep threads busy without buffering the dataset.
+    maxQueue: threads * 4,
+    idleTimeout: 30_000,
+  });
+  return {
+    threads,
+    run: (task) => pool.run(task),
+    close: () => pool.destroy(),
+  };
+}

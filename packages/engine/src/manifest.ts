@@ -1,0 +1,41 @@
+import type { SinkFile } from '@synthfarm/output';
+
+/** How a run ended. */
+export type RunStatus = 'completed' | 'failed' | 'budget_exceeded';
+
+export interface DatasetManifest {
+  requested: number;
+  written: number;
+  rejected: number;
+  /** Records changed to keep `unique` fields distinct. */
+  uniqueRedraws: number;
+  files: SinkFile[];
+}
+
+/** A routing decision with its reason (DESIGN §8). */
+export interface RoutingDecision {
+  dataset: string;
+  batch: number;
+  backend: string;
+  reason: string;
+}
+
+/** manifest.json (DESIGN §5). Secrets never appear in it: backends are listed by name and figures. */
+export interface Manifest {
+  runId: string;
+  status: RunStatus;
+  mode: 'embedded' | 'farm';
+  seed: number;
+  specSha256: string;
+  /** True when llm fields were filled procedurally (`--offline`). */
+  offline: boolean;
+  startedAt: string;
+  finishedAt: string;
+  datasets: Record<string, DatasetManifest>;
+  rejects: Omit<SinkFile, 'format'> & { format: 'jsonl' };
+  backends: Record<string, unknown>;
+  routing: RoutingDecision[];
+  audit?: unknown;
+  timings: { totalMs: number; datasetsMs: Record<string, number> };
+  error?: { code: string; message: string };
+}

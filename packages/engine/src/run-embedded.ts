@@ -1,0 +1,248 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { serializeError, SynthfarmError, type Logger } from '@synthfarm/core';
+import { CompiledDataset, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen';
+import { createCsvSink, createJsonlSink, prepareOutputDir, RejectsSink, writeJsonAtomic, type Reject, type Sink } from '@synthfarm/output';
+import { datasetColumns, type LoadedSpec } from '@synthfarm/spec';
+import type { BatchTask } from './batch-task.js';
+import { createCodegenPool, type CodegenPool } from './codegen-pool.js';
+import type { DatasetManifest, Manifest, RunStatus } from './manifest.js';
+import { batchRanges } from './plan.js';
+import { RefCollector, referencedFields } from './ref-columns.js';
+import type { RecordStage, StagedBatch } from './staged-batch.js';
+
+/** Progress of a run, reported after every committed batch. */
+export interface Progress {
+  dataset: string;
+  /** Records committed (written or rejected) over all datasets so far. */
+  done: number;
+  total: number;
+  written: number;
+  rejected: number;
+  /** Output tokens the model stages spent so far. */
+  tokensOut?: number;
+}
+
+export interface RunEmbeddedOptions {
+  loaded: LoadedSpec;
+  /** Code-stage worker threads; 0 = inline. Default: one per core. */
+  threads?: number;
+  /** A pool to reuse (the caller closes it); overrides `threads`. */
+  pool?: CodegenPool;
+  /** Model stages applied to each batch after the code stage, in order. */
+  stages?: RecordStage[];
+  /** Stops taking new batches when it returns true (a spent budget); in-flight batches finish. */
+  shouldStop?: () => RunStatus | undefined;
+  /** Extra manifest sections (backends, routing, audit) filled by the stages. */
+  manifestExtras?: () => Pick<Manifest, 'backends' | 'routing'> & { audit?: unknown };
+  offline?: boolean;
+  runId?: string;
+  onProgress?: (p: Progress) => void;
+  log?: Logger;
+  signal?: AbortSignal;
+}
+
+/** Creates a run id: sortable by time, unique enough for one machine or farm. */
+export function newRunId(now = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The embedded pipeline: plan → batches on worker threads → in-order uniqueness → model
+ * stages (concurrent) → in-order commit to CSV/JSONL, rejects and manifest.
+ * Memory is bounded by the window of in-flight batches, not by the record count.
+ */
+export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
+  const { spec, sha256: specSha256 } = opts.loaded;
+  const startedAt = new Date();
+  const runId = opts.runId ?? newRunId(startedAt);
+  const dir = spec.output.dir;
+  await prepareOutputDir(dir);
+  const pool = opts.pool ?? createCodegenPool(opts.threads);
+  const rejects = new RejectsSink(join(dir, 'rejects.jsonl'));
+  const open: Sink[] = [];
+  const datasets: Record<string, DatasetManifest> = {};
+  const datasetsMs: Record<string, number> = {};
+  const refs = new RefCollector(referencedFields(spec));
+  const total = spec.datasets.reduce((n, d) => n + d.count, 0);
+  const counters = { done: 0, written: 0, rejected: 0 };
+  let status: RunStatus = 'completed';
+  let failure: unknown;
+
+  try {
+    for (let d = 0; d < spec.datasets.length; d++) {
+      const ds = spec.datasets[d]!;
+      const t0 = performance.now();
+      const sinks = spec.output.formats.map((f) =>
+        f === 'csv'
+          ? createCsvSink(join(dir, `${ds.name}.csv`), { columns: datasetColumns(ds), escapeFormulas: spec.output.escapeFormulas })
+          : createJsonlSink(join(dir, `${ds.name}.jsonl`)),
+      );
+      open.push(...sinks);
+      const m: DatasetManifest = { requested: ds.count, written: 0, rejected: 0, uniqueRedraws: 0, files: [] };
+      datasets[ds.name] = m;
+      const compiled = ds.fields ? new CompiledDataset(spec, d) : undefined;
+      const unique = compiled ? new UniqueIndex(compiled) : undefined;
+      if (compiled) compiled.setRefColumns(refs.shared);
+      const refFields = refs.fieldsOf(ds.name).map((f) => f.split('.'));
+
+      const commit = async (b: StagedBatch) => {
+        const kept: DataRecord[] = [];
+        for (const r of b.records) {
+          if (!r) continue;
+          kept.push(r);
+          for (const segs of refFields) refs.add(ds.name, segs.join('.'), getPath(r, segs));
+        }
+        await Promise.all(sinks.map((s) => s.write(kept)));
+        await rejects.write(b.rejects);
+        m.written += kept.length;
+        m.rejected += b.rejects.length;
+        counters.written += kept.length;
+        counters.rejected += b.rejects.length;
+        counters.done += b.records.length;
+        opts.onProgress?.({ dataset: ds.name, total, ...counters });
+      };
+
+      const stopped = await runBatches({
+        ranges: batchRanges(ds.count, ds.batchSize),
+        window: Math.max(4, pool.threads * 3),
+        generate: async (r) => {
+          if (!ds.fields) return { datasetIndex: d, batch: r.batch, start: r.start, records: emptyRecords(r.count), rejects: [] };
+          const task: BatchTask = { specKey: specSha256, spec, datasetIndex: d, start: r.start, count: r.count, refColumns: refs.shared };
+          const res = await pool.run(task);
+          const staged: StagedBatch = { datasetIndex: d, batch: r.batch, start: r.start, records: res.records, rejects: [] };
+          for (const inv of res.invalid) {
+            staged.records[inv.offset] = null;
+            staged.rejects.push({ dataset: ds.name, index: r.start + inv.offset, reason: 'invalid_record', error: inv.error });
+          }
+          return staged;
+        },
+        admit: (b) => {
+          if (!unique?.active) return;
+          b.records.forEach((rec, k) => rec && unique.admit(rec, b.start + k));
+        },
+        stages: opts.stages ?? [],
+        commit,
+        shouldStop: opts.shouldStop,
+        signal: opts.signal,
+      });
+      if (unique) m.uniqueRedraws = unique.redrawn;
+      if (stopped) {
+        status = stopped;
+        await commitSkipped(ds.name, m, rejects, counters, stopped);
+        for (const later of spec.datasets.slice(d + 1)) {
+          const lm: DatasetManifest = { requested: later.count, written: 0, rejected: 0, uniqueRedraws: 0, files: [] };
+          datasets[later.name] = lm;
+          await commitSkipped(later.name, lm, rejects, counters, stopped);
+        }
+      }
+      for (const s of sinks) m.files.push(await s.commit());
+      open.length = 0;
+      refs.finish(ds.name);
+      datasetsMs[ds.name] = Math.round(performance.now() - t0);
+      if (stopped) break;
+    }
+  } catch (err) {
+    failure = err;
+    status = 'failed';
+    await Promise.all(open.map((s) => s.abort()));
+  } finally {
+    if (!opts.pool) await pool.close();
+  }
+
+  const rejectsFile = failure ? (await rejects.abort(), { path: join(dir, 'rejects.jsonl'), rows: 0, bytes: 0, sha256: '' }) : { ...(await rejects.commit()), rows: rejects.count };
+  const finishedAt = new Date();
+  const extras = opts.manifestExtras?.() ?? { backends: {}, routing: [] };
+  const manifest: Manifest = {
+    runId, status, mode: 'embedded', seed: spec.seed, specSha256, offline: opts.offline ?? false,
+    startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
+    datasets: relativeFiles(datasets, dir),
+    rejects: { ...rejectsFile, path: 'rejects.jsonl', format: 'jsonl' },
+    ...extras,
+    timings: { totalMs: finishedAt.getTime() - startedAt.getTime(), datasetsMs },
+  };
+  if (failure) {
+    const e = serializeError(failure);
+    manifest.error = { code: e.code, message: e.message };
+  }
+  await writeJsonAtomic(join(dir, 'manifest.json'), manifest);
+  if (failure) throw failure instanceof SynthfarmError ? failure : failure;
+  return manifest;
+}
+
+function emptyRecords(n: number): DataRecord[] {
+  return Array.from({ length: n }, () => ({}));
+}
+
+function relativeFiles(datasets: Record<string, DatasetManifest>, dir: string): Record<string, DatasetManifest> {
+  for (const m of Object.values(datasets)) m.files = m.files.map((f) => ({ ...f, path: f.path.slice(dir.length).replace(/^[/\\]/, '') }));
+  return datasets;
+}
+
+/** Records never generated because the run stopped are rejects too: nothing disappears. */
+async function commitSkipped(dataset: string, m: DatasetManifest, rejects: RejectsSink, counters: { done: number; rejected: number }, why: RunStatus): Promise<void> {
+  const from = m.written + m.rejected;
+  const chunk: Reject[] = [];
+  for (let i = from; i < m.requested; i++) {
+    chunk.push({ dataset, index: i, reason: why, error: `not generated: the run stopped (${why})` });
+    if (chunk.length === 1000) await rejects.write(chunk.splice(0));
+  }
+  await rejects.write(chunk);
+  const n = m.requested - from;
+  m.rejected += n;
+  counters.rejected += n;
+  counters.done += n;
+}
+
+interface BatchFlow {
+  ranges: { batch: number; start: number; count: number }[];
+  /** Batches in flight at most (generated but not yet committed). */
+  window: number;
+  generate(r: { batch: number; start: number; count: number }): Promise<StagedBatch>;
+  /** In record order, before the model stages (uniqueness). */
+  admit(b: StagedBatch): void;
+  stages: RecordStage[];
+  /** In record order. */
+  commit(b: StagedBatch): Promise<void>;
+  shouldStop?: (() => RunStatus | undefined) | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Runs batches through generate (parallel) → admit (in order) → stages (parallel) → commit
+ * (in order), with at most `window` batches in flight. Returns the stop status if stopped early.
+ */
+async function runBatches(flow: BatchFlow): Promise<RunStatus | undefined> {
+  const controller = new AbortController();
+  const signal = flow.signal ? AbortSignal.any([flow.signal, controller.signal]) : controller.signal;
+  let admitted: Promise<unknown> = Promise.resolve();
+  let committed: Promise<unknown> = Promise.resolve();
+  const inflight: Promise<unknown>[] = [];
+  let stopped: RunStatus | undefined;
+  try {
+    for (const r of flow.ranges) {
+      if (inflight.length >= flow.window) await inflight.shift();
+      stopped = flow.shouldStop?.();
+      if (stopped || signal.aborted) break;
+      const generated = flow.generate(r);
+      const prevAdmitted = admitted;
+      const afterAdmit = Promise.all([generated, prevAdmitted]).then(([b]) => {
+        flow.admit(b);
+        return b;
+      });
+      admitted = afterAdmit;
+      let staged: Promise<StagedBatch> = afterAdmit;
+      for (const stage of flow.stages) staged = staged.then((b) => stage.process(b, signal));
+      const prevCommitted = committed;
+      committed = Promise.all([staged, prevCommitted]).then(([b]) => flow.commit(b));
+      for (const p of [generated, afterAdmit, staged, committed]) p.catch(() => controller.abort());
+      inflight.push(committed);
+    }
+    await committed;
+    return stopped;
+  } catch (err) {
+    controller.abort();
+    await Promise.allSettled(inflight);
+    throw err;
+  }
+}

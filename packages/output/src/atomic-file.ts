@@ -1,0 +1,76 @@
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { once } from 'node:events';
+import { OutputError } from '@synthfarm/core';
+
+/** What a finished file looks like in the manifest. */
+export interface FileInfo {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * A file written under a temporary name and renamed only when complete, so a reader never
+ * sees half a file. Writes respect backpressure; size and sha256 are computed on the way.
+ */
+export class AtomicFile {
+  private readonly stream: WriteStream;
+  private readonly hash: Hash = createHash('sha256');
+  private readonly tmp: string;
+  private bytes = 0;
+  private failed: Error | undefined;
+
+  constructor(readonly path: string) {
+    this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    this.stream = createWriteStream(this.tmp);
+    this.stream.on('error', (err) => {
+      this.failed = err;
+    });
+  }
+
+  /** Appends text; resolves once the stream can take more (backpressure). */
+  async write(chunk: string): Promise<void> {
+    if (this.failed) throw this.wrap(this.failed);
+    if (!chunk) return;
+    const buf = Buffer.from(chunk, 'utf8');
+    this.bytes += buf.length;
+    this.hash.update(buf);
+    if (!this.stream.write(buf)) await this.drained();
+    if (this.failed) throw this.wrap(this.failed);
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        resolve();
+      };
+      // 'close' follows an error; the error itself is kept by the constructor's listener.
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+    });
+  }
+
+  /** Flushes, closes and renames into place. */
+  async commit(): Promise<FileInfo> {
+    this.stream.end();
+    await once(this.stream, 'close');
+    if (this.failed) throw this.wrap(this.failed);
+    await rename(this.tmp, this.path);
+    return { path: this.path, bytes: this.bytes, sha256: this.hash.digest('hex') };
+  }
+
+  /** Drops the temporary file. Safe to call after a failure. */
+  async abort(): Promise<void> {
+    this.stream.destroy();
+    await unlink(this.tmp).catch(() => undefined);
+  }
+
+  private wrap(err: Error): OutputError {
+    return new OutputError(`cannot write ${this.path}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err });
+  }
+}
