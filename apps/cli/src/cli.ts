@@ -48,6 +48,18 @@ export function createCli(): Command {
     .option('--json', 'print the plan as JSON')
     .action(async (spec: string, opts) => (await import('./commands/plan.js')).planCommand(spec, opts));
 
+  program
+    .command('sim')
+    .description('start a simulated Ollama host (for tests and benchmarks; it never produces real data)')
+    .option('--port <p>', 'port (0 = any free port)', nonNegativeInt('--port'), 11434)
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('--slots <n>', 'parallel requests (OLLAMA_NUM_PARALLEL)', positiveInt('--slots'), 4)
+    .option('--tps <t>', 'output tokens per second per slot', nonNegativeNumber('--tps'), 200)
+    .option('--max-queue <n>', 'waiting requests before 503 server busy', nonNegativeInt('--max-queue'), 512)
+    .option('--models <list>', 'comma-separated model names served', 'gemma3:4b,llama3.2:3b,qwen2.5:7b')
+    .option('--fault <spec...>', 'faults: malformed=0.3 error=0.1 hang=0.01 drop=0.01 slow=3 missing=model')
+    .action(async (opts) => (await import('./commands/sim.js')).simCommand(opts));
+
   return program;
 }
 

@@ -46,6 +46,7 @@ export class CompiledDataset {
   private readonly latents: Float64Array;
   private current: DataRecord = {};
   private readonly ctx: GenContext;
+  private readonly makeSkeleton: () => DataRecord;
 
   constructor(readonly spec: Spec, readonly datasetIndex: number, fakers = new FakerRegistry()) {
     const ds = spec.datasets[datasetIndex]!;
@@ -88,9 +89,16 @@ export class CompiledDataset {
     this.llmNodes = this.nodes.filter((n) => n.spec.kind === 'llm');
     this.uniqueNodes = this.order.filter((n) => n.spec.unique);
     this.latents = new Float64Array(this.nodes.length);
+    this.makeSkeleton = skeletonFactory(this.nodes, []);
+    const splitCache = new Map<string, string[]>();
+    const split = (p: string) => {
+      let segs = splitCache.get(p);
+      if (!segs) splitCache.set(p, (segs = p.split('.')));
+      return segs;
+    };
     this.ctx = {
       index: 0,
-      lookup: (p) => getPath(this.current, p.split('.')),
+      lookup: (p) => getPath(this.current, split(p)),
       latent: (id) => this.latents[id]!,
       setLatent: (id, z) => {
         this.latents[id] = z;
@@ -112,9 +120,17 @@ export class CompiledDataset {
     this.refs = new Map(Object.entries(columns).map(([k, d]) => [k, new SharedColumn(d)]));
   }
 
+  /** Record i with some fields set to given values (their dependents follow). */
+  generateWith(index: number, overrides: ReadonlyArray<readonly [node: number, value: unknown]>): DataRecord {
+    const rec = this.generate(index);
+    const attempts = new Map<number, number>();
+    for (const [id, v] of overrides) this.redraw(rec, index, this.nodes[id]!, 0, attempts, { v });
+    return rec;
+  }
+
   /** Record i, attempt 0. */
   generate(index: number): DataRecord {
-    const rec = skeleton(this.nodes);
+    const rec = this.makeSkeleton();
     this.current = rec;
     this.ctx.index = index;
     for (const n of this.order) this.evaluate(rec, n, index, 0);
@@ -148,10 +164,11 @@ export class CompiledDataset {
     if (n.container && value !== null) {
       // Keep the skeleton's key order; only a null replaces the container.
       const parent = getParent(rec, n.segments);
-      if (parent && parent[n.segments.at(-1)!] === null) parent[n.segments.at(-1)!] = skeleton(this.nodes, n.segments);
+      if (parent && parent[n.segments.at(-1)!] === null) parent[n.segments.at(-1)!] = skeletonFactory(this.nodes, n.segments)();
       return;
     }
-    setPath(rec, n.segments, value);
+    if (n.segments.length === 1) rec[n.path] = value;
+    else setPath(rec, n.segments, value);
   }
 }
 
@@ -189,16 +206,23 @@ function topoSort(nodes: FieldNode[]): FieldNode[] {
   return out;
 }
 
-/** An object with every key in spec order, so output columns never depend on generation order. */
-function skeleton(nodes: FieldNode[], under: string[] = []): DataRecord {
-  const root: DataRecord = {};
-  for (const n of nodes) {
-    if (n.segments.length <= under.length || under.some((s, i) => n.segments[i] !== s)) continue;
-    const rel = n.segments.slice(under.length);
-    const parent = getParent(root, rel);
-    if (parent) parent[rel.at(-1)!] = n.container ? {} : null;
-  }
-  return root;
+/**
+ * Builds records with every key in spec order, so output columns never depend on the
+ * order fields are generated in. Compiled once into closures: it runs for every record.
+ */
+function skeletonFactory(nodes: FieldNode[], under: string[]): () => DataRecord {
+  const depth = under.length;
+  const children = nodes.filter((n) => n.segments.length === depth + 1 && under.every((s, i) => n.segments[i] === s));
+  const keys = children.map((n) => n.segments[depth]!);
+  const makers = children.map((n) => (n.container ? skeletonFactory(nodes, n.segments) : undefined));
+  return () => {
+    const o: DataRecord = {};
+    for (let i = 0; i < keys.length; i++) {
+      const make = makers[i];
+      o[keys[i]!] = make ? make() : null;
+    }
+    return o;
+  };
 }
 
 function getParent(rec: DataRecord, segments: string[]): DataRecord | undefined {

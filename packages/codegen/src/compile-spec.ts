@@ -7,9 +7,10 @@ import { FakerRegistry } from './faker-registry.js';
  * unknown faker method or locale, bad faker arguments, a dependency cycle) surface before
  * any work is done, with the field's path.
  */
-export function checkCompiles(spec: Spec): void {
-  const fakers = new FakerRegistry();
+export async function checkCompiles(spec: Spec): Promise<FakerRegistry> {
+  const fakers = await FakerRegistry.forSpec(spec);
   spec.datasets.forEach((ds, i) => {
     if (ds.fields) new CompiledDataset(spec, i, fakers);
   });
+  return fakers;
 }

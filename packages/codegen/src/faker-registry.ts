@@ -1,4 +1,6 @@
-import { Faker, allLocales, type LocaleDefinition } from '@faker-js/faker';
+import { faker as enFaker } from '@faker-js/faker/locale/en';
+import type { Faker, FakerOptions, LocaleDefinition } from '@faker-js/faker';
+import type { FieldSpec, Spec } from '@synthfarm/spec';
 import { SpecError } from '@synthfarm/core';
 import { Rng } from './rng.js';
 
@@ -19,6 +21,25 @@ export type FakerCall = (rng: Rng) => unknown;
  */
 export class FakerRegistry {
   private readonly fakers = new Map<string, { faker: Faker; randomizer: DelegatingRandomizer }>();
+  // Locales are imported one by one (`@faker-js/faker/locale/de`): the package's main entry
+  // loads all 77 of them, which costs ~30 MB in every worker thread.
+  private readonly definitions = new Map<string, LocaleDefinition>([['en', enFaker.rawDefinitions]]);
+
+  /** A registry with every locale a spec's faker fields name loaded. Unknown locales are spec errors. */
+  static async forSpec(spec: Spec): Promise<FakerRegistry> {
+    const registry = new FakerRegistry();
+    for (const [path, locale] of fakerLocales(spec)) {
+      if (registry.definitions.has(locale)) continue;
+      if (!/^[a-z]{2,3}(_[A-Za-z]{2,8})*$/.test(locale)) throw new SpecError(`${path}.locale`, `unknown faker locale '${locale}' (for example: en, de, fr, ja, pt_BR)`);
+      try {
+        const mod = (await import(`@faker-js/faker/locale/${locale}`)) as { faker: Faker };
+        registry.definitions.set(locale, mod.faker.rawDefinitions);
+      } catch {
+        throw new SpecError(`${path}.locale`, `unknown faker locale '${locale}' (for example: en, de, fr, ja, pt_BR)`);
+      }
+    }
+    return registry;
+  }
 
   resolve(method: string, args: unknown[] | undefined, locale: string | undefined, path: string): FakerCall {
     const { faker, randomizer } = this.forLocale(locale ?? 'en', path);
@@ -56,15 +77,27 @@ export class FakerRegistry {
   private forLocale(locale: string, path: string) {
     let entry = this.fakers.get(locale);
     if (!entry) {
-      const def = (allLocales as Record<string, LocaleDefinition>)[locale];
+      const def = this.definitions.get(locale);
       if (!def) throw new SpecError(`${path}.locale`, `unknown faker locale '${locale}' (for example: en, de, fr, ja, pt_BR)`);
       const randomizer = new DelegatingRandomizer();
-      const chain = [def, allLocales.en, allLocales.base].filter((l, i, all) => all.indexOf(l) === i);
-      entry = { faker: new Faker({ locale: chain, randomizer }), randomizer };
+      const FakerClass = enFaker.constructor as new (o: FakerOptions) => Faker;
+      entry = { faker: new FakerClass({ locale: def, randomizer }), randomizer };
       this.fakers.set(locale, entry);
     }
     return entry;
   }
+}
+
+/** Every (path, locale) of a spec's faker fields other than the default `en`. */
+function fakerLocales(spec: Spec): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const walk = (f: FieldSpec, path: string) => {
+    if (f.kind === 'faker' && f.locale && f.locale !== 'en') out.push([path, f.locale]);
+    else if (f.kind === 'object') for (const [k, c] of Object.entries(f.fields)) walk(c, `${path}.fields.${k}`);
+    else if (f.kind === 'array') walk(f.of, `${path}.of`);
+  };
+  spec.datasets.forEach((ds, d) => Object.entries(ds.fields ?? {}).forEach(([k, f]) => walk(f, `datasets[${d}].fields.${k}`)));
+  return out;
 }
 
 /** Faker returns Dates and BigInts in places; records carry JSON values only. */

@@ -16,12 +16,21 @@ export class Rng {
 
   /** Restarts the stream from a 32-bit seed. */
   reset(seed: number): this {
-    this.a = 0x9e3779b9;
-    this.b = 0x243f6a88;
-    this.c = 0xb7e15162;
-    this.d = seed | 0;
-    // A dozen rounds decorrelate neighbouring seeds (i and i+1 give unrelated streams).
-    for (let i = 0; i < 12; i++) this.u32();
+    // splitmix32 spreads the seed over the whole state, so neighbouring seeds (record i and
+    // i+1) start unrelated; a few rounds then mix the state words into each other.
+    let s = seed | 0;
+    const split = () => {
+      s = (s + 0x9e3779b9) | 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) | 0;
+    };
+    this.a = split();
+    this.b = split();
+    this.c = split();
+    this.d = 1;
+    for (let i = 0; i < 4; i++) this.u32();
     return this;
   }
 

@@ -10,6 +10,12 @@ export function withSuffix(value: string, n: number): string {
   return at > 0 ? `${value.slice(0, at)}${n}${value.slice(at)}` : `${value}${n}`;
 }
 
+/** The 53-bit key a value is known by in a unique index; NaN for null (nulls are exempt). */
+export function uniqueKey(v: unknown): number {
+  if (v === null || v === undefined) return NaN;
+  return keyOf(v);
+}
+
 function keyOf(v: unknown): number {
   return hash53(typeof v === 'string' ? v : `\u0001${JSON.stringify(v)}`);
 }
@@ -34,6 +40,86 @@ export class UniqueIndex {
 
   get active(): boolean {
     return this.compiled.uniqueNodes.length > 0;
+  }
+
+  /** Keys of a record's unique fields, in index order (what a worker thread computes). */
+  static keysOf(compiled: CompiledDataset, rec: DataRecord): number[] {
+    return compiled.uniqueNodes.map((n) => uniqueKey(getPath(rec, n.segments)));
+  }
+
+  /** Values of a record's unique template fields (others null): what {@link admitKeys} suffixes. */
+  static templateValuesOf(compiled: CompiledDataset, rec: DataRecord): unknown[] {
+    return compiled.uniqueNodes.map((n) => (n.spec.kind === 'template' ? getPath(rec, n.segments) : null));
+  }
+
+  /**
+   * Admits a record known only by its keys when none collides; returns false (admitting
+   * nothing) when one does, and the caller must regenerate the record and {@link admit} it.
+   */
+  tryAdmitKeys(keys: ArrayLike<number>, offset = 0): boolean {
+    const nodes = this.compiled.uniqueNodes;
+    for (let u = 0; u < nodes.length; u++) {
+      const k = keys[offset + u]!;
+      if (!Number.isNaN(k) && this.seen.get(nodes[u]!.id)!.has(k)) return false;
+    }
+    for (let u = 0; u < nodes.length; u++) {
+      const k = keys[offset + u]!;
+      if (!Number.isNaN(k)) this.seen.get(nodes[u]!.id)!.add(k);
+    }
+    return true;
+  }
+
+  /**
+   * Admits a record known by its unique keys and the values of its unique template fields
+   * (what a worker sends instead of the record). Returns `[]` when nothing collided, the
+   * suffixed template values to apply when only templates collided, or `undefined` (admitting
+   * nothing) when a drawn field collided and the record must be regenerated and {@link admit}ted.
+   */
+  admitKeys(keys: ArrayLike<number>, values: ArrayLike<unknown>, offset: number, index: number): Array<[node: number, value: string]> | undefined {
+    const nodes = this.compiled.uniqueNodes;
+    let collided = false;
+    for (let u = 0; u < nodes.length; u++) {
+      const k = keys[offset + u]!;
+      if (Number.isNaN(k) || !this.seen.get(nodes[u]!.id)!.has(k)) continue;
+      const n = nodes[u]!;
+      if (n.spec.kind !== 'template' || n.dependents.length || typeof values[offset + u] !== 'string') return undefined;
+      collided = true;
+    }
+    if (!collided) {
+      this.tryAdmitKeys(keys, offset);
+      return [];
+    }
+    this.redrawn++;
+    const out: Array<[number, string]> = [];
+    for (let u = 0; u < nodes.length; u++) {
+      const n = nodes[u]!;
+      const set = this.seen.get(n.id)!;
+      const k = keys[offset + u]!;
+      if (Number.isNaN(k)) continue;
+      if (!set.has(k)) {
+        set.add(k);
+        continue;
+      }
+      const base = values[offset + u] as string;
+      let attempt = 1;
+      for (; attempt <= MAX_UNIQUE_ATTEMPTS; attempt++) {
+        const v = withSuffix(base, attempt + 1);
+        const key = keyOf(v);
+        if (!set.has(key)) {
+          set.add(key);
+          out.push([n.id, v]);
+          break;
+        }
+      }
+      if (attempt > MAX_UNIQUE_ATTEMPTS) this.exhausted(n, index, set.size);
+    }
+    return out;
+  }
+
+  private exhausted(n: FieldNode, index: number, used: number): never {
+    throw new UniqueExhaustedError(
+      `${n.specPath}.unique: ran out of distinct values at record ${index} of '${this.compiled.name}' (${used} distinct values used, ${MAX_UNIQUE_ATTEMPTS} draws failed); widen the field's range or lower count`,
+    );
   }
 
   /** Makes record `index` unique against all earlier ones, changing it in place. */
@@ -61,11 +147,7 @@ export class UniqueIndex {
           break;
         }
       }
-      if (attempt > MAX_UNIQUE_ATTEMPTS) {
-        throw new UniqueExhaustedError(
-          `${n.specPath}.unique: ran out of distinct values at record ${index} of '${this.compiled.name}' (${set.size} distinct values used, ${MAX_UNIQUE_ATTEMPTS} draws failed); widen the field's range or lower count`,
-        );
-      }
+      if (attempt > MAX_UNIQUE_ATTEMPTS) this.exhausted(n, index, set.size);
     }
   }
 

@@ -1,5 +1,30 @@
 import type { RefColumns, DataRecord } from '@synthfarm/codegen';
+import type { Format } from '@synthfarm/output';
 import type { Spec } from '@synthfarm/spec';
+
+/**
+ * Asks the worker to encode records into output lines itself (datasets with no model
+ * fields): the aggregator then moves strings, not objects.
+ */
+export interface EncodeRequest {
+  formats: Format[];
+  columns: string[];
+  escapeFormulas: boolean;
+  /** Field paths later datasets reference: their values come back alongside the lines. */
+  refFields: string[];
+}
+
+/** A batch already encoded by a worker. */
+export interface EncodedBatch {
+  /** Per format, one line per record (offset k = record start + k). */
+  lines: Partial<Record<Format, string[]>>;
+  /** Unique-field keys, `uniqueCount` per record, NaN for null. */
+  keys: Float64Array;
+  /** Values of unique template fields (null for other unique fields), laid out like `keys`. */
+  templateValues: unknown[];
+  /** Per referenced field, one value per record. */
+  refValues: unknown[][];
+}
 
 /** A batch descriptor: which records of which dataset. Carries no rows. */
 export interface BatchTask {
@@ -12,6 +37,13 @@ export interface BatchTask {
   count: number;
   /** Written columns of referenced datasets, shared across threads without copying. */
   refColumns: RefColumns;
+  /** Encode in the worker instead of returning records. */
+  encode?: EncodeRequest;
+  /**
+   * Re-encode only these records of the batch, with fields set to the given values (unique
+   * templates the aggregator suffixed). Lines come back in `offsets` order.
+   */
+  patch?: { offsets: number[]; overrides: Array<Array<[node: number, value: unknown]>> };
 }
 
 /** A record the code stage could not make valid (a bug if it ever happens; never dropped). */
@@ -21,6 +53,8 @@ export interface InvalidRecord {
 }
 
 export interface BatchResult {
-  records: DataRecord[];
+  /** The records, unless the task asked for them encoded. */
+  records?: DataRecord[];
+  encoded?: EncodedBatch;
   invalid: InvalidRecord[];
 }

@@ -2,6 +2,6 @@
 import type { BatchResult, BatchTask } from './batch-task.js';
 import { generateBatch } from './generate-batch.js';
 
-export default function run(task: BatchTask): BatchResult {
+export default function run(task: BatchTask): Promise<BatchResult> {
   return generateBatch(task);
 }

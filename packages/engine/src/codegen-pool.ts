@@ -31,7 +31,7 @@ export function createCodegenPool(threads = defaultThreads()): CodegenPool {
   if (threads <= 0) {
     return {
       threads: 0,
-      run: async (task) => generateBatch(task),
+      run: (task) => generateBatch(task),
       close: async () => undefined,
     };
   }

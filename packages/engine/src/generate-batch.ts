@@ -1,4 +1,5 @@
-import { CompiledDataset, FakerRegistry } from '@synthfarm/codegen';
+import { CompiledDataset, FakerRegistry, UniqueIndex, getPath } from '@synthfarm/codegen';
+import { createRecordEncoder, type RecordEncoder } from '@synthfarm/output';
 import { recordSchema, type FieldSpec } from '@synthfarm/spec';
 import type { z } from 'zod';
 import type { BatchResult, BatchTask } from './batch-task.js';
@@ -9,19 +10,21 @@ interface Compiled {
 }
 
 const cache = new Map<string, Compiled>();
-const fakers = new FakerRegistry();
+const registries = new Map<string, Promise<FakerRegistry>>();
 
 /** Compiles (once per thread) the dataset a task belongs to. */
-export function compiledFor(task: Pick<BatchTask, 'spec' | 'specKey' | 'datasetIndex'>): Compiled {
+export async function compiledFor(task: Pick<BatchTask, 'spec' | 'specKey' | 'datasetIndex'>): Promise<Compiled> {
   const key = `${task.specKey}#${task.datasetIndex}`;
   let c = cache.get(key);
   if (!c) {
-    const dataset = new CompiledDataset(task.spec, task.datasetIndex, fakers);
+    let fakers = registries.get(task.specKey);
+    if (!fakers) registries.set(task.specKey, (fakers = FakerRegistry.forSpec(task.spec)));
+    const dataset = new CompiledDataset(task.spec, task.datasetIndex, await fakers);
     const fields = task.spec.datasets[task.datasetIndex]!.fields!;
     // llm fields are still holes here; the model stage checks them.
     const codeFields = Object.fromEntries(Object.entries(fields).filter(([, f]) => f.kind !== 'llm')) as Record<string, FieldSpec>;
     c = { dataset, schema: recordSchema(codeFields) };
-    if (cache.size > 32) cache.clear();
+    if (cache.size > 32) cache.clear(), registries.clear();
     cache.set(key, c);
   }
   return c;
@@ -31,10 +34,20 @@ export function compiledFor(task: Pick<BatchTask, 'spec' | 'specKey' | 'datasetI
  * Stage 1 of a batch: code fields for records [start, start+count), checked against the
  * dataset's schema. Pure: the same task gives the same records in any thread or process.
  */
-export function generateBatch(task: BatchTask): BatchResult {
-  const { dataset, schema } = compiledFor(task);
+export async function generateBatch(task: BatchTask): Promise<BatchResult> {
+  const { dataset, schema } = await compiledFor(task);
   dataset.setRefColumns(task.refColumns);
-  const records = new Array(task.count);
+  if (task.patch) return patchBatch(task, dataset);
+  const enc = task.encode;
+  const encoders: [string, RecordEncoder, string[]][] = enc
+    ? enc.formats.map((f) => [f, createRecordEncoder(f, { columns: enc.columns, escapeFormulas: enc.escapeFormulas }), new Array<string>(task.count)])
+    : [];
+  const unique = dataset.uniqueNodes.length;
+  const keys = enc ? new Float64Array(task.count * unique) : undefined;
+  const templateValues = enc ? new Array<unknown>(task.count * unique) : [];
+  const refPaths = enc ? enc.refFields.map((f) => f.split('.')) : [];
+  const refValues = refPaths.map(() => new Array<unknown>(task.count));
+  const records = enc ? undefined : new Array(task.count);
   const invalid: BatchResult['invalid'] = [];
   for (let k = 0; k < task.count; k++) {
     const rec = dataset.generate(task.start + k);
@@ -43,7 +56,33 @@ export function generateBatch(task: BatchTask): BatchResult {
       const issue = check.error.issues[0]!;
       invalid.push({ offset: k, error: `${issue.path.join('.')}: ${issue.message}` });
     }
-    records[k] = rec;
+    if (records) {
+      records[k] = rec;
+      continue;
+    }
+    for (const [, encode, lines] of encoders) lines[k] = encode(rec);
+    if (unique) {
+      keys!.set(UniqueIndex.keysOf(dataset, rec), k * unique);
+      UniqueIndex.templateValuesOf(dataset, rec).forEach((v, u) => (templateValues[k * unique + u] = v));
+    }
+    for (let r = 0; r < refPaths.length; r++) refValues[r]![k] = getPath(rec, refPaths[r]!);
   }
-  return { records, invalid };
+  if (!enc) return { records: records!, invalid };
+  return { encoded: { lines: Object.fromEntries(encoders.map(([f, , l]) => [f, l])), keys: keys!, templateValues, refValues }, invalid };
+}
+
+/** Re-encodes the records of a batch whose unique templates the aggregator suffixed. */
+function patchBatch(task: BatchTask, dataset: CompiledDataset): BatchResult {
+  const { offsets, overrides } = task.patch!;
+  const enc = task.encode!;
+  const encoders = enc.formats.map((f) => [f, createRecordEncoder(f, { columns: enc.columns, escapeFormulas: enc.escapeFormulas })] as const);
+  const lines = Object.fromEntries(enc.formats.map((f) => [f, [] as string[]]));
+  const refPaths = enc.refFields.map((f) => f.split('.'));
+  const refValues = refPaths.map(() => [] as unknown[]);
+  offsets.forEach((k, j) => {
+    const rec = dataset.generateWith(task.start + k, overrides[j]!);
+    for (const [f, encode] of encoders) lines[f]!.push(encode(rec));
+    refPaths.forEach((p, r) => refValues[r]!.push(getPath(rec, p)));
+  });
+  return { encoded: { lines, keys: new Float64Array(0), templateValues: [], refValues }, invalid: [] };
 }

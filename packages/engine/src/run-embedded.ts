@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { serializeError, SynthfarmError, type Logger } from '@synthfarm/core';
-import { CompiledDataset, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen';
-import { createCsvSink, createJsonlSink, prepareOutputDir, RejectsSink, writeJsonAtomic, type Reject, type Sink } from '@synthfarm/output';
+import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen';
+import { createSink, prepareOutputDir, RejectsSink, writeJsonAtomic, type Reject, type Sink } from '@synthfarm/output';
 import { datasetColumns, type LoadedSpec } from '@synthfarm/spec';
-import type { BatchTask } from './batch-task.js';
+import type { BatchTask, EncodeRequest } from './batch-task.js';
 import { createCodegenPool, type CodegenPool } from './codegen-pool.js';
 import type { DatasetManifest, Manifest, RunStatus } from './manifest.js';
 import { batchRanges } from './plan.js';
@@ -67,39 +67,57 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
   const total = spec.datasets.reduce((n, d) => n + d.count, 0);
   const counters = { done: 0, written: 0, rejected: 0 };
   let status: RunStatus = 'completed';
+  let fakers: Promise<FakerRegistry> | undefined;
   let failure: unknown;
 
   try {
     for (let d = 0; d < spec.datasets.length; d++) {
       const ds = spec.datasets[d]!;
       const t0 = performance.now();
-      const sinks = spec.output.formats.map((f) =>
-        f === 'csv'
-          ? createCsvSink(join(dir, `${ds.name}.csv`), { columns: datasetColumns(ds), escapeFormulas: spec.output.escapeFormulas })
-          : createJsonlSink(join(dir, `${ds.name}.jsonl`)),
-      );
+      const sinks = spec.output.formats.map((f) => createSink(f, join(dir, `${ds.name}.${f}`), { columns: datasetColumns(ds), escapeFormulas: spec.output.escapeFormulas }));
       open.push(...sinks);
       const m: DatasetManifest = { requested: ds.count, written: 0, rejected: 0, uniqueRedraws: 0, files: [] };
       datasets[ds.name] = m;
-      const compiled = ds.fields ? new CompiledDataset(spec, d) : undefined;
+      const compiled = ds.fields ? new CompiledDataset(spec, d, await (fakers ??= FakerRegistry.forSpec(spec))) : undefined;
       const unique = compiled ? new UniqueIndex(compiled) : undefined;
       if (compiled) compiled.setRefColumns(refs.shared);
       const refFields = refs.fieldsOf(ds.name).map((f) => f.split('.'));
 
+      const encoders = Object.fromEntries(sinks.map((s) => [s.format, s.encode]));
+      // Code-only datasets are encoded by the workers: the aggregator moves strings.
+      const encode: EncodeRequest | undefined = ds.fields && !Object.values(ds.fields).some((f) => f.kind === 'llm')
+        ? { formats: spec.output.formats, columns: datasetColumns(ds), escapeFormulas: spec.output.escapeFormulas, refFields: refFields.map((f) => f.join('.')) }
+        : undefined;
+
       const commit = async (b: StagedBatch) => {
-        const kept: DataRecord[] = [];
-        for (const r of b.records) {
-          if (!r) continue;
-          kept.push(r);
-          for (const segs of refFields) refs.add(ds.name, segs.join('.'), getPath(r, segs));
+        let written = 0;
+        if (b.encoded) {
+          const { lines, refValues, dropped } = b.encoded;
+          for (const s of sinks) {
+            const all = lines[s.format]!;
+            await s.writeEncoded(dropped.size ? all.filter((_, k) => !dropped.has(k)).join('') : all.join(''), b.count - dropped.size);
+          }
+          refFields.forEach((segs, r) => {
+            const vals = refValues[r]!;
+            for (let k = 0; k < b.count; k++) if (!dropped.has(k)) refs.add(ds.name, segs.join('.'), vals[k]);
+          });
+          written = b.count - dropped.size;
+        } else {
+          const kept: DataRecord[] = [];
+          for (const r of b.records ?? []) {
+            if (!r) continue;
+            kept.push(r);
+            for (const segs of refFields) refs.add(ds.name, segs.join('.'), getPath(r, segs));
+          }
+          await Promise.all(sinks.map((s) => s.write(kept)));
+          written = kept.length;
         }
-        await Promise.all(sinks.map((s) => s.write(kept)));
         await rejects.write(b.rejects);
-        m.written += kept.length;
+        m.written += written;
         m.rejected += b.rejects.length;
-        counters.written += kept.length;
+        counters.written += written;
         counters.rejected += b.rejects.length;
-        counters.done += b.records.length;
+        counters.done += b.count;
         opts.onProgress?.({ dataset: ds.name, total, ...counters });
       };
 
@@ -107,19 +125,52 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
         ranges: batchRanges(ds.count, ds.batchSize),
         window: Math.max(4, pool.threads * 3),
         generate: async (r) => {
-          if (!ds.fields) return { datasetIndex: d, batch: r.batch, start: r.start, records: emptyRecords(r.count), rejects: [] };
-          const task: BatchTask = { specKey: specSha256, spec, datasetIndex: d, start: r.start, count: r.count, refColumns: refs.shared };
+          const base = { datasetIndex: d, batch: r.batch, start: r.start, count: r.count };
+          if (!ds.fields) return { ...base, records: emptyRecords(r.count), rejects: [] };
+          const task: BatchTask = { specKey: specSha256, spec, datasetIndex: d, start: r.start, count: r.count, refColumns: refs.shared, ...(encode ? { encode } : {}) };
           const res = await pool.run(task);
-          const staged: StagedBatch = { datasetIndex: d, batch: r.batch, start: r.start, records: res.records, rejects: [] };
+          const staged: StagedBatch = res.encoded
+            ? { ...base, encoded: { ...res.encoded, dropped: new Set() }, rejects: [] }
+            : { ...base, records: res.records!, rejects: [] };
           for (const inv of res.invalid) {
-            staged.records[inv.offset] = null;
+            if (staged.records) staged.records[inv.offset] = null;
+            staged.encoded?.dropped.add(inv.offset);
             staged.rejects.push({ dataset: ds.name, index: r.start + inv.offset, reason: 'invalid_record', error: inv.error });
           }
           return staged;
         },
         admit: (b) => {
           if (!unique?.active) return;
-          b.records.forEach((rec, k) => rec && unique.admit(rec, b.start + k));
+          if (b.records) {
+            b.records.forEach((rec, k) => rec && unique.admit(rec, b.start + k));
+            return;
+          }
+          const e = b.encoded!;
+          const u = compiled!.uniqueNodes.length;
+          for (let k = 0; k < b.count; k++) {
+            if (e.dropped.has(k)) continue;
+            const i = b.start + k;
+            const suffixed = unique.admitKeys(e.keys, e.templateValues, k * u, i);
+            if (suffixed?.length) (e.patches ??= { offsets: [], overrides: [] }), e.patches.offsets.push(k), e.patches.overrides.push(suffixed);
+            if (suffixed) continue;
+            // A drawn field collided: rebuild the record here (same bytes as the worker's), redraw, re-encode.
+            const rec = compiled!.generate(i);
+            unique.admit(rec, i);
+            for (const [f, lines] of Object.entries(e.lines)) lines![k] = encoders[f]!(rec);
+            refFields.forEach((segs, r) => (e.refValues[r]![k] = getPath(rec, segs)));
+          }
+        },
+        // Suffixed templates are re-encoded on the worker threads, off the in-order path.
+        patch: async (b) => {
+          const p = b.encoded?.patches;
+          if (!p) return b;
+          const res = await pool.run({ specKey: specSha256, spec, datasetIndex: d, start: b.start, count: b.count, refColumns: refs.shared, encode: encode!, patch: p });
+          const e = b.encoded!;
+          p.offsets.forEach((k, j) => {
+            for (const f of Object.keys(e.lines) as (keyof typeof e.lines)[]) e.lines[f]![k] = res.encoded!.lines[f]![j]!;
+            e.refValues.forEach((vals, r) => (vals[k] = res.encoded!.refValues[r]![j]));
+          });
+          return b;
         },
         stages: opts.stages ?? [],
         commit,
@@ -201,6 +252,8 @@ interface BatchFlow {
   generate(r: { batch: number; start: number; count: number }): Promise<StagedBatch>;
   /** In record order, before the model stages (uniqueness). */
   admit(b: StagedBatch): void;
+  /** After admit, in parallel: applies what admit decided (re-encoding suffixed records). */
+  patch(b: StagedBatch): Promise<StagedBatch>;
   stages: RecordStage[];
   /** In record order. */
   commit(b: StagedBatch): Promise<void>;
@@ -231,7 +284,7 @@ async function runBatches(flow: BatchFlow): Promise<RunStatus | undefined> {
         return b;
       });
       admitted = afterAdmit;
-      let staged: Promise<StagedBatch> = afterAdmit;
+      let staged: Promise<StagedBatch> = afterAdmit.then((b) => flow.patch(b));
       for (const stage of flow.stages) staged = staged.then((b) => stage.process(b, signal));
       const prevCommitted = committed;
       committed = Promise.all([staged, prevCommitted]).then(([b]) => flow.commit(b));

@@ -1,5 +1,6 @@
 import type { DataRecord } from '@synthfarm/codegen';
 import type { Reject } from '@synthfarm/output';
+import type { EncodedBatch } from './batch-task.js';
 
 /**
  * A batch between stages. `records[k]` is record `start + k`, or null once rejected
@@ -9,7 +10,11 @@ export interface StagedBatch {
   datasetIndex: number;
   batch: number;
   start: number;
-  records: (DataRecord | null)[];
+  count: number;
+  /** Records (model path), or... */
+  records?: (DataRecord | null)[];
+  /** ...lines a worker already encoded (code-only path); `dropped` marks rejected offsets. */
+  encoded?: EncodedBatch & { dropped: Set<number>; patches?: { offsets: number[]; overrides: Array<Array<[number, unknown]>> } };
   rejects: Reject[];
 }
 

@@ -5,3 +5,5 @@ export * from './jsonl-sink.js';
 export * from './rejects-sink.js';
 export * from './write-json-atomic.js';
 export * from './prepare-output-dir.js';
+export * from './csv-cells.js';
+export * from './record-encoder.js';

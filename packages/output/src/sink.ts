@@ -17,6 +17,10 @@ export interface Sink {
   readonly format: 'csv' | 'jsonl';
   /** Appends records (in order); resolves when the file can take more. */
   write(records: readonly OutRecord[]): Promise<void>;
+  /** One record as this format's line (what worker threads do ahead of time). */
+  encode(rec: OutRecord): string;
+  /** Appends `rows` records already encoded as lines. */
+  writeEncoded(text: string, rows: number): Promise<void>;
   /** Completes the file and renames it into place. */
   commit(): Promise<SinkFile>;
   /** Removes the partial file. */

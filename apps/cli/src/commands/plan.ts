@@ -5,7 +5,7 @@ import { loadSpecFile } from '@synthfarm/spec';
 /** `synthfarm plan SPEC`: datasets, batches, fields by kind. Calls no model. */
 export async function planCommand(file: string, opts: { count?: number; batchSize?: number; json?: boolean }): Promise<void> {
   const { spec } = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize } });
-  checkCompiles(spec);
+  await checkCompiles(spec);
   const plan = planSpec(spec);
   if (opts.json) {
     process.stdout.write(JSON.stringify(plan) + '\n');

@@ -23,7 +23,7 @@ export interface RunCommandOptions {
 /** `synthfarm run SPEC`: embedded mode, or farm mode with --redis. */
 export async function runCommand(file: string, opts: RunCommandOptions): Promise<void> {
   const loaded = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize, seed: opts.seed, outDir: opts.out } });
-  checkCompiles(loaded.spec);
+  await checkCompiles(loaded.spec);
   const total = loaded.spec.datasets.reduce((n, d) => n + d.count, 0);
   const progress = createProgressReporter(total);
   let manifest: Manifest;
