@@ -1,0 +1,17 @@
+export type { LlmRequest, LlmResponse, LlmBackend, GenerateOptions } from './llm-backend.js';
+export type { BackendStats, HostStats, CircuitStateName, StatsRecorder, StatsRecorderOptions } from './backend-stats.js';
+export { createStatsRecorder, percentile } from './backend-stats.js';
+export type { BackendDeps } from './backend-deps.js';
+export { BACKEND_DEFAULTS } from './backend-deps.js';
+export { createOllamaBackend, OLLAMA_DEFAULT_HOST } from './ollama-backend.js';
+export { createOpenAiBackend, type OpenAiBackendDeps } from './openai-backend.js';
+export { createBackend, type CreateBackendOptions } from './create-backend.js';
+export { createHostPool, HOST_POOL_DEFAULTS, type HostPool, type HostPoolOptions, type HostUseOptions } from './host-pool.js';
+export { withRetries, RETRY_DEFAULTS, type RetryOptions } from './retry.js';
+export { parseRetryAfter } from './retry-after.js';
+export { createMemoryRateLimiter, type RateLimiter, type MemoryRateLimiterOptions } from './rate-limiter.js';
+export { withResponseCache, responseCacheKey } from './response-cache.js';
+export { createPooledBackend, isHostFault, type PooledBackendConfig } from './pooled-backend.js';
+export type { HostTransport, AttemptResult, ResolvedRequest } from './host-transport.js';
+export { canonicalJson } from './canonical-json.js';
+export { hostLabel, sameModel } from './host-url.js';

@@ -1,0 +1,77 @@
+import type { BackendStats } from './backend-stats.js';
+
+/** One model call: a prompt, optionally a JSON schema the answer must follow. */
+export interface LlmRequest {
+  /** System prompt; omitted from the conversation when absent. */
+  system?: string;
+  /** User prompt. */
+  prompt: string;
+  /**
+   * JSON schema for structured output (Ollama `format`, OpenAI `response_format: json_schema`).
+   * The answer is still plain text: callers parse and validate it (zod) anyway.
+   */
+  schema?: Record<string, unknown>;
+  /** Output token cap for this call; default the backend spec's `maxTokens`, else the server's default. */
+  maxTokens?: number;
+  /** Sampling seed, so the same request can give the same answer (DESIGN §3). Default none. */
+  seed?: number;
+  /** Sampling temperature; default the backend spec's `temperature`, else the server's default. */
+  temperature?: number;
+}
+
+/** What a model call produced, with its accounting. */
+export interface LlmResponse {
+  /** The answer text (JSON text when the request had a schema). */
+  text: string;
+  /** The model stopped at the token cap (`done_reason` / `finish_reason` === 'length'): the text is cut. */
+  truncated: boolean;
+  /** Prompt tokens as reported by the server (estimated from characters when it reports none). */
+  tokensIn: number;
+  /** Generated tokens as reported by the server (estimated from characters when it reports none). */
+  tokensOut: number;
+  /** Wall time of the whole `generate` call in milliseconds, including waits for a slot and retries. */
+  latencyMs: number;
+  /** The host that answered (its URL without credentials). */
+  host: string;
+  /** True when the answer came from the on-disk response cache and no server was called. */
+  cached: boolean;
+}
+
+/** Per-call options that are not part of the request's identity (and so not of its cache key). */
+export interface GenerateOptions {
+  /** Aborts the call, including waits for a slot, rate-limit waits and retry delays. */
+  signal?: AbortSignal;
+}
+
+/**
+ * A model backend: one provider, one model, one or more hosts. Implementations are built by a
+ * factory (`createOllamaBackend`, `createOpenAiBackend`) and all pass the same contract suite.
+ */
+export interface LlmBackend {
+  /** The backend's name in the spec (`fast`, `quality`); prefixes every message: `[backend:fast ...]`. */
+  readonly name: string;
+  readonly provider: 'ollama' | 'openai';
+  readonly model: string;
+  /**
+   * Defaults the backend applies to requests that leave these unset. Part of a request's identity:
+   * the response cache folds them into its key so changing the spec's temperature misses the cache.
+   */
+  readonly requestDefaults?: Readonly<{ temperature?: number; maxTokens?: number }>;
+  /**
+   * Start-up check: every host is reachable and serves the model (ollama: GET /api/tags; openai:
+   * models.list, tolerating servers without /v1/models). Hosts that fail are marked down until the
+   * next check; throws `BackendUnavailable` naming every URL tried and how to start a host only when
+   * no host is usable.
+   */
+  check(): Promise<void>;
+  /**
+   * Runs one call on the best host, retrying transient failures (5xx, 429, 503 busy, timeouts,
+   * dropped connections) on other hosts when possible. Throws `BackendUnavailable` when no host can
+   * serve, `RetryableBackendError` when retries ran out.
+   */
+  generate(req: LlmRequest, opts?: GenerateOptions): Promise<LlmResponse>;
+  /** Accounting since the backend was built; safe to put in a manifest (no secrets). */
+  stats(): BackendStats;
+  /** Releases connections and timers; pending waits for a slot fail with `BackendUnavailable`. */
+  close(): Promise<void>;
+}

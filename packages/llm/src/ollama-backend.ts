@@ -1,0 +1,127 @@
+import { Ollama, type ChatResponse, type Message, type Options } from 'ollama';
+import { BackendUnavailable, RetryableBackendError, SynthfarmError } from '@synthfarm/core';
+import type { BackendSpec } from '@synthfarm/spec';
+import type { BackendDeps } from './backend-deps.js';
+import { describeCause, errorForStatus, scrub, transportError } from './backend-errors.js';
+import { estimateTokens } from './estimate-tokens.js';
+import { agentFetch, createHttpAgent } from './http-agent.js';
+import type { AttemptResult, HostTransport, ResolvedRequest } from './host-transport.js';
+import { hintPort, hostLabel, sameModel } from './host-url.js';
+import type { LlmBackend } from './llm-backend.js';
+import { createPooledBackend } from './pooled-backend.js';
+import { parseRetryAfter } from './retry-after.js';
+
+/** Where Ollama listens when a spec names no host. */
+export const OLLAMA_DEFAULT_HOST = 'http://127.0.0.1:11434';
+
+/** The error the `ollama` package throws for a non-2xx answer (not exported by the package). */
+interface OllamaResponseError extends Error {
+  error: string;
+  status_code: number;
+}
+
+function isResponseError(err: unknown): err is OllamaResponseError {
+  return err instanceof Error && typeof (err as Partial<OllamaResponseError>).status_code === 'number';
+}
+
+/**
+ * An Ollama backend through the `ollama` package: `/api/chat` with `format` = the JSON schema and
+ * `options: { num_predict, seed, temperature }`, balanced over `spec.hosts` (default
+ * `http://127.0.0.1:11434`). Answers are streamed and accumulated, so response headers arrive at
+ * once however long the host's queue; the connection pool also allows headers and body up to
+ * `spec.timeoutMs`, which is enforced per attempt with an AbortSignal.
+ */
+export function createOllamaBackend(name: string, spec: BackendSpec, deps: BackendDeps = {}): LlmBackend {
+  const urls = new Map<string, string>();
+  for (const url of spec.hosts ?? [spec.baseUrl ?? OLLAMA_DEFAULT_HOST]) {
+    const label = hostLabel(url);
+    if (!urls.has(label)) urls.set(label, url.replace(/\/+$/, ''));
+  }
+  const agent = createHttpAgent(spec.timeoutMs);
+  const model = spec.model;
+  const hostPrefix = (host: string): string => `[backend:${name} ${host}]`;
+  const pullHint = `pull it with \`ollama pull ${model}\``;
+  const startHint = (host: string): string => `start one with \`ollama serve\` or \`synthfarm sim --port ${hintPort(host)}\``;
+
+  const transport: HostTransport = {
+    async call(host: string, req: ResolvedRequest, signal: AbortSignal): Promise<AttemptResult> {
+      let retryAfterMs: number | undefined;
+      const client = new Ollama({
+        host: urls.get(host) ?? host,
+        fetch: agentFetch(agent, {
+          signal,
+          onResponse: (r) => {
+            if (r.status >= 400) retryAfterMs = parseRetryAfter(r.headers);
+          },
+        }),
+      });
+      const messages: Message[] = [];
+      if (req.system) messages.push({ role: 'system', content: req.system });
+      messages.push({ role: 'user', content: req.prompt });
+      const options: Partial<Options> = {};
+      if (req.maxTokens !== undefined) options.num_predict = req.maxTokens;
+      if (req.seed !== undefined) options.seed = req.seed;
+      if (req.temperature !== undefined) options.temperature = req.temperature;
+      let streaming = false;
+      try {
+        const stream = await client.chat({ model, messages, stream: true, options, ...(req.schema ? { format: req.schema } : {}) });
+        streaming = true;
+        let text = '';
+        let last: ChatResponse | undefined;
+        for await (const part of stream) {
+          text += part.message?.content ?? '';
+          if (part.done) last = part;
+        }
+        if (!last) throw new RetryableBackendError(`${hostPrefix(host)} answer ended without its final chunk`);
+        return {
+          text,
+          truncated: last.done_reason === 'length',
+          tokensIn: last.prompt_eval_count ?? estimateTokens((req.system ?? '') + req.prompt),
+          tokensOut: last.eval_count ?? estimateTokens(text),
+        };
+      } catch (err) {
+        if (signal.aborted || err instanceof SynthfarmError) throw err;
+        if (isResponseError(err)) {
+          throw errorForStatus(hostPrefix(host), err.status_code, scrub(err.error ?? err.message, undefined), {
+            ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+            model,
+            modelHint: pullHint,
+            cause: err,
+          });
+        }
+        // Before the stream: refused, reset, DNS. During it: dropped socket or an {"error"} chunk.
+        if (!streaming) throw transportError(hostPrefix(host), err);
+        throw new RetryableBackendError(`${hostPrefix(host)} answer cut off: ${scrub(describeCause(err), undefined)}`, { cause: err });
+      }
+    },
+
+    async check(host: string, signal: AbortSignal): Promise<void> {
+      const tagsUrl = `${host}/api/tags`;
+      const client = new Ollama({ host: urls.get(host) ?? host, fetch: agentFetch(agent, { signal }) });
+      let served: string[];
+      try {
+        const list = await client.list();
+        served = list.models.flatMap((m) => [m.name, m.model]).filter((n): n is string => typeof n === 'string');
+      } catch (err) {
+        if (isResponseError(err)) {
+          throw new BackendUnavailable(
+            `${hostPrefix(host)} GET ${tagsUrl} answered ${err.status_code} ${scrub(err.error ?? '', undefined)}: not an Ollama server? ${startHint(host)}`,
+            { cause: err },
+          );
+        }
+        const why = signal.aborted ? 'no answer in time' : describeCause(err);
+        throw new BackendUnavailable(`${hostPrefix(host)} cannot reach ${tagsUrl} (${why}); ${startHint(host)}`, { cause: err });
+      }
+      if (!served.some((n) => sameModel(n, model))) {
+        const has = [...new Set(served)].slice(0, 10).join(', ') || 'none';
+        throw new BackendUnavailable(`${hostPrefix(host)} ${tagsUrl} does not list model "${model}" (has: ${has}); ${pullHint}`);
+      }
+    },
+
+    async close(): Promise<void> {
+      await agent.close();
+    },
+  };
+
+  return createPooledBackend({ name, provider: 'ollama', spec, hosts: [...urls.keys()], transport, deps });
+}
