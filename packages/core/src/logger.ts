@@ -11,12 +11,12 @@ const REDACT = ['apiKey', '*.apiKey', '*.*.apiKey', 'authorization', '*.authoriz
 /**
  * Creates the structured logger. Object first, message second: `log.info({ runId }, "batch committed")`.
  * Logs go to stderr so stdout stays clean for `--json` summaries.
- * @param level pino level; default `SYNTHFARM_LOG_LEVEL` or `warn` (a CLI run shows its progress bar instead).
+ * @param level pino level; default `SYNTHFARM_LOG_LEVEL`, else `error` (a CLI run reports through its progress bar and summary; set `SYNTHFARM_LOG_LEVEL=warn` to see retries, circuits and hosts marked down).
  */
 export function createLogger(opts: { level?: string; name?: string; env?: NodeJS.ProcessEnv } = {}): Logger {
   const env = opts.env ?? process.env;
   return pino(
-    { name: opts.name ?? 'synthfarm', level: opts.level ?? env.SYNTHFARM_LOG_LEVEL ?? 'warn', redact: { paths: REDACT, censor: '[redacted]' } },
+    { name: opts.name ?? 'synthfarm', level: opts.level ?? env.SYNTHFARM_LOG_LEVEL ?? 'error', redact: { paths: REDACT, censor: '[redacted]' } },
     pino.destination(2),
   );
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { serializeError, SynthfarmError, type Logger } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen';
@@ -31,6 +32,12 @@ export interface RunEmbeddedOptions {
   pool?: CodegenPool;
   /** Model stages applied to each batch after the code stage, in order. */
   stages?: RecordStage[];
+  /**
+   * Batches in flight at most for a dataset (default: three per code thread, at least 4).
+   * Model datasets want fewer: enough to keep the model's slots busy, and no more, so a budget
+   * stop leaves little in flight.
+   */
+  windowFor?: (datasetIndex: number) => number | undefined;
   /** Stops taking new batches when it returns true (a spent budget); in-flight batches finish. */
   shouldStop?: () => RunStatus | undefined;
   /** Extra manifest sections (backends, routing, audit) filled by the stages. */
@@ -123,10 +130,10 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
 
       const stopped = await runBatches({
         ranges: batchRanges(ds.count, ds.batchSize),
-        window: Math.max(4, pool.threads * 3),
+        window: opts.windowFor?.(d) ?? Math.max(4, pool.threads * 3),
         generate: async (r) => {
           const base = { datasetIndex: d, batch: r.batch, start: r.start, count: r.count };
-          if (!ds.fields) return { ...base, records: emptyRecords(r.count), rejects: [] };
+          if (!ds.fields) return { ...base, records: emptyRecords(r.count, Object.keys(ds.shape ?? {})), rejects: [] };
           const task: BatchTask = { specKey: specSha256, spec, datasetIndex: d, start: r.start, count: r.count, refColumns: refs.shared, ...(encode ? { encode } : {}) };
           const res = await pool.run(task);
           const staged: StagedBatch = res.encoded
@@ -221,8 +228,9 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
   return manifest;
 }
 
-function emptyRecords(n: number): DataRecord[] {
-  return Array.from({ length: n }, () => ({}));
+/** Records of a shape dataset before the model writes them: every key present, null. */
+function emptyRecords(n: number, keys: string[]): DataRecord[] {
+  return Array.from({ length: n }, () => Object.fromEntries(keys.map((k) => [k, null])));
 }
 
 function relativeFiles(datasets: Record<string, DatasetManifest>, dir: string): Record<string, DatasetManifest> {
@@ -268,6 +276,8 @@ interface BatchFlow {
 async function runBatches(flow: BatchFlow): Promise<RunStatus | undefined> {
   const controller = new AbortController();
   const signal = flow.signal ? AbortSignal.any([flow.signal, controller.signal]) : controller.signal;
+  // Every model call of every in-flight batch listens on this one signal.
+  setMaxListeners(0, signal);
   let admitted: Promise<unknown> = Promise.resolve();
   let committed: Promise<unknown> = Promise.resolve();
   const inflight: Promise<unknown>[] = [];

@@ -75,6 +75,9 @@ export function validateSpec(raw: unknown, source: string, hash: string, opts: L
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const { path, rule } = describeIssue(issue, normalized);
+    // A value that is wrong because its ${VAR} is unset: say that, not what the empty value breaks.
+    const unset = missingEnv.find((m) => path === m.path || path.startsWith(`${m.path}.`) || path.startsWith(`${m.path}[`));
+    if (unset) throw new SpecError(unset.path, `environment variable ${unset.name} is not set (write \${${unset.name}:-default} to give a default)`);
     throw new SpecError(path, rule);
   }
   const spec = parsed.data;

@@ -1,14 +1,17 @@
 import { checkCompiles } from '@synthfarm/codegen';
 import { planSpec } from '@synthfarm/engine';
 import { loadSpecFile } from '@synthfarm/spec';
+import { estimateCost, withEnrichFields } from '@synthfarm/stages';
 
 /** `synthfarm plan SPEC`: datasets, batches, fields by kind. Calls no model. */
 export async function planCommand(file: string, opts: { count?: number; batchSize?: number; json?: boolean }): Promise<void> {
   const { spec } = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize } });
   await checkCompiles(spec);
+  const enrichFields = withEnrichFields(spec);
   const plan = planSpec(spec);
+  const estimate = await estimateCost(spec, enrichFields);
   if (opts.json) {
-    process.stdout.write(JSON.stringify(plan) + '\n');
+    process.stdout.write(JSON.stringify({ ...plan, estimate }) + '\n');
     return;
   }
   const lines = [`seed ${plan.seed}: ${plan.totalRecords} records in ${plan.totalBatches} batches`];
@@ -16,5 +19,10 @@ export async function planCommand(file: string, opts: { count?: number; batchSiz
     lines.push(`  ${d.name}: ${d.count} records, ${d.batches} batches of ${d.batchSize}`);
     for (const [kind, fields] of Object.entries(d.fieldsByKind)) lines.push(`    ${kind.padEnd(12)} ${fields.join(', ')}`);
   }
+  if (estimate.datasets.length) {
+    lines.push('model estimate (a clean first run; no model was called):');
+    for (const [name, b] of Object.entries(estimate.backends)) lines.push(`  ${name}: ${b.calls} calls, ~${b.tokensIn} tokens in, ~${b.tokensOut} tokens out, ~$${b.cost.toFixed(4)}`);
+    lines.push(`  total: ~$${estimate.totalCost.toFixed(4)}`);
+  } else lines.push('no model fields: no model calls, no cost');
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -3,6 +3,7 @@ import { ExitCode } from '@synthfarm/core';
 import { checkCompiles } from '@synthfarm/codegen';
 import { runEmbedded, type Manifest } from '@synthfarm/engine';
 import { loadSpecFile } from '@synthfarm/spec';
+import { createModelStages } from '@synthfarm/stages';
 import { createProgressReporter } from '../progress-bar.js';
 
 export interface RunCommandOptions {
@@ -24,6 +25,12 @@ export interface RunCommandOptions {
 export async function runCommand(file: string, opts: RunCommandOptions): Promise<void> {
   const loaded = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize, seed: opts.seed, outDir: opts.out } });
   await checkCompiles(loaded.spec);
+  const model = await createModelStages(loaded, {
+    offline: opts.offline ?? false,
+    maxCostUsd: opts.maxCost,
+    cacheDir: opts.cache === false ? undefined : opts.cacheDir,
+  });
+  if (opts.offline && model.stages.length) process.stderr.write('synthfarm: --offline: llm fields are filled procedurally, not by a model (recorded in the manifest)\n');
   const total = loaded.spec.datasets.reduce((n, d) => n + d.count, 0);
   const progress = createProgressReporter(total);
   let manifest: Manifest;
@@ -31,12 +38,19 @@ export async function runCommand(file: string, opts: RunCommandOptions): Promise
     manifest = await runEmbedded({
       loaded,
       ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
-      onProgress: (p) => progress.update(p),
+      stages: model.stages,
+      shouldStop: model.shouldStop,
+      windowFor: model.windowFor,
+      manifestExtras: model.manifestExtras,
+      offline: opts.offline ?? false,
+      onProgress: (p) => progress.update({ ...p, tokensOut: model.tokensOut() }),
     });
   } finally {
     progress.stop();
+    await model.close();
   }
   printSummary(manifest, loaded.spec.output.dir, opts.json ?? false);
+  if (manifest.status === 'budget_exceeded') process.stderr.write(`synthfarm: --max-cost ${opts.maxCost} USD reached: stopped after the batches in flight; records not generated are in rejects.jsonl (reason budget_exceeded)\n`);
   process.exitCode = manifest.status === 'completed' ? ExitCode.Ok : ExitCode.Failed;
 }
 

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { mix32, hash53, type Logger } from '@synthfarm/core';
+import type { DataRecord } from '@synthfarm/codegen';
+import type { RecordStage, StagedBatch } from '@synthfarm/engine';
+import type { LlmBackend } from '@synthfarm/llm';
+import type { LlmFieldSpec, Spec } from '@synthfarm/spec';
+import { applyOutcome } from './apply-values.js';
+import { llmField, modelFieldsOf, type ModelField } from './model-fields.js';
+import { ModelWriter } from './model-writer.js';
+import { createSampler } from './sample.js';
+import type { StageReport } from './stage-report.js';
+import { isModelDataset } from './enrich-fields.js';
+
+export interface EnrichOptions {
+  spec: Spec;
+  backends: Map<string, LlmBackend>;
+  enrichFields: ReadonlySet<string>;
+  report: StageReport;
+  log?: Logger;
+}
+
+const VerdictsSchema = z.object({ verdicts: z.array(z.object({ ok: z.boolean(), problem: z.string() })) });
+
+/**
+ * Stage 4, spot-check: a deterministic sample of each batch goes to the quality backend, which
+ * writes the enrich fields and (with `audit`) scores the sampled records. A batch whose defect
+ * rate passes `maxDefectRate` has its model fields regenerated on the quality backend.
+ */
+export function createEnrichStage(opts: EnrichOptions): RecordStage | undefined {
+  const e = opts.spec.stages.enrich;
+  if (!e) return undefined;
+  const found = opts.backends.get(e.backend);
+  if (!found) return undefined;
+  const quality: LlmBackend = found;
+  const { spec, report } = opts;
+  const enrichSpecs = Object.entries(e.fields ?? {}).map(([name, f]) => llmField(name, f as LlmFieldSpec));
+  const perDataset = spec.datasets.map((ds, d) => {
+    if (!isModelDataset(ds)) return undefined;
+    const fastFields = modelFieldsOf(ds, `datasets[${d}]`, opts.enrichFields);
+    const common = { dataset: ds.name, chain: [quality], repairAttempts: spec.stages.generate.repairAttempts, recordsPerCall: ds.recordsPerCall ?? 25, seed: spec.seed ^ 0x5a5a };
+    return {
+      name: ds.name,
+      fastFields,
+      sampled: createSampler(spec.seed, ds.name, 'enrich', e.sample),
+      enricher: enrichSpecs.length ? new ModelWriter({ ...common, fields: enrichSpecs }) : undefined,
+      regenerator: new ModelWriter({ ...common, fields: fastFields }),
+    };
+  });
+
+  return {
+    async process(b: StagedBatch, signal: AbortSignal) {
+      const p = perDataset[b.datasetIndex];
+      if (!p || !b.records) return b;
+      const sample = b.records.flatMap((record, k) => (record && p.sampled(b.start + k) ? [{ index: b.start + k, record }] : []));
+      if (!sample.length) return b;
+      report.audit.sampled += sample.length;
+      if (p.enricher) {
+        const outcome = await p.enricher.write(sample, signal);
+        report.audit.enrichFailures += outcome.failures.size;
+        // A sampled record whose enrich fields failed keeps them null: it is still valid.
+        applyOutcome(b, p.name, outcome, [], false);
+        report.routing.push({ dataset: p.name, batch: b.batch, backend: quality.name, reason: `enrich sample (${sample.length} records)` });
+      }
+      if (e.audit) await audit(b, sample, p, signal);
+      return b;
+    },
+  };
+
+  async function audit(b: StagedBatch, sample: Array<{ index: number; record: DataRecord }>, p: NonNullable<(typeof perDataset)[number]>, signal: AbortSignal) {
+    const fieldNames = p.fastFields.map((f) => f.name);
+    const lines = sample.map((s, n) => `${n + 1}. ${JSON.stringify(s.record)}`);
+    const schema = {
+      type: 'object',
+      properties: { verdicts: { type: 'array', minItems: sample.length, maxItems: sample.length, items: { type: 'object', properties: { ok: { type: 'boolean' }, problem: { type: 'string', maxLength: 200 } }, required: ['ok', 'problem'], additionalProperties: false } } },
+      required: ['verdicts'], additionalProperties: false,
+    };
+    let verdicts;
+    try {
+      const res = await quality.generate({
+        system: `You audit synthetic test data for the dataset "${p.name}". For each numbered record, answer ok=false when its model-written fields (${fieldNames.join(', ')}) contradict the record's other fields, are not realistic, or are not in English; then name the problem in a few words. Answer JSON {"verdicts": [...]} with exactly ${sample.length} items in order.`,
+        prompt: lines.join('\n'),
+        schema,
+        seed: mix32(hash53(`${spec.seed}\u0000${p.name}\u0000audit`) >>> 0, b.start),
+      }, { signal });
+      const parsed = VerdictsSchema.safeParse(JSON.parse(res.text));
+      verdicts = parsed.success && parsed.data.verdicts.length === sample.length ? parsed.data.verdicts : undefined;
+    } catch {
+      verdicts = undefined;
+    }
+    if (!verdicts) {
+      report.audit.auditErrors++;
+      return;
+    }
+    const defects = verdicts.filter((v) => !v.ok);
+    report.audit.audited += sample.length;
+    report.audit.defects += defects.length;
+    for (const d of defects) if (report.audit.sampleProblems.length < 10 && d.problem) report.audit.sampleProblems.push(d.problem);
+    const rate = defects.length / sample.length;
+    if (rate <= e!.maxDefectRate || !p.fastFields.length) return;
+    const items = b.records!.flatMap((record, k) => (record ? [{ index: b.start + k, record }] : []));
+    const outcome = await p.regenerator.write(items, signal);
+    // Records the quality model could not rewrite keep their (valid) first answer.
+    applyOutcome(b, p.name, outcome, [], false);
+    report.audit.regeneratedBatches.push({ dataset: p.name, batch: b.batch, defectRate: Math.round(rate * 1000) / 1000 });
+    report.routing.push({ dataset: p.name, batch: b.batch, backend: quality.name, reason: `audit defect rate ${rate.toFixed(2)} > maxDefectRate ${e!.maxDefectRate}: regenerated ${outcome.values.size} records` });
+  }
+}
+
+export type { ModelField };

@@ -1,0 +1,89 @@
+import type { Logger } from '@synthfarm/core';
+import type { Manifest, RecordStage, RunStatus } from '@synthfarm/engine';
+import type { BackendDeps, LlmBackend } from '@synthfarm/llm';
+import type { LoadedSpec } from '@synthfarm/spec';
+import { Budget } from './budget.js';
+import { createEnrichStage } from './enrich-stage.js';
+import { createFastGenerateStage, DEFAULT_RECORDS_PER_CALL, generateBackendName } from './fast-generate-stage.js';
+import { createOfflineStage } from './offline-stage.js';
+import { checkStageBackends, createStageBackends } from './stage-backends.js';
+import { StageReport } from './stage-report.js';
+import { isModelDataset, withEnrichFields } from './enrich-fields.js';
+
+export interface ModelStagesOptions {
+  /** Fill model fields procedurally instead of calling a model. */
+  offline?: boolean;
+  /** USD; no new batch starts once spent. */
+  maxCostUsd?: number | undefined;
+  /** Response cache directory; undefined disables the cache. */
+  cacheDir?: string | undefined;
+  deps?: BackendDeps;
+  /** Farm mode: the hosts a backend uses on this worker. */
+  hostsFor?: (name: string, spec: import('@synthfarm/spec').BackendSpec) => string[] | undefined;
+  /** Skip the start-up check (a farm worker checks its own host). */
+  skipCheck?: boolean;
+  log?: Logger;
+}
+
+/** The model stages of a run, wired: what `runEmbedded` takes, and what goes into the manifest. */
+export interface ModelStages {
+  stages: RecordStage[];
+  backends: Map<string, LlmBackend>;
+  budget: Budget;
+  report: StageReport;
+  shouldStop(): RunStatus | undefined;
+  /** Batches in flight that keep the generate backend's slots busy, for model datasets. */
+  windowFor(datasetIndex: number): number | undefined;
+  manifestExtras(): Pick<Manifest, 'backends' | 'routing'> & { audit?: unknown };
+  /** Output tokens so far over all backends. */
+  tokensOut(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the model stages for a loaded spec: adds enrich fields as columns, creates and checks
+ * the backends (exit 3 when none serves), and returns fast-generate then enrich, or the
+ * offline filler. Mutates `loaded.spec` (enrich columns) before any output is opened.
+ */
+export async function createModelStages(loaded: LoadedSpec, opts: ModelStagesOptions = {}): Promise<ModelStages> {
+  const enrichFields = withEnrichFields(loaded.spec);
+  const report = new StageReport();
+  const backends = opts.offline ? new Map<string, LlmBackend>() : createStageBackends(loaded, { cacheDir: opts.cacheDir, ...(opts.deps ? { deps: opts.deps } : {}), ...(opts.hostsFor ? { hostsFor: opts.hostsFor } : {}) });
+  if (backends.size && !opts.skipCheck) {
+    try {
+      await checkStageBackends(backends);
+    } catch (err) {
+      await Promise.all([...backends.values()].map((b) => b.close()));
+      throw err;
+    }
+  }
+  const budget = new Budget([...backends.values()], opts.maxCostUsd);
+  const common = { spec: loaded.spec, backends, enrichFields, report, ...(opts.log ? { log: opts.log } : {}) };
+  const stages: RecordStage[] = opts.offline
+    ? [createOfflineStage(loaded.spec, enrichFields)]
+    : backends.size
+      ? [createFastGenerateStage(common), createEnrichStage(common)].filter((s): s is RecordStage => !!s)
+      : [];
+  return {
+    stages, backends, budget, report,
+    shouldStop: () => (budget.exceeded() ? 'budget_exceeded' : undefined),
+    windowFor: (d) => {
+      const ds = loaded.spec.datasets[d]!;
+      const gen = generateBackendName(loaded.spec);
+      const b = gen ? loaded.spec.backends[gen] : undefined;
+      if (!isModelDataset(ds) || !b || opts.offline) return undefined;
+      const slots = b.slots * (opts.hostsFor?.(gen!, b)?.length ?? b.hosts?.length ?? 1);
+      const callsPerBatch = Math.ceil(ds.batchSize / (ds.recordsPerCall ?? Math.min(DEFAULT_RECORDS_PER_CALL, ds.batchSize)));
+      return Math.ceil(slots / callsPerBatch) + 1;
+    },
+    manifestExtras: () => ({
+      backends: Object.fromEntries([...backends].map(([n, b]) => [n, { provider: b.provider, model: b.model, ...b.stats() }])),
+      routing: report.routing,
+      ...(loaded.spec.stages.enrich && !opts.offline ? { audit: report.audit } : {}),
+    }),
+    tokensOut: () => [...backends.values()].reduce((n, b) => n + b.stats().tokensOut, 0),
+    close: async () => {
+      await Promise.all([...backends.values()].map((b) => b.close()));
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { BackendUnavailable, InvalidModelOutput, RetryableBackendError, hash53, mix32, type Logger } from '@synthfarm/core';
+import type { DataRecord } from '@synthfarm/codegen';
+import type { LlmBackend } from '@synthfarm/llm';
+import { batchJsonSchema, recordCheck, type ModelField } from './model-fields.js';
+import { buildPrompt, type PromptItem } from './prompt.js';
+
+/** Why a record could not be written; goes to rejects.jsonl. */
+export interface WriteFailure {
+  reason: 'invalid_model_output' | 'truncated' | 'backend_failed';
+  error: string;
+  attempts: number;
+}
+
+export interface WriteOutcome {
+  /** Model-written values by record index. */
+  values: Map<number, Record<string, unknown>>;
+  failures: Map<number, WriteFailure>;
+  /** Backends that wrote something, with why they were used. */
+  decisions: Array<{ backend: string; reason: string; records: number }>;
+}
+
+export interface ModelWriterOptions {
+  dataset: string;
+  fields: ModelField[];
+  /** The backend, then its fallbacks in order. */
+  chain: LlmBackend[];
+  /** Repair rounds per backend for records whose answer failed validation. */
+  repairAttempts: number;
+  /** Records per model call. */
+  recordsPerCall: number;
+  seed: number;
+  log?: Logger;
+}
+
+/**
+ * Writes the model fields of records: one structured call per `recordsPerCall` records, then
+ * validate → repair (the invalid ones, with their errors) → escalate to the next backend →
+ * give up with a reason. A truncated answer splits its call in two. Never throws for a record:
+ * every record ends in `values` or `failures`.
+ */
+export class ModelWriter {
+  private readonly check: z.ZodType<Record<string, unknown>>;
+  private readonly perRecordTokens: number;
+  private readonly seedKey: number;
+
+  constructor(private readonly opts: ModelWriterOptions) {
+    this.check = recordCheck(opts.fields);
+    this.perRecordTokens = opts.fields.reduce((n, f) => n + f.tokens + 4, 4);
+    this.seedKey = hash53(`${opts.seed}\u0000${opts.dataset}\u0000${opts.fields.map((f) => f.name).join(',')}`) >>> 0;
+  }
+
+  async write(records: Array<{ index: number; record: DataRecord }>, signal?: AbortSignal): Promise<WriteOutcome> {
+    const out: WriteOutcome = { values: new Map(), failures: new Map(), decisions: [] };
+    let pending: PromptItem[] = records.map((r) => ({ ...r }));
+    const attempts = new Map<number, number>();
+    const last = new Map<number, WriteFailure>();
+    for (let b = 0; b < this.opts.chain.length && pending.length; b++) {
+      const backend = this.opts.chain[b]!;
+      const before = pending.length;
+      for (let round = 0; round <= this.opts.repairAttempts && pending.length; round++) {
+        if (signal?.aborted) break;
+        const failed: PromptItem[] = [];
+        const chunks = chunk(pending, this.opts.recordsPerCall);
+        const results = await Promise.all(chunks.map((c) => this.call(backend, c, round, signal)));
+        let backendDown = false;
+        results.flat().forEach(({ item, value, failure }) => {
+          attempts.set(item.index, (attempts.get(item.index) ?? 0) + 1);
+          if (value) out.values.set(item.index, value);
+          else {
+            last.set(item.index, failure!);
+            if (failure!.reason === 'backend_failed') backendDown = true;
+            failed.push({ index: item.index, record: item.record, errors: [failure!.error] });
+          }
+        });
+        pending = failed;
+        // A backend that failed after its own retries will not do better on a repair round.
+        if (backendDown) break;
+      }
+      const wrote = before - pending.length;
+      if (wrote > 0) out.decisions.push({ backend: backend.name, records: wrote, reason: b === 0 ? 'generate backend' : `fallback: ${this.opts.chain[b - 1]!.name} left ${before} records invalid` });
+    }
+    for (const it of pending) {
+      const f = last.get(it.index) ?? { reason: 'backend_failed', error: 'not attempted (aborted)', attempts: 0 };
+      out.failures.set(it.index, { ...f, attempts: attempts.get(it.index) ?? 0 });
+    }
+    return out;
+  }
+
+  /** One call for some records; splits on truncation. Resolves per record, never rejects. */
+  private async call(backend: LlmBackend, items: PromptItem[], round: number, signal?: AbortSignal): Promise<Array<{ item: PromptItem; value?: Record<string, unknown>; failure?: WriteFailure }>> {
+    const { system, prompt } = buildPrompt(this.opts.dataset, this.opts.fields, items, round > 0 ? 'repair' : 'write');
+    const maxTokens = backend.requestDefaults?.maxTokens ?? this.perRecordTokens * items.length * 2 + 64;
+    let res;
+    try {
+      res = await backend.generate(
+        { system, prompt, schema: batchJsonSchema(this.opts.fields, items.length), maxTokens, seed: mix32(this.seedKey, items[0]!.index, items.length, round) },
+        signal ? { signal } : {},
+      );
+    } catch (err) {
+      if (err instanceof BackendUnavailable || err instanceof RetryableBackendError || (err as Error).name === 'AbortError') {
+        return items.map((item) => ({ item, failure: { reason: 'backend_failed', error: (err as Error).message, attempts: 0 } }));
+      }
+      throw err;
+    }
+    if (res.truncated) {
+      if (items.length > 1) {
+        const mid = Math.ceil(items.length / 2);
+        const [a, b] = await Promise.all([this.call(backend, items.slice(0, mid), round, signal), this.call(backend, items.slice(mid), round, signal)]);
+        return [...a, ...b];
+      }
+      return items.map((item) => ({ item, failure: { reason: 'truncated', error: `answer cut at max tokens (${maxTokens})`, attempts: 0 } }));
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(res.text);
+    } catch (err) {
+      const why = new InvalidModelOutput(`[backend:${backend.name}] malformed JSON: ${(err as Error).message}`);
+      return items.map((item) => ({ item, failure: { reason: 'invalid_model_output', error: why.message, attempts: 0 } }));
+    }
+    const list = parsed && typeof parsed === 'object' && Array.isArray((parsed as { records?: unknown }).records) ? (parsed as { records: unknown[] }).records : undefined;
+    return items.map((item, k) => {
+      const candidate = list?.[k];
+      if (candidate === undefined) return { item, failure: { reason: 'invalid_model_output' as const, error: list ? `record ${k + 1} missing from the answer (${list.length} of ${items.length})` : 'answer has no records array', attempts: 0 } };
+      const ok = this.check.safeParse(candidate);
+      if (ok.success) return { item, value: ok.data };
+      const issues = ok.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'record'}: ${i.message}`);
+      return { item, failure: { reason: 'invalid_model_output' as const, error: issues.join('; '), attempts: 0 } };
+    });
+  }
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

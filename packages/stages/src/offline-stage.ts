@@ -1,0 +1,84 @@
+import { FakerRegistry, Rng } from '@synthfarm/codegen';
+import { hash53, mix32 } from '@synthfarm/core';
+import type { RecordStage, StagedBatch } from '@synthfarm/engine';
+import type { LlmFieldSpec, Spec } from '@synthfarm/spec';
+import { nullers } from './apply-values.js';
+import { llmField, modelFieldsOf, type ModelField } from './model-fields.js';
+import { createSampler } from './sample.js';
+import { isModelDataset } from './enrich-fields.js';
+
+/**
+ * `--offline`: model fields filled procedurally (faker sentences cut to the field's limits,
+ * enum picks, numbers in range) with no model call. Valid against the same schema, clearly
+ * not model text; the manifest says `offline: true`.
+ */
+export function createOfflineStage(spec: Spec, enrichFields: ReadonlySet<string>): RecordStage {
+  const fakers = new FakerRegistry();
+  const sentence = fakers.resolve('lorem.sentence', [10], 'en', 'offline');
+  const enrich = spec.stages.enrich;
+  const enrichSpecs = Object.entries(enrich?.fields ?? {}).map(([n, f]) => llmField(n, f as LlmFieldSpec));
+  const perDataset = spec.datasets.map((ds, d) => {
+    if (!isModelDataset(ds)) return undefined;
+    const fields = modelFieldsOf(ds, `datasets[${d}]`, enrichFields);
+    return {
+      fields,
+      nulls: nullers(spec.seed, ds.name, fields),
+      key: hash53(`${spec.seed}\u0000${ds.name}\u0000offline`) >>> 0,
+      sampled: enrich ? createSampler(spec.seed, ds.name, 'enrich', enrich.sample) : () => false,
+    };
+  });
+  const rng = new Rng();
+  return {
+    async process(b: StagedBatch) {
+      const p = perDataset[b.datasetIndex];
+      if (!p || !b.records) return b;
+      b.records.forEach((rec, k) => {
+        if (!rec) return;
+        const i = b.start + k;
+        const fill = (fields: ModelField[]) =>
+          fields.forEach((f, n) => {
+            rng.reset(mix32(p.key, i, n));
+            rec[f.name] = fakeValue(f.json, rng, () => sentence(rng) as string);
+          });
+        fill(p.fields);
+        for (const nl of p.nulls) if (nl.hit(i)) rec[nl.name] = null;
+        if (p.sampled(i)) fill(enrichSpecs);
+      });
+      return b;
+    },
+  };
+}
+
+/** A value that satisfies a model field's JSON schema. */
+function fakeValue(json: Record<string, unknown>, rng: Rng, text: () => string): unknown {
+  if (Array.isArray(json.enum)) return json.enum[rng.below(json.enum.length)];
+  switch (json.type) {
+    case 'boolean': return rng.next() < 0.5;
+    case 'integer': case 'number': {
+      const lo = typeof json.minimum === 'number' ? json.minimum : 0;
+      const hi = typeof json.maximum === 'number' ? json.maximum : lo + 100;
+      const x = lo + rng.next() * (hi - lo);
+      return json.type === 'integer' ? Math.min(Math.floor(hi), Math.max(Math.ceil(lo), Math.round(x))) : Math.round(x * 100) / 100;
+    }
+    case 'null': return null;
+    case 'array': {
+      const items = json.items as Record<string, unknown>;
+      const min = typeof json.minItems === 'number' ? json.minItems : 1;
+      const max = typeof json.maxItems === 'number' ? json.maxItems : 3;
+      return Array.from({ length: min + rng.below(max - min + 1) }, () => fakeValue(items, rng, text));
+    }
+    case 'object': {
+      const props = (json.properties ?? {}) as Record<string, Record<string, unknown>>;
+      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, fakeValue(v, rng, text)]));
+    }
+    default: {
+      if (json.format === 'date-time') return new Date(Date.UTC(2020, 0, 1) + rng.below(5 * 365 * 86400) * 1000).toISOString().replace('.000Z', 'Z');
+      const max = typeof json.maxLength === 'number' ? json.maxLength : 200;
+      const min = typeof json.minLength === 'number' ? json.minLength : 1;
+      let s = text();
+      while (s.length < min) s += ` ${text()}`;
+      if (s.length > max) s = s.slice(0, max).replace(/\s+\S*$/, '') || s.slice(0, max);
+      return s;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import { placeholders, renderTemplate } from '@synthfarm/spec';
+import type { DataRecord } from '@synthfarm/codegen';
+import type { ModelField } from './model-fields.js';
+
+/** A record handed to the model: its index and the code-generated facts its text must agree with. */
+export interface PromptItem {
+  index: number;
+  record: DataRecord;
+  /** Validation errors of this record's previous answer, for a repair prompt. */
+  errors?: string[];
+}
+
+/** The code fields a model sees: scalar and object fields, not the holes it is to fill. */
+function facts(record: DataRecord, fields: ModelField[]): Record<string, unknown> {
+  const skip = new Set(fields.map((f) => f.name));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) if (!skip.has(k) && v !== null && v !== undefined) out[k] = v;
+  return out;
+}
+
+function describe(f: ModelField): string {
+  const j = f.json;
+  const rules: string[] = [String(j.type)];
+  if (j.enum) rules.push(`one of ${(j.enum as string[]).join(' | ')}`);
+  if (j.maxLength) rules.push(`at most ${j.maxLength} characters`);
+  if (j.minimum !== undefined) rules.push(`>= ${j.minimum}`);
+  if (j.maximum !== undefined) rules.push(`<= ${j.maximum}`);
+  if (j.format) rules.push(String(j.format));
+  if (j.description) rules.push(String(j.description));
+  return rules.join(', ');
+}
+
+/**
+ * The prompt of one structured call for several records. Field instructions without
+ * placeholders are said once; instructions that use a record's fields are rendered per line.
+ * Each line carries the record's facts so the text agrees with the numbers around it.
+ */
+export function buildPrompt(dataset: string, fields: ModelField[], items: PromptItem[], purpose = 'write'): { system: string; prompt: string } {
+  const perRecord = fields.filter((f) => placeholders(f.prompt).length > 0);
+  const fixed = fields.filter((f) => !perRecord.includes(f));
+  const system = [
+    `You write realistic synthetic data for the dataset "${dataset}". It is test data: invent freely, but keep every value consistent with the record's facts.`,
+    `Answer with JSON only: {"records": [...]} with exactly ${items.length} objects, one per numbered input line, in the same order, each with exactly the keys ${fields.map((f) => f.name).join(', ')}.`,
+    'Fields:',
+    ...fields.map((f) => `- ${f.name} (${describe(f)})${fixed.includes(f) && f.prompt ? `: ${f.prompt}` : perRecord.includes(f) ? ': as instructed on each line' : ''}`),
+    'Vary wording between records.',
+  ].join('\n');
+  const lines = items.map((it, n) => {
+    const parts = [`${n + 1}.`];
+    const fct = facts(it.record, fields);
+    if (Object.keys(fct).length) parts.push(`facts ${JSON.stringify(fct)}`);
+    else parts.push(`record #${it.index + 1}`);
+    for (const f of perRecord) parts.push(`${f.name}: ${renderTemplate(f.prompt, (p) => lookup(it.record, p))}`);
+    if (it.errors?.length) parts.push(`(your previous answer was invalid: ${it.errors.join('; ')})`);
+    return parts.join(' | ');
+  });
+  const head = purpose === 'repair' ? 'Some answers failed validation. Write these records again, fixing the errors noted:' : 'Records:';
+  return { system, prompt: `${head}\n${lines.join('\n')}` };
+}
+
+function lookup(rec: DataRecord, path: string): unknown {
+  let o: unknown = rec;
+  for (const s of path.split('.')) {
+    if (o === null || typeof o !== 'object') return undefined;
+    o = (o as DataRecord)[s];
+  }
+  return o;
+}
