@@ -49,6 +49,33 @@ export function createCli(): Command {
     .action(async (spec: string, opts) => (await import('./commands/plan.js')).planCommand(spec, opts));
 
   program
+    .command('worker')
+    .description('farm mode: a worker pinned to one GPU host (Ollama or the sim), taking batches for the models it serves')
+    .requiredOption('--host <name=url>', 'the GPU host, e.g. gpu1=http://gpu1:11434')
+    .option('--slots <n>', "requests the host runs at once (its OLLAMA_NUM_PARALLEL)", positiveInt('--slots'), 4)
+    .option('--drain-ms <ms>', 'on SIGTERM, how long in-flight batches may finish before they are handed back', nonNegativeInt('--drain-ms'), 20_000)
+    .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
+    .option('--no-cache', 'do not read or write the model response cache')
+    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .action(async (opts) => (await import('./commands/farm-commands.js')).workerCommand(opts));
+
+  program
+    .command('status')
+    .description('farm mode: progress of a run (per-host throughput, rejects, ETA), or the list of runs')
+    .argument('[run]', 'run id')
+    .option('--json', 'print JSON')
+    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .action(async (run: string | undefined, opts) => (await import('./commands/farm-commands.js')).statusCommand(run, opts));
+
+  program
+    .command('resume')
+    .description('farm mode: finish a run whose producer/aggregator died (every record still exactly once)')
+    .argument('<run>', 'run id')
+    .option('--json', 'print a JSON summary as the last line of stdout')
+    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .action(async (run: string, opts) => (await import('./commands/farm-commands.js')).resumeCommand(run, opts));
+
+  program
     .command('sim')
     .description('start a simulated Ollama host (for tests and benchmarks; it never produces real data)')
     .option('--port <p>', 'port (0 = any free port)', nonNegativeInt('--port'), 11434)

@@ -29,6 +29,9 @@ export interface FieldNode {
 
 const NULL_SALT = 0x6e756c6c;
 
+/** A change uniqueness made to a record: field `node` redrawn with stream `a`, or set to `v`. */
+export type RecordOp = readonly [node: number, op: { a: number } | { v: unknown }];
+
 /**
  * A dataset compiled for generation. `generate(i, attempt)` is a pure function of
  * (seed, dataset, field, i, attempt): that is the determinism promise of DESIGN §3.
@@ -120,11 +123,18 @@ export class CompiledDataset {
     this.refs = new Map(Object.entries(columns).map(([k, d]) => [k, new SharedColumn(d)]));
   }
 
-  /** Record i with some fields set to given values (their dependents follow). */
-  generateWith(index: number, overrides: ReadonlyArray<readonly [node: number, value: unknown]>): DataRecord {
+  /**
+   * Record i with the changes uniqueness made to it replayed in order: a field redrawn with
+   * stream `a`, or set to value `v` (a suffixed template). Dependents follow each change, so
+   * the result is byte-for-byte the record the aggregator admitted.
+   */
+  generateWith(index: number, ops: ReadonlyArray<RecordOp>): DataRecord {
     const rec = this.generate(index);
     const attempts = new Map<number, number>();
-    for (const [id, v] of overrides) this.redraw(rec, index, this.nodes[id]!, 0, attempts, { v });
+    for (const [id, op] of ops) {
+      if ('a' in op) this.redraw(rec, index, this.nodes[id]!, op.a, attempts);
+      else this.redraw(rec, index, this.nodes[id]!, 0, attempts, { v: op.v });
+    }
     return rec;
   }
 

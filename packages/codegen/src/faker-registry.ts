@@ -55,7 +55,7 @@ export class FakerRegistry {
       const mod = parts[0]!;
       const modObj = (faker as unknown as Record<string, unknown>)[mod];
       const hint = modObj && typeof modObj === 'object'
-        ? ` (${mod} has: ${Object.keys(Object.getPrototypeOf(modObj)).filter((k) => k !== 'constructor').slice(0, 12).join(', ')}…)`
+        ? ` (${mod} has: ${Object.getOwnPropertyNames(Object.getPrototypeOf(modObj)).filter((k) => k !== 'constructor').slice(0, 12).join(', ')}…)`
         : '';
       throw new SpecError(`${path}.method`, `unknown faker method '${method}'${hint}`);
     }
@@ -81,7 +81,11 @@ export class FakerRegistry {
       if (!def) throw new SpecError(`${path}.locale`, `unknown faker locale '${locale}' (for example: en, de, fr, ja, pt_BR)`);
       const randomizer = new DelegatingRandomizer();
       const FakerClass = enFaker.constructor as new (o: FakerOptions) => Faker;
-      entry = { faker: new FakerClass({ locale: def, randomizer }), randomizer };
+      const faker = new FakerClass({ locale: def, randomizer });
+      // Date methods (date.past, date.recent, …) count from a reference date, by default now:
+      // a fixed one keeps a record a pure function of (seed, dataset, field, index).
+      faker.setDefaultRefDate(FAKER_REF_DATE);
+      entry = { faker, randomizer };
       this.fakers.set(locale, entry);
     }
     return entry;
@@ -106,6 +110,9 @@ function normalize(v: unknown): unknown {
   if (typeof v === 'bigint') return v.toString();
   return v;
 }
+
+/** The "now" faker's date methods count from, so their values do not change with the clock. */
+const FAKER_REF_DATE = new Date('2025-01-01T00:00:00.000Z');
 
 // A fixed stream for the argument probe, so validation is deterministic too.
 const probeRng = new Rng(0x5eed);

@@ -1,5 +1,5 @@
 import { UniqueExhaustedError, hash53 } from '@synthfarm/core';
-import { getPath, type CompiledDataset, type DataRecord, type FieldNode } from './compile-dataset.js';
+import { getPath, type CompiledDataset, type DataRecord, type FieldNode, type RecordOp } from './compile-dataset.js';
 
 /** How many draws a record gets before the value space is declared exhausted. */
 export const MAX_UNIQUE_ATTEMPTS = 1000;
@@ -75,7 +75,7 @@ export class UniqueIndex {
    * suffixed template values to apply when only templates collided, or `undefined` (admitting
    * nothing) when a drawn field collided and the record must be regenerated and {@link admit}ted.
    */
-  admitKeys(keys: ArrayLike<number>, values: ArrayLike<unknown>, offset: number, index: number): Array<[node: number, value: string]> | undefined {
+  admitKeys(keys: ArrayLike<number>, values: ArrayLike<unknown>, offset: number, index: number): RecordOp[] | undefined {
     const nodes = this.compiled.uniqueNodes;
     let collided = false;
     for (let u = 0; u < nodes.length; u++) {
@@ -90,7 +90,7 @@ export class UniqueIndex {
       return [];
     }
     this.redrawn++;
-    const out: Array<[number, string]> = [];
+    const out: RecordOp[] = [];
     for (let u = 0; u < nodes.length; u++) {
       const n = nodes[u]!;
       const set = this.seen.get(n.id)!;
@@ -107,7 +107,7 @@ export class UniqueIndex {
         const key = keyOf(v);
         if (!set.has(key)) {
           set.add(key);
-          out.push([n.id, v]);
+          out.push([n.id, { v }]);
           break;
         }
       }
@@ -122,8 +122,11 @@ export class UniqueIndex {
     );
   }
 
-  /** Makes record `index` unique against all earlier ones, changing it in place. */
-  admit(rec: DataRecord, index: number): void {
+  /**
+   * Makes record `index` unique against all earlier ones, changing it in place. With `ops`,
+   * the changes are logged so another process can replay them ({@link CompiledDataset.generateWith}).
+   */
+  admit(rec: DataRecord, index: number, ops?: RecordOp[]): void {
     let attempts: Map<number, number> | undefined;
     for (const n of this.compiled.uniqueNodes) {
       const set = this.seen.get(n.id)!;
@@ -140,10 +143,9 @@ export class UniqueIndex {
       let attempt = 1;
       for (; attempt <= MAX_UNIQUE_ATTEMPTS; attempt++) {
         v = this.next(rec, index, n, attempt, base, attempts);
-        if (v === null || v === undefined) break;
-        key = keyOf(v);
-        if (!set.has(key)) {
-          set.add(key);
+        if (v === null || v === undefined || !set.has((key = keyOf(v)))) {
+          if (v !== null && v !== undefined) set.add(key);
+          ops?.push(n.spec.kind === 'template' && typeof base === 'string' ? [n.id, { v }] : [n.id, { a: attempt }]);
           break;
         }
       }

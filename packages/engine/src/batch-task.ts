@@ -1,3 +1,4 @@
+import type { RecordOp } from '@synthfarm/codegen';
 import type { RefColumns, DataRecord } from '@synthfarm/codegen';
 import type { Format } from '@synthfarm/output';
 import type { Spec } from '@synthfarm/spec';
@@ -37,13 +38,15 @@ export interface BatchTask {
   count: number;
   /** Written columns of referenced datasets, shared across threads without copying. */
   refColumns: RefColumns;
+  /** Changes uniqueness made to some records (by offset), replayed so a remote worker builds the admitted records. */
+  ops?: Record<number, RecordOp[]>;
   /** Encode in the worker instead of returning records. */
   encode?: EncodeRequest;
   /**
    * Re-encode only these records of the batch, with fields set to the given values (unique
    * templates the aggregator suffixed). Lines come back in `offsets` order.
    */
-  patch?: { offsets: number[]; overrides: Array<Array<[node: number, value: unknown]>> };
+  patch?: { offsets: number[]; overrides: RecordOp[][] };
 }
 
 /** A record the code stage could not make valid (a bug if it ever happens; never dropped). */

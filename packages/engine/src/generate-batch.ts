@@ -50,7 +50,8 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const records = enc ? undefined : new Array(task.count);
   const invalid: BatchResult['invalid'] = [];
   for (let k = 0; k < task.count; k++) {
-    const rec = dataset.generate(task.start + k);
+    const ops = task.ops?.[k];
+    const rec = ops ? dataset.generateWith(task.start + k, ops) : dataset.generate(task.start + k);
     const check = schema.safeParse(rec);
     if (!check.success) {
       const issue = check.error.issues[0]!;

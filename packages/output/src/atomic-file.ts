@@ -66,7 +66,12 @@ export class AtomicFile {
 
   /** Drops the temporary file. Safe to call after a failure. */
   async abort(): Promise<void> {
-    this.stream.destroy();
+    if (!this.stream.closed) {
+      // The file may still be opening: unlinking before the stream has closed would miss it.
+      const closed = once(this.stream, 'close').catch(() => undefined);
+      this.stream.destroy();
+      await closed;
+    }
     await unlink(this.tmp).catch(() => undefined);
   }
 

@@ -7,3 +7,4 @@ export * from './write-json-atomic.js';
 export * from './prepare-output-dir.js';
 export * from './csv-cells.js';
 export * from './record-encoder.js';
+export * from './resumable-file.js';

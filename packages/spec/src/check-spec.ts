@@ -18,7 +18,8 @@ export function checkSpec(spec: Spec): void {
     if (!ds.fields) return;
     const paths = fieldPaths(ds.fields);
     for (const [path, f] of paths) {
-      const fp = `${at}.fields.${path}`;
+      // Spec path as written (`fields.address.fields.city`), like zod's and codegen's messages.
+      const fp = `${at}.fields.${path.split('.').join('.fields.')}`;
       checkField(f, fp, paths, path);
       if (f.unique && path.includes('.')) throw new SpecError(`${fp}.unique`, 'unique is supported on top-level fields');
       if (f.unique) checkUniqueSpace(f, `${fp}.unique`, ds.count);
@@ -82,7 +83,7 @@ function valueSpace(f: FieldSpec): number {
 
 function checkUniqueSpace(f: FieldSpec, fp: string, count: number): void {
   const space = valueSpace(f);
-  const nonNull = f.nullRate ? Infinity : count; // with nulls, how many non-null values is a draw; checked at run time
+  const nonNull = f.nullRate ? 0 : count; // with nulls, how many non-null values is a draw; checked at run time
   if (nonNull > space) throw new SpecError(fp, `impossible: ${count} records need ${count} distinct values, but this ${f.kind} field has only ${space}`);
 }
 

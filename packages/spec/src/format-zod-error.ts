@@ -34,6 +34,8 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: 
   if (issue.code === 'unrecognized_keys') {
     return { path, rule: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
   }
+  // A bad record key (a field name): the rule is on the key's own schema, zod only says "Invalid key".
+  if (issue.code === 'invalid_key') return { path, rule: issue.issues[0]?.message ?? issue.message };
   if (issue.code === 'invalid_type' && here === undefined) return { path, rule: 'is required' };
   if (issue.code === 'invalid_type') return { path, rule: `must be ${issue.expected}, got ${describeValue(here)}` };
   if (issue.code === 'invalid_value') return { path, rule: `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` };

@@ -5,3 +5,4 @@ export * from './interpolate-env.js';
 export * from './field-paths.js';
 export { formatPath } from './format-zod-error.js';
 export * from './record-schema.js';
+export * from './secrets.js';

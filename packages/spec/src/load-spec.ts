@@ -33,6 +33,11 @@ export interface LoadedSpec {
   source: string;
   /** Variables the spec refers to under `backends.*` that are not set. */
   missingEnv: MissingEnv[];
+  /**
+   * Backend API keys as written (`${OPENAI_API_KEY}`), by backend name: what is stored when a
+   * spec crosses to another process, which then resolves the key from its own environment.
+   */
+  secretRefs: Record<string, string>;
 }
 
 const SINGLE_KEYS = ['name', 'count', 'batchSize', 'recordsPerCall', 'fields', 'shape'] as const;
@@ -84,7 +89,7 @@ export function validateSpec(raw: unknown, source: string, hash: string, opts: L
   if (opts.overrides?.seed !== undefined) spec.seed = opts.overrides.seed;
   if (opts.overrides?.outDir !== undefined) spec.output.dir = opts.overrides.outDir;
   checkSpec(spec);
-  return { spec, sha256: hash, source, missingEnv };
+  return { spec, sha256: hash, source, missingEnv, secretRefs: apiKeyRefs(raw) };
 }
 
 /** Moves a one-dataset spec's top-level name/count/fields into `datasets: [...]`; applies overrides. */
@@ -109,5 +114,12 @@ function normalize(raw: Record<string, unknown>, source: string, o: SpecOverride
     if (o.batchSize !== undefined) ds.batchSize = o.batchSize;
     out.datasets = [ds];
   }
+  return out;
+}
+
+function apiKeyRefs(raw: object): Record<string, string> {
+  const backends = (raw as { backends?: Record<string, { apiKey?: unknown }> }).backends;
+  const out: Record<string, string> = {};
+  for (const [name, b] of Object.entries(backends ?? {})) if (b && typeof b.apiKey === 'string') out[name] = b.apiKey;
   return out;
 }

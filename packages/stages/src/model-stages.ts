@@ -20,6 +20,8 @@ export interface ModelStagesOptions {
   deps?: BackendDeps;
   /** Farm mode: the hosts a backend uses on this worker. */
   hostsFor?: (name: string, spec: import('@synthfarm/spec').BackendSpec) => string[] | undefined;
+  /** Use these backends instead of building them from the spec (a farm worker shares its own). */
+  backends?: Map<string, LlmBackend>;
   /** Skip the start-up check (a farm worker checks its own host). */
   skipCheck?: boolean;
   log?: Logger;
@@ -48,7 +50,7 @@ export interface ModelStages {
 export async function createModelStages(loaded: LoadedSpec, opts: ModelStagesOptions = {}): Promise<ModelStages> {
   const enrichFields = withEnrichFields(loaded.spec);
   const report = new StageReport();
-  const backends = opts.offline ? new Map<string, LlmBackend>() : createStageBackends(loaded, { cacheDir: opts.cacheDir, ...(opts.deps ? { deps: opts.deps } : {}), ...(opts.hostsFor ? { hostsFor: opts.hostsFor } : {}) });
+  const backends = opts.offline ? new Map<string, LlmBackend>() : opts.backends ?? createStageBackends(loaded, { cacheDir: opts.cacheDir, ...(opts.deps ? { deps: opts.deps } : {}), ...(opts.hostsFor ? { hostsFor: opts.hostsFor } : {}) });
   if (backends.size && !opts.skipCheck) {
     try {
       await checkStageBackends(backends);

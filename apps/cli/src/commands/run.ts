@@ -1,10 +1,10 @@
-import { resolve } from 'node:path';
 import { ExitCode } from '@synthfarm/core';
 import { checkCompiles } from '@synthfarm/codegen';
 import { runEmbedded, type Manifest } from '@synthfarm/engine';
 import { loadSpecFile } from '@synthfarm/spec';
 import { createModelStages } from '@synthfarm/stages';
 import { createProgressReporter } from '../progress-bar.js';
+import { printSummary } from './print-summary.js';
 
 export interface RunCommandOptions {
   count?: number;
@@ -25,6 +25,15 @@ export interface RunCommandOptions {
 export async function runCommand(file: string, opts: RunCommandOptions): Promise<void> {
   const loaded = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize, seed: opts.seed, outDir: opts.out } });
   await checkCompiles(loaded.spec);
+  if (opts.redis) {
+    const { farmRun } = await import('./farm-run.js');
+    const m = await farmRun(loaded, { redis: opts.redis, detach: opts.detach ?? false, offline: opts.offline ?? false, ...(opts.maxCost !== undefined ? { maxCost: opts.maxCost } : {}), ...(opts.out ? { out: opts.out } : {}) });
+    if (m) {
+      printSummary(m, loaded.spec.output.dir, opts.json ?? false);
+      process.exitCode = m.status === 'completed' ? ExitCode.Ok : ExitCode.Failed;
+    }
+    return;
+  }
   const model = await createModelStages(loaded, {
     offline: opts.offline ?? false,
     maxCostUsd: opts.maxCost,
@@ -52,21 +61,4 @@ export async function runCommand(file: string, opts: RunCommandOptions): Promise
   printSummary(manifest, loaded.spec.output.dir, opts.json ?? false);
   if (manifest.status === 'budget_exceeded') process.stderr.write(`synthfarm: --max-cost ${opts.maxCost} USD reached: stopped after the batches in flight; records not generated are in rejects.jsonl (reason budget_exceeded)\n`);
   process.exitCode = manifest.status === 'completed' ? ExitCode.Ok : ExitCode.Failed;
-}
-
-function printSummary(m: Manifest, dir: string, json: boolean): void {
-  const out = process.stdout;
-  for (const [name, d] of Object.entries(m.datasets)) {
-    const files = d.files.map((f) => `${dir}/${f.path}`).join(', ');
-    out.write(`${name}: ${d.written} written, ${d.rejected} rejected${files ? ` → ${files}` : ''}\n`);
-  }
-  out.write(`run ${m.runId} ${m.status} in ${(m.timings.totalMs / 1000).toFixed(1)} s; manifest: ${dir}/manifest.json${m.offline ? ' (offline: llm fields filled procedurally)' : ''}\n`);
-  if (json) {
-    const summary = {
-      runId: m.runId, status: m.status, outDir: resolve(dir), offline: m.offline,
-      datasets: Object.fromEntries(Object.entries(m.datasets).map(([k, d]) => [k, { requested: d.requested, written: d.written, rejected: d.rejected }])),
-      durationMs: m.timings.totalMs,
-    };
-    out.write(JSON.stringify(summary) + '\n');
-  }
 }

@@ -1,0 +1,72 @@
+import { ExitCode, UsageError } from '@synthfarm/core';
+import { connectFarm, createFarmWorker, type RunSummary } from '@synthfarm/farm';
+import { coordinate } from './farm-run.js';
+import { printSummary } from './print-summary.js';
+
+function redisUrl(opts: { redis?: string }): string {
+  const url = opts.redis ?? process.env.REDIS_URL;
+  if (!url) throw new UsageError('farm mode needs --redis URL (or REDIS_URL), e.g. --redis redis://127.0.0.1:6379');
+  return url;
+}
+
+/** `synthfarm worker --redis URL --host NAME=URL [--slots N]`: serves until SIGTERM. */
+export async function workerCommand(opts: { redis?: string; host: string; slots: number; cacheDir?: string; cache?: boolean; drainMs: number }): Promise<void> {
+  const m = /^([A-Za-z0-9._-]+)=(https?:\/\/.+)$/.exec(opts.host);
+  if (!m) throw new UsageError(`--host ${opts.host}: expected NAME=URL, e.g. gpu1=http://gpu1:11434`);
+  const worker = await createFarmWorker({
+    redisUrl: redisUrl(opts), host: { name: m[1]!, url: m[2]! }, slots: opts.slots, drainTimeoutMs: opts.drainMs,
+    cacheDir: opts.cache === false ? undefined : opts.cacheDir,
+  });
+  process.stderr.write(`[worker ${worker.name}] serving ${worker.models.join(', ')} with ${opts.slots} slots; SIGTERM to stop\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  process.stderr.write(`[worker ${worker.name}] stopping: finishing or handing back in-flight batches\n`);
+  await worker.close();
+}
+
+/** `synthfarm resume RUN`: finishes a run whose coordinator died. */
+export async function resumeCommand(runId: string, opts: { redis?: string; json?: boolean }): Promise<void> {
+  const farm = await connectFarm(redisUrl(opts));
+  try {
+    const run = await farm.store.summary(runId);
+    if (!run) throw new UsageError(`no run ${runId} in ${farm.url} (synthfarm status lists runs)`);
+    const manifest = await coordinate(farm, runId, run.total);
+    printSummary(manifest, run.outDir, opts.json ?? false);
+    process.exitCode = manifest.status === 'completed' ? ExitCode.Ok : ExitCode.Failed;
+  } finally {
+    await farm.close();
+  }
+}
+
+/** `synthfarm status [RUN]`: one run's progress, per-host throughput and ETA, or the list of runs. */
+export async function statusCommand(runId: string | undefined, opts: { redis?: string; json?: boolean }): Promise<void> {
+  const farm = await connectFarm(redisUrl(opts));
+  try {
+    if (!runId) {
+      const runs = await farm.store.list(50);
+      if (opts.json) process.stdout.write(JSON.stringify({ runs }) + '\n');
+      else if (!runs.length) process.stdout.write('no runs\n');
+      else for (const r of runs) process.stdout.write(`${r.runId}  ${r.state.padEnd(15)} ${r.done}/${r.total} (${r.written} written, ${r.rejected} rejected)  ${r.createdAt}${r.schedule ? `  schedule ${r.schedule}` : ''}\n`);
+      return;
+    }
+    const r = await farm.store.summary(runId);
+    if (!r) throw new UsageError(`no run ${runId} in ${farm.url} (synthfarm status lists runs)`);
+    if (opts.json) process.stdout.write(JSON.stringify(r) + '\n');
+    else process.stdout.write(formatRun(r));
+  } finally {
+    await farm.close();
+  }
+}
+
+function formatRun(r: RunSummary): string {
+  const pct = r.total ? ((r.done / r.total) * 100).toFixed(1) : '0';
+  const lines = [
+    `run ${r.runId}: ${r.state}${r.error ? ` (${r.error})` : ''}`,
+    `  progress ${r.done}/${r.total} (${pct}%): ${r.written} written, ${r.rejected} rejected${r.etaSeconds !== undefined ? `, ETA ${r.etaSeconds} s` : ''}`,
+    `  output ${r.outDir}`,
+  ];
+  for (const [h, p] of Object.entries(r.hosts)) lines.push(`  host ${h}: ${p.records} records, ${p.recordsPerSec} rec/s, ${p.tokensOut} tokens out`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { connectFarm, runCoordinator, submitRun } from '@synthfarm/farm';
+import type { Manifest } from '@synthfarm/engine';
+import type { LoadedSpec } from '@synthfarm/spec';
+import { createProgressReporter } from '../progress-bar.js';
+
+/**
+ * Farm mode: records the run in Redis, then coordinates it here (produce, aggregate, wait), or
+ * with --detach hands coordination to a background `synthfarm resume RUN` and prints the id.
+ */
+export async function farmRun(loaded: LoadedSpec, opts: { redis: string; detach?: boolean; offline?: boolean; maxCost?: number; out?: string }): Promise<Manifest | undefined> {
+  const farm = await connectFarm(opts.redis);
+  try {
+    const runId = await submitRun(farm.store, loaded, { offline: opts.offline ?? false, maxCostUsd: opts.maxCost, ...(opts.out ? { outDir: opts.out } : {}) });
+    if (opts.detach) {
+      const bin = fileURLToPath(new URL('../../bin/synthfarm.js', import.meta.url));
+      const child = spawn(process.execPath, [bin, 'resume', runId, '--redis', opts.redis], { detached: true, stdio: 'ignore', env: process.env });
+      child.unref();
+      process.stdout.write(`${runId}\n`);
+      return undefined;
+    }
+    return await coordinate(farm, runId, loaded.spec.datasets.reduce((n, d) => n + d.count, 0));
+  } finally {
+    await farm.close();
+  }
+}
+
+/** Runs (or resumes) a run's coordinator in this process with a progress bar. */
+export async function coordinate(farm: Awaited<ReturnType<typeof connectFarm>>, runId: string, total: number): Promise<Manifest> {
+  const progress = createProgressReporter(total);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, onProgress: (p) => progress.update(p), signal: stop.signal });
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

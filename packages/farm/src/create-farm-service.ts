@@ -1,0 +1,85 @@
+import { Queue } from 'bullmq';
+import { parseSpecText } from '@synthfarm/spec';
+import { createLogger, type Logger } from '@synthfarm/core';
+import { CODE_QUEUE, REMOTE_QUEUE, modelQueue } from './batch-job.js';
+import { runCoordinator } from './coordinator.js';
+import type { FarmConnection } from './farm-connection.js';
+import type { FarmService } from './farm-service.js';
+import type { RunEvent } from './run-summary.js';
+import { submitRun } from './submit-run.js';
+import { createRedis } from './redis-connection.js';
+
+/**
+ * The farm as the HTTP API sees it. A posted spec is validated like a file, recorded, and
+ * coordinated in this process; progress comes from the run's pub/sub channel.
+ */
+export function createFarmService(farm: FarmConnection, opts: { log?: Logger; env?: NodeJS.ProcessEnv } = {}): FarmService {
+  const log = opts.log ?? createLogger({ name: 'serve' });
+  const running = new Map<string, Promise<unknown>>();
+  const sub = createRedis(farm.url);
+  const listeners = new Map<string, Set<(e: RunEvent) => void>>();
+  sub.on('message', async (channel: string, type: string) => {
+    const runId = channel.slice(farm.keys.events('').length);
+    const set = listeners.get(runId);
+    if (!set?.size) return;
+    const run = await farm.store.summary(runId);
+    if (!run) return;
+    const e: RunEvent = type === 'end' ? { type: 'end', run } : { type: 'progress', run };
+    for (const l of set) l(e);
+  });
+  const queueCache = new Map<string, Queue>();
+  const queueOf = (name: string) => {
+    let q = queueCache.get(name);
+    if (!q) queueCache.set(name, (q = new Queue(name, { connection: { url: farm.url, maxRetriesPerRequest: null }, prefix: farm.keys.prefix })));
+    return q;
+  };
+  const knownQueues = async () => {
+    const workers = await farm.redis.hgetall(farm.keys.workers);
+    const names = new Set([CODE_QUEUE, REMOTE_QUEUE]);
+    for (const w of Object.values(workers)) for (const m of (JSON.parse(w) as { models: string[] }).models) names.add(modelQueue(m));
+    return [...names].map(queueOf);
+  };
+  void knownQueues();
+
+  return {
+    async submit(specText, { source, outDir }) {
+      const loaded = parseSpecText(specText, source ?? 'http.yaml', { env: opts.env ?? process.env });
+      const { checkCompiles } = await import('@synthfarm/codegen');
+      await checkCompiles(loaded.spec);
+      const runId = await submitRun(farm.store, loaded, { outDir });
+      const p = runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, log })
+        .catch((err) => log.error({ runId, err: (err as Error).message }, 'run failed'))
+        .finally(() => running.delete(runId));
+      running.set(runId, p);
+      return { runId };
+    },
+    listRuns: (limit) => farm.store.list(limit),
+    getRun: (runId) => farm.store.summary(runId),
+    subscribe(runId, onEvent) {
+      let set = listeners.get(runId);
+      if (!set) {
+        listeners.set(runId, (set = new Set()));
+        void sub.subscribe(farm.keys.events(runId));
+      }
+      set.add(onEvent);
+      return () => {
+        set!.delete(onEvent);
+        if (!set!.size) {
+          listeners.delete(runId);
+          void sub.unsubscribe(farm.keys.events(runId));
+        }
+      };
+    },
+    queues: () => [...queueCache.values()],
+    async queueDepths() {
+      const out: Record<string, Record<string, number>> = {};
+      for (const q of await knownQueues()) out[q.name] = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+      return out;
+    },
+    async close() {
+      await Promise.allSettled(running.values());
+      await Promise.all([...queueCache.values()].map((q) => q.close()));
+      sub.disconnect();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import type { Queue } from 'bullmq';
+import type { RunEvent, RunSummary } from './run-summary.js';
+
+/**
+ * What the HTTP API needs of the farm. One implementation over Redis (`createFarmService`);
+ * tests may pass a fake.
+ */
+export interface FarmService {
+  /**
+   * Validates a spec (YAML or JSON text) and starts a run; resolves with its id once queued.
+   * Throws SpecError / UsageError (exit-2 errors, HTTP 400) for a bad spec.
+   * @param outDir output directory, already checked to be inside the server's root.
+   */
+  submit(specText: string, opts: { source?: string; outDir: string }): Promise<{ runId: string }>;
+  listRuns(limit?: number): Promise<RunSummary[]>;
+  getRun(runId: string): Promise<RunSummary | undefined>;
+  /** Calls `onEvent` on progress until the run ends; returns an unsubscribe function. */
+  subscribe(runId: string, onEvent: (e: RunEvent) => void): () => void;
+  /** The BullMQ queues, for the dashboard. */
+  queues(): Queue[];
+  /** Jobs waiting/active/delayed/failed per queue, for metrics. */
+  queueDepths(): Promise<Record<string, Record<string, number>>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,173 @@
+import { hostname } from 'node:os';
+import { Worker, type Job } from 'bullmq';
+import { Ollama } from 'ollama';
+import { BackendUnavailable, RetryableBackendError, createLogger, type Logger } from '@synthfarm/core';
+import { createBackend, withResponseCache, type LlmBackend } from '@synthfarm/llm';
+import { restoreSecrets, type BackendSpec } from '@synthfarm/spec';
+import { referencedFields } from '@synthfarm/engine';
+import { usedBackendNames } from '@synthfarm/stages';
+import { BatchJobSchema, CODE_QUEUE, REMOTE_QUEUE, modelQueue, type BatchJob } from './batch-job.js';
+import { createRedisBatchStore } from './redis-batch-store.js';
+import { DEFAULT_PREFIX, farmKeys } from './keys.js';
+import { processBatch, refColumnsFor, type RunContext } from './process-batch.js';
+import { createRedis } from './redis-connection.js';
+import { RunStore } from './run-store.js';
+
+export interface FarmWorkerOptions {
+  redisUrl: string;
+  /** The GPU host this worker is pinned to: `gpu1=http://gpu1:11434`. */
+  host: { name: string; url: string };
+  /** Requests the host runs at once (Ollama's OLLAMA_NUM_PARALLEL). Default 4. */
+  slots?: number;
+  /** Redis key prefix (a hash tag, for Redis Cluster). Default `{synthfarm}`. */
+  prefix?: string;
+  /** How long a failing host sits out before it is checked again, in ms. Default 15 000. */
+  cooldownMs?: number;
+  /** How long close() waits for in-flight batches before handing them back, in ms. Default 20 000. */
+  drainTimeoutMs?: number;
+  /** Response cache directory on this worker; none when undefined. */
+  cacheDir?: string | undefined;
+  /** BullMQ lock duration: a batch whose worker stops renewing it is retried elsewhere, in ms. Default 30 000. */
+  lockDurationMs?: number;
+  log?: Logger;
+}
+
+/** A running worker. */
+export interface FarmWorker {
+  readonly name: string;
+  readonly models: string[];
+  /** Stops taking batches; waits for in-flight ones up to `drainTimeoutMs`, then hands them back. */
+  close(): Promise<void>;
+}
+
+/** Attempts a batch gets before its records are rejected instead of retried. */
+export const BATCH_ATTEMPTS = 6;
+
+/**
+ * A worker pinned to one GPU host: asks the host which models it serves, listens to the queue
+ * of each (plus code-only and remote-API batches), `slots` batches at a time. A host that fails
+ * is paused for a cooldown and its batches are retried by other workers.
+ */
+export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWorker> {
+  const log = opts.log ?? createLogger({ name: 'worker' });
+  const slots = opts.slots ?? 4;
+  const keys = farmKeys(opts.prefix ?? DEFAULT_PREFIX);
+  const name = `${opts.host.name}@${hostname()}:${process.pid}`;
+  const models = await listModels(opts.host.url);
+  const redis = createRedis(opts.redisUrl);
+  const blocking = createRedis(opts.redisUrl);
+  const store = new RunStore(redis, keys);
+  const results = createRedisBatchStore(redis, blocking, keys);
+  const contexts = new Map<string, Promise<RunContext>>();
+
+  const contextFor = (runId: string): Promise<RunContext> => {
+    let c = contexts.get(runId);
+    if (!c) {
+      c = (async () => {
+        const meta = await store.meta(runId);
+        if (!meta) throw new Error(`[worker ${opts.host.name}] run ${runId} not found`);
+        const spec = restoreSecrets(meta.spec);
+        const backends = new Map<string, LlmBackend>();
+        if (!meta.offline) {
+          for (const n of usedBackendNames(spec)) {
+            const b = spec.backends[n]!;
+            // Ollama backends run on this worker's host when it serves the model; remote APIs as specified.
+            const local: BackendSpec = !b.baseUrl && models.some((m) => sameModel(m, b.model)) ? { ...b, hosts: [opts.host.url], slots } : b;
+            const backend = createBackend(n, local, { logger: log });
+            backends.set(n, opts.cacheDir ? withResponseCache(backend, opts.cacheDir) : backend);
+          }
+        }
+        return { meta, spec, backends, refColumns: new Map() };
+      })();
+      contexts.set(runId, c);
+      c.catch(() => contexts.delete(runId));
+    }
+    return c;
+  };
+
+  let cooling = false;
+  const coolDown = async (why: string) => {
+    if (cooling) return;
+    cooling = true;
+    log.warn({ host: opts.host.name, why }, 'host on cooldown: its batches go to other workers');
+    await Promise.all(workers.map((w) => w.pause(true).catch(() => undefined)));
+    setTimeout(async () => {
+      try {
+        await listModels(opts.host.url);
+        workers.forEach((w) => w.resume());
+        log.warn({ host: opts.host.name }, 'host back from cooldown');
+      } catch {
+        setTimeout(() => workers.forEach((w) => w.resume()), opts.cooldownMs ?? 15_000).unref();
+      } finally {
+        cooling = false;
+      }
+    }, opts.cooldownMs ?? 15_000).unref();
+  };
+
+  const processor = async (job: Job) => {
+    const data: BatchJob = BatchJobSchema.parse(job.data);
+    const ctx = await contextFor(data.runId);
+    const refColumns = await refColumnsFor(ctx, store, data.dataset);
+    const ds = ctx.spec.datasets[data.dataset]!;
+    const refFields = [...referencedFields(ctx.spec)].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
+    const controller = new AbortController();
+    const out = await processBatch(ctx, data, refColumns, refFields, controller.signal, opts.host.name);
+    const hostDown = out.rejects.some((r) => r.reason === 'backend_failed');
+    if (hostDown && job.attemptsMade < BATCH_ATTEMPTS - 1) {
+      void coolDown(out.rejects.find((r) => r.reason === 'backend_failed')!.error);
+      throw new RetryableBackendError(`[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} hit a failing backend; handing it back`);
+    }
+    await results.put(data.runId, data.dataset, data.batch, out);
+    await store.addHostWork(data.runId, opts.host.name, out.rows + out.rejects.length, Object.values(out.backends).reduce((n, b) => n + b.tokensOut, 0), out.busyMs);
+    await store.addBackendWork(data.runId, out.backends);
+    return { rows: out.rows, rejects: out.rejects.length };
+  };
+
+  const connection = { url: opts.redisUrl, maxRetriesPerRequest: null } as const;
+  const common = { connection, prefix: keys.prefix, lockDuration: opts.lockDurationMs ?? 30_000, stalledInterval: Math.min(30_000, opts.lockDurationMs ?? 30_000) };
+  const queues = [
+    [CODE_QUEUE, 1],
+    [REMOTE_QUEUE, slots],
+    ...models.map((m) => [modelQueue(m), slots] as const),
+  ] as const;
+  const workers = queues.map(([q, concurrency]) => new Worker(q, processor, { ...common, concurrency }));
+  for (const w of workers) w.on('failed', (job, err) => log.warn({ job: job?.id, err: err.message }, 'batch failed'));
+
+  const heartbeat = async () => {
+    await redis.hset(keys.workers, name, JSON.stringify({ host: opts.host.name, url: opts.host.url, models, slots, pid: process.pid, seenAt: new Date().toISOString() })).catch(() => undefined);
+  };
+  await heartbeat();
+  const beat = setInterval(heartbeat, 5000);
+  beat.unref();
+
+  return {
+    name,
+    models,
+    async close() {
+      clearInterval(beat);
+      const drain = Promise.all(workers.map((w) => w.close()));
+      const timedOut = await Promise.race([drain.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), opts.drainTimeoutMs ?? 20_000).unref())]);
+      // Past the drain time, in-flight batches are handed back: their locks lapse and another worker retries them.
+      if (timedOut) await Promise.all(workers.map((w) => w.close(true)));
+      await redis.hdel(keys.workers, name).catch(() => undefined);
+      for (const c of contexts.values()) await c.then((ctx) => Promise.all([...ctx.backends.values()].map((b) => b.close()))).catch(() => undefined);
+      redis.disconnect();
+      blocking.disconnect();
+    },
+  };
+}
+
+/** Models a host serves (GET /api/tags), or BackendUnavailable naming the URL (exit 3). */
+async function listModels(url: string): Promise<string[]> {
+  try {
+    const res = await new Ollama({ host: url }).list();
+    return res.models.map((m) => m.name);
+  } catch (err) {
+    throw new BackendUnavailable(`[worker] host ${url} does not answer /api/tags (${(err as Error).message}); start one with \`ollama serve\` or \`synthfarm sim --port ${new URL(url).port || 11434}\``);
+  }
+}
+
+function sameModel(a: string, b: string): boolean {
+  const norm = (m: string) => (m.includes(':') ? m : `${m}:latest`);
+  return norm(a) === norm(b);
+}

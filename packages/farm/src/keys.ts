@@ -1,0 +1,33 @@
+/**
+ * Redis key layout. Every key shares one hash tag (`{synthfarm}` by default) so a run's keys
+ * and BullMQ's land in one slot: that is what makes Redis Cluster work (DESIGN §6).
+ */
+export const DEFAULT_PREFIX = '{synthfarm}';
+
+export function farmKeys(prefix = DEFAULT_PREFIX) {
+  const run = (id: string) => `${prefix}:run:${id}`;
+  return {
+    prefix,
+    /** Sorted set of run ids by creation time. */
+    runs: `${prefix}:runs`,
+    /** Hash: meta (JSON), state, counters. */
+    run,
+    /** Hash of one dataset's commit state: produced, committed, offsets, counters. */
+    dataset: (id: string, d: number) => `${run(id)}:ds:${d}`,
+    /** A finished batch waiting for the aggregator (JSON, with a TTL). */
+    result: (id: string, d: number, b: number) => `${run(id)}:res:${d}:${b}`,
+    /** List the aggregator blocks on: a batch finished (a wake-up, not data). */
+    done: (id: string) => `${run(id)}:done`,
+    /** Written values of a referenced field, one JSON chunk per committed batch. */
+    refs: (id: string, field: string) => `${run(id)}:ref:${field}`,
+    /** Hash of per-host counters: `<host>|records`, `<host>|tokensOut`, `<host>|busyMs`. */
+    hosts: (id: string) => `${run(id)}:hosts`,
+    /** Hash of per-backend counters: `<backend>|calls`, `|tokensIn`, `|tokensOut`, `|cost`, ... */
+    backends: (id: string) => `${run(id)}:backends`,
+    /** Pub/sub channel of progress events. */
+    events: (id: string) => `${run(id)}:events`,
+    /** Hash of live workers: name → JSON {host, url, models, slots, pid, seenAt}. */
+    workers: `${prefix}:workers`,
+  };
+}
+export type FarmKeys = ReturnType<typeof farmKeys>;

@@ -1,0 +1,38 @@
+/** Where a farm run is. `queued` until its coordinator starts; the rest as in the manifest. */
+export type RunState = 'queued' | 'running' | 'completed' | 'failed' | 'budget_exceeded';
+
+/** Throughput and health of one GPU host in a run, as workers report it. */
+export interface HostProgress {
+  /** Records this host finished (written or rejected). */
+  records: number;
+  tokensOut: number;
+  /** Slot time spent generating, in milliseconds. */
+  busyMs: number;
+  /** Records per second over the host's active time. */
+  recordsPerSec: number;
+  circuit: 'closed' | 'open' | 'half-open';
+}
+
+/** A run as `synthfarm status`, `GET /runs/:id` and the dashboard show it. */
+export interface RunSummary {
+  runId: string;
+  state: RunState;
+  createdAt: string;
+  updatedAt: string;
+  /** Where the output files are written (on the coordinator's machine). */
+  outDir: string;
+  specSha256: string;
+  /** Schedule that fired this run, if any. */
+  schedule?: string;
+  total: number;
+  done: number;
+  written: number;
+  rejected: number;
+  /** Seconds left at the current rate; undefined until there is a rate. */
+  etaSeconds?: number;
+  hosts: Record<string, HostProgress>;
+  error?: string;
+}
+
+/** What a run's event stream carries (`GET /runs/:id/events`). */
+export type RunEvent = { type: 'progress'; run: RunSummary } | { type: 'end'; run: RunSummary };

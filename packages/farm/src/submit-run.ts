@@ -1,0 +1,35 @@
+import { resolve } from 'node:path';
+import { newRunId } from '@synthfarm/engine';
+import { redactSecrets, type LoadedSpec } from '@synthfarm/spec';
+import { withEnrichFields } from '@synthfarm/stages';
+import type { RunStore } from './run-store.js';
+
+export interface SubmitOptions {
+  outDir?: string;
+  offline?: boolean;
+  maxCostUsd?: number | undefined;
+  schedule?: string | undefined;
+  runId?: string;
+}
+
+/**
+ * Records a run in Redis: its validated spec (API keys as references, never values), output
+ * directory and options. Batches are produced by the run's coordinator, not here.
+ */
+export async function submitRun(store: RunStore, loaded: LoadedSpec, opts: SubmitOptions = {}): Promise<string> {
+  const runId = opts.runId ?? newRunId();
+  withEnrichFields(loaded.spec);
+  await store.create({
+    runId,
+    createdAt: new Date().toISOString(),
+    outDir: resolve(opts.outDir ?? loaded.spec.output.dir),
+    specSha256: loaded.sha256,
+    source: loaded.source,
+    spec: redactSecrets(loaded.spec, loaded.secretRefs),
+    offline: opts.offline ?? false,
+    maxCostUsd: opts.maxCostUsd,
+    schedule: opts.schedule,
+    total: loaded.spec.datasets.reduce((n, d) => n + d.count, 0),
+  });
+  return runId;
+}

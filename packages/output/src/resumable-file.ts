@@ -1,0 +1,77 @@
+import { createHash, type Hash } from 'node:crypto';
+import { open, rename, stat, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { OutputError } from '@synthfarm/core';
+import type { FileInfo } from './atomic-file.js';
+
+/**
+ * An output file a crashed process can pick up again: written under a fixed temporary name
+ * (`.<name>.<runId>.part`), each append awaited until the OS has it, so the byte count a
+ * caller records after an append is on disk for whoever resumes. Renamed into place when
+ * complete, like {@link AtomicFile}.
+ */
+export class ResumableFile {
+  private hash: Hash = createHash('sha256');
+  private constructor(readonly path: string, private readonly tmp: string, private fh: FileHandle, private size: number) {}
+
+  /** Opens (or, with `resumeAt`, reopens and cuts back to) the temporary file of `path`. */
+  static async open(path: string, runId: string, resumeAt?: number): Promise<ResumableFile> {
+    const tmp = join(dirname(path), `.${basename(path)}.${runId}.part`);
+    try {
+      if (resumeAt === undefined) {
+        const fh = await open(tmp, 'w');
+        return new ResumableFile(path, tmp, fh, 0);
+      }
+      const fh = await open(tmp, 'r+');
+      await fh.truncate(resumeAt);
+      const f = new ResumableFile(path, tmp, fh, resumeAt);
+      await f.rehash();
+      return f;
+    } catch (err) {
+      throw new OutputError(`cannot ${resumeAt === undefined ? 'create' : 'resume'} ${tmp}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Bytes written so far (what a resume cuts back to). */
+  get bytes(): number {
+    return this.size;
+  }
+
+  async append(text: string): Promise<void> {
+    if (!text) return;
+    const buf = Buffer.from(text, 'utf8');
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesWritten } = await this.fh.write(buf, off, buf.length - off, this.size + off);
+      off += bytesWritten;
+    }
+    this.size += buf.length;
+    this.hash.update(buf);
+  }
+
+  async commit(): Promise<FileInfo> {
+    await this.fh.sync();
+    await this.fh.close();
+    await rename(this.tmp, this.path);
+    return { path: this.path, bytes: this.size, sha256: this.hash.digest('hex') };
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close().catch(() => undefined);
+  }
+
+  /** A finished file's info, for a resume that finds it already renamed. */
+  static async info(path: string): Promise<FileInfo> {
+    const s = await stat(path);
+    const h = createHash('sha256');
+    for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+    return { path, bytes: s.size, sha256: h.digest('hex') };
+  }
+
+  private async rehash(): Promise<void> {
+    this.hash = createHash('sha256');
+    if (this.size === 0) return;
+    for await (const chunk of createReadStream(this.tmp, { start: 0, end: this.size - 1 })) this.hash.update(chunk as Buffer);
+  }
+}
