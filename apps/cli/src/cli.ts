@@ -56,8 +56,34 @@ export function createCli(): Command {
     .option('--drain-ms <ms>', 'on SIGTERM, how long in-flight batches may finish before they are handed back', nonNegativeInt('--drain-ms'), 20_000)
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
     .option('--no-cache', 'do not read or write the model response cache')
+    .option('--no-schedules', 'do not take schedule firings on this worker')
     .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
     .action(async (opts) => (await import('./commands/farm-commands.js')).workerCommand(opts));
+
+  const schedule = program.command('schedule').description('farm mode: nightly fixtures on BullMQ job schedulers; each firing writes out/NAME/DATE/ with its own manifest');
+  schedule
+    .command('add')
+    .description('add or replace a schedule')
+    .argument('<name>', 'schedule name')
+    .argument('<spec>', 'spec file (stored as written; ${VAR}s resolve when it fires)')
+    .option('--cron <expr>', "cron expression, e.g. '0 2 * * *'")
+    .option('--every <ms>', 'fire every N milliseconds instead (for short intervals and tests)', positiveInt('--every'))
+    .option('--tz <tz>', 'time zone of the cron expression and of the dated directory', 'UTC')
+    .option('--out <dir>', 'root of the dated output directories', 'out')
+    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .action(async (name: string, spec: string, opts) => (await import('./commands/farm-commands.js')).scheduleAddCommand(name, spec, opts));
+  schedule
+    .command('list')
+    .description('list schedules with their next firing')
+    .option('--json', 'print JSON')
+    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .action(async (opts) => (await import('./commands/farm-commands.js')).scheduleListCommand(opts));
+  schedule
+    .command('remove')
+    .description('remove a schedule')
+    .argument('<name>', 'schedule name')
+    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .action(async (name: string, opts) => (await import('./commands/farm-commands.js')).scheduleRemoveCommand(name, opts));
 
   program
     .command('status')

@@ -14,3 +14,4 @@ export * from './farm-worker.js';
 export * from './farm-connection.js';
 export * from './create-farm-service.js';
 export * from './process-batch.js';
+export * from './schedules.js';

@@ -1,5 +1,5 @@
 import { ExitCode, UsageError } from '@synthfarm/core';
-import { connectFarm, createFarmWorker, type RunSummary } from '@synthfarm/farm';
+import { addSchedule, connectFarm, createFarmWorker, createScheduleWorker, listSchedules, removeSchedule, type RunSummary } from '@synthfarm/farm';
 import { coordinate } from './farm-run.js';
 import { printSummary } from './print-summary.js';
 
@@ -10,20 +10,24 @@ function redisUrl(opts: { redis?: string }): string {
 }
 
 /** `synthfarm worker --redis URL --host NAME=URL [--slots N]`: serves until SIGTERM. */
-export async function workerCommand(opts: { redis?: string; host: string; slots: number; cacheDir?: string; cache?: boolean; drainMs: number }): Promise<void> {
+export async function workerCommand(opts: { redis?: string; host: string; slots: number; cacheDir?: string; cache?: boolean; drainMs: number; schedules?: boolean }): Promise<void> {
   const m = /^([A-Za-z0-9._-]+)=(https?:\/\/.+)$/.exec(opts.host);
   if (!m) throw new UsageError(`--host ${opts.host}: expected NAME=URL, e.g. gpu1=http://gpu1:11434`);
   const worker = await createFarmWorker({
     redisUrl: redisUrl(opts), host: { name: m[1]!, url: m[2]! }, slots: opts.slots, drainTimeoutMs: opts.drainMs,
     cacheDir: opts.cache === false ? undefined : opts.cacheDir,
   });
+  // Any worker can take schedule firings (it then coordinates that run).
+  const farm = opts.schedules === false ? undefined : await connectFarm(redisUrl(opts));
+  const scheduler = farm && createScheduleWorker(farm);
   process.stderr.write(`[worker ${worker.name}] serving ${worker.models.join(', ')} with ${opts.slots} slots; SIGTERM to stop\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
   });
   process.stderr.write(`[worker ${worker.name}] stopping: finishing or handing back in-flight batches\n`);
-  await worker.close();
+  await Promise.all([worker.close(), scheduler?.close()]);
+  await farm?.close();
 }
 
 /** `synthfarm resume RUN`: finishes a run whose coordinator died. */
@@ -69,4 +73,44 @@ function formatRun(r: RunSummary): string {
   ];
   for (const [h, p] of Object.entries(r.hosts)) lines.push(`  host ${h}: ${p.records} records, ${p.recordsPerSec} rec/s, ${p.tokensOut} tokens out`);
   return lines.join('\n') + '\n';
+}
+
+/** `synthfarm schedule add NAME SPEC --cron EXPR [--tz TZ]` / `--every MS`. */
+export async function scheduleAddCommand(name: string, specFile: string, opts: { redis?: string; cron?: string; every?: number; tz: string; out: string }): Promise<void> {
+  const { readFile } = await import('node:fs/promises');
+  let specText: string;
+  try {
+    specText = await readFile(specFile, 'utf8');
+  } catch {
+    throw new UsageError(`spec file not found: ${specFile}`);
+  }
+  const farm = await connectFarm(redisUrl(opts));
+  try {
+    const s = await addSchedule(farm, { name, specText, source: specFile, ...(opts.cron ? { cron: opts.cron } : {}), ...(opts.every ? { everyMs: opts.every } : {}), tz: opts.tz, outRoot: opts.out });
+    process.stdout.write(`schedule ${s.name}: ${s.cron ? `cron '${s.cron}' ${s.tz ?? ''}` : `every ${s.everyMs} ms`}; next ${s.next ?? '?'}; writes ${s.outRoot}/${s.name}/<date>/\n`);
+  } finally {
+    await farm.close();
+  }
+}
+
+export async function scheduleListCommand(opts: { redis?: string; json?: boolean }): Promise<void> {
+  const farm = await connectFarm(redisUrl(opts));
+  try {
+    const list = await listSchedules(farm);
+    if (opts.json) process.stdout.write(JSON.stringify({ schedules: list }) + '\n');
+    else if (!list.length) process.stdout.write('no schedules\n');
+    else for (const s of list) process.stdout.write(`${s.name}  ${s.cron ? `cron '${s.cron}' ${s.tz ?? 'UTC'}` : `every ${s.everyMs} ms`}  next ${s.next ?? '?'}  → ${s.outRoot}/${s.name}/<date>/\n`);
+  } finally {
+    await farm.close();
+  }
+}
+
+export async function scheduleRemoveCommand(name: string, opts: { redis?: string }): Promise<void> {
+  const farm = await connectFarm(redisUrl(opts));
+  try {
+    await removeSchedule(farm, name);
+    process.stdout.write(`schedule ${name} removed\n`);
+  } finally {
+    await farm.close();
+  }
 }
