@@ -3,6 +3,8 @@ import { getPath, type CompiledDataset, type DataRecord, type FieldNode, type Re
 
 /** How many draws a record gets before the value space is declared exhausted. */
 export const MAX_UNIQUE_ATTEMPTS = 1000;
+/** Suffixes tried for one colliding template value before its space counts as exhausted. */
+const MAX_SUFFIX_TRIES = 10_000_000;
 
 /** Inserts `n` before the `@` of an email-like value, else appends it: `ann.lee2@example.com`. */
 export function withSuffix(value: string, n: number): string {
@@ -31,6 +33,8 @@ function keyOf(v: unknown): number {
  */
 export class UniqueIndex {
   private readonly seen = new Map<number, Set<number>>();
+  /** Per template base value (by key), the next suffix to try. */
+  private readonly nextSuffix = new Map<number, number>();
   /** Records whose values changed to stay unique. */
   redrawn = 0;
 
@@ -100,25 +104,33 @@ export class UniqueIndex {
         set.add(k);
         continue;
       }
-      const base = values[offset + u] as string;
-      let attempt = 1;
-      for (; attempt <= MAX_UNIQUE_ATTEMPTS; attempt++) {
-        const v = withSuffix(base, attempt + 1);
-        const key = keyOf(v);
-        if (!set.has(key)) {
-          set.add(key);
-          out.push([n.id, { v }]);
-          break;
-        }
-      }
-      if (attempt > MAX_UNIQUE_ATTEMPTS) this.exhausted(n, index, set.size);
+      out.push([n.id, { v: this.suffixed(n, values[offset + u] as string, k, index) }]);
     }
     return out;
   }
 
+  /**
+   * The first free `base` + n (n = 2, 3, ...) for a colliding template value; adds it to the
+   * index. Remembers where each base left off, so a thousand Ann Lees cost a thousand steps,
+   * not half a million.
+   */
+  private suffixed(n: FieldNode, base: string, baseKey: number, index: number): string {
+    const set = this.seen.get(n.id)!;
+    let next = this.nextSuffix.get(baseKey) ?? 2;
+    for (let tries = 0; tries < MAX_SUFFIX_TRIES; tries++, next++) {
+      const v = withSuffix(base, next);
+      const key = keyOf(v);
+      if (set.has(key)) continue;
+      set.add(key);
+      this.nextSuffix.set(baseKey, next + 1);
+      return v;
+    }
+    return this.exhausted(n, index, set.size);
+  }
+
   private exhausted(n: FieldNode, index: number, used: number): never {
     throw new UniqueExhaustedError(
-      `${n.specPath}.unique: ran out of distinct values at record ${index} of '${this.compiled.name}' (${used} distinct values used, ${MAX_UNIQUE_ATTEMPTS} draws failed); widen the field's range or lower count`,
+      `${n.specPath}.unique: ran out of distinct values at record ${index} of '${this.compiled.name}' (${used} distinct values used, ${n.spec.kind === 'template' ? MAX_SUFFIX_TRIES + ' suffixes' : MAX_UNIQUE_ATTEMPTS + ' draws'} failed); widen the field's range or lower count`,
     );
   }
 
@@ -139,27 +151,23 @@ export class UniqueIndex {
       }
       this.redrawn++;
       attempts ??= new Map();
-      const base = v;
+      if (n.spec.kind === 'template' && typeof v === 'string') {
+        const suffixed = this.suffixed(n, v, key, index);
+        this.compiled.redraw(rec, index, n, 0, attempts, { v: suffixed });
+        ops?.push([n.id, { v: suffixed }]);
+        continue;
+      }
       let attempt = 1;
       for (; attempt <= MAX_UNIQUE_ATTEMPTS; attempt++) {
-        v = this.next(rec, index, n, attempt, base, attempts);
+        this.compiled.redraw(rec, index, n, attempt, attempts);
+        v = getPath(rec, n.segments);
         if (v === null || v === undefined || !set.has((key = keyOf(v)))) {
           if (v !== null && v !== undefined) set.add(key);
-          ops?.push(n.spec.kind === 'template' && typeof base === 'string' ? [n.id, { v }] : [n.id, { a: attempt }]);
+          ops?.push([n.id, { a: attempt }]);
           break;
         }
       }
       if (attempt > MAX_UNIQUE_ATTEMPTS) this.exhausted(n, index, set.size);
     }
-  }
-
-  private next(rec: DataRecord, index: number, n: FieldNode, attempt: number, base: unknown, attempts: Map<number, number>): unknown {
-    if (n.spec.kind === 'template' && typeof base === 'string') {
-      const v = withSuffix(base, attempt + 1);
-      this.compiled.redraw(rec, index, n, 0, attempts, { v });
-      return v;
-    }
-    this.compiled.redraw(rec, index, n, attempt, attempts);
-    return getPath(rec, n.segments);
   }
 }

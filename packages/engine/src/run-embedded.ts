@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
-import { serializeError, SynthfarmError, type Logger } from '@synthfarm/core';
+import { serializeError, sha256, SynthfarmError, type Logger } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen';
 import { createSink, prepareOutputDir, RejectsSink, writeJsonAtomic, type Reject, type Sink } from '@synthfarm/output';
 import { datasetColumns, type LoadedSpec } from '@synthfarm/spec';
@@ -64,6 +64,9 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
   const startedAt = new Date();
   const runId = opts.runId ?? newRunId(startedAt);
   const dir = spec.output.dir;
+  // Worker threads cache compiled datasets by this key: the spec as parsed (seed and overrides
+  // included), not the file's hash, so a --seed override never meets a stale compilation.
+  const specKey = sha256(JSON.stringify(spec));
   await prepareOutputDir(dir);
   const pool = opts.pool ?? createCodegenPool(opts.threads);
   const rejects = new RejectsSink(join(dir, 'rejects.jsonl'));
@@ -134,7 +137,7 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
         generate: async (r) => {
           const base = { datasetIndex: d, batch: r.batch, start: r.start, count: r.count };
           if (!ds.fields) return { ...base, records: emptyRecords(r.count, Object.keys(ds.shape ?? {})), rejects: [] };
-          const task: BatchTask = { specKey: specSha256, spec, datasetIndex: d, start: r.start, count: r.count, refColumns: refs.shared, ...(encode ? { encode } : {}) };
+          const task: BatchTask = { specKey, spec, datasetIndex: d, start: r.start, count: r.count, refColumns: refs.shared, ...(encode ? { encode } : {}) };
           const res = await pool.run(task);
           const staged: StagedBatch = res.encoded
             ? { ...base, encoded: { ...res.encoded, dropped: new Set() }, rejects: [] }
@@ -171,7 +174,7 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
         patch: async (b) => {
           const p = b.encoded?.patches;
           if (!p) return b;
-          const res = await pool.run({ specKey: specSha256, spec, datasetIndex: d, start: b.start, count: b.count, refColumns: refs.shared, encode: encode!, patch: p });
+          const res = await pool.run({ specKey, spec, datasetIndex: d, start: b.start, count: b.count, refColumns: refs.shared, encode: encode!, patch: p });
           const e = b.encoded!;
           p.offsets.forEach((k, j) => {
             for (const f of Object.keys(e.lines) as (keyof typeof e.lines)[]) e.lines[f]![k] = res.encoded!.lines[f]![j]!;

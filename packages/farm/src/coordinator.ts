@@ -127,7 +127,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
       const admit = async (b: number): Promise<Record<string, RecordOp[]>> => {
         if (!unique || !compiled) return {};
         const r = ranges[b]!;
-        const res = await pool!.run({ specKey: meta.specSha256, spec, datasetIndex: d, start: r.start, count: r.count, refColumns: await storedRefColumns(store, runId, spec, d), encode: { formats: [], columns: [], escapeFormulas: true, refFields: [] } });
+        const res = await pool!.run({ specKey: runId, spec, datasetIndex: d, start: r.start, count: r.count, refColumns: await storedRefColumns(store, runId, spec, d), encode: { formats: [], columns: [], escapeFormulas: true, refFields: [] } });
         const e = res.encoded!;
         const u = compiled.uniqueNodes.length;
         const ops: Record<string, RecordOp[]> = {};

@@ -39,7 +39,7 @@ export async function processBatch(ctx: RunContext, job: BatchJob, refColumns: R
   let staged: StagedBatch = { datasetIndex: job.dataset, batch: job.batch, start: job.start, count: job.count, rejects: [] };
   if (ds.fields) {
     const ops = Object.fromEntries(Object.entries(job.ops).map(([k, v]) => [Number(k), v]));
-    const res = await generateBatch({ specKey: ctx.meta.specSha256, spec, datasetIndex: job.dataset, start: job.start, count: job.count, refColumns, ops });
+    const res = await generateBatch({ specKey: ctx.meta.runId, spec, datasetIndex: job.dataset, start: job.start, count: job.count, refColumns, ops });
     staged.records = res.records!;
     for (const inv of res.invalid) {
       staged.records[inv.offset] = null;
