@@ -7,3 +7,4 @@ export * from './compile-dataset.js';
 export * from './unique-index.js';
 export * from './shared-column.js';
 export * from './compile-spec.js';
+export * from './key-set.js';

@@ -1,4 +1,5 @@
 import { UniqueExhaustedError, hash53 } from '@synthfarm/core';
+import { KeySet } from './key-set.js';
 import { getPath, type CompiledDataset, type DataRecord, type FieldNode, type RecordOp } from './compile-dataset.js';
 
 /** How many draws a record gets before the value space is declared exhausted. */
@@ -32,14 +33,14 @@ function keyOf(v: unknown): number {
  * suffix instead, the way sign-up systems do: `ann.lee@x.com`, `ann.lee2@x.com`.
  */
 export class UniqueIndex {
-  private readonly seen = new Map<number, Set<number>>();
+  private readonly seen = new Map<number, KeySet>();
   /** Per template base value (by key), the next suffix to try. */
   private readonly nextSuffix = new Map<number, number>();
   /** Records whose values changed to stay unique. */
   redrawn = 0;
 
   constructor(private readonly compiled: CompiledDataset) {
-    for (const n of compiled.uniqueNodes) this.seen.set(n.id, new Set());
+    for (const n of compiled.uniqueNodes) this.seen.set(n.id, new KeySet(compiled.spec.datasets[compiled.datasetIndex]!.count));
   }
 
   get active(): boolean {

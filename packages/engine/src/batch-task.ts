@@ -42,11 +42,6 @@ export interface BatchTask {
   ops?: Record<number, RecordOp[]>;
   /** Encode in the worker instead of returning records. */
   encode?: EncodeRequest;
-  /**
-   * Re-encode only these records of the batch, with fields set to the given values (unique
-   * templates the aggregator suffixed). Lines come back in `offsets` order.
-   */
-  patch?: { offsets: number[]; overrides: RecordOp[][] };
 }
 
 /** A record the code stage could not make valid (a bug if it ever happens; never dropped). */

@@ -40,7 +40,7 @@ export function createCodegenPool(threads = defaultThreads()): CodegenPool {
     minThreads: threads,
     maxThreads: threads,
     // A few queued tasks per thread keep threads busy without buffering the dataset.
-    maxQueue: threads * 4,
+    maxQueue: threads * 16,
     idleTimeout: 30_000,
   });
   return {

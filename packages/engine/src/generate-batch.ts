@@ -37,7 +37,6 @@ export async function compiledFor(task: Pick<BatchTask, 'spec' | 'specKey' | 'da
 export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const { dataset, schema } = await compiledFor(task);
   dataset.setRefColumns(task.refColumns);
-  if (task.patch) return patchBatch(task, dataset);
   const enc = task.encode;
   const encoders: [string, RecordEncoder, string[]][] = enc
     ? enc.formats.map((f) => [f, createRecordEncoder(f, { columns: enc.columns, escapeFormulas: enc.escapeFormulas }), new Array<string>(task.count)])
@@ -70,20 +69,4 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   }
   if (!enc) return { records: records!, invalid };
   return { encoded: { lines: Object.fromEntries(encoders.map(([f, , l]) => [f, l])), keys: keys!, templateValues, refValues }, invalid };
-}
-
-/** Re-encodes the records of a batch whose unique templates the aggregator suffixed. */
-function patchBatch(task: BatchTask, dataset: CompiledDataset): BatchResult {
-  const { offsets, overrides } = task.patch!;
-  const enc = task.encode!;
-  const encoders = enc.formats.map((f) => [f, createRecordEncoder(f, { columns: enc.columns, escapeFormulas: enc.escapeFormulas })] as const);
-  const lines = Object.fromEntries(enc.formats.map((f) => [f, [] as string[]]));
-  const refPaths = enc.refFields.map((f) => f.split('.'));
-  const refValues = refPaths.map(() => [] as unknown[]);
-  offsets.forEach((k, j) => {
-    const rec = dataset.generateWith(task.start + k, overrides[j]!);
-    for (const [f, encode] of encoders) lines[f]!.push(encode(rec));
-    refPaths.forEach((p, r) => refValues[r]!.push(getPath(rec, p)));
-  });
-  return { encoded: { lines, keys: new Float64Array(0), templateValues: [], refValues }, invalid: [] };
 }

@@ -3,7 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { serializeError, sha256, SynthfarmError, type Logger } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen';
-import { createSink, prepareOutputDir, RejectsSink, writeJsonAtomic, type Reject, type Sink } from '@synthfarm/output';
+import { createLinePatcher, createSink, prepareOutputDir, RejectsSink, writeJsonAtomic, type Reject, type Sink } from '@synthfarm/output';
 import { datasetColumns, type LoadedSpec } from '@synthfarm/spec';
 import type { BatchTask, EncodeRequest } from './batch-task.js';
 import { createCodegenPool, type CodegenPool } from './codegen-pool.js';
@@ -33,7 +33,7 @@ export interface RunEmbeddedOptions {
   /** Model stages applied to each batch after the code stage, in order. */
   stages?: RecordStage[];
   /**
-   * Batches in flight at most for a dataset (default: three per code thread, at least 4).
+   * Batches in flight at most for a dataset (default: eight per code thread, at least 8).
    * Model datasets want fewer: enough to keep the model's slots busy, and no more, so a budget
    * stop leaves little in flight.
    */
@@ -94,6 +94,7 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
       const refFields = refs.fieldsOf(ds.name).map((f) => f.split('.'));
 
       const encoders = Object.fromEntries(sinks.map((s) => [s.format, s.encode]));
+      const patchers = Object.fromEntries(spec.output.formats.map((f) => [f, createLinePatcher(f, { columns: datasetColumns(ds), escapeFormulas: spec.output.escapeFormulas })]));
       // Code-only datasets are encoded by the workers: the aggregator moves strings.
       const encode: EncodeRequest | undefined = ds.fields && !Object.values(ds.fields).some((f) => f.kind === 'llm')
         ? { formats: spec.output.formats, columns: datasetColumns(ds), escapeFormulas: spec.output.escapeFormulas, refFields: refFields.map((f) => f.join('.')) }
@@ -133,7 +134,7 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
 
       const stopped = await runBatches({
         ranges: batchRanges(ds.count, ds.batchSize),
-        window: opts.windowFor?.(d) ?? Math.max(4, pool.threads * 3),
+        window: opts.windowFor?.(d) ?? Math.max(8, pool.threads * 8),
         generate: async (r) => {
           const base = { datasetIndex: d, batch: r.batch, start: r.start, count: r.count };
           if (!ds.fields) return { ...base, records: emptyRecords(r.count, Object.keys(ds.shape ?? {})), rejects: [] };
@@ -161,26 +162,22 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
             if (e.dropped.has(k)) continue;
             const i = b.start + k;
             const suffixed = unique.admitKeys(e.keys, e.templateValues, k * u, i);
-            if (suffixed?.length) (e.patches ??= { offsets: [], overrides: [] }), e.patches.offsets.push(k), e.patches.overrides.push(suffixed);
-            if (suffixed) continue;
+            if (suffixed) {
+              // Only templates collided: set their suffixed values in the encoded lines.
+              for (const [id, op] of suffixed) {
+                const path = compiled!.nodes[id]!.path;
+                const v = (op as { v: unknown }).v;
+                for (const [f, lines] of Object.entries(e.lines)) lines![k] = patchers[f]!(lines![k]!, path, v);
+                refFields.forEach((segs, r) => segs.join('.') === path && (e.refValues[r]![k] = v));
+              }
+              continue;
+            }
             // A drawn field collided: rebuild the record here (same bytes as the worker's), redraw, re-encode.
             const rec = compiled!.generate(i);
             unique.admit(rec, i);
             for (const [f, lines] of Object.entries(e.lines)) lines![k] = encoders[f]!(rec);
             refFields.forEach((segs, r) => (e.refValues[r]![k] = getPath(rec, segs)));
           }
-        },
-        // Suffixed templates are re-encoded on the worker threads, off the in-order path.
-        patch: async (b) => {
-          const p = b.encoded?.patches;
-          if (!p) return b;
-          const res = await pool.run({ specKey, spec, datasetIndex: d, start: b.start, count: b.count, refColumns: refs.shared, encode: encode!, patch: p });
-          const e = b.encoded!;
-          p.offsets.forEach((k, j) => {
-            for (const f of Object.keys(e.lines) as (keyof typeof e.lines)[]) e.lines[f]![k] = res.encoded!.lines[f]![j]!;
-            e.refValues.forEach((vals, r) => (vals[k] = res.encoded!.refValues[r]![j]));
-          });
-          return b;
         },
         stages: opts.stages ?? [],
         commit,
@@ -263,8 +260,6 @@ interface BatchFlow {
   generate(r: { batch: number; start: number; count: number }): Promise<StagedBatch>;
   /** In record order, before the model stages (uniqueness). */
   admit(b: StagedBatch): void;
-  /** After admit, in parallel: applies what admit decided (re-encoding suffixed records). */
-  patch(b: StagedBatch): Promise<StagedBatch>;
   stages: RecordStage[];
   /** In record order. */
   commit(b: StagedBatch): Promise<void>;
@@ -297,7 +292,7 @@ async function runBatches(flow: BatchFlow): Promise<RunStatus | undefined> {
         return b;
       });
       admitted = afterAdmit;
-      let staged: Promise<StagedBatch> = afterAdmit.then((b) => flow.patch(b));
+      let staged: Promise<StagedBatch> = afterAdmit;
       for (const stage of flow.stages) staged = staged.then((b) => stage.process(b, signal));
       const prevCommitted = committed;
       committed = Promise.all([staged, prevCommitted]).then(([b]) => flow.commit(b));

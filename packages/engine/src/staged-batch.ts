@@ -1,4 +1,3 @@
-import type { RecordOp } from '@synthfarm/codegen';
 import type { DataRecord } from '@synthfarm/codegen';
 import type { Reject } from '@synthfarm/output';
 import type { EncodedBatch } from './batch-task.js';
@@ -15,7 +14,7 @@ export interface StagedBatch {
   /** Records (model path), or... */
   records?: (DataRecord | null)[];
   /** ...lines a worker already encoded (code-only path); `dropped` marks rejected offsets. */
-  encoded?: EncodedBatch & { dropped: Set<number>; patches?: { offsets: number[]; overrides: RecordOp[][] } };
+  encoded?: EncodedBatch & { dropped: Set<number> };
   rejects: Reject[];
 }
 

@@ -8,3 +8,4 @@ export * from './prepare-output-dir.js';
 export * from './csv-cells.js';
 export * from './record-encoder.js';
 export * from './resumable-file.js';
+export * from './csv-line.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BackendUnavailable, InvalidModelOutput, RetryableBackendError, hash53, mix32, type Logger } from '@synthfarm/core';
+import { InvalidModelOutput, SynthfarmError, hash53, mix32, type Logger } from '@synthfarm/core';
 import type { DataRecord } from '@synthfarm/codegen';
 import type { LlmBackend } from '@synthfarm/llm';
 import { batchJsonSchema, recordCheck, type ModelField } from './model-fields.js';
@@ -58,6 +58,8 @@ export class ModelWriter {
     for (let b = 0; b < this.opts.chain.length && pending.length; b++) {
       const backend = this.opts.chain[b]!;
       const before = pending.length;
+      // Records that a repair round on this backend cannot help; they go on to the next backend.
+      const carry: PromptItem[] = [];
       for (let round = 0; round <= this.opts.repairAttempts && pending.length; round++) {
         if (signal?.aborted) break;
         const failed: PromptItem[] = [];
@@ -70,15 +72,19 @@ export class ModelWriter {
           else {
             last.set(item.index, failure!);
             if (failure!.reason === 'backend_failed') backendDown = true;
-            failed.push({ index: item.index, record: item.record, errors: [failure!.error] });
+            const again = { index: item.index, record: item.record, errors: [failure!.error] };
+            // A single record cut at max tokens will be cut again: no repair round on this backend.
+            if (failure!.reason === 'truncated') carry.push(again);
+            else failed.push(again);
           }
         });
         pending = failed;
         // A backend that failed after its own retries will not do better on a repair round.
         if (backendDown) break;
       }
+      pending.push(...carry);
       const wrote = before - pending.length;
-      if (wrote > 0) out.decisions.push({ backend: backend.name, records: wrote, reason: b === 0 ? 'generate backend' : `fallback: ${this.opts.chain[b - 1]!.name} left ${before} records invalid` });
+      if (wrote > 0) out.decisions.push({ backend: backend.name, records: wrote, reason: b === 0 ? 'generate backend' : `fallback: ${this.opts.chain[b - 1]!.name} could not write ${before} records` });
     }
     for (const it of pending) {
       const f = last.get(it.index) ?? { reason: 'backend_failed', error: 'not attempted (aborted)', attempts: 0 };
@@ -98,7 +104,9 @@ export class ModelWriter {
         signal ? { signal } : {},
       );
     } catch (err) {
-      if (err instanceof BackendUnavailable || err instanceof RetryableBackendError || (err as Error).name === 'AbortError') {
+      // Any backend answer that is an error (unreachable, out of retries, a 4xx such as a context
+      // length exceeded) fails these records on this backend; the fallback chain may still write them.
+      if (err instanceof SynthfarmError || (err as Error).name === 'AbortError') {
         return items.map((item) => ({ item, failure: { reason: 'backend_failed', error: (err as Error).message, attempts: 0 } }));
       }
       throw err;

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { KeySet } from './key-set.js';
+import { Rng } from './rng.js';
+
+describe('KeySet', () => {
+  it('agrees with a JS Set over random 53-bit keys, through several growths', () => {
+    const rng = new Rng(7);
+    const keys = new KeySet(4);
+    const ref = new Set<number>();
+    for (let i = 0; i < 50_000; i++) {
+      const k = Math.floor(rng.next() * 2 ** 53);
+      expect(keys.has(k)).toBe(ref.has(k));
+      if (i % 2) {
+        keys.add(k);
+        ref.add(k);
+      }
+    }
+    for (const k of ref) expect(keys.has(k)).toBe(true);
+    expect(keys.size).toBe(ref.size);
+  });
+
+  it.each([0, 1, 2 ** 32, 2 ** 53 - 1, 4294967295])('holds edge key %d and counts a repeated add once', (k) => {
+    const keys = new KeySet();
+    expect(keys.has(k)).toBe(false);
+    keys.add(k);
+    keys.add(k);
+    expect(keys.has(k)).toBe(true);
+    expect(keys.size).toBe(1);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * A set of 53-bit integer keys in one Float64Array (open addressing, linear probing, kept at
+ * most half full): 16 bytes a key at worst, against ~50 for a JS Set of numbers. A unique
+ * field of a million records costs 16-32 MB here, not 70.
+ */
+export class KeySet {
+  private slots: Float64Array;
+  private mask: number;
+  size = 0;
+
+  constructor(capacity = 1024) {
+    let n = 16;
+    while (n < capacity * 2) n *= 2;
+    this.slots = new Float64Array(n);
+    this.mask = n - 1;
+  }
+
+  has(key: number): boolean {
+    const stored = key + 1; // 0 marks an empty slot
+    for (let i = slot(key, this.mask); ; i = (i + 1) & this.mask) {
+      const v = this.slots[i]!;
+      if (v === 0) return false;
+      if (v === stored) return true;
+    }
+  }
+
+  add(key: number): void {
+    if ((this.size + 1) * 2 > this.slots.length) this.grow();
+    if (this.insert(this.slots, this.mask, key + 1)) this.size++;
+  }
+
+  private insert(slots: Float64Array, mask: number, stored: number): boolean {
+    for (let i = slot(stored - 1, mask); ; i = (i + 1) & mask) {
+      const v = slots[i]!;
+      if (v === stored) return false;
+      if (v === 0) {
+        slots[i] = stored;
+        return true;
+      }
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Float64Array(old.length * 2);
+    this.mask = this.slots.length - 1;
+    for (const v of old) if (v !== 0) this.insert(this.slots, this.mask, v);
+  }
+}
+
+function slot(key: number, mask: number): number {
+  // Mix both halves of the 53-bit key; the low bits alone may be patterned.
+  let h = (key >>> 0) ^ Math.imul(Math.floor(key / 4294967296) | 0, 0x9e3779b1);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h & mask;
+}
