@@ -102,6 +102,16 @@ export function createCli(): Command {
     .action(async (run: string, opts) => (await import('./commands/farm-commands.js')).resumeCommand(run, opts));
 
   program
+    .command('serve')
+    .description('farm mode: HTTP API (POST /runs, GET /runs, /runs/:id/events), dashboard at /ui, Prometheus /metrics; bearer token from SYNTHFARM_API_TOKEN')
+    .option('--port <p>', 'port (0 = any free port)', nonNegativeInt('--port'), 8080)
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('--out-root <dir>', 'output directories of posted runs stay inside this one', 'out/api')
+    .option('--insecure', 'allow no token (loopback addresses only)')
+    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .action(async (opts) => (await import('./commands/farm-commands.js')).serveCommand(opts));
+
+  program
     .command('sim')
     .description('start a simulated Ollama host (for tests and benchmarks; it never produces real data)')
     .option('--port <p>', 'port (0 = any free port)', nonNegativeInt('--port'), 11434)

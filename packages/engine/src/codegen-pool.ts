@@ -42,6 +42,9 @@ export function createCodegenPool(threads = defaultThreads()): CodegenPool {
     // A few queued tasks per thread keep threads busy without buffering the dataset.
     maxQueue: threads * 16,
     idleTimeout: 30_000,
+    // Code-stage threads hold one batch at a time: a small young generation keeps their RSS
+    // down (the default grows it to 3 × 16 MB semi-spaces per thread) at a small GC cost.
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
   });
   return {
     threads,

@@ -13,6 +13,9 @@ import { createRedis } from './redis-connection.js';
  * The farm as the HTTP API sees it. A posted spec is validated like a file, recorded, and
  * coordinated in this process; progress comes from the run's pub/sub channel.
  */
+/**
+ * @param opts.env what `${VAR}` in posted specs may read; default nothing (see submit).
+ */
 export function createFarmService(farm: FarmConnection, opts: { log?: Logger; env?: NodeJS.ProcessEnv } = {}): FarmService {
   const log = opts.log ?? createLogger({ name: 'serve' });
   const running = new Map<string, Promise<unknown>>();
@@ -43,7 +46,10 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
 
   return {
     async submit(specText, { source, outDir }) {
-      const loaded = parseSpecText(specText, source ?? 'http.yaml', { env: opts.env ?? process.env });
+      // A posted spec must not read the server's environment: `${AWS_SECRET}` in a template
+      // would write the server's secret into an output file. Only defaults (`${X:-y}`) apply, and
+      // API keys stay references that each worker resolves from its own environment.
+      const loaded = parseSpecText(specText, source ?? 'http.yaml', { env: opts.env ?? {} });
       const { checkCompiles } = await import('@synthfarm/codegen');
       await checkCompiles(loaded.spec);
       const runId = await submitRun(farm.store, loaded, { outDir });
