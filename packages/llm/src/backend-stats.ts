@@ -11,6 +11,8 @@ export interface HostStats {
   tokensOut: number;
   /** Slot time this host's attempts took, in milliseconds (summed over slots). */
   busyMs: number;
+  /** Duration of this host's successful attempts, in milliseconds, over its most recent ones. */
+  latencyMs: { p50: number; p95: number };
   circuit: CircuitStateName;
 }
 
@@ -75,8 +77,11 @@ export function createStatsRecorder(hosts: readonly string[], opts: StatsRecorde
   const ring: number[] = [];
   let next = 0;
   const totals = { calls: 0, failures: 0, retries: 0, tokensIn: 0, tokensOut: 0 };
-  const perHost = new Map<string, Omit<HostStats, 'circuit'>>();
-  for (const h of hosts) perHost.set(h, { calls: 0, failures: 0, tokensOut: 0, busyMs: 0 });
+  type HostTotals = Omit<HostStats, 'circuit' | 'latencyMs'> & { ring: number[]; next: number };
+  const perHost = new Map<string, HostTotals>();
+  const newHost = (): HostTotals => ({ calls: 0, failures: 0, tokensOut: 0, busyMs: 0, ring: [], next: 0 });
+  const hostRing = Math.max(64, size >> 2);
+  for (const h of hosts) perHost.set(h, newHost());
 
   return {
     callSucceeded(r) {
@@ -96,16 +101,28 @@ export function createStatsRecorder(hosts: readonly string[], opts: StatsRecorde
     },
     attempt(host, r) {
       let h = perHost.get(host);
-      if (!h) perHost.set(host, (h = { calls: 0, failures: 0, tokensOut: 0, busyMs: 0 }));
+      if (!h) perHost.set(host, (h = newHost()));
       h.calls++;
       if (!r.ok) h.failures++;
+      else {
+        if (h.ring.length < hostRing) h.ring.push(r.busyMs);
+        else h.ring[h.next] = r.busyMs;
+        h.next = (h.next + 1) % hostRing;
+      }
       h.tokensOut += r.tokensOut;
       h.busyMs += r.busyMs;
     },
     snapshot(circuit) {
       const sorted = [...ring].sort((a, b) => a - b);
       const hostsOut: Record<string, HostStats> = {};
-      for (const [url, h] of perHost) hostsOut[url] = { ...h, busyMs: Math.round(h.busyMs), circuit: circuit(url) };
+      for (const [url, h] of perHost) {
+        const lat = [...h.ring].sort((a, b) => a - b);
+        hostsOut[url] = {
+          calls: h.calls, failures: h.failures, tokensOut: h.tokensOut, busyMs: Math.round(h.busyMs),
+          latencyMs: { p50: Math.round(percentile(lat, 0.5)), p95: Math.round(percentile(lat, 0.95)) },
+          circuit: circuit(url),
+        };
+      }
       return {
         calls: totals.calls,
         failures: totals.failures,
