@@ -1,17 +1,10 @@
 import type { Reject } from '@synthfarm/output';
 import type { RoutingDecision } from '@synthfarm/engine';
+import type { BackendStats } from '@synthfarm/llm';
 import type { AuditSummary } from '@synthfarm/stages';
 
-/** Per-backend accounting deltas a batch adds to its run. */
-export interface BackendDelta {
-  calls: number;
-  failures: number;
-  retries: number;
-  cacheHits: number;
-  tokensIn: number;
-  tokensOut: number;
-  cost: number;
-}
+/** Per-backend accounting a batch adds to its run: the summable part of the backend's stats. */
+export type BackendDelta = Pick<BackendStats, 'calls' | 'failures' | 'retries' | 'cacheHits' | 'tokensIn' | 'tokensOut' | 'cost'>;
 
 /** What a worker leaves for the aggregator: finished lines, not records. */
 export interface BatchOutput {
