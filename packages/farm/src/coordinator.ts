@@ -106,14 +106,20 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
         await rejectRest(ds.name, m, 0);
         continue;
       }
+      const ranges = batchRanges(ds.count, ds.batchSize);
       const fresh = commit.offsets[spec.output.formats[0]!] === undefined;
+      if (!fresh && commit.committed === ranges.length && (await renamedAlready(dir, ds.name, spec.output.formats, runId))) {
+        // Died between renaming the files and recording it: the files are complete.
+        for (const f of spec.output.formats) m.files.push({ ...(await ResumableFile.info(join(dir, `${ds.name}.${f}`))), format: f, rows: commit.written });
+        await store.commit(runId, d, { ...commit, finished: true }, { done: 0, written: 0, rejected: 0 }, []);
+        continue;
+      }
       const files = new Map<string, ResumableFile>();
       for (const f of spec.output.formats) {
         const file = await ResumableFile.open(join(dir, `${ds.name}.${f}`), runId, fresh ? undefined : commit.offsets[f]);
         if (fresh && f === 'csv') await file.append(csvHeader(datasetColumns(spec.datasets[d]!)));
         files.set(f, file);
       }
-      const ranges = batchRanges(ds.count, ds.batchSize);
       const q = queue(queueFor(spec, d));
       const refFields = [...wanted].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
 
@@ -294,9 +300,14 @@ async function checkStuck(q: Queue, runId: string, d: number, b: number, r: { st
 
 async function acquireLock(redis: Redis, keys: FarmKeys, runId: string, signal?: AbortSignal): Promise<void> {
   const key = `${keys.run(runId)}:lock`;
+  const giveUp = Date.now() + LOCK_TTL_MS * 2;
   for (;;) {
     if ((await redis.set(key, String(process.pid), 'PX', LOCK_TTL_MS, 'NX')) === 'OK') return;
     if (signal?.aborted) throw new SynthfarmError('INTERNAL', '[farm] coordinator stopped', 1);
+    if (Date.now() > giveUp) {
+      const holder = await redis.get(key);
+      throw new SynthfarmError('USAGE', `[farm] run ${runId} is being coordinated by another live process (pid ${holder}); synthfarm status ${runId} shows its progress`, 2);
+    }
     // Another coordinator holds the run; a dead one's lock lapses within LOCK_TTL_MS.
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -323,3 +334,14 @@ function relative(datasets: Record<string, DatasetManifest>, dir: string): Recor
 }
 
 export type { DatasetCommit };
+
+/** True when a dataset's files are in place and its part files gone (renamed before the crash). */
+async function renamedAlready(dir: string, name: string, formats: string[], runId: string): Promise<boolean> {
+  const { access } = await import('node:fs/promises');
+  const exists = (p: string) => access(p).then(() => true, () => false);
+  for (const f of formats) {
+    if (await exists(join(dir, `.${name}.${f}.${runId}.part`))) return false;
+    if (!(await exists(join(dir, `${name}.${f}`)))) return false;
+  }
+  return true;
+}

@@ -40,6 +40,9 @@ export interface FarmWorker {
   close(): Promise<void>;
 }
 
+/** Runs a worker keeps backends and ref columns for at once. */
+const MAX_RUN_CONTEXTS = 8;
+
 /** Attempts a batch gets before its records are rejected instead of retried. */
 export const BATCH_ATTEMPTS = 6;
 
@@ -62,7 +65,17 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
 
   const contextFor = (runId: string): Promise<RunContext> => {
     let c = contexts.get(runId);
+    if (c) {
+      // Most recently used last: the oldest run's backends are closed when there are too many.
+      contexts.delete(runId);
+      contexts.set(runId, c);
+    }
     if (!c) {
+      if (contexts.size >= MAX_RUN_CONTEXTS) {
+        const [oldest, ctx] = contexts.entries().next().value as [string, Promise<RunContext>];
+        contexts.delete(oldest);
+        void ctx.then((x) => Promise.all([...x.backends.values()].map((b) => b.close()))).catch(() => undefined);
+      }
       c = (async () => {
         const meta = await store.meta(runId);
         if (!meta) throw new Error(`[worker ${opts.host.name}] run ${runId} not found`);
