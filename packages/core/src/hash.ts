@@ -29,15 +29,23 @@ export function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** Mixes a 32-bit key with further integers (record index, attempt) into one 32-bit value. */
-export function mix32(key: number, ...parts: number[]): number {
-  let h = key >>> 0;
-  for (const p of parts) {
-    // Split so indexes above 2^32 still change the result.
-    h = fmix32(h ^ fmix32((p >>> 0) + 0x9e3779b9));
-    h = fmix32(h ^ Math.floor(p / 4294967296));
-  }
+/**
+ * Mixes a 32-bit key with further integers (record index, attempt) into one 32-bit value.
+ * Fixed arity rather than rest parameters: it runs per field per record, and a rest array
+ * per call is garbage.
+ */
+export function mix32(key: number, a: number, b?: number, c?: number, d?: number): number {
+  let h = mixIn(key >>> 0, a);
+  if (b !== undefined) h = mixIn(h, b);
+  if (c !== undefined) h = mixIn(h, c);
+  if (d !== undefined) h = mixIn(h, d);
   return h;
+}
+
+function mixIn(h: number, p: number): number {
+  // Split so indexes above 2^32 still change the result.
+  h = fmix32(h ^ fmix32((p >>> 0) + 0x9e3779b9));
+  return fmix32(h ^ Math.floor(p / 4294967296));
 }
 
 /** Hex sha256 of a string or bytes: spec hashes, cache keys, output file checksums. */

@@ -16,6 +16,11 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
+/** Old-generation cap of a code thread, in MB, for batches of up to `records` records. */
+export function oldGenerationMb(records: number): number {
+  return Math.max(96, 48 + Math.ceil((records * 8) / 1024));
+}
+
 // Under vitest the sources are .ts; worker threads run the built .js next to them in dist/.
 function workerFile(): string {
   const here = import.meta.url;
@@ -27,7 +32,7 @@ function workerFile(): string {
  * @param threads worker threads; 0 runs batches inline on this thread (small jobs, tests).
  * Default {@link defaultThreads}.
  */
-export function createCodegenPool(threads = defaultThreads()): CodegenPool {
+export function createCodegenPool(threads = defaultThreads(), opts: { maxBatchRecords?: number } = {}): CodegenPool {
   if (threads <= 0) {
     return {
       threads: 0,
@@ -42,9 +47,11 @@ export function createCodegenPool(threads = defaultThreads()): CodegenPool {
     // A few queued tasks per thread keep threads busy without buffering the dataset.
     maxQueue: threads * 16,
     idleTimeout: 30_000,
-    // Code-stage threads hold one batch at a time: a small young generation keeps their RSS
-    // down (the default grows it to 3 × 16 MB semi-spaces per thread) at a small GC cost.
-    resourceLimits: { maxYoungGenerationSizeMb: 8 },
+    // Code-stage threads hold one batch at a time. Left alone, V8 lets each thread's heap grow
+    // to ~90 MB of garbage before collecting it; a cap sized to the largest batch (8 KB a record
+    // is generous) keeps RSS flat, measured at -55 MB for two threads on a million records.
+    // The young generation stays at 16 MB: 8 MB cost ~15% throughput in scavenges.
+    resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: oldGenerationMb(opts.maxBatchRecords ?? 250) },
   });
   return {
     threads,

@@ -68,7 +68,7 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
   // included), not the file's hash, so a --seed override never meets a stale compilation.
   const specKey = sha256(JSON.stringify(spec));
   await prepareOutputDir(dir);
-  const pool = opts.pool ?? createCodegenPool(opts.threads);
+  const pool = opts.pool ?? createCodegenPool(opts.threads, { maxBatchRecords: Math.max(...spec.datasets.map((d) => d.batchSize)) });
   const rejects = new RejectsSink(join(dir, 'rejects.jsonl'));
   const open: Sink[] = [];
   const datasets: Record<string, DatasetManifest> = {};

@@ -128,7 +128,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
       const unique = compiled && compiled.uniqueNodes.length ? new UniqueIndex(compiled) : undefined;
       if (compiled && unique) {
         compiled.setRefColumns(await storedRefColumns(store, runId, spec, d));
-        pool ??= createCodegenPool(opts.threads ?? 1);
+        pool ??= createCodegenPool(opts.threads ?? 1, { maxBatchRecords: Math.max(...spec.datasets.map((x) => x.batchSize)) });
       }
       const admit = async (b: number): Promise<Record<string, RecordOp[]>> => {
         if (!unique || !compiled) return {};

@@ -18,7 +18,8 @@ export interface Rng {
  * @param seed any 32-bit integer; further parts are mixed in with {@link mix32}.
  */
 export function createRng(seed: number, ...parts: number[]): Rng {
-  let state = mix32(seed >>> 0, ...parts);
+  let state = seed >>> 0;
+  for (const p of parts) state = mix32(state, p);
   const next = (): number => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
