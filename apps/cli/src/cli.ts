@@ -54,11 +54,12 @@ export function createCli(): Command {
     .requiredOption('--host <name=url>', 'the GPU host, e.g. gpu1=http://gpu1:11434')
     .option('--slots <n>', "requests the host runs at once (its OLLAMA_NUM_PARALLEL)", positiveInt('--slots'), 4)
     .option('--drain-ms <ms>', 'on SIGTERM, how long in-flight batches may finish before they are handed back', nonNegativeInt('--drain-ms'), 20_000)
+    .option('--lock-ms <ms>', 'batch lock duration: a batch whose worker stops renewing its lock (killed, hung) is retried elsewhere after this long', positiveInt('--lock-ms'), 30_000)
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
     .option('--no-cache', 'do not read or write the model response cache')
     .option('--no-schedules', 'do not take schedule firings on this worker')
     .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
-    .action(async (opts) => (await import('./commands/farm-commands.js')).workerCommand(opts));
+    .action(async (opts) => (await import('./commands/worker.js')).workerCommand(opts));
 
   const schedule = program.command('schedule').description('farm mode: nightly fixtures on BullMQ job schedulers; each firing writes out/NAME/DATE/ with its own manifest');
   schedule
@@ -71,19 +72,19 @@ export function createCli(): Command {
     .option('--tz <tz>', 'time zone of the cron expression and of the dated directory', 'UTC')
     .option('--out <dir>', 'root of the dated output directories', 'out')
     .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
-    .action(async (name: string, spec: string, opts) => (await import('./commands/farm-commands.js')).scheduleAddCommand(name, spec, opts));
+    .action(async (name: string, spec: string, opts) => (await import('./commands/schedule.js')).scheduleAddCommand(name, spec, opts));
   schedule
     .command('list')
     .description('list schedules with their next firing')
     .option('--json', 'print JSON')
     .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
-    .action(async (opts) => (await import('./commands/farm-commands.js')).scheduleListCommand(opts));
+    .action(async (opts) => (await import('./commands/schedule.js')).scheduleListCommand(opts));
   schedule
     .command('remove')
     .description('remove a schedule')
     .argument('<name>', 'schedule name')
     .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
-    .action(async (name: string, opts) => (await import('./commands/farm-commands.js')).scheduleRemoveCommand(name, opts));
+    .action(async (name: string, opts) => (await import('./commands/schedule.js')).scheduleRemoveCommand(name, opts));
 
   program
     .command('status')
@@ -91,7 +92,7 @@ export function createCli(): Command {
     .argument('[run]', 'run id')
     .option('--json', 'print JSON')
     .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
-    .action(async (run: string | undefined, opts) => (await import('./commands/farm-commands.js')).statusCommand(run, opts));
+    .action(async (run: string | undefined, opts) => (await import('./commands/status.js')).statusCommand(run, opts));
 
   program
     .command('resume')
@@ -99,7 +100,7 @@ export function createCli(): Command {
     .argument('<run>', 'run id')
     .option('--json', 'print a JSON summary as the last line of stdout')
     .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
-    .action(async (run: string, opts) => (await import('./commands/farm-commands.js')).resumeCommand(run, opts));
+    .action(async (run: string, opts) => (await import('./commands/resume.js')).resumeCommand(run, opts));
 
   program
     .command('serve')
@@ -109,7 +110,7 @@ export function createCli(): Command {
     .option('--out-root <dir>', 'output directories of posted runs stay inside this one', 'out/api')
     .option('--insecure', 'allow no token (loopback addresses only)')
     .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
-    .action(async (opts) => (await import('./commands/farm-commands.js')).serveCommand(opts));
+    .action(async (opts) => (await import('./commands/serve.js')).serveCommand(opts));
 
   program
     .command('sim')

@@ -1,0 +1,25 @@
+import { UsageError } from '@synthfarm/core';
+import { connectFarm, createFarmWorker, createScheduleWorker } from '@synthfarm/farm';
+import { redisUrl } from './redis-url.js';
+
+/** `synthfarm worker --redis URL --host NAME=URL [--slots N]`: serves until SIGTERM. */
+export async function workerCommand(opts: { redis?: string; host: string; slots: number; cacheDir?: string; cache?: boolean; drainMs: number; lockMs?: number; schedules?: boolean }): Promise<void> {
+  const m = /^([A-Za-z0-9._-]+)=(https?:\/\/.+)$/.exec(opts.host);
+  if (!m) throw new UsageError(`--host ${opts.host}: expected NAME=URL, e.g. gpu1=http://gpu1:11434`);
+  const worker = await createFarmWorker({
+    redisUrl: redisUrl(opts), host: { name: m[1]!, url: m[2]! }, slots: opts.slots, drainTimeoutMs: opts.drainMs,
+    ...(opts.lockMs !== undefined ? { lockDurationMs: opts.lockMs } : {}),
+    cacheDir: opts.cache === false ? undefined : opts.cacheDir,
+  });
+  // Any worker can take schedule firings (it then coordinates that run).
+  const farm = opts.schedules === false ? undefined : await connectFarm(redisUrl(opts));
+  const scheduler = farm && createScheduleWorker(farm);
+  process.stderr.write(`[worker ${worker.name}] serving ${worker.models.join(', ')} with ${opts.slots} slots; SIGTERM to stop\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  process.stderr.write(`[worker ${worker.name}] stopping: finishing or handing back in-flight batches\n`);
+  await Promise.all([worker.close(), scheduler?.close()]);
+  await farm?.close();
+}
