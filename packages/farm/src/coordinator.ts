@@ -61,6 +61,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
         prefix: keys.prefix,
         defaultJobOptions: { attempts: BATCH_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { count: 1000 } },
       });
+      q.on('error', (err) => log.warn({ err: err.message }, 'queue connection error'));
       queues.set(name, q);
     }
     return q;

@@ -33,7 +33,10 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
   const queueCache = new Map<string, Queue>();
   const queueOf = (name: string) => {
     let q = queueCache.get(name);
-    if (!q) queueCache.set(name, (q = new Queue(name, { connection: { url: farm.url, maxRetriesPerRequest: null }, prefix: farm.keys.prefix })));
+    if (!q) {
+      queueCache.set(name, (q = new Queue(name, { connection: { url: farm.url, maxRetriesPerRequest: null }, prefix: farm.keys.prefix })));
+      q.on('error', (err) => log.warn({ err: err.message }, 'queue connection error'));
+    }
     return q;
   };
   const knownQueues = async () => {

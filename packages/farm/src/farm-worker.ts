@@ -117,14 +117,17 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
     }, opts.cooldownMs ?? 15_000).unref();
   };
 
-  const processor = async (job: Job) => {
+  // BullMQ passes `signal` (processor arity 3) and aborts it on cancelAllJobs() in close().
+  const processor = async (job: Job, _token?: string, signal?: AbortSignal) => {
     const data: BatchJob = BatchJobSchema.parse(job.data);
     const ctx = await contextFor(data.runId);
     const refColumns = await refColumnsFor(ctx, store, data.dataset);
     const ds = ctx.spec.datasets[data.dataset]!;
     const refFields = [...referencedFields(ctx.spec)].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
-    const controller = new AbortController();
-    const out = await processBatch(ctx, data, refColumns, refFields, controller.signal, opts.host.name);
+    const stop = signal ?? new AbortController().signal;
+    const out = await processBatch(ctx, data, refColumns, refFields, stop, opts.host.name);
+    // An interrupted batch is handed back whole: its unwritten records must not become rejects.
+    if (stop.aborted) throw new RetryableBackendError(`[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} interrupted: the worker is stopping; handing it back`);
     const hostDown = out.rejects.some((r) => r.reason === 'backend_failed');
     if (hostDown && job.attemptsMade < BATCH_ATTEMPTS - 1) {
       void coolDown(out.rejects.find((r) => r.reason === 'backend_failed')!.error);
@@ -144,7 +147,11 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
     ...models.map((m) => [modelQueue(m), slots] as const),
   ] as const;
   const workers = queues.map(([q, concurrency]) => new Worker(q, processor, { ...common, concurrency }));
-  for (const w of workers) w.on('failed', (job, err) => log.warn({ job: job?.id, err: err.message }, 'batch failed'));
+  for (const w of workers) {
+    w.on('failed', (job, err) => log.warn({ job: job?.id, err: err.message }, 'batch failed'));
+    // Redis going away (a restart) is waited out by reconnects; BullMQ reports it here.
+    w.on('error', (err) => log.warn({ err: err.message }, 'queue connection error'));
+  }
 
   const heartbeat = async () => {
     await redis.hset(keys.workers, name, JSON.stringify({ host: opts.host.name, url: opts.host.url, models, slots, pid: process.pid, seenAt: new Date().toISOString() })).catch(() => undefined);
@@ -160,8 +167,12 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
       clearInterval(beat);
       const drain = Promise.all(workers.map((w) => w.close()));
       const timedOut = await Promise.race([drain.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), opts.drainTimeoutMs ?? 20_000).unref())]);
-      // Past the drain time, in-flight batches are handed back: their locks lapse and another worker retries them.
-      if (timedOut) await Promise.all(workers.map((w) => w.close(true)));
+      // Past the drain time, in-flight batches are handed back: their model calls are aborted (so
+      // this process can exit), their locks lapse and another worker retries them.
+      if (timedOut) {
+        for (const w of workers) w.cancelAllJobs('worker stopping');
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
       await redis.hdel(keys.workers, name).catch(() => undefined);
       for (const c of contexts.values()) await c.then((ctx) => Promise.all([...ctx.backends.values()].map((b) => b.close()))).catch(() => undefined);
       redis.disconnect();

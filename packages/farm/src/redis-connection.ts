@@ -13,12 +13,16 @@ export function createRedis(url: string, opts: RedisOptions = {}): Redis {
     throw new UsageError(`--redis ${url}: not a URL (expected redis://host:6379)`);
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new UsageError(`--redis ${url}: expected a redis:// or rediss:// URL`);
-  return new Redis(url, {
+  const redis = new Redis(url, {
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(times * 100, 2000),
     ...opts,
   });
+  // Connection errors surface through the commands that wait on them (and pingRedis at start);
+  // unlistened, ioredis prints each reconnect attempt's stack trace.
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 /** Checks Redis answers within `timeoutMs`; a clear error naming the URL otherwise (exit 3). */

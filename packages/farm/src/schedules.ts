@@ -33,7 +33,9 @@ export interface ScheduleInfo {
 }
 
 function queueOf(farm: FarmConnection): Queue {
-  return new Queue(SCHEDULE_QUEUE, { connection: { url: farm.url, maxRetriesPerRequest: null }, prefix: farm.keys.prefix });
+  const q = new Queue(SCHEDULE_QUEUE, { connection: { url: farm.url, maxRetriesPerRequest: null }, prefix: farm.keys.prefix });
+  q.on('error', () => undefined); // surfaced by the awaited call that needed the connection
+  return q;
 }
 
 /** `YYYY-MM-DD` of an instant in a time zone. */
@@ -110,7 +112,7 @@ export function firingDir(job: ScheduleJob, at: Date): string {
  */
 export function createScheduleWorker(farm: FarmConnection, opts: { log?: Logger } = {}): Worker {
   const log = opts.log ?? createLogger({ name: 'schedules' });
-  return new Worker(
+  const worker = new Worker(
     SCHEDULE_QUEUE,
     async (job: Job) => {
       const data = ScheduleJobSchema.parse(job.data);
@@ -123,4 +125,6 @@ export function createScheduleWorker(farm: FarmConnection, opts: { log?: Logger 
     },
     { connection: { url: farm.url, maxRetriesPerRequest: null }, prefix: farm.keys.prefix, concurrency: 1 },
   );
+  worker.on('error', (err) => log.warn({ err: err.message }, 'schedule queue connection error'));
+  return worker;
 }
