@@ -52,6 +52,20 @@ export class UniqueIndex {
     return compiled.uniqueNodes.map((n) => uniqueKey(getPath(rec, n.segments)));
   }
 
+  /**
+   * Writes a record's unique keys, and the values of its unique templates (null for other
+   * unique fields), at `offset` of a worker's batch arrays: what {@link admitKeys} reads.
+   */
+  static writeKeys(compiled: CompiledDataset, rec: DataRecord, keys: Float64Array, templateValues: unknown[], offset: number): void {
+    const nodes = compiled.uniqueNodes;
+    for (let u = 0; u < nodes.length; u++) {
+      const n = nodes[u]!;
+      const v = n.segments.length === 1 ? rec[n.path] : getPath(rec, n.segments);
+      keys[offset + u] = uniqueKey(v);
+      templateValues[offset + u] = n.spec.kind === 'template' ? v : null;
+    }
+  }
+
   /** Values of a record's unique template fields (others null): what {@link admitKeys} suffixes. */
   static templateValuesOf(compiled: CompiledDataset, rec: DataRecord): unknown[] {
     return compiled.uniqueNodes.map((n) => (n.spec.kind === 'template' ? getPath(rec, n.segments) : null));

@@ -1,6 +1,7 @@
 import type { RecordOp } from '@synthfarm/codegen';
 import type { RefColumns, DataRecord } from '@synthfarm/codegen';
 import type { Format } from '@synthfarm/output';
+import type { PackedLines } from './packed-lines.js';
 import type { Spec } from '@synthfarm/spec';
 
 /**
@@ -17,8 +18,8 @@ export interface EncodeRequest {
 
 /** A batch already encoded by a worker. */
 export interface EncodedBatch {
-  /** Per format, one line per record (offset k = record start + k). */
-  lines: Partial<Record<Format, string[]>>;
+  /** Per format, the batch's lines packed (line k = record start + k). */
+  lines: Partial<Record<Format, PackedLines>>;
   /** Unique-field keys, `uniqueCount` per record, NaN for null. */
   keys: Float64Array;
   /** Values of unique template fields (null for other unique fields), laid out like `keys`. */

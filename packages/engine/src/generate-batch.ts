@@ -3,6 +3,7 @@ import { createRecordEncoder, type RecordEncoder } from '@synthfarm/output';
 import { recordSchema, type FieldSpec } from '@synthfarm/spec';
 import type { z } from 'zod';
 import type { BatchResult, BatchTask } from './batch-task.js';
+import { packLines } from './packed-lines.js';
 
 interface Compiled {
   dataset: CompiledDataset;
@@ -62,11 +63,10 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
     }
     for (const [, encode, lines] of encoders) lines[k] = encode(rec);
     if (unique) {
-      keys!.set(UniqueIndex.keysOf(dataset, rec), k * unique);
-      UniqueIndex.templateValuesOf(dataset, rec).forEach((v, u) => (templateValues[k * unique + u] = v));
+      UniqueIndex.writeKeys(dataset, rec, keys!, templateValues, k * unique);
     }
     for (let r = 0; r < refPaths.length; r++) refValues[r]![k] = getPath(rec, refPaths[r]!);
   }
   if (!enc) return { records: records!, invalid };
-  return { encoded: { lines: Object.fromEntries(encoders.map(([f, , l]) => [f, l])), keys: keys!, templateValues, refValues }, invalid };
+  return { encoded: { lines: Object.fromEntries(encoders.map(([f, , l]) => [f, packLines(l)])), keys: keys!, templateValues, refValues }, invalid };
 }

@@ -6,3 +6,4 @@ export * from './manifest.js';
 export * from './staged-batch.js';
 export * from './ref-columns.js';
 export * from './run-embedded.js';
+export * from './packed-lines.js';

@@ -6,6 +6,7 @@ import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type DataRecord }
 import { createLinePatcher, createSink, prepareOutputDir, RejectsSink, writeJsonAtomic, type Reject, type Sink } from '@synthfarm/output';
 import { datasetColumns, type LoadedSpec } from '@synthfarm/spec';
 import type { BatchTask, EncodeRequest } from './batch-task.js';
+import { assembleLines, lineAt } from './packed-lines.js';
 import { createCodegenPool, type CodegenPool } from './codegen-pool.js';
 import type { DatasetManifest, Manifest, RunStatus } from './manifest.js';
 import { batchRanges } from './plan.js';
@@ -103,11 +104,8 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
       const commit = async (b: StagedBatch) => {
         let written = 0;
         if (b.encoded) {
-          const { lines, refValues, dropped } = b.encoded;
-          for (const s of sinks) {
-            const all = lines[s.format]!;
-            await s.writeEncoded(dropped.size ? all.filter((_, k) => !dropped.has(k)).join('') : all.join(''), b.count - dropped.size);
-          }
+          const { lines, refValues, dropped, replaced } = b.encoded;
+          for (const s of sinks) await s.writeEncoded(assembleLines(lines[s.format]!, dropped, replaced?.[s.format]), b.count - dropped.size);
           refFields.forEach((segs, r) => {
             const vals = refValues[r]!;
             for (let k = 0; k < b.count; k++) if (!dropped.has(k)) refs.add(ds.name, segs.join('.'), vals[k]);
@@ -167,7 +165,7 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
               for (const [id, op] of suffixed) {
                 const path = compiled!.nodes[id]!.path;
                 const v = (op as { v: unknown }).v;
-                for (const [f, lines] of Object.entries(e.lines)) lines![k] = patchers[f]!(lines![k]!, path, v);
+                for (const f of Object.keys(e.lines)) setLine(e, f, k, patchers[f]!(currentLine(e, f, k), path, v));
                 refFields.forEach((segs, r) => segs.join('.') === path && (e.refValues[r]![k] = v));
               }
               continue;
@@ -175,7 +173,7 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
             // A drawn field collided: rebuild the record here (same bytes as the worker's), redraw, re-encode.
             const rec = compiled!.generate(i);
             unique.admit(rec, i);
-            for (const [f, lines] of Object.entries(e.lines)) lines![k] = encoders[f]!(rec);
+            for (const f of Object.keys(e.lines)) setLine(e, f, k, encoders[f]!(rec));
             refFields.forEach((segs, r) => (e.refValues[r]![k] = getPath(rec, segs)));
           }
         },
@@ -226,6 +224,17 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
   await writeJsonAtomic(join(dir, 'manifest.json'), manifest);
   if (failure) throw failure instanceof SynthfarmError ? failure : failure;
   return manifest;
+}
+
+type Encoded = NonNullable<StagedBatch['encoded']>;
+
+function currentLine(e: Encoded, f: string, k: number): string {
+  return e.replaced?.[f]?.get(k) ?? lineAt(e.lines[f as keyof Encoded['lines']]!, k);
+}
+
+function setLine(e: Encoded, f: string, k: number, line: string): void {
+  e.replaced ??= {};
+  (e.replaced[f] ??= new Map()).set(k, line);
 }
 
 /** Records of a shape dataset before the model writes them: every key present, null. */

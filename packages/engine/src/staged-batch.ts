@@ -14,7 +14,7 @@ export interface StagedBatch {
   /** Records (model path), or... */
   records?: (DataRecord | null)[];
   /** ...lines a worker already encoded (code-only path); `dropped` marks rejected offsets. */
-  encoded?: EncodedBatch & { dropped: Set<number> };
+  encoded?: EncodedBatch & { dropped: Set<number>; replaced?: Partial<Record<string, Map<number, string>>> };
   rejects: Reject[];
 }
 

@@ -291,7 +291,9 @@ async function checkStuck(q: Queue, runId: string, d: number, b: number, r: { st
     return undefined;
   }
   const state = await job.getState();
-  if (state !== 'failed' || job.attemptsMade < (job.opts.attempts ?? 1)) return undefined;
+  // 'failed' is final in BullMQ (a job with attempts left waits in 'delayed' or 'wait'); a job
+  // failed early (stalled too often, unrecoverable) has attemptsMade < attempts and is final too.
+  if (state !== 'failed') return undefined;
   const error = `batch failed after ${job.attemptsMade} attempts: ${job.failedReason}`;
   return {
     lines: {}, rows: 0, refValues: [], routing: [], host: '', busyMs: 0, backends: {},

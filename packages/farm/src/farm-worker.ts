@@ -140,7 +140,9 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
   };
 
   const connection = { url: opts.redisUrl, maxRetriesPerRequest: null } as const;
-  const common = { connection, prefix: keys.prefix, lockDuration: opts.lockDurationMs ?? 30_000, stalledInterval: Math.min(30_000, opts.lockDurationMs ?? 30_000) };
+  // A stall is the worker's fault (killed, hung), not the batch's: a batch may stall as often as
+  // it may fail. BullMQ's default (1) fails a batch whose workers die twice in a row.
+  const common = { connection, prefix: keys.prefix, lockDuration: opts.lockDurationMs ?? 30_000, stalledInterval: Math.min(30_000, opts.lockDurationMs ?? 30_000), maxStalledCount: BATCH_ATTEMPTS };
   const queues = [
     [CODE_QUEUE, 1],
     [REMOTE_QUEUE, slots],

@@ -3,8 +3,8 @@ import type { OutRecord } from './sink.js';
 const FORMULA = /^[=+\-@\t\r]/;
 
 /** Turns a record into CSV cells: dot-path columns, arrays as JSON, booleans true/false, nulls empty. */
-export function csvCells(rec: OutRecord, columns: string[][], escapeFormulas: boolean): string[] {
-  const row = new Array<string>(columns.length);
+export function csvCells(rec: OutRecord, columns: string[][], escapeFormulas: boolean, into?: string[]): string[] {
+  const row = into ?? new Array<string>(columns.length);
   for (let c = 0; c < columns.length; c++) {
     const segs = columns[c]!;
     let v: unknown = rec;

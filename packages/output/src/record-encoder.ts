@@ -26,7 +26,9 @@ export function createRecordEncoder(format: Format, opts: EncoderOptions): Recor
   const segments = opts.columns.map((c) => c.split('.'));
   const escape = opts.escapeFormulas ?? true;
   const line = csvLineEncoder();
-  return (rec) => line(csvCells(rec, segments, escape));
+  // One cells array per encoder: csv-stringify reads it and keeps nothing.
+  const cells = new Array<string>(segments.length);
+  return (rec) => line(csvCells(rec, segments, escape, cells));
 }
 
 /** Sets one top-level field of a record already encoded as a line. */

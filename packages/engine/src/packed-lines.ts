@@ -1,0 +1,39 @@
+/**
+ * A batch's encoded lines as one string plus where each line ends. One string crosses the
+ * thread boundary and survives until commit instead of hundreds: cheaper to clone and far
+ * cheaper for the garbage collector. Lines are cut out only to change one (a suffixed template).
+ */
+export interface PackedLines {
+  text: string;
+  /** `ends[k]` is where line k ends in `text` (UTF-16 index). */
+  ends: Uint32Array;
+}
+
+export function packLines(lines: readonly string[]): PackedLines {
+  const ends = new Uint32Array(lines.length);
+  let at = 0;
+  for (let k = 0; k < lines.length; k++) ends[k] = at += lines[k]!.length;
+  return { text: lines.join(''), ends };
+}
+
+export function lineAt(p: PackedLines, k: number): string {
+  return p.text.slice(k ? p.ends[k - 1]! : 0, p.ends[k]!);
+}
+
+/** The batch's text without `dropped` lines and with `replaced` ones swapped in. */
+export function assembleLines(p: PackedLines, dropped: ReadonlySet<number>, replaced: ReadonlyMap<number, string> | undefined): string {
+  if (!dropped.size && !replaced?.size) return p.text;
+  const parts: string[] = [];
+  let from = 0;
+  for (let k = 0; k < p.ends.length; k++) {
+    const keep = !dropped.has(k) && !replaced?.has(k);
+    if (keep) continue;
+    const start = k ? p.ends[k - 1]! : 0;
+    if (start > from) parts.push(p.text.slice(from, start));
+    const r = dropped.has(k) ? undefined : replaced?.get(k);
+    if (r !== undefined) parts.push(r);
+    from = p.ends[k]!;
+  }
+  parts.push(p.text.slice(from));
+  return parts.join('');
+}
