@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeySet } from './key-set.js';
+import { KeyMap, KeySet } from './key-set.js';
 import { Rng } from './rng.js';
 
 describe('KeySet', () => {
@@ -26,5 +26,21 @@ describe('KeySet', () => {
     keys.add(k);
     expect(keys.has(k)).toBe(true);
     expect(keys.size).toBe(1);
+  });
+});
+
+describe('KeyMap', () => {
+  it('agrees with a Map over random keys, through growths, and overwrites', () => {
+    const rng = new Rng(11);
+    const m = new KeyMap(4);
+    const ref = new Map<number, number>();
+    for (let i = 0; i < 30_000; i++) {
+      const k = Math.floor(rng.next() * 2 ** 40);
+      expect(m.get(k)).toBe(ref.get(k));
+      m.set(k, i);
+      ref.set(k, i);
+    }
+    for (const [k, v] of ref) expect(m.get(k)).toBe(v);
+    expect(m.size).toBe(ref.size);
   });
 });

@@ -1,5 +1,5 @@
 import { UniqueExhaustedError, hash53 } from '@synthfarm/core';
-import { KeySet } from './key-set.js';
+import { KeyMap, KeySet } from './key-set.js';
 import { getPath, type CompiledDataset, type DataRecord, type FieldNode, type RecordOp } from './compile-dataset.js';
 
 /** How many draws a record gets before the value space is declared exhausted. */
@@ -35,7 +35,7 @@ function keyOf(v: unknown): number {
 export class UniqueIndex {
   private readonly seen = new Map<number, KeySet>();
   /** Per template base value (by key), the next suffix to try. */
-  private readonly nextSuffix = new Map<number, number>();
+  private readonly nextSuffix = new KeyMap();
   /** Records whose values changed to stay unique. */
   redrawn = 0;
 
