@@ -188,7 +188,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
           await results.wait(runId, 1000);
           if (Date.now() - lastProgress > 5000) {
             lastProgress = Date.now();
-            const failed = await checkStuck(q, runId, d, b, ranges[b]!, ds.name, log);
+            const failed = await checkStuck(q, runId, d, b, ranges[b]!, ds.name, log, async () => addJobs(q, [await jobFor(b)]));
             if (failed) await results.put(runId, d, b, failed);
           }
           continue;
@@ -284,10 +284,13 @@ async function addJobs(q: Queue, jobs: BatchJob[]): Promise<void> {
  * A batch that never arrives: re-offered when its job vanished (Redis lost it), turned into
  * rejects when its job failed for good, so the run still ends with every record accounted for.
  */
-async function checkStuck(q: Queue, runId: string, d: number, b: number, r: { start: number; count: number }, dataset: string, log: Logger): Promise<BatchOutput | undefined> {
+async function checkStuck(q: Queue, runId: string, d: number, b: number, r: { start: number; count: number }, dataset: string, log: Logger, reoffer: () => Promise<void>): Promise<BatchOutput | undefined> {
   const job = await q.getJob(jobId(runId, d, b));
   if (!job) {
+    // Gone without a result (Redis lost writes), or completed just now: re-adding is safe
+    // either way, a result is idempotent.
     log.warn({ runId, dataset: d, batch: b }, 'batch job missing; re-offering it');
+    await reoffer();
     return undefined;
   }
   const state = await job.getState();
