@@ -1,13 +1,12 @@
 import { CompiledDataset, FakerRegistry, UniqueIndex, getPath } from '@synthfarm/codegen';
 import { createRecordEncoder, type RecordEncoder } from '@synthfarm/output';
-import { recordSchema, type FieldSpec } from '@synthfarm/spec';
-import type { z } from 'zod';
+import { compileRecordCheck, type RecordCheck } from '@synthfarm/spec';
 import type { BatchResult, BatchTask } from './batch-task.js';
 import { packLines } from './packed-lines.js';
 
 interface Compiled {
   dataset: CompiledDataset;
-  schema: z.ZodType<Record<string, unknown>>;
+  check: RecordCheck;
 }
 
 const cache = new Map<string, Compiled>();
@@ -21,10 +20,8 @@ export async function compiledFor(task: Pick<BatchTask, 'spec' | 'specKey' | 'da
     let fakers = registries.get(task.specKey);
     if (!fakers) registries.set(task.specKey, (fakers = FakerRegistry.forSpec(task.spec)));
     const dataset = new CompiledDataset(task.spec, task.datasetIndex, await fakers);
-    const fields = task.spec.datasets[task.datasetIndex]!.fields!;
-    // llm fields are still holes here; the model stage checks them.
-    const codeFields = Object.fromEntries(Object.entries(fields).filter(([, f]) => f.kind !== 'llm')) as Record<string, FieldSpec>;
-    c = { dataset, schema: recordSchema(codeFields) };
+    // llm fields are still holes here; the model stage checks them (with zod, at that edge).
+    c = { dataset, check: compileRecordCheck(task.spec.datasets[task.datasetIndex]!.fields!) };
     if (cache.size > 32) cache.clear(), registries.clear();
     cache.set(key, c);
   }
@@ -36,7 +33,7 @@ export async function compiledFor(task: Pick<BatchTask, 'spec' | 'specKey' | 'da
  * dataset's schema. Pure: the same task gives the same records in any thread or process.
  */
 export async function generateBatch(task: BatchTask): Promise<BatchResult> {
-  const { dataset, schema } = await compiledFor(task);
+  const { dataset, check } = await compiledFor(task);
   dataset.setRefColumns(task.refColumns);
   const enc = task.encode;
   const encoders: [string, RecordEncoder, string[]][] = enc
@@ -52,11 +49,8 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   for (let k = 0; k < task.count; k++) {
     const ops = task.ops?.[k];
     const rec = ops ? dataset.generateWith(task.start + k, ops) : dataset.generate(task.start + k);
-    const check = schema.safeParse(rec);
-    if (!check.success) {
-      const issue = check.error.issues[0]!;
-      invalid.push({ offset: k, error: `${issue.path.join('.')}: ${issue.message}` });
-    }
+    const problem = check(rec);
+    if (problem !== undefined) invalid.push({ offset: k, error: problem });
     if (records) {
       records[k] = rec;
       continue;

@@ -6,3 +6,4 @@ export * from './field-paths.js';
 export { formatPath } from './format-zod-error.js';
 export * from './record-schema.js';
 export * from './secrets.js';
+export * from './record-check.js';
