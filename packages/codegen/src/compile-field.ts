@@ -1,5 +1,6 @@
 import { SpecError } from '@synthfarm/core';
-import { renderTemplate, type FieldSpec, type NumericFieldSpec } from '@synthfarm/spec';
+import { compileTemplate, type FieldSpec, type NumericFieldSpec } from '@synthfarm/spec';
+import { isoDay, isoSecond } from './iso-date.js';
 import { normalCdf, normalQuantile, poissonQuantile } from './distributions.js';
 import type { FakerRegistry } from './faker-registry.js';
 import type { FieldGenerator } from './field-generator.js';
@@ -40,9 +41,10 @@ function compileValue(f: FieldSpec, site: FieldSite, fakers: FakerRegistry): Fie
     case 'faker':
       return fakers.resolve(f.method, f.args, f.locale, site.specPath);
     case 'template': {
-      const { template, lower, upper } = f;
+      const { lower, upper } = f;
+      const render = compileTemplate(f.template);
       return (_rng, ctx) => {
-        const s = renderTemplate(template, ctx.lookup);
+        const s = render(ctx.lookup);
         return lower ? s.toLowerCase() : upper ? s.toUpperCase() : s;
       };
     }
@@ -71,12 +73,12 @@ function compileValue(f: FieldSpec, site: FieldSite, fakers: FakerRegistry): Fie
     case 'date': {
       const from = Math.floor(Date.parse(f.from) / DAY_MS);
       const days = Math.floor(Date.parse(f.to) / DAY_MS) - from + 1;
-      return (rng) => new Date((from + rng.below(days)) * DAY_MS).toISOString().slice(0, 10);
+      return (rng) => isoDay(from + rng.below(days));
     }
     case 'datetime': {
       const from = Math.floor(Date.parse(f.from) / 1000);
       const secs = Math.floor(Date.parse(f.to) / 1000) - from + 1;
-      return (rng) => new Date((from + rng.below(secs)) * 1000).toISOString().replace('.000Z', 'Z');
+      return (rng) => isoSecond(from + rng.below(secs));
     }
     case 'ref': {
       const { dataset, field } = f;

@@ -22,11 +22,28 @@ export function placeholders(template: string): string[] {
 
 /** Fills `{{path}}` from a record; nulls become empty text, objects JSON. */
 export function renderTemplate(template: string, lookup: (path: string) => unknown): string {
-  return template.replace(PLACEHOLDER, (_m, path: string) => {
-    const v = lookup(path);
-    if (v === null || v === undefined) return '';
-    return typeof v === 'object' ? JSON.stringify(v) : String(v);
-  });
+  return compileTemplate(template)(lookup);
+}
+
+/** A template split once into literal text and placeholders, for rendering per record. */
+export function compileTemplate(template: string): (lookup: (path: string) => unknown) => string {
+  const literals: string[] = [];
+  const paths: string[] = [];
+  let at = 0;
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    literals.push(template.slice(at, m.index));
+    paths.push(m[1]!);
+    at = m.index + m[0].length;
+  }
+  const tail = template.slice(at);
+  return (lookup) => {
+    let out = '';
+    for (let i = 0; i < paths.length; i++) {
+      const v = lookup(paths[i]!);
+      out += literals[i]! + (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
+    }
+    return out + tail;
+  };
 }
 
 /**
