@@ -94,14 +94,14 @@ export class UniqueIndex {
    * suffixed template values to apply when only templates collided, or `undefined` (admitting
    * nothing) when a drawn field collided and the record must be regenerated and {@link admit}ted.
    */
-  admitKeys(keys: ArrayLike<number>, values: ArrayLike<unknown>, offset: number, index: number): RecordOp[] | undefined {
+  admitKeys(keys: ArrayLike<number>, valueAt: (i: number) => unknown, offset: number, index: number): RecordOp[] | undefined {
     const nodes = this.compiled.uniqueNodes;
     let collided = false;
     for (let u = 0; u < nodes.length; u++) {
       const k = keys[offset + u]!;
       if (Number.isNaN(k) || !this.seen.get(nodes[u]!.id)!.has(k)) continue;
       const n = nodes[u]!;
-      if (n.spec.kind !== 'template' || n.dependents.length || typeof values[offset + u] !== 'string') return undefined;
+      if (n.spec.kind !== 'template' || n.dependents.length || typeof valueAt(offset + u) !== 'string') return undefined;
       collided = true;
     }
     if (!collided) {
@@ -119,7 +119,7 @@ export class UniqueIndex {
         set.add(k);
         continue;
       }
-      out.push([n.id, { v: this.suffixed(n, values[offset + u] as string, k, index) }]);
+      out.push([n.id, { v: this.suffixed(n, valueAt(offset + u) as string, k, index) }]);
     }
     return out;
   }

@@ -22,8 +22,11 @@ export interface EncodedBatch {
   lines: Partial<Record<Format, PackedLines>>;
   /** Unique-field keys, `uniqueCount` per record, NaN for null. */
   keys: Float64Array;
-  /** Values of unique template fields (null for other unique fields), laid out like `keys`. */
-  templateValues: unknown[];
+  /**
+   * Values of unique template fields ('' for other unique fields), laid out like `keys`, packed:
+   * one string crosses the thread boundary, and only collisions read it.
+   */
+  templateValues: PackedLines;
   /** Per referenced field, one value per record. */
   refValues: unknown[][];
 }

@@ -62,5 +62,5 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
     for (let r = 0; r < refPaths.length; r++) refValues[r]![k] = getPath(rec, refPaths[r]!);
   }
   if (!enc) return { records: records!, invalid };
-  return { encoded: { lines: Object.fromEntries(encoders.map(([f, , l]) => [f, packLines(l)])), keys: keys!, templateValues, refValues }, invalid };
+  return { encoded: { lines: Object.fromEntries(encoders.map(([f, , l]) => [f, packLines(l)])), keys: keys!, templateValues: packLines(templateValues.map((v) => (typeof v === 'string' ? v : ''))), refValues }, invalid };
 }

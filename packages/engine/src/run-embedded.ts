@@ -159,7 +159,7 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
           for (let k = 0; k < b.count; k++) {
             if (e.dropped.has(k)) continue;
             const i = b.start + k;
-            const suffixed = unique.admitKeys(e.keys, e.templateValues, k * u, i);
+            const suffixed = unique.admitKeys(e.keys, (j) => lineAt(e.templateValues, j), k * u, i);
             if (suffixed) {
               // Only templates collided: set their suffixed values in the encoded lines.
               for (const [id, op] of suffixed) {

@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { SynthfarmError, createLogger, serializeError, type Logger } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, type RecordOp } from '@synthfarm/codegen';
-import { batchRanges, createCodegenPool, referencedFields, type CodegenPool, type DatasetManifest, type Manifest, type Progress, type RoutingDecision, type RunStatus } from '@synthfarm/engine';
+import { batchRanges, createCodegenPool, lineAt, referencedFields, type CodegenPool, type DatasetManifest, type Manifest, type Progress, type RoutingDecision, type RunStatus } from '@synthfarm/engine';
 import { csvHeader, prepareOutputDir, ResumableFile, writeJsonAtomic, type Reject, type SinkFile } from '@synthfarm/output';
 import { datasetColumns } from '@synthfarm/spec';
 import { storedRefColumns } from './stored-ref-columns.js';
@@ -141,7 +141,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
         const invalid = new Set(res.invalid.map((i) => i.offset));
         for (let k = 0; k < r.count; k++) {
           if (invalid.has(k)) continue;
-          const suffixed = unique.admitKeys(e.keys, e.templateValues, k * u, r.start + k);
+          const suffixed = unique.admitKeys(e.keys, (j) => lineAt(e.templateValues, j), k * u, r.start + k);
           if (suffixed) {
             if (suffixed.length) ops[k] = suffixed;
             continue;
