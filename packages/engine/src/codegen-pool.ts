@@ -44,8 +44,8 @@ export function createCodegenPool(threads = defaultThreads(), opts: { maxBatchRe
     filename: workerFile(),
     minThreads: threads,
     maxThreads: threads,
-    // A few queued tasks per thread keep threads busy without buffering the dataset.
-    maxQueue: threads * 16,
+    // No queue limit here: the pipeline's window bounds the batches in flight (a limit below
+    // the window would fail a run with 'Task queue is at limit').
     idleTimeout: 30_000,
     // Code-stage threads hold one batch at a time. Left alone, V8 lets each thread's heap grow
     // to ~90 MB of garbage before collecting it; a cap sized to the largest batch (8 KB a record
