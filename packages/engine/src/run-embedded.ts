@@ -156,10 +156,11 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
           }
           const e = b.encoded!;
           const u = compiled!.uniqueNodes.length;
+          const templateValue = (j: number) => lineAt(e.templateValues, j);
           for (let k = 0; k < b.count; k++) {
             if (e.dropped.has(k)) continue;
             const i = b.start + k;
-            const suffixed = unique.admitKeys(e.keys, (j) => lineAt(e.templateValues, j), k * u, i);
+            const suffixed = unique.admitKeys(e.keys, templateValue, k * u, i);
             if (suffixed) {
               // Only templates collided: set their suffixed values in the encoded lines.
               for (const [id, op] of suffixed) {
