@@ -24,6 +24,8 @@ export interface FieldNode {
   dependents: number[];
   /** Objects are containers: their children are nodes of their own. */
   container: boolean;
+  /** Draws from its stream (everything but sequence, template, llm and containers). */
+  drawn: boolean;
   gen: FieldGenerator;
 }
 
@@ -64,6 +66,7 @@ export class CompiledDataset {
           id: this.nodes.length, path, segments, spec: f, specPath: `${specPrefix}.${k}`,
           key: hash53(`${spec.seed}\u0000${name}\u0000${path}`) >>> 0,
           deps: [], dependents: [], container: f.kind === 'object', gen: () => null,
+          drawn: !['object', 'sequence', 'template', 'llm'].includes(f.kind),
         };
         this.nodes.push(node);
         byPath.set(path, node);
@@ -167,8 +170,9 @@ export class CompiledDataset {
   }
 
   private evaluate(rec: DataRecord, n: FieldNode, index: number, attempt: number): void {
-    const seed = attempt === 0 ? mix32(n.key, index) : mix32(n.key, index, attempt);
-    let value = n.gen(this.rng.reset(seed), this.ctx);
+    // Sequences, templates and model holes draw nothing: no stream to seed.
+    if (n.drawn) this.rng.reset(attempt === 0 ? mix32(n.key, index) : mix32(n.key, index, attempt));
+    let value = n.gen(this.rng, this.ctx);
     const rate = n.spec.nullRate;
     if (rate && this.nullRng.reset(mix32(n.key ^ NULL_SALT, index, attempt)).next() < rate) value = null;
     if (n.container && value !== null) {

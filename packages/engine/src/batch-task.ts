@@ -35,7 +35,12 @@ export interface EncodedBatch {
 export interface BatchTask {
   /** Identifies the spec in a worker's compile cache (its sha256 plus overrides). */
   specKey: string;
-  spec: Spec;
+  /**
+   * The spec, as an object (in-process callers) or as JSON text: one string clones across a
+   * thread boundary much faster than an object graph, and a thread parses it once per key.
+   */
+  spec?: Spec;
+  specJson?: string;
   datasetIndex: number;
   /** Index of the batch's first record within the dataset. */
   start: number;

@@ -1,6 +1,6 @@
 import { CompiledDataset, FakerRegistry, UniqueIndex, getPath } from '@synthfarm/codegen';
 import { createRecordEncoder, type RecordEncoder } from '@synthfarm/output';
-import { compileRecordCheck, type RecordCheck } from '@synthfarm/spec';
+import { compileRecordCheck, type RecordCheck, type Spec } from '@synthfarm/spec';
 import type { BatchResult, BatchTask } from './batch-task.js';
 import { packLines } from './packed-lines.js';
 
@@ -13,15 +13,16 @@ const cache = new Map<string, Compiled>();
 const registries = new Map<string, Promise<FakerRegistry>>();
 
 /** Compiles (once per thread) the dataset a task belongs to. */
-export async function compiledFor(task: Pick<BatchTask, 'spec' | 'specKey' | 'datasetIndex'>): Promise<Compiled> {
+export async function compiledFor(task: Pick<BatchTask, 'spec' | 'specJson' | 'specKey' | 'datasetIndex'>): Promise<Compiled> {
   const key = `${task.specKey}#${task.datasetIndex}`;
   let c = cache.get(key);
   if (!c) {
+    const spec: Spec = task.spec ?? (JSON.parse(task.specJson!) as Spec);
     let fakers = registries.get(task.specKey);
-    if (!fakers) registries.set(task.specKey, (fakers = FakerRegistry.forSpec(task.spec)));
-    const dataset = new CompiledDataset(task.spec, task.datasetIndex, await fakers);
+    if (!fakers) registries.set(task.specKey, (fakers = FakerRegistry.forSpec(spec)));
+    const dataset = new CompiledDataset(spec, task.datasetIndex, await fakers);
     // llm fields are still holes here; the model stage checks them (with zod, at that edge).
-    c = { dataset, check: compileRecordCheck(task.spec.datasets[task.datasetIndex]!.fields!) };
+    c = { dataset, check: compileRecordCheck(spec.datasets[task.datasetIndex]!.fields!) };
     if (cache.size > 32) cache.clear(), registries.clear();
     cache.set(key, c);
   }

@@ -67,7 +67,8 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
   const dir = spec.output.dir;
   // Worker threads cache compiled datasets by this key: the spec as parsed (seed and overrides
   // included), not the file's hash, so a --seed override never meets a stale compilation.
-  const specKey = sha256(JSON.stringify(spec));
+  const specJson = JSON.stringify(spec);
+  const specKey = sha256(specJson);
   await prepareOutputDir(dir);
   const pool = opts.pool ?? createCodegenPool(opts.threads, { maxBatchRecords: Math.max(...spec.datasets.map((d) => d.batchSize)) });
   const rejects = new RejectsSink(join(dir, 'rejects.jsonl'));
@@ -136,7 +137,7 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
         generate: async (r) => {
           const base = { datasetIndex: d, batch: r.batch, start: r.start, count: r.count };
           if (!ds.fields) return { ...base, records: emptyRecords(r.count, Object.keys(ds.shape ?? {})), rejects: [] };
-          const task: BatchTask = { specKey, spec, datasetIndex: d, start: r.start, count: r.count, refColumns: refs.shared, ...(encode ? { encode } : {}) };
+          const task: BatchTask = { specKey, specJson, datasetIndex: d, start: r.start, count: r.count, refColumns: refs.shared, ...(encode ? { encode } : {}) };
           const res = await pool.run(task);
           const staged: StagedBatch = res.encoded
             ? { ...base, encoded: { ...res.encoded, dropped: new Set() }, rejects: [] }

@@ -49,6 +49,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   const meta = await store.meta(runId);
   if (!meta) throw new SynthfarmError('USAGE', `[farm] no run ${runId} in this Redis`, 2);
   const spec = meta.spec;
+  const specJson = JSON.stringify(spec);
   await acquireLock(redis, keys, runId, opts.signal);
   const renew = setInterval(() => void redis.set(`${keys.run(runId)}:lock`, String(process.pid), 'PX', LOCK_TTL_MS).catch(() => undefined), LOCK_TTL_MS / 3);
   const window = opts.window ?? 32;
@@ -134,7 +135,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
       const admit = async (b: number): Promise<Record<string, RecordOp[]>> => {
         if (!unique || !compiled) return {};
         const r = ranges[b]!;
-        const res = await pool!.run({ specKey: runId, spec, datasetIndex: d, start: r.start, count: r.count, refColumns: await storedRefColumns(store, runId, spec, d), encode: { formats: [], columns: [], escapeFormulas: true, refFields: [] } });
+        const res = await pool!.run({ specKey: runId, specJson, datasetIndex: d, start: r.start, count: r.count, refColumns: await storedRefColumns(store, runId, spec, d), encode: { formats: [], columns: [], escapeFormulas: true, refFields: [] } });
         const e = res.encoded!;
         const u = compiled.uniqueNodes.length;
         const ops: Record<string, RecordOp[]> = {};
