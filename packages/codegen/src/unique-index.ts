@@ -47,11 +47,6 @@ export class UniqueIndex {
     return this.compiled.uniqueNodes.length > 0;
   }
 
-  /** Keys of a record's unique fields, in index order (what a worker thread computes). */
-  static keysOf(compiled: CompiledDataset, rec: DataRecord): number[] {
-    return compiled.uniqueNodes.map((n) => uniqueKey(getPath(rec, n.segments)));
-  }
-
   /**
    * Writes a record's unique keys, and the values of its unique templates (null for other
    * unique fields), at `offset` of a worker's batch arrays: what {@link admitKeys} reads.
@@ -66,16 +61,8 @@ export class UniqueIndex {
     }
   }
 
-  /** Values of a record's unique template fields (others null): what {@link admitKeys} suffixes. */
-  static templateValuesOf(compiled: CompiledDataset, rec: DataRecord): unknown[] {
-    return compiled.uniqueNodes.map((n) => (n.spec.kind === 'template' ? getPath(rec, n.segments) : null));
-  }
-
-  /**
-   * Admits a record known only by its keys when none collides; returns false (admitting
-   * nothing) when one does, and the caller must regenerate the record and {@link admit} it.
-   */
-  tryAdmitKeys(keys: ArrayLike<number>, offset = 0): boolean {
+  /** Admits a record's keys when none collides; false (admitting nothing) when one does. */
+  private tryAdmitKeys(keys: ArrayLike<number>, offset = 0): boolean {
     const nodes = this.compiled.uniqueNodes;
     for (let u = 0; u < nodes.length; u++) {
       const k = keys[offset + u]!;
