@@ -9,3 +9,4 @@ export * from './csv-cells.js';
 export * from './record-encoder.js';
 export * from './resumable-file.js';
 export * from './csv-line.js';
+export * from './line-sink.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { createSink } from './csv-sink.js';
+import { createSink } from './line-sink.js';
 import type { Format } from './record-encoder.js';
 import type { OutRecord } from './sink.js';
 
