@@ -1,15 +1,21 @@
 import { SharedColumn, type RefColumns } from '@synthfarm/codegen';
 import type { FieldSpec, Spec } from '@synthfarm/spec';
 
-/** Every `dataset.field` some ref of the spec points at. */
-export function referencedFields(spec: Spec): Set<string> {
-  const out = new Set<string>();
+/** Every `dataset.field` the refs of some fields point at (nested ones included). */
+export function refTargets(fields: Record<string, FieldSpec> | undefined, out = new Set<string>()): Set<string> {
   const walk = (f: FieldSpec) => {
     if (f.kind === 'ref') out.add(`${f.dataset}.${f.field}`);
     else if (f.kind === 'object') Object.values(f.fields).forEach(walk);
     else if (f.kind === 'array') walk(f.of);
   };
-  for (const ds of spec.datasets) Object.values(ds.fields ?? {}).forEach(walk);
+  Object.values(fields ?? {}).forEach(walk);
+  return out;
+}
+
+/** Every `dataset.field` some ref of the spec points at. */
+export function referencedFields(spec: Spec): Set<string> {
+  const out = new Set<string>();
+  for (const ds of spec.datasets) refTargets(ds.fields, out);
   return out;
 }
 
