@@ -7,20 +7,26 @@ import { performance } from 'node:perf_hooks';
  */
 export function sleepUntil(target: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
-  const delay = target - performance.now();
-  // Sub-millisecond waits are skipped: a timer cannot be that precise, and tests at 1e9 tokens/s
-  // should not pay a timer tick per chunk.
-  if (delay < 1) return Promise.resolve(true);
+  if (target - performance.now() <= 0) return Promise.resolve(true);
   return new Promise((resolve) => {
+    let timer: NodeJS.Timeout;
     const onAbort = (): void => {
       clearTimeout(timer);
       resolve(false);
     };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, delay);
+    // Node's timers count from a cached loop time and can fire a fraction of a millisecond
+    // before `target` by performance.now(); never wake early: wait again for what is left.
+    const arm = (): void => {
+      const left = target - performance.now();
+      if (left <= 0) {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+        return;
+      }
+      timer = setTimeout(arm, Math.ceil(left));
+    };
     signal.addEventListener('abort', onAbort, { once: true });
+    arm();
   });
 }
 
