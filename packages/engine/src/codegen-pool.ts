@@ -59,3 +59,15 @@ export function createCodegenPool(threads = defaultThreads(), opts: { maxBatchRe
     close: () => pool.destroy(),
   };
 }
+
+/** A pool whose threads start on first use (a farm coordinator rarely needs any). */
+export function lazyPool(create: () => CodegenPool): CodegenPool {
+  let pool: CodegenPool | undefined;
+  return {
+    get threads() {
+      return (pool ??= create()).threads;
+    },
+    run: (task) => (pool ??= create()).run(task),
+    close: async () => pool?.close(),
+  };
+}

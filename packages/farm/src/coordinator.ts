@@ -1,19 +1,12 @@
-import { join } from 'node:path';
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { SynthfarmError, createLogger, serializeError, type Logger } from '@synthfarm/core';
-import { CompiledDataset, FakerRegistry, UniqueIndex, type RecordOp } from '@synthfarm/codegen';
-import { batchRanges, createCodegenPool, lineAt, referencedFields, type CodegenPool, type DatasetManifest, type Manifest, type Progress, type RoutingDecision, type RunStatus } from '@synthfarm/engine';
-import { csvHeader, prepareOutputDir, ResumableFile, writeJsonAtomic, type Reject, type SinkFile } from '@synthfarm/output';
-import { datasetColumns } from '@synthfarm/spec';
-import { storedRefColumns } from './stored-ref-columns.js';
-import type { AuditSummary } from '@synthfarm/stages';
-import { BatchJobSchema, jobId, queueFor, type BatchJob } from './batch-job.js';
-import type { BatchOutput } from './batch-output.js';
+import { createCodegenPool, lazyPool, resumableFiles, runCommitter, type Manifest, type Progress } from '@synthfarm/engine';
+import { isModelDataset } from '@synthfarm/spec';
 import type { BatchStore } from './batch-store.js';
-import { BATCH_ATTEMPTS } from './farm-worker.js';
+import { createBullmqExecutor } from './bullmq-executor.js';
 import type { FarmKeys } from './keys.js';
-import type { DatasetCommit, RunStore } from './run-store.js';
+import { createRedisRunState } from './redis-run-state.js';
+import type { RunStore } from './run-store.js';
 
 export interface CoordinatorOptions {
   redis: Redis;
@@ -49,260 +42,45 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   const meta = await store.meta(runId);
   if (!meta) throw new SynthfarmError('USAGE', `[farm] no run ${runId} in this Redis`, 2);
   const spec = meta.spec;
-  const specJson = JSON.stringify(spec);
   await acquireLock(redis, keys, runId, opts.signal);
   const renew = setInterval(() => void redis.set(`${keys.run(runId)}:lock`, String(process.pid), 'PX', LOCK_TTL_MS).catch(() => undefined), LOCK_TTL_MS / 3);
   const window = opts.window ?? 32;
-  const queues = new Map<string, Queue>();
-  const queue = (name: string) => {
-    let q = queues.get(name);
-    if (!q) {
-      q = new Queue(name, {
-        connection: { url: opts.redisUrl, maxRetriesPerRequest: null },
-        prefix: keys.prefix,
-        defaultJobOptions: { attempts: BATCH_ATTEMPTS, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true, removeOnFail: { count: 1000 } },
-      });
-      q.on('error', (err) => log.warn({ err: err.message }, 'queue connection error'));
-      queues.set(name, q);
-    }
-    return q;
-  };
-  let pool: CodegenPool | undefined;
-  const routing: RoutingDecision[] = [];
-  const audit: AuditSummary = { sampled: 0, enrichFailures: 0, audited: 0, defects: 0, regeneratedBatches: [], auditErrors: 0, sampleProblems: [] };
-  const datasets: Record<string, DatasetManifest> = {};
-  const datasetsMs: Record<string, number> = {};
-  const startedAt = new Date(meta.createdAt);
-  const dir = meta.outDir;
-  const wanted = referencedFields(spec);
-  let status: RunStatus = 'completed';
-  let failure: unknown;
-  let rejects: ResumableFile | undefined;
-  const total = meta.total;
-  const counters = { done: 0, written: 0, rejected: 0 };
-
+  // Threads only for the key pass of unique fields, started on first use.
+  const pool = lazyPool(() => createCodegenPool(opts.threads ?? 1, { maxBatchRecords: Math.max(...spec.datasets.map((x) => x.batchSize)) }));
+  let result: Awaited<ReturnType<typeof runCommitter>>;
   try {
     await store.setState(runId, 'running');
-    await prepareOutputDir(dir);
-    const commits = await Promise.all(spec.datasets.map((_, d) => store.datasetCommit(runId, d)));
-    const lastRejects = [...commits].reverse().find((c) => c.offsets.rejects !== undefined)?.offsets.rejects;
-    rejects = await ResumableFile.open(join(dir, 'rejects.jsonl'), runId, lastRejects);
-    for (const c of commits) {
-      counters.done += c.written + c.rejected;
-      counters.written += c.written;
-      counters.rejected += c.rejected;
-    }
-    const fakers = await FakerRegistry.forSpec(spec);
-
-    for (let d = 0; d < spec.datasets.length; d++) {
-      const ds = spec.datasets[d]!;
-      const t0 = performance.now();
-      let commit = commits[d]!;
-      const m: DatasetManifest = { requested: ds.count, written: commit.written, rejected: commit.rejected, uniqueRedraws: commit.uniqueRedraws ?? 0, files: [] };
-      datasets[ds.name] = m;
-      if (commit.finished) {
-        for (const f of spec.output.formats) m.files.push({ ...(await ResumableFile.info(join(dir, `${ds.name}.${f}`))), format: f, rows: commit.written });
-        continue;
-      }
-      if (status !== 'completed') {
-        await rejectRest(ds.name, m, 0);
-        continue;
-      }
-      const ranges = batchRanges(ds.count, ds.batchSize);
-      const fresh = commit.offsets[spec.output.formats[0]!] === undefined;
-      if (!fresh && commit.committed === ranges.length && (await renamedAlready(dir, ds.name, spec.output.formats, runId))) {
-        // Died between renaming the files and recording it: the files are complete.
-        for (const f of spec.output.formats) m.files.push({ ...(await ResumableFile.info(join(dir, `${ds.name}.${f}`))), format: f, rows: commit.written });
-        await store.commit(runId, d, { ...commit, finished: true }, { done: 0, written: 0, rejected: 0 }, []);
-        continue;
-      }
-      const files = new Map<string, ResumableFile>();
-      for (const f of spec.output.formats) {
-        const file = await ResumableFile.open(join(dir, `${ds.name}.${f}`), runId, fresh ? undefined : commit.offsets[f]);
-        if (fresh && f === 'csv') await file.append(csvHeader(datasetColumns(spec.datasets[d]!)));
-        files.set(f, file);
-      }
-      const q = queue(queueFor(spec, d));
-      const refFields = [...wanted].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
-
-      // Uniqueness is decided here, in record order; workers replay the resulting ops.
-      const compiled = ds.fields ? new CompiledDataset(spec, d, fakers) : undefined;
-      const unique = compiled && compiled.uniqueNodes.length ? new UniqueIndex(compiled) : undefined;
-      if (compiled && unique) {
-        compiled.setRefColumns(await storedRefColumns(store, runId, spec, d));
-        pool ??= createCodegenPool(opts.threads ?? 1, { maxBatchRecords: Math.max(...spec.datasets.map((x) => x.batchSize)) });
-      }
-      const admit = async (b: number): Promise<Record<string, RecordOp[]>> => {
-        if (!unique || !compiled) return {};
-        const r = ranges[b]!;
-        const res = await pool!.run({ specKey: runId, specJson, datasetIndex: d, start: r.start, count: r.count, refColumns: await storedRefColumns(store, runId, spec, d), encode: { formats: [], columns: [], escapeFormulas: true, refFields: [] } });
-        const e = res.encoded!;
-        const u = compiled.uniqueNodes.length;
-        const ops: Record<string, RecordOp[]> = {};
-        const invalid = new Set(res.invalid.map((i) => i.offset));
-        for (let k = 0; k < r.count; k++) {
-          if (invalid.has(k)) continue;
-          const suffixed = unique.admitKeys(e.keys, (j) => lineAt(e.templateValues, j), k * u, r.start + k);
-          if (suffixed) {
-            if (suffixed.length) ops[k] = suffixed;
-            continue;
-          }
-          const log: RecordOp[] = [];
-          unique.admit(compiled.generate(r.start + k), r.start + k, log);
-          ops[k] = log;
-        }
-        return ops;
-      };
-      const jobFor = async (b: number): Promise<BatchJob> => ({ runId, dataset: d, batch: b, start: ranges[b]!.start, count: ranges[b]!.count, ops: (await admit(b)) as BatchJob['ops'] });
-
-      // A resumed coordinator rebuilds the unique index by replaying admission, and re-offers
-      // batches it handed out but never committed (job ids make that idempotent).
-      let produced = await store.produced(runId, d);
-      const replay: BatchJob[] = [];
-      for (let b = 0; b < produced; b++) {
-        const job = await jobFor(b);
-        if (b >= commit.committed) replay.push(job);
-      }
-      if (replay.length) await addJobs(q, replay);
-
-      let lastProgress = Date.now();
-      let stopped: RunStatus | undefined;
-      while (commit.committed < ranges.length) {
-        const batch: BatchJob[] = [];
-        while (!stopped && produced < ranges.length && produced - commit.committed < window) {
-          if (meta.maxCostUsd !== undefined && (await spent(store, runId)) >= meta.maxCostUsd) {
-            stopped = 'budget_exceeded';
-            break;
-          }
-          batch.push(await jobFor(produced));
-          produced++;
-        }
-        if (batch.length) {
-          await addJobs(q, batch);
-          await store.setProduced(runId, d, produced);
-        }
-        if (stopped && commit.committed >= produced) break;
-        const b = commit.committed;
-        const out = await results.get(runId, d, b);
-        if (!out) {
-          if (opts.signal?.aborted) throw new SynthfarmError('INTERNAL', '[farm] coordinator stopped', 1);
-          await results.wait(runId, 1000);
-          if (Date.now() - lastProgress > 5000) {
-            lastProgress = Date.now();
-            const failed = await checkStuck(q, runId, d, b, ranges[b]!, ds.name, log, async () => addJobs(q, [await jobFor(b)]));
-            if (failed) await results.put(runId, d, b, failed);
-          }
-          continue;
-        }
-        lastProgress = Date.now();
-        for (const [f, file] of files) await file.append(out.lines[f as 'csv' | 'jsonl'] ?? '');
-        await rejects.append(out.rejects.map((r) => JSON.stringify(r) + '\n').join(''));
-        const n = ranges[b]!.count;
-        commit = {
-          produced, committed: b + 1, written: commit.written + out.rows, rejected: commit.rejected + out.rejects.length,
-          offsets: { ...Object.fromEntries([...files].map(([f, file]) => [f, file.bytes])), rejects: rejects.bytes },
-          uniqueRedraws: unique?.redrawn ?? 0,
-        };
-        await store.commit(runId, d, commit, { done: n, written: out.rows, rejected: out.rejects.length }, refFields.map((f, r) => [`${ds.name}.${f}`, out.refValues[r] ?? []]));
-        await results.delete(runId, d, b);
-        routing.push(...out.routing);
-        if (out.audit) mergeAudit(audit, out.audit);
-        m.written = commit.written;
-        m.rejected = commit.rejected;
-        counters.done += n;
-        counters.written += out.rows;
-        counters.rejected += out.rejects.length;
-        opts.onProgress?.({ dataset: ds.name, total, ...counters });
-      }
-      if (stopped) {
-        status = stopped;
-        await rejectRest(ds.name, m, commit.written + commit.rejected);
-      }
-      for (const [f, file] of files) m.files.push({ ...(await file.commit()), format: f as 'csv' | 'jsonl', rows: m.written });
-      m.uniqueRedraws = unique?.redrawn ?? m.uniqueRedraws;
-      await store.commit(runId, d, { ...commit, written: m.written, rejected: m.rejected, finished: true, offsets: { ...commit.offsets, rejects: rejects.bytes } }, { done: 0, written: 0, rejected: 0 }, []);
-      datasetsMs[ds.name] = Math.round(performance.now() - t0);
-    }
+    result = await runCommitter({
+      runId, mode: 'farm', spec, specSha256: meta.specSha256, specKey: runId, offline: meta.offline,
+      dir: meta.outDir, startedAt: new Date(meta.createdAt),
+      state: createRedisRunState(store, runId, spec),
+      executor: createBullmqExecutor({ redisUrl: opts.redisUrl, keys, results, spec, log, signal: opts.signal }),
+      files: resumableFiles(runId),
+      pool,
+      window: () => window,
+      shouldStop: async () => (meta.maxCostUsd !== undefined && (await spent(store, runId)) >= meta.maxCostUsd ? 'budget_exceeded' : undefined),
+      backends: async () => {
+        const totals = await store.backendTotals(runId);
+        return Object.fromEntries(Object.entries(totals).map(([n, t]) => [n, { provider: spec.backends[n]?.provider, model: spec.backends[n]?.model, ...t }]));
+      },
+      audit: !!spec.stages.enrich && !meta.offline && spec.datasets.some(isModelDataset),
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      resumable: true,
+    });
   } catch (err) {
-    failure = err;
-    status = 'failed';
+    result = { manifest: undefined as unknown as Manifest, failure: err, left: !!opts.signal?.aborted };
   } finally {
     clearInterval(renew);
-    await pool?.close();
-    await Promise.all([...queues.values()].map((q) => q.close()));
+    await pool.close();
   }
-
-  let rejectsFile = { path: 'rejects.jsonl', rows: counters.rejected, bytes: 0, sha256: '' };
-  if (!failure && rejects) rejectsFile = { ...rejectsFile, ...(await rejects.commit()), path: 'rejects.jsonl' };
-  else await rejects?.close();
-  const totals = await store.backendTotals(runId).catch(() => ({}));
-  const finishedAt = new Date();
-  const manifest: Manifest = {
-    runId, status, mode: 'farm', seed: spec.seed, specSha256: meta.specSha256, offline: meta.offline,
-    startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
-    datasets: relative(datasets, dir),
-    rejects: { ...rejectsFile, format: 'jsonl' },
-    backends: Object.fromEntries(Object.entries(totals).map(([n, t]) => [n, { provider: spec.backends[n]?.provider, model: spec.backends[n]?.model, ...t }])),
-    routing,
-    ...(spec.stages.enrich && !meta.offline ? { audit } : {}),
-    timings: { totalMs: finishedAt.getTime() - startedAt.getTime(), datasetsMs },
-  };
-  if (failure) {
-    const e = serializeError(failure);
-    manifest.error = { code: e.code, message: e.message };
-  }
+  const { manifest, left } = result;
+  let failure = result.failure;
   // A coordinator stopped on purpose (resume will finish the run) leaves the run as it is.
-  if (!(failure && opts.signal?.aborted)) {
-    await writeJsonAtomic(join(dir, 'manifest.json'), manifest).catch((err) => (failure ??= err));
-    await store.setState(runId, status, failure ? serializeError(failure).message : undefined);
-  }
+  if (!left) await store.setState(runId, failure ? 'failed' : manifest.status, failure ? serializeError(failure).message : undefined).catch((err) => (failure ??= err));
   await redis.del(`${keys.run(runId)}:lock`).catch(() => undefined);
   if (failure) throw failure;
   return manifest;
-
-  /** Records never generated because the run stopped are rejects too: nothing disappears. */
-  async function rejectRest(dataset: string, m: DatasetManifest, from: number): Promise<void> {
-    const chunk: Reject[] = [];
-    for (let i = from; i < m.requested; i++) {
-      chunk.push({ dataset, index: i, reason: status, error: `not generated: the run stopped (${status})` });
-      if (chunk.length === 1000) await rejects!.append(chunk.splice(0).map((r) => JSON.stringify(r) + '\n').join(''));
-    }
-    await rejects!.append(chunk.map((r) => JSON.stringify(r) + '\n').join(''));
-    m.rejected += m.requested - from;
-    counters.rejected += m.requested - from;
-    counters.done += m.requested - from;
-  }
-}
-
-async function addJobs(q: Queue, jobs: BatchJob[]): Promise<void> {
-  // Bulk adds in chunks: one round trip per 100 descriptors.
-  for (let i = 0; i < jobs.length; i += 100) {
-    await q.addBulk(jobs.slice(i, i + 100).map((j) => ({ name: 'batch', data: BatchJobSchema.parse(j), opts: { jobId: jobId(j.runId, j.dataset, j.batch) } })));
-  }
-}
-
-/**
- * A batch that never arrives: re-offered when its job vanished (Redis lost it), turned into
- * rejects when its job failed for good, so the run still ends with every record accounted for.
- */
-async function checkStuck(q: Queue, runId: string, d: number, b: number, r: { start: number; count: number }, dataset: string, log: Logger, reoffer: () => Promise<void>): Promise<BatchOutput | undefined> {
-  const job = await q.getJob(jobId(runId, d, b));
-  if (!job) {
-    // Gone without a result (Redis lost writes), or completed just now: re-adding is safe
-    // either way, a result is idempotent.
-    log.warn({ runId, dataset: d, batch: b }, 'batch job missing; re-offering it');
-    await reoffer();
-    return undefined;
-  }
-  const state = await job.getState();
-  // 'failed' is final in BullMQ (a job with attempts left waits in 'delayed' or 'wait'); a job
-  // failed early (stalled too often, unrecoverable) has attemptsMade < attempts and is final too.
-  if (state !== 'failed') return undefined;
-  const error = `batch failed after ${job.attemptsMade} attempts: ${job.failedReason}`;
-  return {
-    lines: {}, rows: 0, refValues: [], routing: [], host: '', busyMs: 0, backends: {},
-    rejects: Array.from({ length: r.count }, (_, k) => ({ dataset, index: r.start + k, reason: 'batch_failed', error })),
-  };
 }
 
 async function acquireLock(redis: Redis, keys: FarmKeys, runId: string, signal?: AbortSignal): Promise<void> {
@@ -325,30 +103,3 @@ async function spent(store: RunStore, runId: string): Promise<number> {
   return Object.values(totals).reduce((n, t) => n + (t.cost ?? 0), 0);
 }
 
-function mergeAudit(into: AuditSummary, a: AuditSummary): void {
-  into.sampled += a.sampled;
-  into.enrichFailures += a.enrichFailures;
-  into.audited += a.audited;
-  into.defects += a.defects;
-  into.auditErrors += a.auditErrors;
-  into.regeneratedBatches.push(...a.regeneratedBatches);
-  for (const p of a.sampleProblems) if (into.sampleProblems.length < 10) into.sampleProblems.push(p);
-}
-
-function relative(datasets: Record<string, DatasetManifest>, dir: string): Record<string, DatasetManifest> {
-  for (const m of Object.values(datasets)) m.files = m.files.map((f: SinkFile) => ({ ...f, path: f.path.slice(dir.length).replace(/^[/\\]/, '') }));
-  return datasets;
-}
-
-export type { DatasetCommit };
-
-/** True when a dataset's files are in place and its part files gone (renamed before the crash). */
-async function renamedAlready(dir: string, name: string, formats: string[], runId: string): Promise<boolean> {
-  const { access } = await import('node:fs/promises');
-  const exists = (p: string) => access(p).then(() => true, () => false);
-  for (const f of formats) {
-    if (await exists(join(dir, `.${name}.${f}.${runId}.part`))) return false;
-    if (!(await exists(join(dir, `${name}.${f}`)))) return false;
-  }
-  return true;
-}

@@ -3,13 +3,13 @@ import { Worker, type Job } from 'bullmq';
 import { Ollama } from 'ollama';
 import { BackendUnavailable, RetryableBackendError, createLogger, type Logger } from '@synthfarm/core';
 import { createBackend, withResponseCache, type LlmBackend } from '@synthfarm/llm';
+import { createBatchProcessor, createCodegenPool, withBatchAccounting, writtenRows } from '@synthfarm/engine';
 import { restoreSecrets, type BackendSpec } from '@synthfarm/spec';
-import { referencedFields } from '@synthfarm/engine';
-import { usedBackendNames } from '@synthfarm/stages';
+import { createModelStages, usedBackendNames } from '@synthfarm/stages';
 import { BatchJobSchema, CODE_QUEUE, REMOTE_QUEUE, modelQueue, type BatchJob } from './batch-job.js';
 import { createRedisBatchStore } from './redis-batch-store.js';
 import { DEFAULT_PREFIX, farmKeys } from './keys.js';
-import { processBatch, refColumnsFor, type RunContext } from './process-batch.js';
+import { refColumnsFor, type RunContext } from './process-batch.js';
 import { createRedis } from './redis-connection.js';
 import { RunStore } from './run-store.js';
 
@@ -25,6 +25,8 @@ export interface FarmWorkerOptions {
   cooldownMs?: number;
   /** How long close() waits for in-flight batches before handing them back, in ms. Default 20 000. */
   drainTimeoutMs?: number;
+  /** Code threads (piscina) for code fields and encoding; 0 runs them inline. Default 1. */
+  threads?: number;
   /** Response cache directory on this worker; none when undefined. */
   cacheDir?: string | undefined;
   /** BullMQ lock duration: a batch whose worker stops renewing it is retried elsewhere, in ms. Default 30 000. */
@@ -62,6 +64,9 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
   const store = new RunStore(redis, keys);
   const results = createRedisBatchStore(redis, blocking, keys);
   const contexts = new Map<string, Promise<RunContext>>();
+  // CPU work (code fields, validation, encoding) runs on piscina threads, as in embedded mode (DESIGN §6).
+  const pool = createCodegenPool(opts.threads ?? 1);
+  const closeContext = (ctx: RunContext) => Promise.all([...ctx.backends.values()].map((b) => b.close()));
 
   const contextFor = (runId: string): Promise<RunContext> => {
     let c = contexts.get(runId);
@@ -74,7 +79,7 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
       if (contexts.size >= MAX_RUN_CONTEXTS) {
         const [oldest, ctx] = contexts.entries().next().value as [string, Promise<RunContext>];
         contexts.delete(oldest);
-        void ctx.then((x) => Promise.all([...x.backends.values()].map((b) => b.close()))).catch(() => undefined);
+        void ctx.then(closeContext).catch(() => undefined);
       }
       c = (async () => {
         const meta = await store.meta(runId);
@@ -87,10 +92,13 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
             // Ollama backends run on this worker's host when it serves the model; remote APIs as specified.
             const local: BackendSpec = !b.baseUrl && models.some((m) => sameModel(m, b.model)) ? { ...b, hosts: [opts.host.url], slots } : b;
             const backend = createBackend(n, local, { logger: log });
-            backends.set(n, opts.cacheDir ? withResponseCache(backend, opts.cacheDir) : backend);
+            backends.set(n, withBatchAccounting(opts.cacheDir ? withResponseCache(backend, opts.cacheDir) : backend, b));
           }
         }
-        return { meta, spec, backends, refColumns: new Map() };
+        // Model stages are built once per run on this worker, and shared by its batches.
+        const model = meta.offline || backends.size ? await createModelStages({ spec, sha256: meta.specSha256, source: 'farm', missingEnv: [], secretRefs: {} }, { offline: meta.offline, backends, skipCheck: true }) : undefined;
+        const processor = createBatchProcessor({ spec: model?.spec ?? spec, specKey: runId, pool, stages: model?.stages ?? [] });
+        return { meta, spec, backends, processor, refColumns: new Map() };
       })();
       contexts.set(runId, c);
       c.catch(() => contexts.delete(runId));
@@ -122,10 +130,8 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
     const data: BatchJob = BatchJobSchema.parse(job.data);
     const ctx = await contextFor(data.runId);
     const refColumns = await refColumnsFor(ctx, store, data.dataset);
-    const ds = ctx.spec.datasets[data.dataset]!;
-    const refFields = [...referencedFields(ctx.spec)].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
     const stop = signal ?? new AbortController().signal;
-    const out = await processBatch(ctx, data, refColumns, refFields, stop, opts.host.name);
+    const out = { ...(await ctx.processor.process(data, refColumns, stop)), host: opts.host.name };
     // An interrupted batch is handed back whole: its unwritten records must not become rejects.
     if (stop.aborted) throw new RetryableBackendError(`[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} interrupted: the worker is stopping; handing it back`);
     const hostDown = out.rejects.some((r) => r.reason === 'backend_failed');
@@ -134,9 +140,9 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
       throw new RetryableBackendError(`[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} hit a failing backend; handing it back`);
     }
     await results.put(data.runId, data.dataset, data.batch, out);
-    await store.addHostWork(data.runId, opts.host.name, out.rows + out.rejects.length, Object.values(out.backends).reduce((n, b) => n + b.tokensOut, 0), out.busyMs);
+    await store.addHostWork(data.runId, opts.host.name, out.count, Object.values(out.backends).reduce((n, b) => n + b.tokensOut, 0), out.busyMs ?? 0);
     await store.addBackendWork(data.runId, out.backends);
-    return { rows: out.rows, rejects: out.rejects.length };
+    return { rows: writtenRows(out), rejects: out.rejects.length };
   };
 
   const connection = { url: opts.redisUrl, maxRetriesPerRequest: null } as const;
@@ -176,7 +182,8 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
         await Promise.all(workers.map((w) => w.close(true)));
       }
       await redis.hdel(keys.workers, name).catch(() => undefined);
-      for (const c of contexts.values()) await c.then((ctx) => Promise.all([...ctx.backends.values()].map((b) => b.close()))).catch(() => undefined);
+      for (const c of contexts.values()) await c.then(closeContext).catch(() => undefined);
+      await pool.close();
       redis.disconnect();
       blocking.disconnect();
     },

@@ -14,4 +14,6 @@ export * from './farm-worker.js';
 export * from './farm-connection.js';
 export * from './create-farm-service.js';
 export * from './process-batch.js';
+export * from './bullmq-executor.js';
+export * from './redis-run-state.js';
 export * from './schedules.js';

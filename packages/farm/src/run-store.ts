@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Spec } from '@synthfarm/spec';
 import type { FarmKeys } from './keys.js';
 import type { HostProgress, RunState, RunSummary } from './run-summary.js';
-import type { BackendDelta } from './batch-output.js';
+import type { BackendDelta, DatasetCommit } from '@synthfarm/engine';
 
 /** What a run is, fixed at submission. The spec is stored with API keys as references only. */
 export interface RunMeta {
@@ -19,20 +19,6 @@ export interface RunMeta {
   total: number;
 }
 
-/** One dataset's commit point: everything a resumed aggregator needs to carry on. */
-export interface DatasetCommit {
-  /** Batches handed to the queue. */
-  produced: number;
-  /** Batches written to the files, in order. */
-  committed: number;
-  written: number;
-  rejected: number;
-  /** Byte length of each temp file at the commit point (`csv`, `jsonl`, `rejects`). */
-  offsets: Record<string, number>;
-  /** Set once the dataset's files are renamed into place. */
-  finished?: boolean;
-  uniqueRedraws?: number;
-}
 
 const EMPTY_COMMIT: DatasetCommit = { produced: 0, committed: 0, written: 0, rejected: 0, offsets: {} };
 

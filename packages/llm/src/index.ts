@@ -15,3 +15,4 @@ export { createPooledBackend, isHostFault, type PooledBackendConfig } from './po
 export type { HostTransport, AttemptResult, ResolvedRequest } from './host-transport.js';
 export { canonicalJson } from './canonical-json.js';
 export { hostLabel, sameModel } from './host-url.js';
+export { callCost, type Prices } from './pricing.js';

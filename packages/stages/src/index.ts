@@ -2,7 +2,6 @@ export * from './model-fields.js';
 export * from './prompt.js';
 export * from './model-writer.js';
 export * from './sample.js';
-export * from './stage-report.js';
 export * from './budget.js';
 export * from './apply-values.js';
 export * from './enrich-fields.js';

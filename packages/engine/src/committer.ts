@@ -1,0 +1,339 @@
+import { join } from 'node:path';
+import { setMaxListeners } from 'node:events';
+import { serializeError, SynthfarmError } from '@synthfarm/core';
+import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type RecordOp } from '@synthfarm/codegen';
+import { createLinePatcher, createRecordEncoder, csvHeader, prepareOutputDir, type Format, type Reject, type SinkFile } from '@synthfarm/output';
+import { datasetColumns, isModelDataset, type Spec } from '@synthfarm/spec';
+import { emptyAudit, mergeAudit } from './audit-summary.js';
+import type { BatchExecutor } from './batch-executor.js';
+import type { BatchJob } from './batch-job.js';
+import type { BatchOutput } from './batch-output.js';
+import type { CodegenPool } from './codegen-pool.js';
+import type { DatasetManifest, Manifest, RoutingDecision, RunStatus } from './manifest.js';
+import type { OutputFile, OutputFiles } from './output-file.js';
+import { assembleLines, lineAt } from './packed-lines.js';
+import { batchRanges } from './plan.js';
+import { referencedFields } from './ref-columns.js';
+import type { RunState } from './run-state.js';
+import type { Progress } from './progress.js';
+
+/** What the committer needs; everything mode-specific comes in through these. */
+export interface CommitterOptions {
+  runId: string;
+  mode: Manifest['mode'];
+  /** The run's spec (enrich fields as columns). */
+  spec: Spec;
+  specSha256: string;
+  /** Identifies the spec in the code threads' compile cache. */
+  specKey: string;
+  offline: boolean;
+  /** Output directory (absolute in farm mode). */
+  dir: string;
+  startedAt: Date;
+  state: RunState;
+  executor: BatchExecutor;
+  files: OutputFiles;
+  /** Code threads for the key pass of model datasets with unique fields (their admission comes before dispatch). */
+  pool: CodegenPool;
+  /** Records per batch of dataset `d` (default its batchSize). */
+  batchRecords?: (d: number) => number;
+  /** Batches in flight at most for dataset `d`. */
+  window: (d: number) => number;
+  /** Checked before each batch is dispatched: a spent budget stops the run (in-flight batches finish). */
+  shouldStop?: () => RunStatus | undefined | Promise<RunStatus | undefined>;
+  /** The manifest's `backends` section, read once the run is over. */
+  backends: () => Manifest['backends'] | Promise<Manifest['backends']>;
+  /** Include the enrich/audit summary in the manifest. */
+  audit: boolean;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+  /** Leave the run as it is (no manifest) when it stopped because `signal` aborted: a resume finishes it. */
+  resumable?: boolean;
+}
+
+/** How a run ended, and what it wrote. */
+export interface CommitterResult {
+  manifest: Manifest;
+  failure?: unknown;
+  /** True when the manifest was not written (a resumable run stopped on purpose). */
+  left: boolean;
+}
+
+/**
+ * The one in-order committer of both modes (DESIGN §1, aggregator). Per dataset it decides
+ * uniqueness in record order (model datasets before dispatch, as replayable ops; code-only ones at
+ * commit, patching the few lines that collided), hands batch jobs to the executor within a
+ * window, and appends their outputs strictly in record order, each exactly once: a batch is
+ * committed by moving the run state's pointer past it, with the files' byte offsets, after its
+ * bytes are written. Rejects, refs, the budget check, skipped records and the manifest live here.
+ */
+export async function runCommitter(opts: CommitterOptions): Promise<CommitterResult> {
+  const { spec, state, executor, dir, runId } = opts;
+  const datasets: Record<string, DatasetManifest> = {};
+  const datasetsMs: Record<string, number> = {};
+  const routing: RoutingDecision[] = [];
+  const audit = emptyAudit();
+  const wanted = referencedFields(spec);
+  const total = spec.datasets.reduce((n, d) => n + d.count, 0);
+  const counters = { done: 0, written: 0, rejected: 0 };
+  let status: RunStatus = 'completed';
+  let failure: unknown;
+  let rejects: OutputFile | undefined;
+  const open: OutputFile[] = [];
+  let fakers: Promise<FakerRegistry> | undefined;
+  const signal = opts.signal ?? new AbortController().signal;
+  setMaxListeners(0, signal);
+
+  const appendRejects = (rs: Reject[]) => rejects!.append(rs.map((r) => JSON.stringify(r) + '\n').join(''));
+
+  try {
+    await prepareOutputDir(dir);
+    const commits = await Promise.all(spec.datasets.map((_, d) => state.datasetCommit(d)));
+    const lastRejects = [...commits].reverse().find((c) => c.offsets.rejects !== undefined)?.offsets.rejects;
+    rejects = await opts.files.open(join(dir, 'rejects.jsonl'), lastRejects);
+    open.push(rejects);
+    for (const c of commits) {
+      counters.done += c.written + c.rejected;
+      counters.written += c.written;
+      counters.rejected += c.rejected;
+    }
+
+    for (let d = 0; d < spec.datasets.length; d++) {
+      const ds = spec.datasets[d]!;
+      const t0 = performance.now();
+      let commit = commits[d]!;
+      const m: DatasetManifest = { requested: ds.count, written: commit.written, rejected: commit.rejected, uniqueRedraws: commit.uniqueRedraws ?? 0, files: [] };
+      datasets[ds.name] = m;
+      const filePath = (f: Format) => join(dir, `${ds.name}.${f}`);
+      if (commit.finished) {
+        for (const f of spec.output.formats) m.files.push({ ...(await opts.files.info(filePath(f))), format: f, rows: commit.written });
+        continue;
+      }
+      if (status !== 'completed') {
+        await rejectRest(ds.name, m, 0);
+        continue;
+      }
+      const ranges = batchRanges(ds.count, opts.batchRecords?.(d) ?? ds.batchSize);
+      const fresh = commit.offsets[spec.output.formats[0]!] === undefined;
+      if (!fresh && commit.committed === ranges.length && opts.files.renamed && (await everyAsync(spec.output.formats, (f) => opts.files.renamed!(filePath(f))))) {
+        // Died between renaming the files and recording it: the files are complete.
+        for (const f of spec.output.formats) m.files.push({ ...(await opts.files.info(filePath(f))), format: f, rows: commit.written });
+        await state.commit(d, { ...commit, finished: true }, { done: 0, written: 0, rejected: 0 }, []);
+        continue;
+      }
+      const files = new Map<Format, OutputFile>();
+      for (const f of spec.output.formats) {
+        const file = await opts.files.open(filePath(f), fresh ? undefined : commit.offsets[f]);
+        open.push(file);
+        if (fresh && f === 'csv') await file.append(csvHeader(datasetColumns(ds)));
+        files.set(f, file);
+      }
+      const refFields = [...wanted].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
+      const admission = ds.fields ? await createAdmission(spec, d, await (fakers ??= FakerRegistry.forSpec(spec)), await state.refColumns(d), refFields, opts.pool, opts.specKey) : undefined;
+      const jobFor = async (b: number): Promise<BatchJob> => ({ runId, dataset: d, batch: b, start: ranges[b]!.start, count: ranges[b]!.count, ops: admission?.before ? await admission.before(ranges[b]!) : {} });
+
+      // A resumed committer rebuilds the unique index by replaying admission (model datasets:
+      // every batch handed out; code-only: every batch committed), and re-offers batches it
+      // handed out but never committed.
+      let produced = await state.produced(d);
+      const replay: BatchJob[] = [];
+      for (let b = 0; b < produced; b++) {
+        if (admission?.replay && b < commit.committed) await admission.replay(ranges[b]!);
+        const job = b < commit.committed && !admission?.before ? undefined : await jobFor(b);
+        if (job && b >= commit.committed) replay.push(job);
+      }
+      if (replay.length) await executor.dispatch(replay);
+      const inflight = new Map<number, BatchJob>(replay.map((j) => [j.batch, j]));
+
+      let stopped: RunStatus | undefined;
+      const window = opts.window(d);
+      while (commit.committed < ranges.length) {
+        const jobs: BatchJob[] = [];
+        while (!stopped && produced < ranges.length && produced - commit.committed < window) {
+          if (signal.aborted) throw new SynthfarmError('INTERNAL', '[run] stopped', 1);
+          stopped = await opts.shouldStop?.();
+          if (stopped) break;
+          const job = await jobFor(produced);
+          jobs.push(job);
+          inflight.set(job.batch, job);
+          produced++;
+        }
+        if (jobs.length) {
+          await executor.dispatch(jobs);
+          await state.setProduced(d, produced);
+        }
+        if (stopped && commit.committed >= produced) break;
+        const b = commit.committed;
+        const job = inflight.get(b) ?? (await jobFor(b));
+        const out = await executor.take(job);
+        if (admission?.after && out.keys) admission.after(out, ranges[b]!.start);
+        const dropped = new Set(out.dropped);
+        for (const [f, file] of files) {
+          const p = out.lines[f];
+          if (p) await file.append(assembleLines(p, dropped, out.replaced?.[f]));
+        }
+        await appendRejects(out.rejects);
+        const rows = out.count - dropped.size;
+        commit = {
+          produced, committed: b + 1, written: commit.written + rows, rejected: commit.rejected + out.rejects.length,
+          offsets: { ...Object.fromEntries([...files].map(([f, file]) => [f, file.bytes])), rejects: rejects.bytes },
+          uniqueRedraws: admission?.unique.redrawn ?? 0,
+        };
+        const refs = refFields.map((f, r): [string, unknown[]] => [`${ds.name}.${f}`, (out.refValues[r] ?? []).filter((v, k) => !dropped.has(k) && v !== null && v !== undefined)]);
+        await state.commit(d, commit, { done: out.count, written: rows, rejected: out.rejects.length }, refs);
+        await executor.release(job);
+        inflight.delete(b);
+        routing.push(...out.routing);
+        if (out.audit) mergeAudit(audit, out.audit);
+        m.written = commit.written;
+        m.rejected = commit.rejected;
+        counters.done += out.count;
+        counters.written += rows;
+        counters.rejected += out.rejects.length;
+        opts.onProgress?.({ dataset: ds.name, total, ...counters });
+      }
+      if (stopped) {
+        status = stopped;
+        await rejectRest(ds.name, m, commit.written + commit.rejected);
+      }
+      if (admission) m.uniqueRedraws = admission.unique.redrawn;
+      for (const [f, file] of files) {
+        m.files.push({ ...(await file.commit()), format: f, rows: m.written });
+        open.splice(open.indexOf(file), 1);
+      }
+      await state.commit(d, { ...commit, produced, written: m.written, rejected: m.rejected, finished: true, uniqueRedraws: m.uniqueRedraws, offsets: { ...commit.offsets, rejects: rejects.bytes } }, { done: 0, written: 0, rejected: 0 }, []);
+      datasetsMs[ds.name] = Math.round(performance.now() - t0);
+    }
+  } catch (err) {
+    failure = err;
+    status = 'failed';
+  } finally {
+    await executor.close();
+  }
+
+  let rejectsFile: Omit<SinkFile, 'format'> = { path: 'rejects.jsonl', rows: failure ? 0 : counters.rejected, bytes: 0, sha256: '' };
+  if (failure) await Promise.all(open.map((f) => f.discard().catch(() => undefined)));
+  else if (rejects) rejectsFile = { ...(await rejects.commit()), path: 'rejects.jsonl', rows: counters.rejected };
+  const finishedAt = new Date();
+  const backends = await Promise.resolve(opts.backends()).catch(() => ({}));
+  const manifest: Manifest = {
+    runId, status, mode: opts.mode, seed: spec.seed, specSha256: opts.specSha256, offline: opts.offline,
+    startedAt: opts.startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
+    datasets: relativeFiles(datasets, dir),
+    rejects: { ...rejectsFile, format: 'jsonl' },
+    backends,
+    routing,
+    ...(opts.audit ? { audit } : {}),
+    timings: { totalMs: finishedAt.getTime() - opts.startedAt.getTime(), datasetsMs },
+  };
+  if (failure) {
+    const e = serializeError(failure);
+    manifest.error = { code: e.code, message: e.message };
+  }
+  const left = !!(failure && opts.resumable && signal.aborted);
+  if (!left) {
+    const { writeJsonAtomic } = await import('@synthfarm/output');
+    await writeJsonAtomic(join(dir, 'manifest.json'), manifest).catch((err: unknown) => (failure ??= err));
+  }
+  return { manifest, failure, left };
+
+  /** Records never generated because the run stopped are rejects too: nothing disappears. */
+  async function rejectRest(dataset: string, m: DatasetManifest, from: number): Promise<void> {
+    const chunk: Reject[] = [];
+    for (let i = from; i < m.requested; i++) {
+      chunk.push({ dataset, index: i, reason: status, error: `not generated: the run stopped (${status})` });
+      if (chunk.length === 1000) await appendRejects(chunk.splice(0));
+    }
+    await appendRejects(chunk);
+    const n = m.requested - from;
+    m.rejected += n;
+    counters.rejected += n;
+    counters.done += n;
+  }
+}
+
+interface Admission {
+  unique: UniqueIndex;
+  /** Model datasets: decides a batch's uniqueness before dispatch; its ops travel with the job. */
+  before?: (r: { start: number; count: number }) => Promise<BatchJob['ops']>;
+  /** Code-only datasets: admits a finished batch's keys in record order, patching lines that changed. */
+  after?: (out: BatchOutput, start: number) => void;
+  /** Rebuilds the index for a batch committed before a resume. */
+  replay?: (r: { start: number; count: number }) => Promise<void>;
+}
+
+/** Uniqueness of one dataset, decided in record order whichever executor generated the batch. */
+async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, refColumns: import('@synthfarm/codegen').RefColumns, refFields: string[], pool: CodegenPool, specKey: string): Promise<Admission | undefined> {
+  const ds = spec.datasets[d]!;
+  const compiled = new CompiledDataset(spec, d, fakers);
+  const unique = new UniqueIndex(compiled);
+  if (!unique.active) return undefined;
+  compiled.setRefColumns(refColumns);
+  const u = compiled.uniqueNodes.length;
+  const specJson = JSON.stringify(spec);
+  // Decides one batch from a key pass on the code threads: the ops a worker replays.
+  const decide = async (r: { start: number; count: number }): Promise<BatchJob['ops']> => {
+    const res = await pool.run({ specKey, specJson, datasetIndex: d, start: r.start, count: r.count, refColumns, encode: { formats: [], columns: [], escapeFormulas: true, refFields: [] } });
+    const e = res.encoded!;
+    const ops: Record<string, RecordOp[]> = {};
+    const invalid = new Set(res.invalid.map((i) => i.offset));
+    for (let k = 0; k < r.count; k++) {
+      if (invalid.has(k)) continue;
+      const suffixed = unique.admitKeys(e.keys, (j) => lineAt(e.templateValues, j), k * u, r.start + k);
+      if (suffixed) {
+        if (suffixed.length) ops[k] = suffixed;
+        continue;
+      }
+      const log: RecordOp[] = [];
+      unique.admit(compiled.generate(r.start + k), r.start + k, log);
+      ops[k] = log;
+    }
+    return ops;
+  };
+  if (isModelDataset(ds)) return { unique, before: decide };
+  const columns = datasetColumns(ds);
+  const patchers = Object.fromEntries(spec.output.formats.map((f) => [f, createLinePatcher(f, { columns, escapeFormulas: spec.output.escapeFormulas })]));
+  const encoders = Object.fromEntries(spec.output.formats.map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas })]));
+  const refPaths = refFields.map((f) => f.split('.'));
+  return {
+    unique,
+    replay: async (r) => void (await decide(r)),
+    after(out, start) {
+      const dropped = new Set(out.dropped);
+      const replaced = (out.replaced ??= {});
+      const current = (f: Format, k: number) => replaced[f]?.get(k) ?? lineAt(out.lines[f]!, k);
+      const set = (f: Format, k: number, line: string) => (replaced[f] ??= new Map()).set(k, line);
+      const templateValue = (j: number) => lineAt(out.templateValues!, j);
+      for (let k = 0; k < out.count; k++) {
+        if (dropped.has(k)) continue;
+        const i = start + k;
+        const suffixed = unique.admitKeys(out.keys!, templateValue, k * u, i);
+        if (suffixed) {
+          // Only templates collided: set their suffixed values in the encoded lines.
+          for (const [id, op] of suffixed) {
+            const path = compiled.nodes[id]!.path;
+            const v = (op as { v: unknown }).v;
+            for (const f of Object.keys(out.lines) as Format[]) set(f, k, patchers[f]!(current(f, k), path, v));
+            refFields.forEach((p, r) => p === path && (out.refValues[r]![k] = v));
+          }
+          continue;
+        }
+        // A drawn field collided: rebuild the record here (same bytes as the worker's), redraw, re-encode.
+        const rec = compiled.generate(i);
+        unique.admit(rec, i);
+        for (const f of Object.keys(out.lines) as Format[]) set(f, k, encoders[f]!(rec));
+        refPaths.forEach((segs, r) => (out.refValues[r]![k] = getPath(rec, segs)));
+      }
+    },
+  };
+}
+
+async function everyAsync<T>(xs: readonly T[], f: (x: T) => Promise<boolean>): Promise<boolean> {
+  for (const x of xs) if (!(await f(x))) return false;
+  return true;
+}
+
+function relativeFiles(datasets: Record<string, DatasetManifest>, dir: string): Record<string, DatasetManifest> {
+  for (const m of Object.values(datasets)) m.files = m.files.map((f) => ({ ...f, path: f.path.slice(dir.length).replace(/^[/\\]/, '') }));
+  return datasets;
+}

@@ -1,0 +1,42 @@
+import { setMaxListeners } from 'node:events';
+import type { RefColumns } from '@synthfarm/codegen';
+import type { BatchExecutor } from './batch-executor.js';
+import type { BatchJob } from './batch-job.js';
+import type { BatchOutput } from './batch-output.js';
+import type { BatchProcessor } from './batch-processor.js';
+
+/**
+ * The embedded executor: each job runs at once in this process, its code fields on the
+ * processor's piscina threads and its model stages here. A failed batch aborts the others
+ * (their model calls stop); the committer sees the failure when it takes that batch.
+ */
+export function createThreadExecutor(processor: BatchProcessor, refColumns: (d: number) => Promise<RefColumns>, signal?: AbortSignal): BatchExecutor {
+  const controller = new AbortController();
+  const stop = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
+  // Every model call of every in-flight batch listens on this one signal.
+  setMaxListeners(0, stop);
+  const running = new Map<string, Promise<BatchOutput>>();
+  const key = (j: BatchJob) => `${j.dataset}:${j.batch}`;
+  return {
+    async dispatch(jobs) {
+      for (const job of jobs) {
+        const p = refColumns(job.dataset).then((cols) => processor.process(job, cols, stop));
+        p.catch(() => controller.abort());
+        running.set(key(job), p);
+      }
+    },
+    take(job) {
+      const p = running.get(key(job));
+      if (!p) throw new Error(`[run] batch ${key(job)} was never dispatched`);
+      return p;
+    },
+    async release(job) {
+      running.delete(key(job));
+    },
+    async close() {
+      controller.abort();
+      await Promise.allSettled(running.values());
+      running.clear();
+    },
+  };
+}
