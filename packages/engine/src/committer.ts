@@ -75,7 +75,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   const audit = emptyAudit();
   const wanted = referencedFields(spec);
   const total = spec.datasets.reduce((n, d) => n + d.count, 0);
-  const counters = { done: 0, written: 0, rejected: 0 };
+  const counters = { done: 0, written: 0, rejected: 0, tokensOut: 0 };
   let status: RunStatus = 'completed';
   let failure: unknown;
   let rejects: OutputFile | undefined;
@@ -190,6 +190,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         counters.done += out.count;
         counters.written += rows;
         counters.rejected += out.rejects.length;
+        // Tokens come from the batches' own accounting: the same figure whichever executor ran them.
+        for (const delta of Object.values(out.backends)) counters.tokensOut += delta.tokensOut;
         opts.onProgress?.({ dataset: ds.name, total, ...counters });
       }
       if (stopped) {

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Spec } from '@synthfarm/spec';
 import type { FarmKeys } from './keys.js';
 import type { HostProgress, RunState, RunSummary } from './run-summary.js';
-import type { BackendDelta, DatasetCommit } from '@synthfarm/engine';
+import { emptyDelta, type BackendDelta, type DatasetCommit } from '@synthfarm/engine';
 
 /** What a run is, fixed at submission. The spec is stored with API keys as references only. */
 export interface RunMeta {
@@ -97,7 +97,8 @@ export class RunStore {
     const out: Record<string, Record<string, number>> = {};
     for (const [k, v] of Object.entries(raw)) {
       const [name, field] = k.split('|') as [string, string];
-      (out[name] ??= {})[field] = Number(v);
+      // Every field present, zeros included: a free backend still shows cost 0 in the manifest.
+      (out[name] ??= { ...emptyDelta() })[field] = Number(v);
     }
     return out as unknown as Record<string, BackendDelta>;
   }

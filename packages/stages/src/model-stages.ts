@@ -1,5 +1,5 @@
 import type { Logger } from '@synthfarm/core';
-import type { Manifest, RecordStage, RunStatus } from '@synthfarm/engine';
+import { withBatchAccounting, type Manifest, type RecordStage, type RunStatus } from '@synthfarm/engine';
 import type { BackendDeps, LlmBackend } from '@synthfarm/llm';
 import type { LoadedSpec } from '@synthfarm/spec';
 import { Budget } from './budget.js';
@@ -51,7 +51,9 @@ export interface ModelStages {
 export async function createModelStages(loaded: LoadedSpec, opts: ModelStagesOptions = {}): Promise<ModelStages> {
   const spec = runSpec(loaded.spec);
   const enrichFields = enrichFieldNames(spec);
-  const backends = opts.offline ? new Map<string, LlmBackend>() : opts.backends ?? createStageBackends(loaded, { cacheDir: opts.cacheDir, ...(opts.deps ? { deps: opts.deps } : {}), ...(opts.hostsFor ? { hostsFor: opts.hostsFor } : {}) });
+  // Each call is also added to the account of the batch making it (what the committer reports);
+  // given backends (a farm worker's) come wrapped already.
+  const backends = opts.offline ? new Map<string, LlmBackend>() : opts.backends ?? new Map([...createStageBackends(loaded, { cacheDir: opts.cacheDir, ...(opts.deps ? { deps: opts.deps } : {}), ...(opts.hostsFor ? { hostsFor: opts.hostsFor } : {}) })].map(([n, b]) => [n, withBatchAccounting(b, spec.backends[n]!)] as const));
   if (backends.size && !opts.skipCheck) {
     try {
       await checkStageBackends(backends);

@@ -52,7 +52,7 @@ export async function runCommand(file: string, opts: RunCommandOptions): Promise
       windowFor: model.windowFor,
       manifestExtras: model.manifestExtras,
       offline: opts.offline ?? false,
-      onProgress: (p) => progress.update({ ...p, tokensOut: model.tokensOut() }),
+      onProgress: (p) => progress.update(p),
     });
   } finally {
     progress.stop();
