@@ -1,18 +1,11 @@
+import type { BackendStats } from '@synthfarm/llm';
 import type { Format, Reject } from '@synthfarm/output';
 import type { AuditSummary } from './audit-summary.js';
 import type { RoutingDecision } from './manifest.js';
 import { packLines, type PackedLines } from './packed-lines.js';
 
 /** Per-backend accounting of one batch: the summable part of a backend's stats. */
-export interface BackendDelta {
-  calls: number;
-  failures: number;
-  retries: number;
-  cacheHits: number;
-  tokensIn: number;
-  tokensOut: number;
-  cost: number;
-}
+export type BackendDelta = Pick<BackendStats, 'calls' | 'failures' | 'retries' | 'cacheHits' | 'tokensIn' | 'tokensOut' | 'cost'>;
 
 /**
  * What the batch processor hands the committer, whichever executor ran it: one encoded line
