@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { parseSpecText } from '@synthfarm/spec';
+import { createFarmPolicy, parseSpecText, type FarmPolicy } from '@synthfarm/spec';
 import { createLogger, type Logger } from '@synthfarm/core';
 import { CODE_QUEUE, REMOTE_QUEUE, modelQueue } from './batch-job.js';
 import { runCoordinator } from './coordinator.js';
@@ -15,8 +15,10 @@ import { createRedis } from './redis-connection.js';
  */
 /**
  * @param opts.env what `${VAR}` in posted specs may read; default nothing (see submit).
+ * @param opts.policy the operator's secret bindings and allowlists posted specs are checked
+ * against (DESIGN §11); default none: no secret may be named, no remote baseUrl used.
  */
-export function createFarmService(farm: FarmConnection, opts: { log?: Logger; env?: NodeJS.ProcessEnv } = {}): FarmService {
+export function createFarmService(farm: FarmConnection, opts: { log?: Logger; env?: NodeJS.ProcessEnv; policy?: FarmPolicy } = {}): FarmService {
   const log = opts.log ?? createLogger({ name: 'serve' });
   const running = new Map<string, Promise<unknown>>();
   const sub = createRedis(farm.url);
@@ -51,8 +53,9 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
     async submit(specText, { source, outDir }) {
       // A posted spec must not read the server's environment: `${AWS_SECRET}` in a template
       // would write the server's secret into an output file. Only defaults (`${X:-y}`) apply, and
-      // API keys stay references that each worker resolves from its own environment.
-      const loaded = parseSpecText(specText, source ?? 'http.yaml', { env: opts.env ?? {} });
+      // an API key is a reference to a secret the operator bound to the backend's origin, which
+      // each worker resolves from its own environment.
+      const loaded = parseSpecText(specText, source ?? 'http.yaml', { env: opts.env ?? {}, farmPolicy: opts.policy ?? createFarmPolicy() });
       const { checkCompiles } = await import('@synthfarm/codegen');
       await checkCompiles(loaded.spec);
       const runId = await submitRun(farm.store, loaded, { outDir });

@@ -1,7 +1,7 @@
 import { ExitCode } from '@synthfarm/core';
 import { checkCompiles } from '@synthfarm/codegen';
 import { runEmbedded, type Manifest } from '@synthfarm/engine';
-import { loadSpecFile } from '@synthfarm/spec';
+import { farmPolicyFromOptions, loadSpecFile } from '@synthfarm/spec';
 import { createModelStages } from '@synthfarm/stages';
 import { createProgressReporter } from '../progress-bar.js';
 import { printSummary } from './print-summary.js';
@@ -19,11 +19,16 @@ export interface RunCommandOptions {
   json?: boolean;
   redis?: string;
   detach?: boolean;
+  secret?: string[];
+  allowOrigin?: string[];
 }
 
 /** `synthfarm run SPEC`: embedded mode, or farm mode with --redis. */
 export async function runCommand(file: string, opts: RunCommandOptions): Promise<void> {
-  const loaded = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize, seed: opts.seed, outDir: opts.out } });
+  // A spec run on a farm is checked against the farm's policy (DESIGN §11): its apiKeys name
+  // bound secrets the workers resolve. Other ${VAR}s are this user's own, read here.
+  const farmPolicy = opts.redis ? farmPolicyFromOptions(opts) : undefined;
+  const loaded = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize, seed: opts.seed, outDir: opts.out }, ...(farmPolicy ? { farmPolicy } : {}) });
   await checkCompiles(loaded.spec);
   if (opts.redis) {
     const { farmRun } = await import('./farm-run.js');
