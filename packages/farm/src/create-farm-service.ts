@@ -22,9 +22,9 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
   const sub = createRedis(farm.url);
   const listeners = new Map<string, Set<(e: RunEvent) => void>>();
   sub.on('message', async (channel: string, type: string) => {
-    const runId = channel.slice(farm.keys.events('').length);
-    const set = listeners.get(runId);
-    if (!set?.size) return;
+    const runId = farm.keys.runOfEvents(channel);
+    const set = runId === undefined ? undefined : listeners.get(runId);
+    if (runId === undefined || !set?.size) return;
     const run = await farm.store.summary(runId);
     if (!run) return;
     const e: RunEvent = type === 'end' ? { type: 'end', run } : { type: 'progress', run };
