@@ -7,3 +7,4 @@ export { formatPath } from './format-zod-error.js';
 export * from './record-schema.js';
 export * from './secrets.js';
 export * from './record-check.js';
+export { httpUrlProblem } from './http-url.js';
