@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { SynthfarmError, createLogger, serializeError, type Logger } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, type RecordOp } from '@synthfarm/codegen';
 import { batchRanges, createCodegenPool, lineAt, referencedFields, type CodegenPool, type DatasetManifest, type Manifest, type Progress, type RoutingDecision, type RunStatus } from '@synthfarm/engine';
-import { csvHeader, prepareOutputDir, ResumableFile, writeJsonAtomic, type Reject, type SinkFile } from '@synthfarm/output';
+import { csvHeader, openConfinedDir, prepareOutputDir, ResumableFile, writeJsonAtomic, type ConfinedDir, type Reject, type SinkFile } from '@synthfarm/output';
 import { datasetColumns } from '@synthfarm/spec';
 import { storedRefColumns } from './stored-ref-columns.js';
 import type { AuditSummary } from '@synthfarm/stages';
@@ -81,7 +81,10 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   const datasets: Record<string, DatasetManifest> = {};
   const datasetsMs: Record<string, number> = {};
   const startedAt = new Date(meta.createdAt);
-  const dir = meta.outDir;
+  // Files are opened through `dir`: the output directory, or for a posted run the directory
+  // opened inside the server's out root without following links (its /proc/self/fd path).
+  let dir = meta.outDir;
+  let confined: ConfinedDir | undefined;
   const wanted = referencedFields(spec);
   let status: RunStatus = 'completed';
   let failure: unknown;
@@ -91,7 +94,8 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
 
   try {
     await store.setState(runId, 'running');
-    await prepareOutputDir(dir);
+    if (meta.outRoot) dir = (confined = await openConfinedDir(meta.outRoot, meta.outDir)).handle;
+    else await prepareOutputDir(dir);
     const commits = await Promise.all(spec.datasets.map((_, d) => store.datasetCommit(runId, d)));
     const lastRejects = [...commits].reverse().find((c) => c.offsets.rejects !== undefined)?.offsets.rejects;
     rejects = await ResumableFile.open(join(dir, 'rejects.jsonl'), runId, lastRejects);
@@ -261,9 +265,11 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   }
   // A coordinator stopped on purpose (resume will finish the run) leaves the run as it is.
   if (!(failure && opts.signal?.aborted)) {
-    await writeJsonAtomic(join(dir, 'manifest.json'), manifest).catch((err) => (failure ??= err));
+    // A posted run whose directory could not be opened safely has nowhere safe for a manifest.
+    if (!meta.outRoot || confined) await writeJsonAtomic(join(dir, 'manifest.json'), manifest).catch((err) => (failure ??= err));
     await store.setState(runId, status, failure ? serializeError(failure).message : undefined);
   }
+  await confined?.close().catch(() => undefined);
   await releaseRunLock(redis, keys, runId, holder);
   if (failure) throw failure;
   return manifest;

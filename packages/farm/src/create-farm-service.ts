@@ -48,14 +48,14 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
   void knownQueues();
 
   return {
-    async submit(specText, { source, outDir }) {
+    async submit(specText, { source, outDir, outRoot }) {
       // A posted spec must not read the server's environment: `${AWS_SECRET}` in a template
       // would write the server's secret into an output file. Only defaults (`${X:-y}`) apply, and
       // API keys stay references that each worker resolves from its own environment.
       const loaded = parseSpecText(specText, source ?? 'http.yaml', { env: opts.env ?? {} });
       const { checkCompiles } = await import('@synthfarm/codegen');
       await checkCompiles(loaded.spec);
-      const runId = await submitRun(farm.store, loaded, { outDir });
+      const runId = await submitRun(farm.store, loaded, { outDir, outRoot });
       const p = runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, log })
         .catch((err) => log.error({ runId, err: (err as Error).message }, 'run failed'))
         .finally(() => running.delete(runId));
