@@ -31,7 +31,8 @@ beforeAll(async () => {
   tmp = await tempDir('synthfarm-resume-refusal-');
   specPath = join(tmp.dir, 'spec.yaml');
   await writeFile(specPath, farmSpec({ customers: CUSTOMERS, orders: ORDERS }));
-  c = await cases.setup({ hosts: 1, defaultTps: 600 });
+  // Slow enough (~10 s) that the refused resume returns long before the run ends, even on a busy machine.
+  c = await cases.setup({ hosts: 1, defaultTps: 250 });
   await cases.workers(c, []);
   ({ coordinator, runId } = await cases.startRun(c));
 });
@@ -43,12 +44,12 @@ afterAll(async () => {
 describe('synthfarm resume refuses and touches nothing', () => {
   it('while the coordinator is alive: exit 2 at once, the run goes on and completes', async () => {
     await cases.doneAtLeast(c, runId, 50);
-    const t0 = Date.now();
     const res = await runCli(['resume', runId, '--redis', c.redis.url]);
     expect(res.stderr).toMatch(new RegExp(`^synthfarm: run ${runId} is still running \\(coordinator ${coordinator.pid}@\\S+ holds the lock\\); nothing changed\\n$`));
     expect(res.code).toBe(2);
     expect(res.stdout).toBe('');
-    expect(Date.now() - t0).toBeLessThan(8000);
+    // Refused at once, not after waiting for the live coordinator to let go of the run.
+    expect(coordinator.hasExited()).toBe(false);
     const now = await cases.summary(c, runId);
     expect(now.state).toBe('running');
     expect(now.done).toBeLessThan(CUSTOMERS + ORDERS);
