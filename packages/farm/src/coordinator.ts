@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { SynthfarmError, createLogger, serializeError, type Logger } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, type RecordOp } from '@synthfarm/codegen';
 import { batchRanges, createCodegenPool, lineAt, referencedFields, type CodegenPool, type DatasetManifest, type Manifest, type Progress, type RoutingDecision, type RunStatus } from '@synthfarm/engine';
-import { csvHeader, prepareOutputDir, ResumableFile, writeJsonAtomic, type Reject, type SinkFile } from '@synthfarm/output';
+import { csvHeader, openConfinedDir, prepareOutputDir, ResumableFile, writeJsonAtomic, type ConfinedDir, type Reject, type SinkFile } from '@synthfarm/output';
 import { datasetColumns } from '@synthfarm/spec';
 import { storedRefColumns } from './stored-ref-columns.js';
 import type { AuditSummary } from '@synthfarm/stages';
@@ -14,6 +14,7 @@ import type { BatchStore } from './batch-store.js';
 import { BATCH_ATTEMPTS } from './farm-worker.js';
 import type { FarmKeys } from './keys.js';
 import type { DatasetCommit, RunStore } from './run-store.js';
+import { acquireRunLock, assertNotFinished, releaseRunLock, renewRunLock } from './run-lock.js';
 
 export interface CoordinatorOptions {
   redis: Redis;
@@ -34,8 +35,6 @@ export interface CoordinatorOptions {
   signal?: AbortSignal;
 }
 
-const LOCK_TTL_MS = 10_000;
-
 /**
  * The producer and the aggregator of one farm run, resumable: all state lives in Redis and in
  * the output directory's part files. It hands out batch descriptors in order (uniqueness is
@@ -50,8 +49,17 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   if (!meta) throw new SynthfarmError('USAGE', `[farm] no run ${runId} in this Redis`, 2);
   const spec = meta.spec;
   const specJson = JSON.stringify(spec);
-  await acquireLock(redis, keys, runId, opts.signal);
-  const renew = setInterval(() => void redis.set(`${keys.run(runId)}:lock`, String(process.pid), 'PX', LOCK_TTL_MS).catch(() => undefined), LOCK_TTL_MS / 3);
+  // A finished run is refused before and again after taking the lock (it may finish while we
+  // wait for it): coordinating it again would rewrite its manifest and state as failed.
+  await assertNotFinished(store, runId);
+  const holder = await acquireRunLock(redis, keys, runId, opts.signal);
+  try {
+    await assertNotFinished(store, runId);
+  } catch (err) {
+    await releaseRunLock(redis, keys, runId, holder);
+    throw err;
+  }
+  const renew = renewRunLock(redis, keys, runId, holder);
   const window = opts.window ?? 32;
   const queues = new Map<string, Queue>();
   const queue = (name: string) => {
@@ -73,7 +81,10 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   const datasets: Record<string, DatasetManifest> = {};
   const datasetsMs: Record<string, number> = {};
   const startedAt = new Date(meta.createdAt);
-  const dir = meta.outDir;
+  // Files are opened through `dir`: the output directory, or for a posted run the directory
+  // opened inside the server's out root without following links (its /proc/self/fd path).
+  let dir = meta.outDir;
+  let confined: ConfinedDir | undefined;
   const wanted = referencedFields(spec);
   let status: RunStatus = 'completed';
   let failure: unknown;
@@ -83,7 +94,8 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
 
   try {
     await store.setState(runId, 'running');
-    await prepareOutputDir(dir);
+    if (meta.outRoot) dir = (confined = await openConfinedDir(meta.outRoot, meta.outDir)).handle;
+    else await prepareOutputDir(dir);
     const commits = await Promise.all(spec.datasets.map((_, d) => store.datasetCommit(runId, d)));
     const lastRejects = [...commits].reverse().find((c) => c.offsets.rejects !== undefined)?.offsets.rejects;
     rejects = await ResumableFile.open(join(dir, 'rejects.jsonl'), runId, lastRejects);
@@ -253,10 +265,12 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   }
   // A coordinator stopped on purpose (resume will finish the run) leaves the run as it is.
   if (!(failure && opts.signal?.aborted)) {
-    await writeJsonAtomic(join(dir, 'manifest.json'), manifest).catch((err) => (failure ??= err));
+    // A posted run whose directory could not be opened safely has nowhere safe for a manifest.
+    if (!meta.outRoot || confined) await writeJsonAtomic(join(dir, 'manifest.json'), manifest).catch((err) => (failure ??= err));
     await store.setState(runId, status, failure ? serializeError(failure).message : undefined);
   }
-  await redis.del(`${keys.run(runId)}:lock`).catch(() => undefined);
+  await confined?.close().catch(() => undefined);
+  await releaseRunLock(redis, keys, runId, holder);
   if (failure) throw failure;
   return manifest;
 
@@ -303,21 +317,6 @@ async function checkStuck(q: Queue, runId: string, d: number, b: number, r: { st
     lines: {}, rows: 0, refValues: [], routing: [], host: '', busyMs: 0, backends: {},
     rejects: Array.from({ length: r.count }, (_, k) => ({ dataset, index: r.start + k, reason: 'batch_failed', error })),
   };
-}
-
-async function acquireLock(redis: Redis, keys: FarmKeys, runId: string, signal?: AbortSignal): Promise<void> {
-  const key = `${keys.run(runId)}:lock`;
-  const giveUp = Date.now() + LOCK_TTL_MS * 2;
-  for (;;) {
-    if ((await redis.set(key, String(process.pid), 'PX', LOCK_TTL_MS, 'NX')) === 'OK') return;
-    if (signal?.aborted) throw new SynthfarmError('INTERNAL', '[farm] coordinator stopped', 1);
-    if (Date.now() > giveUp) {
-      const holder = await redis.get(key);
-      throw new SynthfarmError('USAGE', `[farm] run ${runId} is being coordinated by another live process (pid ${holder}); synthfarm status ${runId} shows its progress`, 2);
-    }
-    // Another coordinator holds the run; a dead one's lock lapses within LOCK_TTL_MS.
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 async function spent(store: RunStore, runId: string): Promise<number> {

@@ -24,9 +24,9 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
   const sub = createRedis(farm.url);
   const listeners = new Map<string, Set<(e: RunEvent) => void>>();
   sub.on('message', async (channel: string, type: string) => {
-    const runId = channel.slice(farm.keys.events('').length);
-    const set = listeners.get(runId);
-    if (!set?.size) return;
+    const runId = farm.keys.runOfEvents(channel);
+    const set = runId === undefined ? undefined : listeners.get(runId);
+    if (runId === undefined || !set?.size) return;
     const run = await farm.store.summary(runId);
     if (!run) return;
     const e: RunEvent = type === 'end' ? { type: 'end', run } : { type: 'progress', run };
@@ -50,7 +50,7 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
   void knownQueues();
 
   return {
-    async submit(specText, { source, outDir }) {
+    async submit(specText, { source, outDir, outRoot }) {
       // A posted spec must not read the server's environment: `${AWS_SECRET}` in a template
       // would write the server's secret into an output file. Only defaults (`${X:-y}`) apply, and
       // an API key is a reference to a secret the operator bound to the backend's origin, which
@@ -58,7 +58,7 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
       const loaded = parseSpecText(specText, source ?? 'http.yaml', { env: opts.env ?? {}, farmPolicy: opts.policy ?? createFarmPolicy() });
       const { checkCompiles } = await import('@synthfarm/codegen');
       await checkCompiles(loaded.spec);
-      const runId = await submitRun(farm.store, loaded, { outDir });
+      const runId = await submitRun(farm.store, loaded, { outDir, outRoot });
       const p = runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, log })
         .catch((err) => log.error({ runId, err: (err as Error).message }, 'run failed'))
         .finally(() => running.delete(runId));

@@ -15,3 +15,4 @@ export * from './farm-connection.js';
 export * from './create-farm-service.js';
 export * from './process-batch.js';
 export * from './schedules.js';
+export * from './run-lock.js';

@@ -10,6 +10,11 @@ export interface RunMeta {
   createdAt: string;
   /** Absolute output directory on the coordinator's machine. */
   outDir: string;
+  /**
+   * For a run posted to the API: the server's `--out-root`. The coordinator then creates
+   * `outDir` inside it without following any symbolic link (see openConfinedDir).
+   */
+  outRoot?: string | undefined;
   specSha256: string;
   source: string;
   spec: Spec;

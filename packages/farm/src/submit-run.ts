@@ -6,6 +6,8 @@ import type { RunStore } from './run-store.js';
 
 export interface SubmitOptions {
   outDir?: string;
+  /** The root `outDir` must be created in without following links (runs posted to the API). */
+  outRoot?: string | undefined;
   offline?: boolean;
   maxCostUsd?: number | undefined;
   schedule?: string | undefined;
@@ -23,6 +25,7 @@ export async function submitRun(store: RunStore, loaded: LoadedSpec, opts: Submi
     runId,
     createdAt: new Date().toISOString(),
     outDir: resolve(opts.outDir ?? loaded.spec.output.dir),
+    ...(opts.outRoot ? { outRoot: resolve(opts.outRoot) } : {}),
     specSha256: loaded.sha256,
     source: loaded.source,
     spec: redactSecrets(loaded.spec, loaded.secretRefs),

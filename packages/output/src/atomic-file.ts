@@ -1,5 +1,5 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { constants, createWriteStream, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
@@ -11,6 +11,12 @@ export interface FileInfo {
   bytes: number;
   sha256: string;
 }
+
+/**
+ * How temporary files are created: new (O_EXCL) and never through a symbolic link (O_NOFOLLOW),
+ * so a link planted under the temporary name cannot redirect the write (as `mkstemp` does).
+ */
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
 /**
  * A file written under a temporary name and renamed only when complete, so a reader never
@@ -25,7 +31,8 @@ export class AtomicFile {
 
   constructor(readonly path: string) {
     this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    this.stream = createWriteStream(this.tmp);
+    // The stream hands flags to fs.open, which takes numbers; @types/node types them as string only.
+    this.stream = createWriteStream(this.tmp, { flags: CREATE_NEW as unknown as string });
     this.stream.on('error', (err) => {
       this.failed = err;
     });

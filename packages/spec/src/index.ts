@@ -9,3 +9,4 @@ export * from './secrets.js';
 export * from './farm-policy.js';
 export * from './submitted-spec.js';
 export * from './record-check.js';
+export { httpUrlProblem } from './http-url.js';

@@ -5,8 +5,10 @@ import { redisUrl } from './redis-url.js';
 
 /** `synthfarm worker --redis URL --host NAME=URL [--slots N]`: serves until SIGTERM. */
 export async function workerCommand(opts: { redis?: string; host: string; slots: number; cacheDir?: string; cache?: boolean; drainMs: number; lockMs?: number; schedules?: boolean; secret?: string[]; allowOrigin?: string[] }): Promise<void> {
-  const m = /^([A-Za-z0-9._-]+)=(https?:\/\/.+)$/.exec(opts.host);
+  const m = /^([A-Za-z0-9._-]+)=(.+)$/.exec(opts.host);
   if (!m) throw new UsageError(`--host ${opts.host}: expected NAME=URL, e.g. gpu1=http://gpu1:11434`);
+  const { checkHostUrl } = await import('@synthfarm/llm');
+  checkHostUrl(m[2]!, `--host ${opts.host}`);
   const policy = farmPolicyFromOptions(opts);
   const worker = await createFarmWorker({
     policy,
