@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '@synthfarm/core';
 import { reportError } from './report-error.js';
+import { DEFAULT_MAX_REJECTS, parseMaxRejects } from './max-rejects.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt } from './parse-int-option.js';
 
 /** Repeatable option values, in order. */
@@ -36,7 +37,8 @@ export function createCli(): Command {
     .option('--max-cost <usd>', 'stop gracefully when the model spend would pass this, in USD', nonNegativeNumber('--max-cost'))
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
     .option('--no-cache', 'do not read or write the model response cache')
-    .option('--json', 'print a JSON summary as the last line of stdout')
+    .option('--max-rejects <n|p%>', `fail the run (exit 1) when more records than this are rejected: a count, or a percentage of the records requested (default ${DEFAULT_MAX_REJECTS})`, parseMaxRejects)
+    .option('--json', 'print a JSON summary as the last line of stdout (on failure too)')
     .addOption(new Option('--redis <url>', 'farm mode: Redis URL (or REDIS_URL)').env('REDIS_URL'))
     .option('--detach', 'farm mode: submit and print the run id without waiting')
     .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)

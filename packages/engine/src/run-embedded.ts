@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
-import { serializeError, sha256, SynthfarmError, type Logger } from '@synthfarm/core';
+import { serializeError, sha256, type Logger } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen';
-import { createLinePatcher, createSink, prepareOutputDir, RejectsSink, writeJsonAtomic, type Reject, type Sink } from '@synthfarm/output';
+import { createLinePatcher, createSink, RejectsSink, RunOutput, type Reject, type Sink, type SinkFile } from '@synthfarm/output';
 import { datasetColumns, type LoadedSpec } from '@synthfarm/spec';
 import type { BatchTask, EncodeRequest } from './batch-task.js';
 import { assembleLines, lineAt } from './packed-lines.js';
@@ -11,6 +11,7 @@ import { createCodegenPool, type CodegenPool } from './codegen-pool.js';
 import type { DatasetManifest, Manifest, RunStatus } from './manifest.js';
 import { batchRanges } from './plan.js';
 import { RefCollector, referencedFields } from './ref-columns.js';
+import { applyMaxRejects, failedDatasets } from './run-verdict.js';
 import type { RecordStage, StagedBatch } from './staged-batch.js';
 
 /** Largest thread task of a code-only dataset, in records. */
@@ -50,7 +51,16 @@ export interface RunEmbeddedOptions {
   runId?: string;
   onProgress?: (p: Progress) => void;
   log?: Logger;
+  /**
+   * Stops the run: in-flight work is dropped, nothing is published (the output directory keeps
+   * the previous run's files) and the signal's reason is thrown.
+   */
   signal?: AbortSignal;
+  /**
+   * Most rejected records a run may have and still be `completed`; past it the run's files are
+   * published with status `failed` (error code TOO_MANY_REJECTS). Default: no limit.
+   */
+  maxRejects?: number;
 }
 
 /** Creates a run id: sortable by time, unique enough for one machine or farm. */
@@ -72,9 +82,9 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
   // included), not the file's hash, so a --seed override never meets a stale compilation.
   const specJson = JSON.stringify(spec);
   const specKey = sha256(specJson);
-  await prepareOutputDir(dir);
+  const out = await RunOutput.open(dir, runId);
   const pool = opts.pool ?? createCodegenPool(opts.threads, { maxBatchRecords: Math.max(...spec.datasets.map((d) => d.batchSize)) });
-  const rejects = new RejectsSink(join(dir, 'rejects.jsonl'));
+  const rejects = new RejectsSink(out.path('rejects.jsonl'));
   const open: Sink[] = [];
   const datasets: Record<string, DatasetManifest> = {};
   const datasetsMs: Record<string, number> = {};
@@ -84,12 +94,13 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
   let status: RunStatus = 'completed';
   let fakers: Promise<FakerRegistry> | undefined;
   let failure: unknown;
+  let rejectsFile: Omit<SinkFile, 'format'> = { path: 'rejects.jsonl', rows: 0, bytes: 0, sha256: '' };
 
   try {
     for (let d = 0; d < spec.datasets.length; d++) {
       const ds = spec.datasets[d]!;
       const t0 = performance.now();
-      const sinks = spec.output.formats.map((f) => createSink(f, join(dir, `${ds.name}.${f}`), { columns: datasetColumns(ds), escapeFormulas: spec.output.escapeFormulas }));
+      const sinks = spec.output.formats.map((f) => createSink(f, out.path(`${ds.name}.${f}`), { columns: datasetColumns(ds), escapeFormulas: spec.output.escapeFormulas }));
       open.push(...sinks);
       const m: DatasetManifest = { requested: ds.count, written: 0, rejected: 0, uniqueRedraws: 0, files: [] };
       datasets[ds.name] = m;
@@ -190,6 +201,7 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
         shouldStop: opts.shouldStop,
         signal: opts.signal,
       });
+      opts.signal?.throwIfAborted();
       if (unique) m.uniqueRedraws = unique.redrawn;
       if (stopped) {
         status = stopped;
@@ -206,21 +218,26 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
       datasetsMs[ds.name] = Math.round(performance.now() - t0);
       if (stopped) break;
     }
+    rejectsFile = { ...(await rejects.commit()), rows: rejects.count };
   } catch (err) {
     failure = err;
     status = 'failed';
-    await Promise.all(open.map((s) => s.abort()));
+    await Promise.all([...open.map((s) => s.abort()), rejects.abort()]);
   } finally {
     if (!opts.pool) await pool.close();
   }
 
-  const rejectsFile = failure ? (await rejects.abort(), { path: join(dir, 'rejects.jsonl'), rows: 0, bytes: 0, sha256: '' }) : { ...(await rejects.commit()), rows: rejects.count };
+  if (opts.signal?.aborted) {
+    await out.discard();
+    throw opts.signal.reason ?? failure;
+  }
   const finishedAt = new Date();
   const extras = opts.manifestExtras?.() ?? { backends: {}, routing: [] };
   const manifest: Manifest = {
     runId, status, mode: 'embedded', seed: spec.seed, specSha256, offline: opts.offline ?? false,
     startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
-    datasets: relativeFiles(datasets, dir),
+    // A failed run publishes no data: its manifest says so rather than count records it lost.
+    datasets: failure ? failedDatasets(spec.datasets, datasets) : relativeFiles(datasets, out.staging),
     rejects: { ...rejectsFile, path: 'rejects.jsonl', format: 'jsonl' },
     ...extras,
     timings: { totalMs: finishedAt.getTime() - startedAt.getTime(), datasetsMs },
@@ -228,9 +245,15 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
   if (failure) {
     const e = serializeError(failure);
     manifest.error = { code: e.code, message: e.message };
+  } else applyMaxRejects(manifest, opts.maxRejects);
+  try {
+    await out.publish(manifest);
+  } catch (err) {
+    await out.discard();
+    // The first failure is the one to report; a manifest that cannot be written is one itself.
+    throw failure ?? err;
   }
-  await writeJsonAtomic(join(dir, 'manifest.json'), manifest);
-  if (failure) throw failure instanceof SynthfarmError ? failure : failure;
+  if (failure) throw failure;
   return manifest;
 }
 

@@ -3,8 +3,8 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { SynthfarmError, createLogger, serializeError, type Logger } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, type RecordOp } from '@synthfarm/codegen';
-import { batchRanges, createCodegenPool, lineAt, referencedFields, type CodegenPool, type DatasetManifest, type Manifest, type Progress, type RoutingDecision, type RunStatus } from '@synthfarm/engine';
-import { csvHeader, openConfinedDir, prepareOutputDir, ResumableFile, writeJsonAtomic, type ConfinedDir, type Reject, type SinkFile } from '@synthfarm/output';
+import { applyMaxRejects, batchRanges, createCodegenPool, failedDatasets, lineAt, referencedFields, type CodegenPool, type DatasetManifest, type Manifest, type Progress, type RoutingDecision, type RunStatus } from '@synthfarm/engine';
+import { csvHeader, openConfinedDir, ResumableFile, RunOutput, type ConfinedDir, type Reject, type SinkFile } from '@synthfarm/output';
 import { datasetColumns } from '@synthfarm/spec';
 import { storedRefColumns } from './stored-ref-columns.js';
 import type { AuditSummary } from '@synthfarm/stages';
@@ -89,16 +89,21 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   let status: RunStatus = 'completed';
   let failure: unknown;
   let rejects: ResumableFile | undefined;
+  let out: RunOutput | undefined;
+  // Part files (appended, resumable) live in the output directory under hidden names; a finished
+  // file is renamed into the run's staging directory, and all of them are published at the end.
+  let stage = dir;
   const total = meta.total;
   const counters = { done: 0, written: 0, rejected: 0 };
 
   try {
     await store.setState(runId, 'running');
     if (meta.outRoot) dir = (confined = await openConfinedDir(meta.outRoot, meta.outDir)).handle;
-    else await prepareOutputDir(dir);
+    out = await RunOutput.open(dir, runId, { resumable: true });
+    stage = out.staging;
     const commits = await Promise.all(spec.datasets.map((_, d) => store.datasetCommit(runId, d)));
     const lastRejects = [...commits].reverse().find((c) => c.offsets.rejects !== undefined)?.offsets.rejects;
-    rejects = await ResumableFile.open(join(dir, 'rejects.jsonl'), runId, lastRejects);
+    rejects = await ResumableFile.open(join(stage, 'rejects.jsonl'), runId, lastRejects, dir);
     for (const c of commits) {
       counters.done += c.written + c.rejected;
       counters.written += c.written;
@@ -113,7 +118,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
       const m: DatasetManifest = { requested: ds.count, written: commit.written, rejected: commit.rejected, uniqueRedraws: commit.uniqueRedraws ?? 0, files: [] };
       datasets[ds.name] = m;
       if (commit.finished) {
-        for (const f of spec.output.formats) m.files.push({ ...(await ResumableFile.info(join(dir, `${ds.name}.${f}`))), format: f, rows: commit.written });
+        for (const f of spec.output.formats) m.files.push({ ...(await ResumableFile.info(join(stage, `${ds.name}.${f}`))), format: f, rows: commit.written });
         continue;
       }
       if (status !== 'completed') {
@@ -122,15 +127,15 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
       }
       const ranges = batchRanges(ds.count, ds.batchSize);
       const fresh = commit.offsets[spec.output.formats[0]!] === undefined;
-      if (!fresh && commit.committed === ranges.length && (await renamedAlready(dir, ds.name, spec.output.formats, runId))) {
+      if (!fresh && commit.committed === ranges.length && (await renamedAlready(dir, stage, ds.name, spec.output.formats, runId))) {
         // Died between renaming the files and recording it: the files are complete.
-        for (const f of spec.output.formats) m.files.push({ ...(await ResumableFile.info(join(dir, `${ds.name}.${f}`))), format: f, rows: commit.written });
+        for (const f of spec.output.formats) m.files.push({ ...(await ResumableFile.info(join(stage, `${ds.name}.${f}`))), format: f, rows: commit.written });
         await store.commit(runId, d, { ...commit, finished: true }, { done: 0, written: 0, rejected: 0 }, []);
         continue;
       }
       const files = new Map<string, ResumableFile>();
       for (const f of spec.output.formats) {
-        const file = await ResumableFile.open(join(dir, `${ds.name}.${f}`), runId, fresh ? undefined : commit.offsets[f]);
+        const file = await ResumableFile.open(join(stage, `${ds.name}.${f}`), runId, fresh ? undefined : commit.offsets[f], dir);
         if (fresh && f === 'csv') await file.append(csvHeader(datasetColumns(spec.datasets[d]!)));
         files.set(f, file);
       }
@@ -244,15 +249,21 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
     await Promise.all([...queues.values()].map((q) => q.close()));
   }
 
-  let rejectsFile = { path: 'rejects.jsonl', rows: counters.rejected, bytes: 0, sha256: '' };
-  if (!failure && rejects) rejectsFile = { ...rejectsFile, ...(await rejects.commit()), path: 'rejects.jsonl' };
-  else await rejects?.close();
+  let rejectsFile = { path: 'rejects.jsonl', rows: 0, bytes: 0, sha256: '' };
+  if (!failure && rejects) {
+    try {
+      rejectsFile = { ...rejectsFile, ...(await rejects.commit()), rows: counters.rejected, path: 'rejects.jsonl' };
+    } catch (err) {
+      failure = err;
+      status = 'failed';
+    }
+  } else await rejects?.close();
   const totals = await store.backendTotals(runId).catch(() => ({}));
   const finishedAt = new Date();
   const manifest: Manifest = {
     runId, status, mode: 'farm', seed: spec.seed, specSha256: meta.specSha256, offline: meta.offline,
     startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
-    datasets: relative(datasets, dir),
+    datasets: failure ? failedDatasets(spec.datasets, datasets) : relative(datasets, stage),
     rejects: { ...rejectsFile, format: 'jsonl' },
     backends: Object.fromEntries(Object.entries(totals).map(([n, t]) => [n, { provider: spec.backends[n]?.provider, model: spec.backends[n]?.model, ...t }])),
     routing,
@@ -262,12 +273,21 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   if (failure) {
     const e = serializeError(failure);
     manifest.error = { code: e.code, message: e.message };
-  }
+  } else applyMaxRejects(manifest, meta.maxRejects);
   // A coordinator stopped on purpose (resume will finish the run) leaves the run as it is.
   if (!(failure && opts.signal?.aborted)) {
     // A posted run whose directory could not be opened safely has nowhere safe for a manifest.
-    if (!meta.outRoot || confined) await writeJsonAtomic(join(dir, 'manifest.json'), manifest).catch((err) => (failure ??= err));
-    await store.setState(runId, status, failure ? serializeError(failure).message : undefined);
+    if (!meta.outRoot || confined) {
+      try {
+        if (out) await out.publish(manifest);
+      } catch (err) {
+        await out?.discard();
+        failure ??= err;
+      }
+    }
+    // A failed run's unfinished part files go too: it will not be resumed.
+    await removeParts(dir, runId);
+    await store.setState(runId, failure ? 'failed' : manifest.status, failure ? serializeError(failure).message : manifest.error?.message);
   }
   await confined?.close().catch(() => undefined);
   await releaseRunLock(redis, keys, runId, holder);
@@ -341,13 +361,20 @@ function relative(datasets: Record<string, DatasetManifest>, dir: string): Recor
 
 export type { DatasetCommit };
 
-/** True when a dataset's files are in place and its part files gone (renamed before the crash). */
-async function renamedAlready(dir: string, name: string, formats: string[], runId: string): Promise<boolean> {
+/** True when a dataset's files are staged and its part files gone (renamed before the crash). */
+async function renamedAlready(dir: string, stage: string, name: string, formats: string[], runId: string): Promise<boolean> {
   const { access } = await import('node:fs/promises');
   const exists = (p: string) => access(p).then(() => true, () => false);
   for (const f of formats) {
     if (await exists(join(dir, `.${name}.${f}.${runId}.part`))) return false;
-    if (!(await exists(join(dir, `${name}.${f}`)))) return false;
+    if (!(await exists(join(stage, `${name}.${f}`)))) return false;
   }
   return true;
+}
+
+/** Removes the run's part files left in `dir` (those of datasets it never finished). */
+async function removeParts(dir: string, runId: string): Promise<void> {
+  const { readdir, unlink } = await import('node:fs/promises');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith('.') && n.endsWith(`.${runId}.part`)).map((n) => unlink(join(dir, n)).catch(() => undefined)));
 }

@@ -20,6 +20,8 @@ export interface RunMeta {
   spec: Spec;
   offline: boolean;
   maxCostUsd?: number | undefined;
+  /** Most rejected records the run may have and still be `completed`. Default: no limit. */
+  maxRejects?: number | undefined;
   schedule?: string | undefined;
   total: number;
 }

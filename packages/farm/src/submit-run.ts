@@ -10,6 +10,8 @@ export interface SubmitOptions {
   outRoot?: string | undefined;
   offline?: boolean;
   maxCostUsd?: number | undefined;
+  /** Most rejected records the run may have and still complete (see runEmbedded's maxRejects). Default: no limit. */
+  maxRejects?: number | undefined;
   schedule?: string | undefined;
   runId?: string;
 }
@@ -31,6 +33,7 @@ export async function submitRun(store: RunStore, loaded: LoadedSpec, opts: Submi
     spec: redactSecrets(loaded.spec, loaded.secretRefs),
     offline: opts.offline ?? false,
     maxCostUsd: opts.maxCostUsd,
+    ...(opts.maxRejects !== undefined ? { maxRejects: opts.maxRejects } : {}),
     schedule: opts.schedule,
     total: loaded.spec.datasets.reduce((n, d) => n + d.count, 0),
   });

@@ -15,9 +15,12 @@ export class ResumableFile {
   private hash: Hash = createHash('sha256');
   private constructor(readonly path: string, private readonly tmp: string, private fh: FileHandle, private size: number) {}
 
-  /** Opens (or, with `resumeAt`, reopens and cuts back to) the temporary file of `path`. */
-  static async open(path: string, runId: string, resumeAt?: number): Promise<ResumableFile> {
-    const tmp = join(dirname(path), `.${basename(path)}.${runId}.part`);
+  /**
+   * Opens (or, with `resumeAt`, reopens and cuts back to) the temporary file of `path`.
+   * @param tmpDir where the temporary file lives; default next to `path`.
+   */
+  static async open(path: string, runId: string, resumeAt?: number, tmpDir = dirname(path)): Promise<ResumableFile> {
+    const tmp = join(tmpDir, `.${basename(path)}.${runId}.part`);
     try {
       // Never through a link (O_NOFOLLOW), and only a file of our own: a hard link to a file
       // elsewhere would be truncated and overwritten, so it is checked before truncating.
