@@ -3,15 +3,19 @@
 // manifest is written is exit 1 with a message naming the path, and never a manifest that lies.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { OutputWriteError } from '@synthfarm/core';
 import { runEmbedded, type Manifest } from '@synthfarm/engine';
 import { STAGING_PREFIX } from '@synthfarm/output';
 import { parseSpecText } from '@synthfarm/spec';
 import { ROOT, stackLines, synthfarm, tempDir } from './support/cli.js';
 import { sha256File } from './support/output.js';
+
+const DEV_FULL = join(ROOT, 'test/support/dev-full.cjs');
+const devFull = createRequire(import.meta.url)(DEV_FULL) as { install(pattern: string): () => void };
 
 const BIN = join(ROOT, 'apps/cli/bin/synthfarm.js');
 
@@ -144,18 +148,15 @@ describe('a rerun into the same directory', () => {
 });
 
 describe('disk full (ENOSPC) while the manifest is written', () => {
-  /** The run's staged manifest goes to /dev/full, which answers every write with ENOSPC. */
-  async function fullDiskFor(dir: string, runId: string): Promise<string> {
-    const staging = join(dir, `${STAGING_PREFIX}${runId}`);
-    await mkdir(staging, { recursive: true });
-    await symlink('/dev/full', join(staging, '.manifest.json.tmp'));
-    return staging;
-  }
+  /** The staged manifest's writes go to /dev/full, which answers every write with ENOSPC. */
+  const MANIFEST_TMP = String.raw`\.manifest\.json\.tmp$`;
 
   it('in process: an OutputWriteError naming the path, the previous run left whole, nothing staged left', async () => {
     const dir = join(tmp.dir, 'enospc-lib');
     expect((await synthfarm(['run', specPath, '--out', dir], { env: { SEED: '1' } })).code).toBe(0);
-    const staging = await fullDiskFor(dir, 'enospc-1');
+    const staging = join(dir, `${STAGING_PREFIX}enospc-1`);
+    const uninstall = devFull.install(MANIFEST_TMP);
+    onTestFinished(uninstall);
     const loaded = parseSpecText('name: people\ncount: 100\nfields:\n  id: { kind: sequence }\n', 'spec.yaml', { overrides: { outDir: dir } });
     const err = await runEmbedded({ loaded, threads: 0, runId: 'enospc-1' }).then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(OutputWriteError);
@@ -169,11 +170,9 @@ describe('disk full (ENOSPC) while the manifest is written', () => {
   it('through the CLI: exit 1, one plain line, --json summary with status failed, no manifest next to the data', async () => {
     const dir = join(tmp.dir, 'enospc-cli');
     await mkdir(dir);
-    const child = start(['run', specPath, '--out', dir, '--json'], { SEED: '3' });
-    await waitFor('the staging directory', () => staged(dir));
-    const name = (await readdir(dir)).find((n) => n.startsWith(STAGING_PREFIX))!;
-    await symlink('/dev/full', join(dir, name, '.manifest.json.tmp'));
+    const child = start(['run', specPath, '--out', dir, '--json'], { SEED: '3', NODE_OPTIONS: `--require ${DEV_FULL}`, SYNTHFARM_TEST_DEV_FULL: MANIFEST_TMP });
     const exit = await child.exited;
+    const name = `${STAGING_PREFIX}${JSON.parse(child.stdout().trimEnd().split('\n').at(-1)!).runId}`;
     expect(exit.code).toBe(1);
     expect(stackLines(child.stderr())).toEqual([]);
     expect(child.stderr().trimEnd().split('\n')).toEqual([`synthfarm: cannot write ${join(dir, name, 'manifest.json')}: disk full (ENOSPC)`]);

@@ -53,6 +53,8 @@ export async function openConfinedDir(root: string, dir: string): Promise<Confin
   };
   let realRoot: string;
   try {
+    // The root is the operator's (trusted): made when missing, like the output dir of a local run.
+    await mkdir(absRoot, { recursive: true });
     realRoot = await realpath(absRoot);
   } catch (err) {
     return fail(err, absRoot);
