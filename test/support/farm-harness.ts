@@ -218,12 +218,13 @@ output: { formats: [csv, jsonl], dir: out }
 /**
  * SIGKILLs coordinators that still hold a run lock in this farm's Redis and that are `synthfarm`
  * processes: ones the CLI started on our behalf (`run --detach` spawns a detached `resume`), so
- * {@link killAll} does not know them. The lock's value is the holder's pid.
+ * {@link killAll} does not know them. The lock's value is the holder's `pid@host`.
  */
 export async function killRunCoordinators(farm: FarmConnection): Promise<void> {
   const keys = await farm.redis.keys(`${farm.keys.prefix}:run:*:lock`).catch(() => [] as string[]);
   for (const key of keys) {
-    const pid = Number(await farm.redis.get(key).catch(() => null));
+    // The lock's value is `pid@host`.
+    const pid = Number.parseInt((await farm.redis.get(key).catch(() => null)) ?? '', 10);
     if (!(pid > 0) || pid === process.pid) continue;
     // The lock outlives its holder by up to its TTL: only a pid that is still a synthfarm process.
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');

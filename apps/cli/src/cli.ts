@@ -1,7 +1,16 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '@synthfarm/core';
 import { reportError } from './report-error.js';
+import { DEFAULT_MAX_REJECTS, parseMaxRejects } from './max-rejects.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt } from './parse-int-option.js';
+
+/** Repeatable option values, in order. */
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+/** `--secret NAME@ORIGIN` (DESIGN §11): the only secrets a submitted spec may name, each sent only to its origin. */
+const SECRET_HELP = 'farm: bind secret NAME (an environment variable) to the one origin it may be sent to, e.g. OPENAI_API_KEY@https://api.openai.com; repeatable (or SYNTHFARM_SECRETS, comma-separated)';
+/** `--allow-origin URL`: remote baseUrls a submitted spec may use besides bound origins. */
+const ORIGIN_HELP = "farm: an origin submitted specs' remote baseUrls may point at; repeatable (or SYNTHFARM_ALLOWED_ORIGINS, comma-separated)";
 
 /**
  * Builds the `synthfarm` command line. Commands import their implementation lazily so
@@ -28,9 +37,12 @@ export function createCli(): Command {
     .option('--max-cost <usd>', 'stop gracefully when the model spend would pass this, in USD', nonNegativeNumber('--max-cost'))
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
     .option('--no-cache', 'do not read or write the model response cache')
-    .option('--json', 'print a JSON summary as the last line of stdout')
+    .option('--max-rejects <n|p%>', `fail the run (exit 1) when more records than this are rejected: a count, or a percentage of the records requested (default ${DEFAULT_MAX_REJECTS})`, parseMaxRejects)
+    .option('--json', 'print a JSON summary as the last line of stdout (on failure too)')
     .addOption(new Option('--redis <url>', 'farm mode: Redis URL (or REDIS_URL)').env('REDIS_URL'))
     .option('--detach', 'farm mode: submit and print the run id without waiting')
+    .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
+    .option('--allow-origin <url>', ORIGIN_HELP, collect)
     .action(async (spec: string, opts) => (await import('./commands/run.js')).runCommand(spec, opts));
 
   program
@@ -58,6 +70,8 @@ export function createCli(): Command {
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
     .option('--no-cache', 'do not read or write the model response cache')
     .option('--no-schedules', 'do not take schedule firings on this worker')
+    .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
+    .option('--allow-origin <url>', ORIGIN_HELP, collect)
     .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
     .action(async (opts) => (await import('./commands/worker.js')).workerCommand(opts));
 
@@ -66,11 +80,13 @@ export function createCli(): Command {
     .command('add')
     .description('add or replace a schedule')
     .argument('<name>', 'schedule name')
-    .argument('<spec>', 'spec file (stored as written; ${VAR}s resolve when it fires)')
+    .argument('<spec>', 'spec file (stored as written; it reads no environment when it fires: ${VAR:-default} takes its default)')
     .option('--cron <expr>', "cron expression, e.g. '0 2 * * *'")
     .option('--every <ms>', 'fire every N milliseconds instead (for short intervals and tests)', positiveInt('--every'))
     .option('--tz <tz>', 'time zone of the cron expression and of the dated directory', 'UTC')
     .option('--out <dir>', 'root of the dated output directories', 'out')
+    .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
+    .option('--allow-origin <url>', ORIGIN_HELP, collect)
     .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
     .action(async (name: string, spec: string, opts) => (await import('./commands/schedule.js')).scheduleAddCommand(name, spec, opts));
   schedule
@@ -109,6 +125,8 @@ export function createCli(): Command {
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--out-root <dir>', 'output directories of posted runs stay inside this one', 'out/api')
     .option('--insecure', 'allow no token (loopback addresses only)')
+    .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
+    .option('--allow-origin <url>', ORIGIN_HELP, collect)
     .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
     .action(async (opts) => (await import('./commands/serve.js')).serveCommand(opts));
 

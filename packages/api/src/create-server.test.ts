@@ -209,6 +209,15 @@ describe('POST /runs', () => {
     expect(farm.submitted.length).toBe(before);
   });
 
+  it('a 300-character out → 400 naming out and the limit, nothing submitted', async () => {
+    app = await build();
+    const before = farm.submitted.length;
+    const res = await app.inject({ method: 'POST', url: '/runs', headers: AUTH, payload: { spec: VALID_YAML, out: 'a'.repeat(300) } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({ error: `out: a path component is 300 bytes ('${'a'.repeat(20)}...'); the limit is 255` });
+    expect(farm.submitted.length).toBe(before);
+  });
+
   it('other service errors → 500 {error} without a stack', async () => {
     app = await build();
     farm.failWith = new Error('redis down');

@@ -14,6 +14,8 @@ export function errorReply(err: unknown): { status: number; body: ErrorBody } {
     if (err instanceof SpecError && err.path) body.path = err.path;
     return { status: 400, body };
   }
+  // A path the request named that the file system finds too long is the request's fault.
+  if ((err as NodeJS.ErrnoException)?.code === 'ENAMETOOLONG') return { status: 400, body: { error: `out: a path is too long for the file system (ENAMETOOLONG)` } };
   // Fastify's own client errors (bad JSON, unsupported media type, body too large) keep their status.
   const status = (err as Partial<FastifyError>)?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return { status, body: { error: (err as Error).message } };

@@ -38,6 +38,16 @@ describe('resolveOutDir', () => {
     await expect(p).rejects.toThrow(`out: must stay inside ${root}`);
   });
 
+  it.each([
+    ['a 300-character name', 'x'.repeat(300), /^out: a path component is 300 bytes \('x{20}\.\.\.'\); the limit is 255$/],
+    ['a 300-byte name of 2-byte characters', 'é'.repeat(150), /^out: a path component is 300 bytes .*; the limit is 255$/],
+    ['a path of 5000 bytes', Array.from({ length: 25 }, () => 'y'.repeat(200)).join('/'), /^out: the output path is \d{4} bytes; the limit is 4095$/],
+  ])('refuses %s with the limit, before touching the file system', async (_, out, message) => {
+    const p = resolveOutDir(root, out);
+    await expect(p).rejects.toBeInstanceOf(UsageError);
+    await expect(p).rejects.toThrow(message);
+  });
+
   it('defaults to <root>/<timestamp>, unique within a millisecond', async () => {
     const now = new Date('2030-01-02T03:04:05.678Z');
     expect(await resolveOutDir(root, undefined, now)).toBe(join(root, '2030-01-02T03-04-05.678Z'));

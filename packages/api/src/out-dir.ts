@@ -25,6 +25,25 @@ async function realpathOfExisting(p: string): Promise<string> {
   }
 }
 
+/** Longest file name component Linux, macOS and Windows file systems accept (NAME_MAX), in bytes. */
+export const MAX_OUT_COMPONENT_BYTES = 255;
+/** Longest path the kernel resolves (PATH_MAX less the final NUL), in bytes. */
+export const MAX_OUT_PATH_BYTES = 4095;
+
+/**
+ * Refuses an `out` the file system would reject with ENAMETOOLONG, before touching it: each
+ * component of the resolved path at most {@link MAX_OUT_COMPONENT_BYTES}, all of it at most
+ * {@link MAX_OUT_PATH_BYTES}.
+ */
+function checkLength(target: string): void {
+  const total = Buffer.byteLength(target);
+  if (total > MAX_OUT_PATH_BYTES) throw new UsageError(`out: the output path is ${total} bytes; the limit is ${MAX_OUT_PATH_BYTES}`);
+  for (const part of target.split(sep)) {
+    const n = Buffer.byteLength(part);
+    if (n > MAX_OUT_COMPONENT_BYTES) throw new UsageError(`out: a path component is ${n} bytes ('${part.slice(0, 20)}...'); the limit is ${MAX_OUT_COMPONENT_BYTES}`);
+  }
+}
+
 let lastStamp = '';
 let sameStampCount = 0;
 
@@ -42,7 +61,8 @@ export function timestampDirName(now: Date = new Date()): string {
  * strictly inside `root`, lexically and after following symlinks that already exist, so a request
  * cannot write over `/etc` with `../../etc` or through a link planted in the root.
  * Default: `<root>/<timestamp>`.
- * @throws UsageError `out: must stay inside <root>` (HTTP 400).
+ * @throws UsageError `out: must stay inside <root>`, or `out: ... the limit is 255` for a name
+ * too long for the file system (HTTP 400).
  */
 export async function resolveOutDir(root: string, out: string | undefined, now: Date = new Date()): Promise<string> {
   const absRoot = resolve(root);
@@ -53,6 +73,7 @@ export async function resolveOutDir(root: string, out: string | undefined, now: 
   if (out.includes('\0')) refuse();
   const target = resolve(absRoot, out);
   if (target === absRoot || !inside(absRoot, target)) refuse();
+  checkLength(target);
   const [realRoot, realTarget] = await Promise.all([realpathOfExisting(absRoot), realpathOfExisting(target)]);
   if (realTarget === realRoot || !inside(realRoot, realTarget)) refuse();
   return target;

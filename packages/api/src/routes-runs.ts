@@ -58,7 +58,7 @@ export function registerRunRoutes(app: FastifyInstance, opts: { service: FarmSer
     if (!query.success) throw usage('query', query.error);
     const { specText, out } = readSubmission(request.body, query.data.out);
     const outDir = await resolveOutDir(outRoot, out);
-    const { runId } = await service.submit(specText, { outDir, source: 'http' });
+    const { runId } = await service.submit(specText, { outDir, outRoot, source: 'http' });
     request.log.info({ runId, outDir }, 'run submitted');
     return reply.code(201).header('Location', `/runs/${encodeURIComponent(runId)}`).send({ runId });
   });

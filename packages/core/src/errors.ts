@@ -8,6 +8,9 @@ export const ErrorCode = {
   Spec: 'SPEC_INVALID',
   Usage: 'USAGE',
   Output: 'OUTPUT_UNWRITABLE',
+  OutputWrite: 'OUTPUT_WRITE_FAILED',
+  TooManyRejects: 'TOO_MANY_REJECTS',
+  Interrupted: 'INTERRUPTED',
   UniqueExhausted: 'UNIQUE_EXHAUSTED',
   BackendUnavailable: 'BACKEND_UNAVAILABLE',
   RetryableBackend: 'BACKEND_RETRYABLE',
@@ -23,6 +26,10 @@ export const ExitCode = {
   Failed: 1,
   BadInput: 2,
   NoBackend: 3,
+  /** Stopped by SIGINT (128 + 2, the shell convention). */
+  Interrupted: 130,
+  /** Stopped by SIGTERM (128 + 15). */
+  Terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -58,6 +65,25 @@ export class UsageError extends SynthfarmError {
 export class OutputError extends SynthfarmError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCode.Output, message, ExitCode.BadInput, options);
+  }
+}
+
+/**
+ * Writing an output file failed once the run had begun writing (a full disk, a lost mount):
+ * exit 1, not 2, because the spec and the directory were fine. The message names the path.
+ */
+export class OutputWriteError extends SynthfarmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.OutputWrite, message, ExitCode.Failed, options);
+  }
+}
+
+/** The run was stopped by a signal (SIGINT → exit 130, SIGTERM → 143); its output was not published. */
+export class RunInterrupted extends SynthfarmError {
+  readonly signal: 'SIGINT' | 'SIGTERM';
+  constructor(signal: 'SIGINT' | 'SIGTERM', message: string) {
+    super(ErrorCode.Interrupted, message, signal === 'SIGINT' ? ExitCode.Interrupted : ExitCode.Terminated);
+    this.signal = signal;
   }
 }
 
@@ -130,6 +156,7 @@ export function deserializeError(e: SerializedError): SynthfarmError {
     }
     case ErrorCode.Usage: return new UsageError(e.message);
     case ErrorCode.Output: return new OutputError(e.message);
+    case ErrorCode.OutputWrite: return new OutputWriteError(e.message);
     case ErrorCode.UniqueExhausted: return new UniqueExhaustedError(e.message);
     case ErrorCode.BackendUnavailable: return new BackendUnavailable(e.message);
     case ErrorCode.RetryableBackend: return new RetryableBackendError(e.message);

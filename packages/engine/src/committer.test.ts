@@ -9,7 +9,6 @@ import type { BatchOutput } from './batch-output.js';
 import { createCodegenPool } from './codegen-pool.js';
 import { runCommitter } from './committer.js';
 import { createMemoryRunState } from './memory-run-state.js';
-import { atomicFiles } from './output-file.js';
 import type { Progress } from './progress.js';
 
 const SPEC = 'name: people\ncount: 40\nbatchSize: 5\nfields:\n  id: { kind: sequence, start: 1 }\n  first: { kind: choice, values: [ann, bob] }\n  email: { kind: template, template: "{{first}}@example.com", unique: true }\n';
@@ -40,7 +39,7 @@ async function run(order: 'in-order' | 'reversed'): Promise<{ csv: string; progr
   const progress: Progress[] = [];
   const { failure } = await runCommitter({
     runId: 'r1', mode: 'embedded', spec, specSha256: sha256, specKey: sha256, offline: false, dir, startedAt: new Date(),
-    state, executor, files: atomicFiles, pool, window: () => 4, backends: () => ({}), audit: false, onProgress: (p) => progress.push(p),
+    state, executor, pool, window: () => 4, backends: () => ({}), audit: false, onProgress: (p) => progress.push(p),
   });
   expect(failure).toBeUndefined();
   return { csv: await readFile(join(dir, 'people.csv'), 'utf8'), progress };

@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { setMaxListeners } from 'node:events';
 import { serializeError, SynthfarmError } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type RecordOp } from '@synthfarm/codegen';
-import { createLinePatcher, createRecordEncoder, csvHeader, prepareOutputDir, type Format, type Reject, type SinkFile } from '@synthfarm/output';
+import { createLinePatcher, createRecordEncoder, csvHeader, type Format, type Reject, type SinkFile } from '@synthfarm/output';
 import { datasetColumns, isModelDataset, type Spec } from '@synthfarm/spec';
 import { emptyAudit, mergeAudit } from './audit-summary.js';
 import type { BatchExecutor } from './batch-executor.js';
@@ -10,11 +9,12 @@ import type { BatchJob } from './batch-job.js';
 import type { BatchOutput } from './batch-output.js';
 import type { CodegenPool } from './codegen-pool.js';
 import type { DatasetManifest, Manifest, RoutingDecision, RunStatus } from './manifest.js';
-import type { OutputFile, OutputFiles } from './output-file.js';
+import { openRunFiles, type OutputFile, type RunFiles } from './output-file.js';
 import { assembleLines, lineAt } from './packed-lines.js';
 import { batchRanges } from './plan.js';
 import { referencedFields } from './ref-columns.js';
 import type { RunState } from './run-state.js';
+import { applyMaxRejects, failedDatasets } from './run-verdict.js';
 import type { Progress } from './progress.js';
 
 /** What the committer needs; everything mode-specific comes in through these. */
@@ -29,10 +29,14 @@ export interface CommitterOptions {
   offline: boolean;
   /** Output directory (absolute in farm mode). */
   dir: string;
+  /**
+   * The root `dir` must be created in without following links (a run posted to the API): the
+   * directory is opened inside it once and every file goes through that handle.
+   */
+  outRoot?: string | undefined;
   startedAt: Date;
   state: RunState;
   executor: BatchExecutor;
-  files: OutputFiles;
   /** Code threads for the key pass of model datasets with unique fields (their admission comes before dispatch). */
   pool: CodegenPool;
   /** Records per batch of dataset `d` (default its batchSize). */
@@ -45,9 +49,19 @@ export interface CommitterOptions {
   backends: () => Manifest['backends'] | Promise<Manifest['backends']>;
   /** Include the enrich/audit summary in the manifest. */
   audit: boolean;
+  /**
+   * Most rejected records a run may have and still be `completed`; past it the run's files are
+   * published with status `failed` (TOO_MANY_REJECTS). Default: no limit.
+   */
+  maxRejects?: number | undefined;
   onProgress?: (p: Progress) => void;
+  /** Stops the run: nothing is published (see `resumable` for what is left behind). */
   signal?: AbortSignal;
-  /** Leave the run as it is (no manifest) when it stopped because `signal` aborted: a resume finishes it. */
+  /**
+   * Farm mode: files are resumable part files, and a run stopped by `signal` is left as it is
+   * (staging and part files kept, no manifest) for a resume to finish. Otherwise a stopped run's
+   * staging is removed: the output directory keeps what it had.
+   */
   resumable?: boolean;
 }
 
@@ -55,7 +69,7 @@ export interface CommitterOptions {
 export interface CommitterResult {
   manifest: Manifest;
   failure?: unknown;
-  /** True when the manifest was not written (a resumable run stopped on purpose). */
+  /** True when nothing was published because `signal` stopped the run (a resumable run is left for a resume). */
   left: boolean;
 }
 
@@ -79,6 +93,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   let status: RunStatus = 'completed';
   let failure: unknown;
   let rejects: OutputFile | undefined;
+  let rejectsFile: Omit<SinkFile, 'format'> = { path: 'rejects.jsonl', rows: 0, bytes: 0, sha256: '' };
+  let out: RunFiles | undefined;
   const open: OutputFile[] = [];
   let fakers: Promise<FakerRegistry> | undefined;
   const signal = opts.signal ?? new AbortController().signal;
@@ -87,10 +103,12 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   const appendRejects = (rs: Reject[]) => rejects!.append(rs.map((r) => JSON.stringify(r) + '\n').join(''));
 
   try {
-    await prepareOutputDir(dir);
+    // Every file goes to the run's staging directory and is published all together at the end.
+    out = await openRunFiles({ dir, runId, outRoot: opts.outRoot, resumable: !!opts.resumable });
+    const files = out;
     const commits = await Promise.all(spec.datasets.map((_, d) => state.datasetCommit(d)));
     const lastRejects = [...commits].reverse().find((c) => c.offsets.rejects !== undefined)?.offsets.rejects;
-    rejects = await opts.files.open(join(dir, 'rejects.jsonl'), lastRejects);
+    rejects = await files.open('rejects.jsonl', lastRejects);
     open.push(rejects);
     for (const c of commits) {
       counters.done += c.written + c.rejected;
@@ -104,9 +122,9 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       let commit = commits[d]!;
       const m: DatasetManifest = { requested: ds.count, written: commit.written, rejected: commit.rejected, uniqueRedraws: commit.uniqueRedraws ?? 0, files: [] };
       datasets[ds.name] = m;
-      const filePath = (f: Format) => join(dir, `${ds.name}.${f}`);
+      const fileName = (f: Format) => `${ds.name}.${f}`;
       if (commit.finished) {
-        for (const f of spec.output.formats) m.files.push({ ...(await opts.files.info(filePath(f))), format: f, rows: commit.written });
+        for (const f of spec.output.formats) m.files.push({ ...(await files.info(fileName(f))), format: f, rows: commit.written });
         continue;
       }
       if (status !== 'completed') {
@@ -115,18 +133,18 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       }
       const ranges = batchRanges(ds.count, opts.batchRecords?.(d) ?? ds.batchSize);
       const fresh = commit.offsets[spec.output.formats[0]!] === undefined;
-      if (!fresh && commit.committed === ranges.length && opts.files.renamed && (await everyAsync(spec.output.formats, (f) => opts.files.renamed!(filePath(f))))) {
-        // Died between renaming the files and recording it: the files are complete.
-        for (const f of spec.output.formats) m.files.push({ ...(await opts.files.info(filePath(f))), format: f, rows: commit.written });
+      if (!fresh && commit.committed === ranges.length && (await everyAsync(spec.output.formats, (f) => files.renamed(fileName(f))))) {
+        // Died between renaming the files into the staging and recording it: the files are complete.
+        for (const f of spec.output.formats) m.files.push({ ...(await files.info(fileName(f))), format: f, rows: commit.written });
         await state.commit(d, { ...commit, finished: true }, { done: 0, written: 0, rejected: 0 }, []);
         continue;
       }
-      const files = new Map<Format, OutputFile>();
+      const outputs = new Map<Format, OutputFile>();
       for (const f of spec.output.formats) {
-        const file = await opts.files.open(filePath(f), fresh ? undefined : commit.offsets[f]);
+        const file = await files.open(fileName(f), fresh ? undefined : commit.offsets[f]);
         open.push(file);
         if (fresh && f === 'csv') await file.append(csvHeader(datasetColumns(ds)));
-        files.set(f, file);
+        outputs.set(f, file);
       }
       const refFields = [...wanted].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
       const admission = ds.fields ? await createAdmission(spec, d, await (fakers ??= FakerRegistry.forSpec(spec)), await state.refColumns(d), refFields, opts.pool, opts.specKey) : undefined;
@@ -150,7 +168,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       while (commit.committed < ranges.length) {
         const jobs: BatchJob[] = [];
         while (!stopped && produced < ranges.length && produced - commit.committed < window) {
-          if (signal.aborted) throw new SynthfarmError('INTERNAL', '[run] stopped', 1);
+          if (signal.aborted) throw stoppedError();
           stopped = await opts.shouldStop?.();
           if (stopped) break;
           const job = await jobFor(produced);
@@ -165,33 +183,33 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         if (stopped && commit.committed >= produced) break;
         const b = commit.committed;
         const job = inflight.get(b) ?? (await jobFor(b));
-        const out = await executor.take(job);
-        if (admission?.after && out.keys) admission.after(out, ranges[b]!.start);
-        const dropped = new Set(out.dropped);
-        for (const [f, file] of files) {
-          const p = out.lines[f];
-          if (p) await file.append(assembleLines(p, dropped, out.replaced?.[f]));
+        const batch = await executor.take(job);
+        if (admission?.after && batch.keys) admission.after(batch, ranges[b]!.start);
+        const dropped = new Set(batch.dropped);
+        for (const [f, file] of outputs) {
+          const p = batch.lines[f];
+          if (p) await file.append(assembleLines(p, dropped, batch.replaced?.[f]));
         }
-        await appendRejects(out.rejects);
-        const rows = out.count - dropped.size;
+        await appendRejects(batch.rejects);
+        const rows = batch.count - dropped.size;
         commit = {
-          produced, committed: b + 1, written: commit.written + rows, rejected: commit.rejected + out.rejects.length,
-          offsets: { ...Object.fromEntries([...files].map(([f, file]) => [f, file.bytes])), rejects: rejects.bytes },
+          produced, committed: b + 1, written: commit.written + rows, rejected: commit.rejected + batch.rejects.length,
+          offsets: { ...Object.fromEntries([...outputs].map(([f, file]) => [f, file.bytes])), rejects: rejects.bytes },
           uniqueRedraws: admission?.unique.redrawn ?? 0,
         };
-        const refs = refFields.map((f, r): [string, unknown[]] => [`${ds.name}.${f}`, (out.refValues[r] ?? []).filter((v, k) => !dropped.has(k) && v !== null && v !== undefined)]);
-        await state.commit(d, commit, { done: out.count, written: rows, rejected: out.rejects.length }, refs);
+        const refs = refFields.map((f, r): [string, unknown[]] => [`${ds.name}.${f}`, (batch.refValues[r] ?? []).filter((v, k) => !dropped.has(k) && v !== null && v !== undefined)]);
+        await state.commit(d, commit, { done: batch.count, written: rows, rejected: batch.rejects.length }, refs);
         await executor.release(job);
         inflight.delete(b);
-        routing.push(...out.routing);
-        if (out.audit) mergeAudit(audit, out.audit);
+        routing.push(...batch.routing);
+        if (batch.audit) mergeAudit(audit, batch.audit);
         m.written = commit.written;
         m.rejected = commit.rejected;
-        counters.done += out.count;
+        counters.done += batch.count;
         counters.written += rows;
-        counters.rejected += out.rejects.length;
+        counters.rejected += batch.rejects.length;
         // Tokens come from the batches' own accounting: the same figure whichever executor ran them.
-        for (const delta of Object.values(out.backends)) counters.tokensOut += delta.tokensOut;
+        for (const delta of Object.values(batch.backends)) counters.tokensOut += delta.tokensOut;
         opts.onProgress?.({ dataset: ds.name, total, ...counters });
       }
       if (stopped) {
@@ -199,13 +217,16 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         await rejectRest(ds.name, m, commit.written + commit.rejected);
       }
       if (admission) m.uniqueRedraws = admission.unique.redrawn;
-      for (const [f, file] of files) {
+      for (const [f, file] of outputs) {
         m.files.push({ ...(await file.commit()), format: f, rows: m.written });
         open.splice(open.indexOf(file), 1);
       }
       await state.commit(d, { ...commit, produced, written: m.written, rejected: m.rejected, finished: true, uniqueRedraws: m.uniqueRedraws, offsets: { ...commit.offsets, rejects: rejects.bytes } }, { done: 0, written: 0, rejected: 0 }, []);
       datasetsMs[ds.name] = Math.round(performance.now() - t0);
+      if (signal.aborted) throw stoppedError();
     }
+    rejectsFile = { ...(await rejects.commit()), path: 'rejects.jsonl', rows: counters.rejected };
+    open.splice(open.indexOf(rejects), 1);
   } catch (err) {
     failure = err;
     status = 'failed';
@@ -213,15 +234,14 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     await executor.close();
   }
 
-  let rejectsFile: Omit<SinkFile, 'format'> = { path: 'rejects.jsonl', rows: failure ? 0 : counters.rejected, bytes: 0, sha256: '' };
   if (failure) await Promise.all(open.map((f) => f.discard().catch(() => undefined)));
-  else if (rejects) rejectsFile = { ...(await rejects.commit()), path: 'rejects.jsonl', rows: counters.rejected };
   const finishedAt = new Date();
   const backends = await Promise.resolve(opts.backends()).catch(() => ({}));
   const manifest: Manifest = {
     runId, status, mode: opts.mode, seed: spec.seed, specSha256: opts.specSha256, offline: opts.offline,
     startedAt: opts.startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
-    datasets: relativeFiles(datasets, dir),
+    // A failed run publishes no data: its manifest says so rather than count records it lost.
+    datasets: failure || !out ? failedDatasets(spec.datasets, datasets) : relativeFiles(datasets, out.staging),
     rejects: { ...rejectsFile, format: 'jsonl' },
     backends,
     routing,
@@ -231,11 +251,23 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   if (failure) {
     const e = serializeError(failure);
     manifest.error = { code: e.code, message: e.message };
-  }
-  const left = !!(failure && opts.resumable && signal.aborted);
-  if (!left) {
-    const { writeJsonAtomic } = await import('@synthfarm/output');
-    await writeJsonAtomic(join(dir, 'manifest.json'), manifest).catch((err: unknown) => (failure ??= err));
+  } else applyMaxRejects(manifest, opts.maxRejects);
+  // A run stopped by its signal publishes nothing; a resumable one keeps its staging and part
+  // files for `synthfarm resume`, any other has its staging removed.
+  const left = !!(failure && signal.aborted);
+  if (left) {
+    if (!opts.resumable) await out?.discard();
+    await out?.close();
+  } else if (out) {
+    try {
+      await out.publish(manifest);
+    } catch (err) {
+      await out.discard();
+      // The first failure is the one to report; a manifest that cannot be written is one itself.
+      failure ??= err;
+    }
+    // The run is over: part files of datasets it never finished go too.
+    await out.finish();
   }
   return { manifest, failure, left };
 
@@ -252,6 +284,10 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     counters.rejected += n;
     counters.done += n;
   }
+}
+
+function stoppedError(): SynthfarmError {
+  return new SynthfarmError('INTERNAL', '[run] stopped', 1);
 }
 
 interface Admission {

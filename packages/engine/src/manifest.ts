@@ -9,6 +9,11 @@ export interface DatasetManifest {
   rejected: number;
   /** Records changed to keep `unique` fields distinct. */
   uniqueRedraws: number;
+  /**
+   * Failed runs only: records neither in a data file nor in rejects.jsonl because the run failed
+   * (a failed run publishes no data files). `written + rejected + failed = requested` always.
+   */
+  failed?: number;
   files: SinkFile[];
 }
 

@@ -6,7 +6,6 @@ import { createCodegenPool, type CodegenPool } from './codegen-pool.js';
 import { runCommitter } from './committer.js';
 import type { Manifest, RunStatus } from './manifest.js';
 import { createMemoryRunState } from './memory-run-state.js';
-import { atomicFiles } from './output-file.js';
 import type { Progress } from './progress.js';
 import type { RecordStage } from './staged-batch.js';
 import { createThreadExecutor } from './thread-executor.js';
@@ -38,7 +37,16 @@ export interface RunEmbeddedOptions {
   runId?: string;
   onProgress?: (p: Progress) => void;
   log?: Logger;
+  /**
+   * Stops the run: in-flight work is dropped, nothing is published (the output directory keeps
+   * the previous run's files) and the signal's reason is thrown.
+   */
   signal?: AbortSignal;
+  /**
+   * Most rejected records a run may have and still be `completed`; past it the run's files are
+   * published with status `failed` (error code TOO_MANY_REJECTS). Default: no limit.
+   */
+  maxRejects?: number;
 }
 
 /** Creates a run id: sortable by time, unique enough for one machine or farm. */
@@ -48,7 +56,7 @@ export function newRunId(now = new Date()): string {
 
 /**
  * Embedded mode: the one committer driving the thread executor (piscina threads for code fields,
- * model stages in this process), run state in memory, atomic files. Memory is bounded by the
+ * model stages in this process), run state in memory, atomic files staged and published together. Memory is bounded by the
  * window of in-flight batches, not by the record count.
  */
 export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
@@ -65,7 +73,7 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
   try {
     const { manifest, failure } = await runCommitter({
       runId, mode: 'embedded', spec, specSha256: opts.loaded.sha256, specKey, offline: opts.offline ?? false,
-      dir: spec.output.dir, startedAt, state, files: atomicFiles, pool,
+      dir: spec.output.dir, startedAt, state, pool,
       executor: createThreadExecutor(processor, (d) => state.refColumns(d), opts.signal),
       // A code-only dataset's bytes do not depend on how it is cut, so its thread tasks are at
       // most CODE_TASK_RECORDS long: a task's garbage then dies young in the thread's heap
@@ -77,8 +85,10 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
       audit: !!spec.stages.enrich && !opts.offline && spec.datasets.some(isModelDataset),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
+      maxRejects: opts.maxRejects,
     });
-    if (failure) throw failure;
+    // Stopped: nothing was published; the signal's reason says why (a RunInterrupted exits 130/143).
+    if (failure) throw opts.signal?.aborted ? (opts.signal.reason ?? failure) : failure;
     return manifest;
   } finally {
     if (!opts.pool) await pool.close();

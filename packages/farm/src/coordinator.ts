@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
 import { SynthfarmError, createLogger, serializeError, type Logger } from '@synthfarm/core';
-import { createCodegenPool, lazyPool, resumableFiles, runCommitter, type Manifest, type Progress } from '@synthfarm/engine';
+import { createCodegenPool, lazyPool, runCommitter, type Manifest, type Progress } from '@synthfarm/engine';
 import { isModelDataset } from '@synthfarm/spec';
 import type { BatchStore } from './batch-store.js';
 import { createBullmqExecutor } from './bullmq-executor.js';
 import type { FarmKeys } from './keys.js';
 import { createRedisRunState } from './redis-run-state.js';
+import { acquireRunLock, assertNotFinished, releaseRunLock, renewRunLock } from './run-lock.js';
 import type { RunStore } from './run-store.js';
 
 export interface CoordinatorOptions {
@@ -27,8 +28,6 @@ export interface CoordinatorOptions {
   signal?: AbortSignal;
 }
 
-const LOCK_TTL_MS = 10_000;
-
 /**
  * The producer and the aggregator of one farm run, resumable: all state lives in Redis and in
  * the output directory's part files. It hands out batch descriptors in order (uniqueness is
@@ -42,8 +41,17 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   const meta = await store.meta(runId);
   if (!meta) throw new SynthfarmError('USAGE', `[farm] no run ${runId} in this Redis`, 2);
   const spec = meta.spec;
-  await acquireLock(redis, keys, runId, opts.signal);
-  const renew = setInterval(() => void redis.set(`${keys.run(runId)}:lock`, String(process.pid), 'PX', LOCK_TTL_MS).catch(() => undefined), LOCK_TTL_MS / 3);
+  // A finished run is refused before and again after taking the lock (it may finish while we
+  // wait for it): coordinating it again would rewrite its manifest and state as failed.
+  await assertNotFinished(store, runId);
+  const holder = await acquireRunLock(redis, keys, runId, opts.signal);
+  try {
+    await assertNotFinished(store, runId);
+  } catch (err) {
+    await releaseRunLock(redis, keys, runId, holder);
+    throw err;
+  }
+  const renew = renewRunLock(redis, keys, runId, holder);
   const window = opts.window ?? 32;
   // Threads only for the key pass of unique fields, started on first use.
   const pool = lazyPool(() => createCodegenPool(opts.threads ?? 1, { maxBatchRecords: Math.max(...spec.datasets.map((x) => x.batchSize)) }));
@@ -52,10 +60,10 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
     await store.setState(runId, 'running');
     result = await runCommitter({
       runId, mode: 'farm', spec, specSha256: meta.specSha256, specKey: runId, offline: meta.offline,
-      dir: meta.outDir, startedAt: new Date(meta.createdAt),
+      // A posted run's directory is opened inside the server's out root without following links.
+      dir: meta.outDir, outRoot: meta.outRoot, startedAt: new Date(meta.createdAt),
       state: createRedisRunState(store, runId, spec),
       executor: createBullmqExecutor({ redisUrl: opts.redisUrl, keys, results, spec, log, signal: opts.signal }),
-      files: resumableFiles(runId),
       pool,
       window: () => window,
       shouldStop: async () => (meta.maxCostUsd !== undefined && (await spent(store, runId)) >= meta.maxCostUsd ? 'budget_exceeded' : undefined),
@@ -65,6 +73,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
       },
       audit: !!spec.stages.enrich && !meta.offline && spec.datasets.some(isModelDataset),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      maxRejects: meta.maxRejects,
       ...(opts.signal ? { signal: opts.signal } : {}),
       resumable: true,
     });
@@ -77,25 +86,10 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   const { manifest, left } = result;
   let failure = result.failure;
   // A coordinator stopped on purpose (resume will finish the run) leaves the run as it is.
-  if (!left) await store.setState(runId, failure ? 'failed' : manifest.status, failure ? serializeError(failure).message : undefined).catch((err) => (failure ??= err));
-  await redis.del(`${keys.run(runId)}:lock`).catch(() => undefined);
+  if (!left) await store.setState(runId, failure ? 'failed' : manifest.status, failure ? serializeError(failure).message : manifest.error?.message).catch((err) => (failure ??= err));
+  await releaseRunLock(redis, keys, runId, holder);
   if (failure) throw failure;
   return manifest;
-}
-
-async function acquireLock(redis: Redis, keys: FarmKeys, runId: string, signal?: AbortSignal): Promise<void> {
-  const key = `${keys.run(runId)}:lock`;
-  const giveUp = Date.now() + LOCK_TTL_MS * 2;
-  for (;;) {
-    if ((await redis.set(key, String(process.pid), 'PX', LOCK_TTL_MS, 'NX')) === 'OK') return;
-    if (signal?.aborted) throw new SynthfarmError('INTERNAL', '[farm] coordinator stopped', 1);
-    if (Date.now() > giveUp) {
-      const holder = await redis.get(key);
-      throw new SynthfarmError('USAGE', `[farm] run ${runId} is being coordinated by another live process (pid ${holder}); synthfarm status ${runId} shows its progress`, 2);
-    }
-    // Another coordinator holds the run; a dead one's lock lapses within LOCK_TTL_MS.
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 async function spent(store: RunStore, runId: string): Promise<number> {

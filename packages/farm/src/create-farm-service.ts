@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { parseSpecText } from '@synthfarm/spec';
+import { createFarmPolicy, parseSpecText, type FarmPolicy } from '@synthfarm/spec';
 import { createLogger, type Logger } from '@synthfarm/core';
 import { CODE_QUEUE, REMOTE_QUEUE, modelQueue } from './batch-job.js';
 import { runCoordinator } from './coordinator.js';
@@ -15,16 +15,18 @@ import { createRedis } from './redis-connection.js';
  */
 /**
  * @param opts.env what `${VAR}` in posted specs may read; default nothing (see submit).
+ * @param opts.policy the operator's secret bindings and allowlists posted specs are checked
+ * against (DESIGN §11); default none: no secret may be named, no remote baseUrl used.
  */
-export function createFarmService(farm: FarmConnection, opts: { log?: Logger; env?: NodeJS.ProcessEnv } = {}): FarmService {
+export function createFarmService(farm: FarmConnection, opts: { log?: Logger; env?: NodeJS.ProcessEnv; policy?: FarmPolicy } = {}): FarmService {
   const log = opts.log ?? createLogger({ name: 'serve' });
   const running = new Map<string, Promise<unknown>>();
   const sub = createRedis(farm.url);
   const listeners = new Map<string, Set<(e: RunEvent) => void>>();
   sub.on('message', async (channel: string, type: string) => {
-    const runId = channel.slice(farm.keys.events('').length);
-    const set = listeners.get(runId);
-    if (!set?.size) return;
+    const runId = farm.keys.runOfEvents(channel);
+    const set = runId === undefined ? undefined : listeners.get(runId);
+    if (runId === undefined || !set?.size) return;
     const run = await farm.store.summary(runId);
     if (!run) return;
     const e: RunEvent = type === 'end' ? { type: 'end', run } : { type: 'progress', run };
@@ -48,14 +50,15 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
   void knownQueues();
 
   return {
-    async submit(specText, { source, outDir }) {
+    async submit(specText, { source, outDir, outRoot }) {
       // A posted spec must not read the server's environment: `${AWS_SECRET}` in a template
       // would write the server's secret into an output file. Only defaults (`${X:-y}`) apply, and
-      // API keys stay references that each worker resolves from its own environment.
-      const loaded = parseSpecText(specText, source ?? 'http.yaml', { env: opts.env ?? {} });
+      // an API key is a reference to a secret the operator bound to the backend's origin, which
+      // each worker resolves from its own environment.
+      const loaded = parseSpecText(specText, source ?? 'http.yaml', { env: opts.env ?? {}, farmPolicy: opts.policy ?? createFarmPolicy() });
       const { checkCompiles } = await import('@synthfarm/codegen');
       await checkCompiles(loaded.spec);
-      const runId = await submitRun(farm.store, loaded, { outDir });
+      const runId = await submitRun(farm.store, loaded, { outDir, outRoot });
       const p = runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, log })
         .catch((err) => log.error({ runId, err: (err as Error).message }, 'run failed'))
         .finally(() => running.delete(runId));

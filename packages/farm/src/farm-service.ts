@@ -10,8 +10,10 @@ export interface FarmService {
    * Validates a spec (YAML or JSON text) and starts a run; resolves with its id once queued.
    * Throws SpecError / UsageError (exit-2 errors, HTTP 400) for a bad spec.
    * @param outDir output directory, already checked to be inside the server's root.
+   * @param outRoot that root: the coordinator creates `outDir` in it without following links,
+   * so a link planted after the check cannot move the writes out of it.
    */
-  submit(specText: string, opts: { source?: string; outDir: string }): Promise<{ runId: string }>;
+  submit(specText: string, opts: { source?: string; outDir: string; outRoot?: string }): Promise<{ runId: string }>;
   listRuns(limit?: number): Promise<RunSummary[]>;
   getRun(runId: string): Promise<RunSummary | undefined>;
   /** Calls `onEvent` on progress until the run ends; returns an unsubscribe function. */

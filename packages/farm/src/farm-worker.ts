@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
-import { Worker, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Ollama } from 'ollama';
-import { BackendUnavailable, RetryableBackendError, createLogger, type Logger } from '@synthfarm/core';
+import { BackendUnavailable, RetryableBackendError, SpecError, createLogger, type Logger } from '@synthfarm/core';
 import { createBackend, withResponseCache, type LlmBackend } from '@synthfarm/llm';
 import { createBatchProcessor, createCodegenPool, withBatchAccounting, writtenRows } from '@synthfarm/engine';
-import { restoreSecrets, type BackendSpec } from '@synthfarm/spec';
+import { createFarmPolicy, resolveBoundSecret, type BackendSpec, type FarmPolicy } from '@synthfarm/spec';
 import { createModelStages, usedBackendNames } from '@synthfarm/stages';
 import { BatchJobSchema, CODE_QUEUE, REMOTE_QUEUE, modelQueue, type BatchJob } from './batch-job.js';
 import { createRedisBatchStore } from './redis-batch-store.js';
@@ -31,6 +31,14 @@ export interface FarmWorkerOptions {
   cacheDir?: string | undefined;
   /** BullMQ lock duration: a batch whose worker stops renewing it is retried elsewhere, in ms. Default 30 000. */
   lockDurationMs?: number;
+  /**
+   * The operator's secret bindings (`--secret NAME@ORIGIN`): the only variables this worker
+   * resolves for a stored spec, each only for a backend whose baseUrl has the bound origin.
+   * Default: none, so no API key is ever sent.
+   */
+  policy?: FarmPolicy;
+  /** Where bound secrets are read from. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
   log?: Logger;
 }
 
@@ -67,6 +75,8 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
   // CPU work (code fields, validation, encoding) runs on piscina threads, as in embedded mode (DESIGN §6).
   const pool = createCodegenPool(opts.threads ?? 1);
   const closeContext = (ctx: RunContext) => Promise.all([...ctx.backends.values()].map((b) => b.close()));
+  const policy = opts.policy ?? createFarmPolicy();
+  const env = opts.env ?? process.env;
 
   const contextFor = (runId: string): Promise<RunContext> => {
     let c = contexts.get(runId);
@@ -84,13 +94,23 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
       c = (async () => {
         const meta = await store.meta(runId);
         if (!meta) throw new Error(`[worker ${opts.host.name}] run ${runId} not found`);
-        const spec = restoreSecrets(meta.spec);
+        const spec = structuredClone(meta.spec);
         const backends = new Map<string, LlmBackend>();
         if (!meta.offline) {
           for (const n of usedBackendNames(spec)) {
-            const b = spec.backends[n]!;
-            // Ollama backends run on this worker's host when it serves the model; remote APIs as specified.
-            const local: BackendSpec = !b.baseUrl && models.some((m) => sameModel(m, b.model)) ? { ...b, hosts: [opts.host.url], slots } : b;
+            let b: BackendSpec;
+            try {
+              // The key is resolved only now, for this backend's own baseUrl, from this worker's bindings.
+              b = spec.backends[n] = resolveBoundSecret(n, spec.backends[n]!, policy, env, `worker ${opts.host.name}`);
+            } catch (err) {
+              // Not retried: the run's batches become rejects naming the refusal.
+              if (err instanceof SpecError) throw new UnrecoverableError(err.message);
+              throw err;
+            }
+            // A backend without baseUrl runs on this worker's host: in farm mode a spec's hosts are
+            // never called (DESIGN §6), so a submitted spec cannot point a worker at a URL of its choosing.
+            const { hosts: _specHosts, ...remote } = b;
+            const local: BackendSpec = !b.baseUrl ? { ...b, hosts: [opts.host.url], slots } : remote;
             const backend = createBackend(n, local, { logger: log });
             backends.set(n, withBatchAccounting(opts.cacheDir ? withResponseCache(backend, opts.cacheDir) : backend, b));
           }
@@ -198,9 +218,4 @@ async function listModels(url: string): Promise<string[]> {
   } catch (err) {
     throw new BackendUnavailable(`[worker] host ${url} does not answer /api/tags (${(err as Error).message}); start one with \`ollama serve\` or \`synthfarm sim --port ${new URL(url).port || 11434}\``);
   }
-}
-
-function sameModel(a: string, b: string): boolean {
-  const norm = (m: string) => (m.includes(':') ? m : `${m}:latest`);
-  return norm(a) === norm(b);
 }

@@ -17,3 +17,4 @@ export * from './process-batch.js';
 export * from './bullmq-executor.js';
 export * from './redis-run-state.js';
 export * from './schedules.js';
+export * from './run-lock.js';

@@ -26,6 +26,16 @@ export function farmKeys(prefix = DEFAULT_PREFIX) {
     backends: (id: string) => `${run(id)}:backends`,
     /** Pub/sub channel of progress events. */
     events: (id: string) => `${run(id)}:events`,
+    /**
+     * The run id of an {@link events} channel name, or undefined for any other channel. Parsed
+     * with the known prefix and suffix, so ids of any length (and ids holding `:`) round-trip.
+     */
+    runOfEvents(channel: string): string | undefined {
+      const head = `${prefix}:run:`;
+      const tail = ':events';
+      if (!channel.startsWith(head) || !channel.endsWith(tail) || channel.length <= head.length + tail.length) return undefined;
+      return channel.slice(head.length, -tail.length);
+    },
     /** Hash of live workers: name → JSON {host, url, models, slots, pid, seenAt}. */
     workers: `${prefix}:workers`,
   };

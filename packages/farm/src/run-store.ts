@@ -10,11 +10,18 @@ export interface RunMeta {
   createdAt: string;
   /** Absolute output directory on the coordinator's machine. */
   outDir: string;
+  /**
+   * For a run posted to the API: the server's `--out-root`. The coordinator then creates
+   * `outDir` inside it without following any symbolic link (see openConfinedDir).
+   */
+  outRoot?: string | undefined;
   specSha256: string;
   source: string;
   spec: Spec;
   offline: boolean;
   maxCostUsd?: number | undefined;
+  /** Most rejected records the run may have and still be `completed`. Default: no limit. */
+  maxRejects?: number | undefined;
   schedule?: string | undefined;
   total: number;
 }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Queue, Worker, type Job } from 'bullmq';
 import { z } from 'zod';
 import { UsageError, createLogger, type Logger } from '@synthfarm/core';
-import { parseSpecText } from '@synthfarm/spec';
+import { createFarmPolicy, parseSpecText, type FarmPolicy } from '@synthfarm/spec';
 import { runCoordinator } from './coordinator.js';
 import type { FarmConnection } from './farm-connection.js';
 import { submitRun } from './submit-run.js';
@@ -11,7 +11,11 @@ import { submitRun } from './submit-run.js';
 /** The queue whose job schedulers fire nightly fixtures. */
 export const SCHEDULE_QUEUE = 'schedules';
 
-/** What a schedule carries: the spec as written (no secrets: `${VAR}`s resolve when it fires). */
+/**
+ * What a schedule carries: the spec as written. It reads no environment when it fires (the
+ * firing process's environment is not the submitter's): `${VAR:-default}` takes its default and
+ * an apiKey names a secret the operator bound, which workers resolve.
+ */
 export const ScheduleJobSchema = z.object({
   schedule: z.string().min(1),
   specText: z.string().min(1),
@@ -47,7 +51,7 @@ export function dateIn(tz: string, at: Date): string {
  * Adds or replaces a schedule (a BullMQ job scheduler). The spec is validated now, so a bad
  * spec fails here (exit 2) and not at 2 a.m. Exactly one of `cron` or `everyMs`.
  */
-export async function addSchedule(farm: FarmConnection, opts: { name: string; specText: string; source: string; cron?: string; everyMs?: number; tz?: string; outRoot: string }): Promise<ScheduleInfo> {
+export async function addSchedule(farm: FarmConnection, opts: { name: string; specText: string; source: string; cron?: string; everyMs?: number; tz?: string; outRoot: string; policy?: FarmPolicy }): Promise<ScheduleInfo> {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(opts.name)) throw new UsageError(`schedule name '${opts.name}': letters, digits, _ and -, starting with a letter or digit`);
   if (!opts.cron === !opts.everyMs) throw new UsageError('schedule add needs exactly one of --cron EXPR or --every MS');
   const tz = opts.tz ?? 'UTC';
@@ -56,7 +60,7 @@ export async function addSchedule(farm: FarmConnection, opts: { name: string; sp
   } catch {
     throw new UsageError(`--tz ${tz}: not a time zone (e.g. UTC, Europe/Berlin)`);
   }
-  parseSpecText(opts.specText, opts.source);
+  parseSpecText(opts.specText, opts.source, { env: {}, farmPolicy: opts.policy ?? createFarmPolicy() });
   const q = queueOf(farm);
   try {
     const data: ScheduleJob = { schedule: opts.name, specText: opts.specText, source: opts.source, outRoot: resolve(opts.outRoot), tz };
@@ -110,13 +114,14 @@ export function firingDir(job: ScheduleJob, at: Date): string {
  * Takes schedule firings: each one becomes a farm run (coordinated in this process) writing to
  * its dated directory with its own manifest. Workers and the API server run one.
  */
-export function createScheduleWorker(farm: FarmConnection, opts: { log?: Logger } = {}): Worker {
+export function createScheduleWorker(farm: FarmConnection, opts: { log?: Logger; policy?: FarmPolicy } = {}): Worker {
   const log = opts.log ?? createLogger({ name: 'schedules' });
+  const policy = opts.policy ?? createFarmPolicy();
   const worker = new Worker(
     SCHEDULE_QUEUE,
     async (job: Job) => {
       const data = ScheduleJobSchema.parse(job.data);
-      const loaded = parseSpecText(data.specText, data.source);
+      const loaded = parseSpecText(data.specText, data.source, { env: {}, farmPolicy: policy });
       const outDir = firingDir(data, new Date(job.timestamp));
       const runId = await submitRun(farm.store, loaded, { outDir, schedule: data.schedule });
       log.info({ schedule: data.schedule, runId, outDir }, 'schedule fired');

@@ -5,8 +5,12 @@ import type { RunStore } from './run-store.js';
 
 export interface SubmitOptions {
   outDir?: string;
+  /** The root `outDir` must be created in without following links (runs posted to the API). */
+  outRoot?: string | undefined;
   offline?: boolean;
   maxCostUsd?: number | undefined;
+  /** Most rejected records the run may have and still complete (see runEmbedded's maxRejects). Default: no limit. */
+  maxRejects?: number | undefined;
   schedule?: string | undefined;
   runId?: string;
 }
@@ -21,11 +25,13 @@ export async function submitRun(store: RunStore, loaded: LoadedSpec, opts: Submi
     runId,
     createdAt: new Date().toISOString(),
     outDir: resolve(opts.outDir ?? loaded.spec.output.dir),
+    ...(opts.outRoot ? { outRoot: resolve(opts.outRoot) } : {}),
     specSha256: loaded.sha256,
     source: loaded.source,
     spec: redactSecrets(runSpec(loaded.spec), loaded.secretRefs),
     offline: opts.offline ?? false,
     maxCostUsd: opts.maxCostUsd,
+    ...(opts.maxRejects !== undefined ? { maxRejects: opts.maxRejects } : {}),
     schedule: opts.schedule,
     total: loaded.spec.datasets.reduce((n, d) => n + d.count, 0),
   });

@@ -73,3 +73,34 @@ export function describeCause(err: unknown): string {
   }
   return parts.at(-1) ?? 'unknown error';
 }
+
+/**
+ * Low-level codes of a connection that failed or broke: Node's socket errnos and undici's
+ * transport errors. A request that met one of these may be sent again (to the same or another host).
+ */
+const CONNECTION_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN',
+  'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_DESTROYED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+]);
+
+/**
+ * True when `err` (or an error in its `cause` chain, or in an AggregateError's `errors`) carries a
+ * connection failure code: refused, reset, or a socket closed while the answer was still being
+ * read (undici's `TypeError: terminated` has the `UND_ERR_SOCKET` "other side closed" as its cause).
+ * Decided by code, never by message text.
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  const queue: unknown[] = [err];
+  while (queue.length) {
+    const e = queue.shift();
+    if (!e || typeof e !== 'object' || seen.has(e) || seen.size > 10) continue;
+    seen.add(e);
+    const rec = e as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof rec.code === 'string' && CONNECTION_CODES.has(rec.code)) return true;
+    queue.push(rec.cause);
+    if (Array.isArray(rec.errors)) queue.push(...(rec.errors as unknown[]));
+  }
+  return false;
+}

@@ -14,5 +14,5 @@ export { withResponseCache, responseCacheKey } from './response-cache.js';
 export { createPooledBackend, isHostFault, type PooledBackendConfig } from './pooled-backend.js';
 export type { HostTransport, AttemptResult, ResolvedRequest } from './host-transport.js';
 export { canonicalJson } from './canonical-json.js';
-export { hostLabel, sameModel } from './host-url.js';
+export { checkHostUrl, hostLabel, sameModel } from './host-url.js';
 export { callCost, type Prices } from './pricing.js';

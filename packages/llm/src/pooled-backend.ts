@@ -1,4 +1,5 @@
-import { BackendUnavailable, RetryableBackendError, createLogger } from '@synthfarm/core';
+import { BackendUnavailable, RetryableBackendError, SynthfarmError, createLogger } from '@synthfarm/core';
+import { isConnectionFailure, transportError } from './backend-errors.js';
 import type { BackendSpec } from '@synthfarm/spec';
 import { BACKEND_DEFAULTS, type BackendDeps } from './backend-deps.js';
 import { createStatsRecorder } from './backend-stats.js';
@@ -83,6 +84,9 @@ export function createPooledBackend(cfg: PooledBackendConfig): LlmBackend {
       if (timeout.signal.aborted) {
         throw new RetryableBackendError(`${hostPrefix(host)} no answer within ${spec.timeoutMs} ms (timeoutMs)`, { cause: err });
       }
+      // A connection dropped while the answer was read escapes some SDKs unwrapped (openai's
+      // response.json() rethrows undici's `TypeError: terminated`): retryable for every provider.
+      if (!(err instanceof SynthfarmError) && isConnectionFailure(err)) throw transportError(hostPrefix(host), err);
       throw err;
     } finally {
       clearTimeout(timer);

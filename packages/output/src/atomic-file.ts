@@ -1,9 +1,10 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { constants, createWriteStream, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { once } from 'node:events';
-import { OutputError } from '@synthfarm/core';
+import type { OutputWriteError } from '@synthfarm/core';
+import { ioError } from './io-error.js';
 
 /** What a finished file looks like in the manifest. */
 export interface FileInfo {
@@ -11,6 +12,12 @@ export interface FileInfo {
   bytes: number;
   sha256: string;
 }
+
+/**
+ * How temporary files are created: new (O_EXCL) and never through a symbolic link (O_NOFOLLOW),
+ * so a link planted under the temporary name cannot redirect the write (as `mkstemp` does).
+ */
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
 /**
  * A file written under a temporary name and renamed only when complete, so a reader never
@@ -23,9 +30,14 @@ export class AtomicFile {
   private bytes = 0;
   private failed: Error | undefined;
 
-  constructor(readonly path: string) {
-    this.tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    this.stream = createWriteStream(this.tmp);
+  /**
+   * @param tmp the temporary file's path; default a unique name next to `path`. A fixed name suits
+   * a directory that only this process writes (a run's staging directory).
+   */
+  constructor(readonly path: string, tmp?: string) {
+    this.tmp = tmp ?? join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    // The stream hands flags to fs.open, which takes numbers; @types/node types them as string only.
+    this.stream = createWriteStream(this.tmp, { flags: CREATE_NEW as unknown as string });
     this.stream.on('error', (err) => {
       this.failed = err;
     });
@@ -57,10 +69,16 @@ export class AtomicFile {
 
   /** Flushes, closes and renames into place. */
   async commit(): Promise<FileInfo> {
-    this.stream.end();
-    await once(this.stream, 'close');
     if (this.failed) throw this.wrap(this.failed);
-    await rename(this.tmp, this.path);
+    // 'close' follows 'finish' or an error (kept by the constructor's listener); events.once
+    // would reject on 'error' with the raw errno error instead.
+    const closed = this.stream.closed ? undefined : new Promise<void>((resolve) => this.stream.once('close', () => resolve()));
+    this.stream.end();
+    await closed;
+    if (this.failed) throw this.wrap(this.failed);
+    await rename(this.tmp, this.path).catch((err: unknown) => {
+      throw ioError('rename into place', this.path, err);
+    });
     return { path: this.path, bytes: this.bytes, sha256: this.hash.digest('hex') };
   }
 
@@ -75,7 +93,7 @@ export class AtomicFile {
     await unlink(this.tmp).catch(() => undefined);
   }
 
-  private wrap(err: Error): OutputError {
-    return new OutputError(`cannot write ${this.path}: ${(err as NodeJS.ErrnoException).code ?? err.message}`, { cause: err });
+  private wrap(err: Error): OutputWriteError {
+    return ioError('write', this.path, err);
   }
 }

@@ -10,3 +10,6 @@ export * from './record-encoder.js';
 export * from './resumable-file.js';
 export * from './csv-line.js';
 export * from './line-sink.js';
+export * from './confined-dir.js';
+export * from './run-output.js';
+export * from './io-error.js';

@@ -69,17 +69,30 @@ export function createLinePatcher(format: Format, opts: EncoderOptions): LinePat
 function csvLineEncoder(): (cells: string[]) => string {
   const s = new Stringifier(CSV_OPTIONS) as unknown as { api?: { __transform(row: unknown, push: (line: string) => void): Error | undefined } };
   const api = s.api;
-  if (!api || typeof api.__transform !== 'function') return (cells) => stringify([cells], CSV_OPTIONS);
+  if (!api || typeof api.__transform !== 'function') return (cells) => (isBlankRow(cells) ? EMPTY_ONE_CELL_ROW : stringify([cells], CSV_OPTIONS));
   let out = '';
   const push = (chunk: string) => {
     out += chunk;
   };
   return (cells) => {
+    if (isBlankRow(cells)) return EMPTY_ONE_CELL_ROW;
     out = '';
     const err = api.__transform(cells, push);
     if (err) throw err;
     return out;
   };
+}
+
+/**
+ * A one-column row whose cell is empty (null or "") would be a blank line, which CSV readers
+ * (csv-parse, Python's csv, pandas, spreadsheets) drop as no row at all. It is written as `""`:
+ * a row holding one empty cell, so the file keeps one line per record. In a one-column file a null
+ * therefore reads back as "" (in wider rows a null stays an empty, unquoted cell).
+ */
+const EMPTY_ONE_CELL_ROW = '""\r\n';
+
+function isBlankRow(cells: string[]): boolean {
+  return cells.length === 1 && cells[0] === '';
 }
 
 /**

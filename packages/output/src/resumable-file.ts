@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { open, rename, stat, type FileHandle } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { OutputError } from '@synthfarm/core';
 import type { FileInfo } from './atomic-file.js';
@@ -15,15 +15,25 @@ export class ResumableFile {
   private hash: Hash = createHash('sha256');
   private constructor(readonly path: string, private readonly tmp: string, private fh: FileHandle, private size: number) {}
 
-  /** Opens (or, with `resumeAt`, reopens and cuts back to) the temporary file of `path`. */
-  static async open(path: string, runId: string, resumeAt?: number): Promise<ResumableFile> {
-    const tmp = join(dirname(path), `.${basename(path)}.${runId}.part`);
+  /**
+   * Opens (or, with `resumeAt`, reopens and cuts back to) the temporary file of `path`.
+   * @param tmpDir where the temporary file lives; default next to `path`.
+   */
+  static async open(path: string, runId: string, resumeAt?: number, tmpDir = dirname(path)): Promise<ResumableFile> {
+    const tmp = join(tmpDir, `.${basename(path)}.${runId}.part`);
     try {
+      // Never through a link (O_NOFOLLOW), and only a file of our own: a hard link to a file
+      // elsewhere would be truncated and overwritten, so it is checked before truncating.
+      const fh = await open(tmp, (resumeAt === undefined ? constants.O_CREAT : 0) | constants.O_RDWR | (constants.O_NOFOLLOW ?? 0), 0o666);
+      const s = await fh.stat();
+      if (!s.isFile() || s.nlink !== 1) {
+        await fh.close();
+        throw Object.assign(new Error(s.isFile() ? 'has other hard links' : 'not a regular file'), { code: s.isFile() ? 'EMLINK' : 'EINVAL' });
+      }
       if (resumeAt === undefined) {
-        const fh = await open(tmp, 'w');
+        await fh.truncate(0);
         return new ResumableFile(path, tmp, fh, 0);
       }
-      const fh = await open(tmp, 'r+');
       await fh.truncate(resumeAt);
       const f = new ResumableFile(path, tmp, fh, resumeAt);
       await f.rehash();

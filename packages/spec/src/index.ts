@@ -6,5 +6,8 @@ export * from './field-paths.js';
 export { formatPath } from './format-zod-error.js';
 export * from './record-schema.js';
 export * from './secrets.js';
+export * from './farm-policy.js';
+export * from './submitted-spec.js';
 export * from './record-check.js';
 export * from './run-spec.js';
+export { httpUrlProblem } from './http-url.js';

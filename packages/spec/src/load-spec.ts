@@ -6,6 +6,8 @@ import { SpecSchema, type Spec } from './spec-schema.js';
 import { interpolateEnv, type MissingEnv } from './interpolate-env.js';
 import { describeIssue } from './format-zod-error.js';
 import { checkSpec } from './check-spec.js';
+import type { FarmPolicy } from './farm-policy.js';
+import { checkSubmittedRefs, checkSubmittedSpec } from './submitted-spec.js';
 
 /** Command-line values that replace a spec's own. */
 export interface SpecOverrides {
@@ -22,6 +24,12 @@ export interface LoadSpecOptions {
   /** Where `${VAR}` values come from. Default `process.env`. */
   env?: NodeJS.ProcessEnv;
   overrides?: SpecOverrides;
+  /**
+   * Set when the spec is submitted to a farm (`run --redis`, `POST /runs`, schedules): it is
+   * checked against the operator's policy (bound secrets, allowed origins; DESIGN §11) and bound
+   * secrets are not read from `env` (workers resolve them). Default: embedded mode, no policy.
+   */
+  farmPolicy?: FarmPolicy;
 }
 
 /** A validated spec and what is known about where it came from. */
@@ -74,7 +82,13 @@ export function parseSpecText(text: string, source: string, opts: LoadSpecOption
 export function validateSpec(raw: unknown, source: string, hash: string, opts: LoadSpecOptions = {}): LoadedSpec {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SpecError('', `${basename(source)}: a spec must be a mapping (datasets:, or name/count/fields)`);
   const missingEnv: MissingEnv[] = [];
-  const interpolated = interpolateEnv(raw, opts.env ?? process.env, '', missingEnv) as Record<string, unknown>;
+  const policy = opts.farmPolicy;
+  let env = opts.env ?? process.env;
+  if (policy) {
+    checkSubmittedRefs(raw, policy);
+    env = Object.fromEntries(Object.entries(env).filter(([k]) => !policy.secrets.has(k)));
+  }
+  const interpolated = interpolateEnv(raw, env, '', missingEnv) as Record<string, unknown>;
   const normalized = normalize(interpolated, source, opts.overrides ?? {});
   const parsed = SpecSchema.safeParse(normalized);
   if (!parsed.success) {
@@ -89,7 +103,9 @@ export function validateSpec(raw: unknown, source: string, hash: string, opts: L
   if (opts.overrides?.seed !== undefined) spec.seed = opts.overrides.seed;
   if (opts.overrides?.outDir !== undefined) spec.output.dir = opts.overrides.outDir;
   checkSpec(spec);
-  return { spec, sha256: hash, source, missingEnv, secretRefs: apiKeyRefs(raw) };
+  const secretRefs = apiKeyRefs(raw);
+  if (policy) checkSubmittedSpec(spec, secretRefs, policy);
+  return { spec, sha256: hash, source, missingEnv, secretRefs };
 }
 
 /** Moves a one-dataset spec's top-level name/count/fields into `datasets: [...]`; applies overrides. */

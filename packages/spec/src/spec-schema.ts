@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FieldsSchema } from './field-schema.js';
+import { httpUrl } from './http-url.js';
 
 const positiveInt = z.number().int('must be an integer').gt(0, 'must be > 0');
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'names are letters, digits, _ and - and start with a letter');
@@ -34,9 +35,9 @@ export const BackendSchema = z
     provider: z.enum(['ollama', 'openai']),
     model: z.string().min(1, 'must name a model'),
     /** Ollama hosts, balanced by free slots. Embedded mode only; in farm mode workers bring hosts. */
-    hosts: z.array(z.url('must be a URL like http://localhost:11434')).min(1).optional(),
+    hosts: z.array(httpUrl('http://localhost:11434')).min(1).optional(),
     /** OpenAI-compatible base URL, e.g. `https://api.openai.com/v1` or a vLLM server. */
-    baseUrl: z.url('must be a URL like http://localhost:8000/v1').optional(),
+    baseUrl: httpUrl('http://localhost:8000/v1').optional(),
     /** API key; only ever given as `${ENV_VAR}` and never printed, logged or written. */
     apiKey: z.string().optional(),
     slots: positiveInt.max(256).default(4).describe('parallel requests per host'),

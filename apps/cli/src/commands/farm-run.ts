@@ -4,15 +4,16 @@ import { connectFarm, runCoordinator, submitRun } from '@synthfarm/farm';
 import type { Manifest } from '@synthfarm/engine';
 import type { LoadedSpec } from '@synthfarm/spec';
 import { createProgressReporter } from '../progress-bar.js';
+import { stopOnSignals } from '../stop-signals.js';
 
 /**
  * Farm mode: records the run in Redis, then coordinates it here (produce, aggregate, wait), or
  * with --detach hands coordination to a background `synthfarm resume RUN` and prints the id.
  */
-export async function farmRun(loaded: LoadedSpec, opts: { redis: string; detach?: boolean; offline?: boolean; maxCost?: number; out?: string }): Promise<Manifest | undefined> {
+export async function farmRun(loaded: LoadedSpec, opts: { redis: string; detach?: boolean; offline?: boolean; maxCost?: number; maxRejects?: number; out?: string }): Promise<Manifest | undefined> {
   const farm = await connectFarm(opts.redis);
   try {
-    const runId = await submitRun(farm.store, loaded, { offline: opts.offline ?? false, maxCostUsd: opts.maxCost, ...(opts.out ? { outDir: opts.out } : {}) });
+    const runId = await submitRun(farm.store, loaded, { offline: opts.offline ?? false, maxCostUsd: opts.maxCost, maxRejects: opts.maxRejects, ...(opts.out ? { outDir: opts.out } : {}) });
     if (opts.detach) {
       const bin = fileURLToPath(new URL('../../bin/synthfarm.js', import.meta.url));
       const child = spawn(process.execPath, [bin, 'resume', runId, '--redis', opts.redis], { detached: true, stdio: 'ignore', env: process.env });
@@ -29,15 +30,14 @@ export async function farmRun(loaded: LoadedSpec, opts: { redis: string; detach?
 /** Runs (or resumes) a run's coordinator in this process with a progress bar. */
 export async function coordinate(farm: Awaited<ReturnType<typeof connectFarm>>, runId: string, total: number): Promise<Manifest> {
   const progress = createProgressReporter(total);
-  const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = stopOnSignals((sig) => `stopped by ${sig}: run ${runId} is left as it is; synthfarm resume ${runId} finishes it`);
   try {
     return await runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, onProgress: (p) => progress.update(p), signal: stop.signal });
+  } catch (err) {
+    // The coordinator stops with its own error; the signal's reason carries the exit code.
+    throw stop.signal.aborted ? stop.signal.reason : err;
   } finally {
     progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
   }
 }

@@ -1,9 +1,12 @@
-import { ExitCode } from '@synthfarm/core';
+import { resolve } from 'node:path';
+import { ExitCode, serializeError, SynthfarmError } from '@synthfarm/core';
 import { checkCompiles } from '@synthfarm/codegen';
-import { runEmbedded, type Manifest } from '@synthfarm/engine';
-import { loadSpecFile } from '@synthfarm/spec';
+import { newRunId, runEmbedded, type Manifest } from '@synthfarm/engine';
+import { farmPolicyFromOptions, loadSpecFile } from '@synthfarm/spec';
 import { createModelStages } from '@synthfarm/stages';
+import { DEFAULT_MAX_REJECTS, maxRejectsOf, parseMaxRejects, type MaxRejects } from '../max-rejects.js';
 import { createProgressReporter } from '../progress-bar.js';
+import { stopOnSignals } from '../stop-signals.js';
 import { printSummary } from './print-summary.js';
 
 export interface RunCommandOptions {
@@ -14,51 +17,90 @@ export interface RunCommandOptions {
   threads?: number;
   offline?: boolean;
   maxCost?: number;
+  maxRejects?: MaxRejects;
   cacheDir?: string;
   cache?: boolean;
   json?: boolean;
   redis?: string;
   detach?: boolean;
+  secret?: string[];
+  allowOrigin?: string[];
 }
 
-/** `synthfarm run SPEC`: embedded mode, or farm mode with --redis. */
+/** `synthfarm run SPEC`: embedded mode, or farm mode with --redis. With --json, a summary line ends stdout on failure too. */
 export async function runCommand(file: string, opts: RunCommandOptions): Promise<void> {
-  const loaded = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize, seed: opts.seed, outDir: opts.out } });
+  const runId = newRunId();
+  const started = Date.now();
+  let outDir = opts.out;
+  try {
+    await run(file, opts, runId, (dir) => (outDir = dir));
+  } catch (err) {
+    if (opts.json) {
+      const e = serializeError(err);
+      const exitCode = err instanceof SynthfarmError ? err.exitCode : ExitCode.Failed;
+      const summary = {
+        runId, status: e.code === 'INTERRUPTED' ? 'cancelled' : 'failed', ...(outDir ? { outDir: resolve(outDir) } : {}),
+        error: { code: e.code, message: e.message }, exitCode, durationMs: Date.now() - started,
+      };
+      process.stdout.write(JSON.stringify(summary) + '\n');
+    }
+    throw err;
+  }
+}
+
+async function run(file: string, opts: RunCommandOptions, runId: string, outDirIs: (dir: string) => void): Promise<void> {
+  // A spec run on a farm is checked against the farm's policy (DESIGN §11): its apiKeys name
+  // bound secrets the workers resolve. Other ${VAR}s are this user's own, read here.
+  const farmPolicy = opts.redis ? farmPolicyFromOptions(opts) : undefined;
+  const loaded = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize, seed: opts.seed, outDir: opts.out }, ...(farmPolicy ? { farmPolicy } : {}) });
+  outDirIs(loaded.spec.output.dir);
   await checkCompiles(loaded.spec);
+  const total = loaded.spec.datasets.reduce((n, d) => n + d.count, 0);
+  const maxRejects = maxRejectsOf(opts.maxRejects ?? parseMaxRejects(DEFAULT_MAX_REJECTS), total);
   if (opts.redis) {
     const { farmRun } = await import('./farm-run.js');
-    const m = await farmRun(loaded, { redis: opts.redis, detach: opts.detach ?? false, offline: opts.offline ?? false, ...(opts.maxCost !== undefined ? { maxCost: opts.maxCost } : {}), ...(opts.out ? { out: opts.out } : {}) });
-    if (m) {
-      printSummary(m, loaded.spec.output.dir, opts.json ?? false);
-      process.exitCode = m.status === 'completed' ? ExitCode.Ok : ExitCode.Failed;
-    }
+    const m = await farmRun(loaded, { redis: opts.redis, detach: opts.detach ?? false, offline: opts.offline ?? false, maxRejects, ...(opts.maxCost !== undefined ? { maxCost: opts.maxCost } : {}), ...(opts.out ? { out: opts.out } : {}) });
+    if (m) finish(m, loaded.spec.output.dir, opts);
     return;
   }
-  const model = await createModelStages(loaded, {
-    offline: opts.offline ?? false,
-    maxCostUsd: opts.maxCost,
-    cacheDir: opts.cache === false ? undefined : opts.cacheDir,
-  });
-  if (opts.offline && model.stages.length) process.stderr.write('synthfarm: --offline: llm fields are filled procedurally, not by a model (recorded in the manifest)\n');
-  const total = loaded.spec.datasets.reduce((n, d) => n + d.count, 0);
-  const progress = createProgressReporter(total);
-  let manifest: Manifest;
+  const stop = stopOnSignals((sig) => `stopped by ${sig}: run ${runId} was not published; ${loaded.spec.output.dir} keeps what it had`);
   try {
-    manifest = await runEmbedded({
-      loaded,
-      ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
-      stages: model.stages,
-      shouldStop: model.shouldStop,
-      windowFor: model.windowFor,
-      manifestExtras: model.manifestExtras,
+    const model = await createModelStages(loaded, {
       offline: opts.offline ?? false,
-      onProgress: (p) => progress.update(p),
+      maxCostUsd: opts.maxCost,
+      cacheDir: opts.cache === false ? undefined : opts.cacheDir,
     });
+    if (opts.offline && model.stages.length) process.stderr.write('synthfarm: --offline: llm fields are filled procedurally, not by a model (recorded in the manifest)\n');
+    const progress = createProgressReporter(total);
+    let manifest: Manifest;
+    try {
+      manifest = await runEmbedded({
+        loaded,
+        runId,
+        ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+        stages: model.stages,
+        shouldStop: model.shouldStop,
+        windowFor: model.windowFor,
+        manifestExtras: model.manifestExtras,
+        offline: opts.offline ?? false,
+        maxRejects,
+        signal: stop.signal,
+        onProgress: (p) => progress.update(p),
+      });
+    } finally {
+      progress.stop();
+      await model.close();
+    }
+    finish(manifest, loaded.spec.output.dir, opts);
   } finally {
-    progress.stop();
-    await model.close();
+    stop.dispose();
   }
-  printSummary(manifest, loaded.spec.output.dir, opts.json ?? false);
+}
+
+/** Prints the summary, says why a run did not complete, and sets the exit code. */
+function finish(manifest: Manifest, dir: string, opts: RunCommandOptions): void {
+  printSummary(manifest, dir, opts.json ?? false);
   if (manifest.status === 'budget_exceeded') process.stderr.write(`synthfarm: --max-cost ${opts.maxCost} USD reached: stopped after the batches in flight; records not generated are in rejects.jsonl (reason budget_exceeded)\n`);
+  else if (manifest.status !== 'completed' && manifest.error) process.stderr.write(`synthfarm: ${manifest.error.message}\n`);
   process.exitCode = manifest.status === 'completed' ? ExitCode.Ok : ExitCode.Failed;
 }

@@ -1,9 +1,11 @@
 import { UsageError } from '@synthfarm/core';
 import { addSchedule, connectFarm, listSchedules, removeSchedule } from '@synthfarm/farm';
+import { farmPolicyFromOptions } from '@synthfarm/spec';
 import { redisUrl } from './redis-url.js';
 
 /** `synthfarm schedule add NAME SPEC --cron EXPR [--tz TZ]` / `--every MS`. */
-export async function scheduleAddCommand(name: string, specFile: string, opts: { redis?: string; cron?: string; every?: number; tz: string; out: string }): Promise<void> {
+export async function scheduleAddCommand(name: string, specFile: string, opts: { redis?: string; cron?: string; every?: number; tz: string; out: string; secret?: string[]; allowOrigin?: string[] }): Promise<void> {
+  const policy = farmPolicyFromOptions(opts);
   const { readFile } = await import('node:fs/promises');
   let specText: string;
   try {
@@ -13,7 +15,7 @@ export async function scheduleAddCommand(name: string, specFile: string, opts: {
   }
   const farm = await connectFarm(redisUrl(opts));
   try {
-    const s = await addSchedule(farm, { name, specText, source: specFile, ...(opts.cron ? { cron: opts.cron } : {}), ...(opts.every ? { everyMs: opts.every } : {}), tz: opts.tz, outRoot: opts.out });
+    const s = await addSchedule(farm, { name, specText, source: specFile, ...(opts.cron ? { cron: opts.cron } : {}), ...(opts.every ? { everyMs: opts.every } : {}), tz: opts.tz, outRoot: opts.out, policy });
     process.stdout.write(`schedule ${s.name}: ${s.cron ? `cron '${s.cron}' ${s.tz ?? ''}` : `every ${s.everyMs} ms`}; next ${s.next ?? '?'}; writes ${s.outRoot}/${s.name}/<date>/\n`);
   } finally {
     await farm.close();

@@ -3,17 +3,19 @@ import { connectFarm } from '@synthfarm/farm';
 import { redisUrl } from './redis-url.js';
 
 /** `synthfarm serve --redis URL [--port P]`: HTTP API, dashboard and metrics until SIGTERM. */
-export async function serveCommand(opts: { redis?: string; port: number; host: string; outRoot: string; insecure?: boolean }): Promise<void> {
+export async function serveCommand(opts: { redis?: string; port: number; host: string; outRoot: string; insecure?: boolean; secret?: string[]; allowOrigin?: string[] }): Promise<void> {
   const { resolve } = await import('node:path');
   const { mkdir } = await import('node:fs/promises');
   const { assertAuthConfig, createServer } = await import('@synthfarm/api');
   const { createFarmService } = await import('@synthfarm/farm');
+  const { farmPolicyFromOptions } = await import('@synthfarm/spec');
+  const policy = farmPolicyFromOptions(opts);
   const token = process.env.SYNTHFARM_API_TOKEN || undefined;
   assertAuthConfig({ token, insecure: opts.insecure ?? false, host: opts.host });
   const farm = await connectFarm(redisUrl(opts));
   const outRoot = resolve(opts.outRoot);
   await mkdir(outRoot, { recursive: true });
-  const service = createFarmService(farm);
+  const service = createFarmService(farm, { policy });
   await service.queueDepths(); // learns the queues the workers serve, for the dashboard
   const app = await createServer({ service, outRoot, insecure: opts.insecure ?? false, ...(token ? { token } : {}) });
   try {

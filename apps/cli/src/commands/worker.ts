@@ -1,19 +1,24 @@
 import { UsageError } from '@synthfarm/core';
 import { connectFarm, createFarmWorker, createScheduleWorker } from '@synthfarm/farm';
+import { farmPolicyFromOptions } from '@synthfarm/spec';
 import { redisUrl } from './redis-url.js';
 
 /** `synthfarm worker --redis URL --host NAME=URL [--slots N]`: serves until SIGTERM. */
-export async function workerCommand(opts: { redis?: string; host: string; slots: number; cacheDir?: string; cache?: boolean; drainMs: number; lockMs?: number; schedules?: boolean }): Promise<void> {
-  const m = /^([A-Za-z0-9._-]+)=(https?:\/\/.+)$/.exec(opts.host);
+export async function workerCommand(opts: { redis?: string; host: string; slots: number; cacheDir?: string; cache?: boolean; drainMs: number; lockMs?: number; schedules?: boolean; secret?: string[]; allowOrigin?: string[] }): Promise<void> {
+  const m = /^([A-Za-z0-9._-]+)=(.+)$/.exec(opts.host);
   if (!m) throw new UsageError(`--host ${opts.host}: expected NAME=URL, e.g. gpu1=http://gpu1:11434`);
+  const { checkHostUrl } = await import('@synthfarm/llm');
+  checkHostUrl(m[2]!, `--host ${opts.host}`);
+  const policy = farmPolicyFromOptions(opts);
   const worker = await createFarmWorker({
+    policy,
     redisUrl: redisUrl(opts), host: { name: m[1]!, url: m[2]! }, slots: opts.slots, drainTimeoutMs: opts.drainMs,
     ...(opts.lockMs !== undefined ? { lockDurationMs: opts.lockMs } : {}),
     cacheDir: opts.cache === false ? undefined : opts.cacheDir,
   });
   // Any worker can take schedule firings (it then coordinates that run).
   const farm = opts.schedules === false ? undefined : await connectFarm(redisUrl(opts));
-  const scheduler = farm && createScheduleWorker(farm);
+  const scheduler = farm && createScheduleWorker(farm, { policy });
   process.stderr.write(`[worker ${worker.name}] serving ${worker.models.join(', ')} with ${opts.slots} slots; SIGTERM to stop\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
