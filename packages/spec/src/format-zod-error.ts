@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { FIELD_KINDS } from './field-schema.js';
+import { clip } from './spec-limits.js';
 
 /** `['datasets', 0, 'fields', 'age', 'sd']` → `datasets[0].fields.age.sd`. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -29,10 +30,10 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: 
   const here = valueAt(input, issue.path);
   if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator === 'kind') {
     if (here === undefined) return { path, rule: `is required (one of: ${FIELD_KINDS.join(', ')})` };
-    return { path, rule: `unknown field kind '${String(here)}' (expected one of: ${FIELD_KINDS.join(', ')})` };
+    return { path, rule: `unknown field kind '${clip(String(here), 40)}' (expected one of: ${FIELD_KINDS.join(', ')})` };
   }
   if (issue.code === 'unrecognized_keys') {
-    return { path, rule: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
+    return { path, rule: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.slice(0, 5).map((k) => `'${clip(k, 40)}'`).join(', ')}${issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : ''}` };
   }
   // A bad record key (a field name): the rule is on the key's own schema, zod only says "Invalid key".
   if (issue.code === 'invalid_key') return { path, rule: issue.issues[0]?.message ?? issue.message };
@@ -46,5 +47,5 @@ function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  return `${typeof v} ${clip(JSON.stringify(v) ?? String(v))}`;
 }

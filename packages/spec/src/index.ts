@@ -7,3 +7,5 @@ export { formatPath } from './format-zod-error.js';
 export * from './record-schema.js';
 export * from './secrets.js';
 export * from './record-check.js';
+export * from './spec-limits.js';
+export { checkSpecLimits } from './check-spec-limits.js';
