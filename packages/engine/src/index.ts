@@ -7,3 +7,4 @@ export * from './staged-batch.js';
 export * from './ref-columns.js';
 export * from './run-embedded.js';
 export * from './packed-lines.js';
+export * from './spec-validator.js';

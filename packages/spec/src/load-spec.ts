@@ -77,6 +77,8 @@ export function parseSpecText(text: string, source: string, opts: LoadSpecOption
     throw err;
   }
   const first = doc.errors[0];
+  // yaml reports a stack overflow in its composer as a syntax error at the deepest node.
+  if (first?.message.includes('Maximum call stack size exceeded')) throw limitError('', `${basename(source)}: nesting depth`, 'depth', limits);
   if (first) {
     const pos = first.linePos?.[0];
     const where = pos ? `${basename(source)}:${pos.line}:${pos.col}` : basename(source);
