@@ -1,4 +1,5 @@
-/** Piscina worker entry of the spec validator: parse, validate and compile-check one spec. */
+/** Thread entry of the spec validator: parse, validate and compile-check one spec at a time. */
+import { parentPort } from 'node:worker_threads';
 import { serializeError, type SerializedError } from '@synthfarm/core';
 import { checkCompiles } from '@synthfarm/codegen';
 import { parseSpecText, type LoadedSpec, type SpecLimits } from '@synthfarm/spec';
@@ -14,7 +15,8 @@ export interface SpecValidationTask {
 /** The validated spec, or the error to rethrow on the calling thread. */
 export type SpecValidationResult = { loaded: LoadedSpec } | { error: SerializedError };
 
-export default async function run(task: SpecValidationTask): Promise<SpecValidationResult> {
+/** Checks one spec; never throws. */
+export async function validateTask(task: SpecValidationTask): Promise<SpecValidationResult> {
   try {
     const loaded = parseSpecText(task.text, task.source, { env: task.env, limits: task.limits });
     await checkCompiles(loaded.spec, task.limits);
@@ -22,4 +24,13 @@ export default async function run(task: SpecValidationTask): Promise<SpecValidat
   } catch (err) {
     return { error: serializeError(err) };
   }
+}
+
+// Loaded: say so, so the caller's clock (validateMs) starts with the work, not the thread's start.
+if (parentPort) {
+  const port = parentPort;
+  port.on('message', (task: SpecValidationTask) => {
+    void validateTask(task).then((res) => port.postMessage(res));
+  });
+  port.postMessage('ready');
 }

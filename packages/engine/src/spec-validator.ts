@@ -1,14 +1,15 @@
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import { Worker } from 'node:worker_threads';
 import { deserializeError } from '@synthfarm/core';
 import { currentSpecLimits, limitError, type LoadedSpec, type SpecLimits } from '@synthfarm/spec';
 import type { SpecValidationResult, SpecValidationTask } from './spec-validator-worker.js';
 
 /**
  * Parses and checks spec text on a worker thread, so a server's event loop keeps answering
- * (`/healthz`, event streams) while the heaviest spec the limits allow is validated. The thread's
- * heap is capped at `validateMemoryMb` and a spec taking longer than `validateMs` is stopped:
- * both are SpecErrors naming the limit (HTTP 400), and the thread is replaced.
+ * (`/healthz`, event streams) while the heaviest spec the limits allow is validated. Specs are
+ * checked one at a time (one core at most); the thread's heap is capped at `validateMemoryMb`
+ * and a spec whose check takes longer than `validateMs` (waiting for its turn not counted) is
+ * stopped: both are SpecErrors naming the limit (HTTP 400), and the thread is replaced.
  */
 export interface SpecValidator {
   /**
@@ -26,34 +27,73 @@ function workerFile(): string {
   return fileURLToPath(url);
 }
 
-/**
- * @param opts.limits default this process's limits ({@link currentSpecLimits}) when created.
- * @param opts.threads validator threads, default 1: validation takes one core at most.
- */
-export function createSpecValidator(opts: { limits?: SpecLimits; threads?: number } = {}): SpecValidator {
+interface Thread {
+  worker: Worker;
+  ready: Promise<void>;
+}
+
+/** @param opts.limits default this process's limits ({@link currentSpecLimits}) when created. */
+export function createSpecValidator(opts: { limits?: SpecLimits } = {}): SpecValidator {
   const limits = opts.limits ?? currentSpecLimits();
-  const threads = opts.threads ?? 1;
-  const pool = new Piscina<SpecValidationTask, SpecValidationResult>({
-    filename: workerFile(),
-    minThreads: 0,
-    maxThreads: threads,
-    idleTimeout: 60_000,
-    resourceLimits: { maxOldGenerationSizeMb: limits.validateMemoryMb },
-  });
+  let thread: Thread | undefined;
+  let turn: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  const start = (): Thread => {
+    const worker = new Worker(workerFile(), { resourceLimits: { maxOldGenerationSizeMb: limits.validateMemoryMb } });
+    worker.unref();
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`[spec-validator] thread exited with code ${code} before it was ready`)));
+    });
+    ready.catch(() => undefined);
+    return { worker, ready };
+  };
+
+  const runOne = async (task: SpecValidationTask): Promise<SpecValidationResult> => {
+    if (closed) throw new Error('[spec-validator] closed');
+    const t = (thread ??= start());
+    await t.ready;
+    return new Promise<SpecValidationResult>((resolve, reject) => {
+      const stop = (err: Error) => {
+        cleanup();
+        if (thread === t) thread = undefined;
+        void t.worker.terminate();
+        reject(err);
+      };
+      const timer = setTimeout(() => stop(limitError('', `validating ${task.source} took longer than ${limits.validateMs} ms, which`, 'validateMs', limits)), limits.validateMs);
+      const onMessage = (res: SpecValidationResult) => {
+        cleanup();
+        resolve(res);
+      };
+      const onError = (err: Error & { code?: string }) =>
+        stop(err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? limitError('', `validating ${task.source} needed more than ${limits.validateMemoryMb} MB, which`, 'validateMemoryMb', limits) : err);
+      const onExit = (code: number) => stop(new Error(`[spec-validator] thread exited with code ${code}`));
+      const cleanup = () => {
+        clearTimeout(timer);
+        t.worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      };
+      t.worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      t.worker.ref();
+      t.worker.postMessage(task);
+    }).finally(() => t.worker.unref());
+  };
+
   return {
     async validate(text, source, { env = {} } = {}) {
-      let res: SpecValidationResult;
-      try {
-        res = await pool.run({ text, source, env: { ...env }, limits }, { signal: AbortSignal.timeout(limits.validateMs) });
-      } catch (err) {
-        const e = err as { name?: string; code?: string; message?: string };
-        if (e.name === 'AbortError' || e.name === 'TimeoutError') throw limitError('', `validating ${source} took longer than ${limits.validateMs} ms, which`, 'validateMs', limits);
-        if (e.code === 'ERR_WORKER_OUT_OF_MEMORY' || /out of memory/i.test(e.message ?? '')) throw limitError('', `validating ${source} needed more than ${limits.validateMemoryMb} MB, which`, 'validateMemoryMb', limits);
-        throw err;
-      }
+      const task: SpecValidationTask = { text, source, env: { ...env }, limits };
+      const mine = turn.then(() => runOne(task));
+      turn = mine.catch(() => undefined);
+      const res = await mine;
       if ('error' in res) throw deserializeError(res.error);
       return res.loaded;
     },
-    close: () => pool.destroy(),
+    async close() {
+      closed = true;
+      await turn;
+      await thread?.worker.terminate();
+      thread = undefined;
+    },
   };
 }
