@@ -30,7 +30,13 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: 
   const here = valueAt(input, issue.path);
   if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator === 'kind') {
     if (here === undefined) return { path, rule: `is required (one of: ${FIELD_KINDS.join(', ')})` };
-    return { path, rule: `unknown field kind '${clip(String(here), 40)}' (expected one of: ${FIELD_KINDS.join(', ')})` };
+    if (typeof here !== 'string') return { path, rule: `must be a field kind (one of: ${FIELD_KINDS.join(', ')}), got ${describeValue(here)}` };
+    return { path, rule: `unknown field kind '${clip(here, 40)}' (expected one of: ${FIELD_KINDS.join(', ')})` };
+  }
+  // A value of none of a union's types (`values: [a, 1, true]` got a list): name the types.
+  if (issue.code === 'invalid_union' && issue.errors.length && issue.errors.every((branch) => branch[0]?.code === 'invalid_type' && branch[0].path.length === 0)) {
+    const types = issue.errors.map((branch) => (branch[0] as { expected: string }).expected);
+    return { path, rule: `must be ${types.slice(0, -1).join(', ')}${types.length > 1 ? ' or ' : ''}${types.at(-1)}, got ${describeValue(here)}` };
   }
   if (issue.code === 'unrecognized_keys') {
     return { path, rule: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.slice(0, 5).map((k) => `'${clip(k, 40)}'`).join(', ')}${issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : ''}` };
