@@ -22,7 +22,13 @@ export function createCli(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run synthfarm help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .option('--limit <name=N>', 'raise or lower a spec resource limit, e.g. --limit count=1e10 (repeatable; also SYNTHFARM_LIMITS=name=N,...; see README Security)', (v: string, prev: string[] = []) => [...prev, v]);
+  // Limits bind every spec this process parses (files, posted specs, schedule firings).
+  program.hook('preAction', async () => {
+    const { configureSpecLimits, resolveSpecLimits } = await import('@synthfarm/spec');
+    configureSpecLimits(resolveSpecLimits(process.env.SYNTHFARM_LIMITS, (program.opts() as { limit?: string[] }).limit ?? []));
+  });
 
   program
     .command('run')

@@ -8,3 +8,4 @@ export * from './ref-columns.js';
 export * from './run-embedded.js';
 export * from './packed-lines.js';
 export * from './run-verdict.js';
+export * from './spec-validator.js';

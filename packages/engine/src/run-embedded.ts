@@ -9,7 +9,7 @@ import type { BatchTask, EncodeRequest } from './batch-task.js';
 import { assembleLines, lineAt } from './packed-lines.js';
 import { createCodegenPool, type CodegenPool } from './codegen-pool.js';
 import type { DatasetManifest, Manifest, RunStatus } from './manifest.js';
-import { batchRanges } from './plan.js';
+import { eachBatchRange } from './plan.js';
 import { RefCollector, referencedFields } from './ref-columns.js';
 import { applyMaxRejects, failedDatasets } from './run-verdict.js';
 import type { RecordStage, StagedBatch } from './staged-batch.js';
@@ -149,7 +149,7 @@ export async function runEmbedded(opts: RunEmbeddedOptions): Promise<Manifest> {
         // A code-only dataset's bytes do not depend on how it is cut, so its thread tasks are at
         // most CODE_TASK_RECORDS long: a task's garbage then dies young in the thread's heap
         // (measured: 250 → ~126k records/s and ~250 MB; 500 → ~118k and ~285 MB; 1000 → 95k).
-        ranges: batchRanges(ds.count, encode ? Math.min(ds.batchSize, CODE_TASK_RECORDS) : ds.batchSize),
+        ranges: eachBatchRange(ds.count, encode ? Math.min(ds.batchSize, CODE_TASK_RECORDS) : ds.batchSize),
         window: opts.windowFor?.(d) ?? Math.max(8, pool.threads * 8),
         generate: async (r) => {
           const base = { datasetIndex: d, batch: r.batch, start: r.start, count: r.count };
@@ -294,7 +294,7 @@ async function commitSkipped(dataset: string, m: DatasetManifest, rejects: Rejec
 }
 
 interface BatchFlow {
-  ranges: { batch: number; start: number; count: number }[];
+  ranges: Iterable<{ batch: number; start: number; count: number }>;
   /** Batches in flight at most (generated but not yet committed). */
   window: number;
   generate(r: { batch: number; start: number; count: number }): Promise<StagedBatch>;

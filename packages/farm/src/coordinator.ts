@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { SynthfarmError, createLogger, serializeError, type Logger } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, type RecordOp } from '@synthfarm/codegen';
-import { applyMaxRejects, batchRanges, createCodegenPool, failedDatasets, lineAt, referencedFields, type CodegenPool, type DatasetManifest, type Manifest, type Progress, type RoutingDecision, type RunStatus } from '@synthfarm/engine';
+import { applyMaxRejects, batchRangeList, createCodegenPool, failedDatasets, lineAt, referencedFields, type CodegenPool, type DatasetManifest, type Manifest, type Progress, type RoutingDecision, type RunStatus } from '@synthfarm/engine';
 import { csvHeader, openConfinedDir, ResumableFile, RunOutput, type ConfinedDir, type Reject, type SinkFile } from '@synthfarm/output';
 import { datasetColumns } from '@synthfarm/spec';
 import { storedRefColumns } from './stored-ref-columns.js';
@@ -125,7 +125,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
         await rejectRest(ds.name, m, 0);
         continue;
       }
-      const ranges = batchRanges(ds.count, ds.batchSize);
+      const ranges = batchRangeList(ds.count, ds.batchSize);
       const fresh = commit.offsets[spec.output.formats[0]!] === undefined;
       if (!fresh && commit.committed === ranges.length && (await renamedAlready(dir, stage, ds.name, spec.output.formats, runId))) {
         // Died between renaming the files and recording it: the files are complete.
@@ -151,7 +151,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
       }
       const admit = async (b: number): Promise<Record<string, RecordOp[]>> => {
         if (!unique || !compiled) return {};
-        const r = ranges[b]!;
+        const r = ranges.at(b);
         const res = await pool!.run({ specKey: runId, specJson, datasetIndex: d, start: r.start, count: r.count, refColumns: await storedRefColumns(store, runId, spec, d), encode: { formats: [], columns: [], escapeFormulas: true, refFields: [] } });
         const e = res.encoded!;
         const u = compiled.uniqueNodes.length;
@@ -170,7 +170,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
         }
         return ops;
       };
-      const jobFor = async (b: number): Promise<BatchJob> => ({ runId, dataset: d, batch: b, start: ranges[b]!.start, count: ranges[b]!.count, ops: (await admit(b)) as BatchJob['ops'] });
+      const jobFor = async (b: number): Promise<BatchJob> => ({ runId, dataset: d, batch: b, start: ranges.at(b).start, count: ranges.at(b).count, ops: (await admit(b)) as BatchJob['ops'] });
 
       // A resumed coordinator rebuilds the unique index by replaying admission, and re-offers
       // batches it handed out but never committed (job ids make that idempotent).
@@ -206,7 +206,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
           await results.wait(runId, 1000);
           if (Date.now() - lastProgress > 5000) {
             lastProgress = Date.now();
-            const failed = await checkStuck(q, runId, d, b, ranges[b]!, ds.name, log, async () => addJobs(q, [await jobFor(b)]));
+            const failed = await checkStuck(q, runId, d, b, ranges.at(b), ds.name, log, async () => addJobs(q, [await jobFor(b)]));
             if (failed) await results.put(runId, d, b, failed);
           }
           continue;
@@ -214,7 +214,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
         lastProgress = Date.now();
         for (const [f, file] of files) await file.append(out.lines[f as 'csv' | 'jsonl'] ?? '');
         await rejects.append(out.rejects.map((r) => JSON.stringify(r) + '\n').join(''));
-        const n = ranges[b]!.count;
+        const n = ranges.at(b).count;
         commit = {
           produced, committed: b + 1, written: commit.written + out.rows, rejected: commit.rejected + out.rejects.length,
           offsets: { ...Object.fromEntries([...files].map(([f, file]) => [f, file.bytes])), rejects: rejects.bytes },

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
-import { createFarmPolicy, parseSpecText, type FarmPolicy } from '@synthfarm/spec';
+import { createSpecValidator } from '@synthfarm/engine';
+import { createFarmPolicy, type FarmPolicy } from '@synthfarm/spec';
 import { createLogger, type Logger } from '@synthfarm/core';
 import { CODE_QUEUE, REMOTE_QUEUE, modelQueue } from './batch-job.js';
 import { runCoordinator } from './coordinator.js';
@@ -20,6 +21,8 @@ import { createRedis } from './redis-connection.js';
  */
 export function createFarmService(farm: FarmConnection, opts: { log?: Logger; env?: NodeJS.ProcessEnv; policy?: FarmPolicy } = {}): FarmService {
   const log = opts.log ?? createLogger({ name: 'serve' });
+  // Parsing and checking a posted spec is CPU work bounded only by the limits: off the event loop.
+  const validator = createSpecValidator();
   const running = new Map<string, Promise<unknown>>();
   const sub = createRedis(farm.url);
   const listeners = new Map<string, Set<(e: RunEvent) => void>>();
@@ -54,10 +57,8 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
       // A posted spec must not read the server's environment: `${AWS_SECRET}` in a template
       // would write the server's secret into an output file. Only defaults (`${X:-y}`) apply, and
       // an API key is a reference to a secret the operator bound to the backend's origin, which
-      // each worker resolves from its own environment.
-      const loaded = parseSpecText(specText, source ?? 'http.yaml', { env: opts.env ?? {}, farmPolicy: opts.policy ?? createFarmPolicy() });
-      const { checkCompiles } = await import('@synthfarm/codegen');
-      await checkCompiles(loaded.spec);
+      // each worker resolves from its own environment. Parsing and checks run off the event loop.
+      const loaded = await validator.validate(specText, source ?? 'http.yaml', { env: opts.env ?? {}, farmPolicy: opts.policy ?? createFarmPolicy() });
       const runId = await submitRun(farm.store, loaded, { outDir, outRoot });
       const p = runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, log })
         .catch((err) => log.error({ runId, err: (err as Error).message }, 'run failed'))
@@ -91,6 +92,7 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
     async close() {
       await Promise.allSettled(running.values());
       await Promise.all([...queueCache.values()].map((q) => q.close()));
+      await validator.close();
       sub.disconnect();
     },
   };

@@ -10,3 +10,5 @@ export * from './farm-policy.js';
 export * from './submitted-spec.js';
 export * from './record-check.js';
 export { httpUrlProblem } from './http-url.js';
+export * from './spec-limits.js';
+export { checkSpecLimits } from './check-spec-limits.js';
