@@ -223,7 +223,8 @@ output: { formats: [csv, jsonl], dir: out }
 export async function killRunCoordinators(farm: FarmConnection): Promise<void> {
   const keys = await farm.redis.keys(`${farm.keys.prefix}:run:*:lock`).catch(() => [] as string[]);
   for (const key of keys) {
-    const pid = Number(await farm.redis.get(key).catch(() => null));
+    // The lock's value is `<pid>:<token>` of its holder.
+    const pid = Number((await farm.redis.get(key).catch(() => null))?.split(':')[0]);
     if (!(pid > 0) || pid === process.pid) continue;
     // The lock outlives its holder by up to its TTL: only a pid that is still a synthfarm process.
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');

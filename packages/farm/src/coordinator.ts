@@ -11,8 +11,9 @@ import type { AuditSummary } from '@synthfarm/stages';
 import { BatchJobSchema, jobId, queueFor, type BatchJob } from './batch-job.js';
 import type { BatchOutput } from './batch-output.js';
 import type { BatchStore } from './batch-store.js';
-import { BATCH_ATTEMPTS } from './farm-worker.js';
+import { BATCH_ATTEMPTS } from './farm-constants.js';
 import type { FarmKeys } from './keys.js';
+import { RunLock, runLockKey } from './run-lock.js';
 import type { DatasetCommit, RunStore } from './run-store.js';
 
 export interface CoordinatorOptions {
@@ -34,8 +35,6 @@ export interface CoordinatorOptions {
   signal?: AbortSignal;
 }
 
-const LOCK_TTL_MS = 10_000;
-
 /**
  * The producer and the aggregator of one farm run, resumable: all state lives in Redis and in
  * the output directory's part files. It hands out batch descriptors in order (uniqueness is
@@ -50,8 +49,9 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   if (!meta) throw new SynthfarmError('USAGE', `[farm] no run ${runId} in this Redis`, 2);
   const spec = meta.spec;
   const specJson = JSON.stringify(spec);
-  await acquireLock(redis, keys, runId, opts.signal);
-  const renew = setInterval(() => void redis.set(`${keys.run(runId)}:lock`, String(process.pid), 'PX', LOCK_TTL_MS).catch(() => undefined), LOCK_TTL_MS / 3);
+  const lock = new RunLock(redis, runLockKey(keys, runId));
+  await lock.acquire(runId, { signal: opts.signal });
+  lock.keepAlive();
   const window = opts.window ?? 32;
   const queues = new Map<string, Queue>();
   const queue = (name: string) => {
@@ -227,7 +227,6 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
     failure = err;
     status = 'failed';
   } finally {
-    clearInterval(renew);
     await pool?.close();
     await Promise.all([...queues.values()].map((q) => q.close()));
   }
@@ -256,7 +255,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
     await writeJsonAtomic(join(dir, 'manifest.json'), manifest).catch((err) => (failure ??= err));
     await store.setState(runId, status, failure ? serializeError(failure).message : undefined);
   }
-  await redis.del(`${keys.run(runId)}:lock`).catch(() => undefined);
+  await lock.release().catch(() => undefined);
   if (failure) throw failure;
   return manifest;
 
@@ -303,21 +302,6 @@ async function checkStuck(q: Queue, runId: string, d: number, b: number, r: { st
     lines: {}, rows: 0, refValues: [], routing: [], host: '', busyMs: 0, backends: {},
     rejects: Array.from({ length: r.count }, (_, k) => ({ dataset, index: r.start + k, reason: 'batch_failed', error })),
   };
-}
-
-async function acquireLock(redis: Redis, keys: FarmKeys, runId: string, signal?: AbortSignal): Promise<void> {
-  const key = `${keys.run(runId)}:lock`;
-  const giveUp = Date.now() + LOCK_TTL_MS * 2;
-  for (;;) {
-    if ((await redis.set(key, String(process.pid), 'PX', LOCK_TTL_MS, 'NX')) === 'OK') return;
-    if (signal?.aborted) throw new SynthfarmError('INTERNAL', '[farm] coordinator stopped', 1);
-    if (Date.now() > giveUp) {
-      const holder = await redis.get(key);
-      throw new SynthfarmError('USAGE', `[farm] run ${runId} is being coordinated by another live process (pid ${holder}); synthfarm status ${runId} shows its progress`, 2);
-    }
-    // Another coordinator holds the run; a dead one's lock lapses within LOCK_TTL_MS.
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 async function spent(store: RunStore, runId: string): Promise<number> {

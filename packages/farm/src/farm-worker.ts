@@ -9,6 +9,7 @@ import { usedBackendNames } from '@synthfarm/stages';
 import { BatchJobSchema, CODE_QUEUE, REMOTE_QUEUE, modelQueue, type BatchJob } from './batch-job.js';
 import { createRedisBatchStore } from './redis-batch-store.js';
 import { DEFAULT_PREFIX, farmKeys } from './keys.js';
+import { BATCH_ATTEMPTS } from './farm-constants.js';
 import { processBatch, refColumnsFor, type RunContext } from './process-batch.js';
 import { createRedis } from './redis-connection.js';
 import { RunStore } from './run-store.js';
@@ -43,8 +44,6 @@ export interface FarmWorker {
 /** Runs a worker keeps backends and ref columns for at once. */
 const MAX_RUN_CONTEXTS = 8;
 
-/** Attempts a batch gets before its records are rejected instead of retried. */
-export const BATCH_ATTEMPTS = 6;
 
 /**
  * A worker pinned to one GPU host: asks the host which models it serves, listens to the queue
