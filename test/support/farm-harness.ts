@@ -18,7 +18,7 @@ import { startRedis, type RedisHandle } from './redis-server.js';
 const BIN = join(ROOT, 'apps/cli/bin/synthfarm.js');
 
 /** Variables that would change what the CLI does if the test shell happened to set them. */
-const UNSET = ['SEED', 'NOPE', 'REDIS_URL', 'SYNTHFARM_DEBUG', 'OLLAMA_HOST'];
+const UNSET = ['SEED', 'NOPE', 'REDIS_URL', 'SYNTHFARM_REDIS_URL', 'SYNTHFARM_DEBUG', 'OLLAMA_HOST'];
 
 /** The environment of a spawned CLI: quiet logs (errors only), nothing inherited that changes its mode. */
 export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {

@@ -29,7 +29,7 @@ export function createCli(): Command {
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
     .option('--no-cache', 'do not read or write the model response cache')
     .option('--json', 'print a JSON summary as the last line of stdout')
-    .addOption(new Option('--redis <url>', 'farm mode: Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'farm mode: Redis URL (or SYNTHFARM_REDIS_URL; a generic REDIS_URL is ignored)').env('SYNTHFARM_REDIS_URL'))
     .option('--detach', 'farm mode: submit and print the run id without waiting')
     .action(async (spec: string, opts) => (await import('./commands/run.js')).runCommand(spec, opts));
 
@@ -58,7 +58,7 @@ export function createCli(): Command {
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
     .option('--no-cache', 'do not read or write the model response cache')
     .option('--no-schedules', 'do not take schedule firings on this worker')
-    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (opts) => (await import('./commands/worker.js')).workerCommand(opts));
 
   const schedule = program.command('schedule').description('farm mode: nightly fixtures on BullMQ job schedulers; each firing writes out/NAME/DATE/ with its own manifest');
@@ -71,19 +71,19 @@ export function createCli(): Command {
     .option('--every <ms>', 'fire every N milliseconds instead (for short intervals and tests)', positiveInt('--every'))
     .option('--tz <tz>', 'time zone of the cron expression and of the dated directory', 'UTC')
     .option('--out <dir>', 'root of the dated output directories', 'out')
-    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (name: string, spec: string, opts) => (await import('./commands/schedule.js')).scheduleAddCommand(name, spec, opts));
   schedule
     .command('list')
     .description('list schedules with their next firing')
     .option('--json', 'print JSON')
-    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (opts) => (await import('./commands/schedule.js')).scheduleListCommand(opts));
   schedule
     .command('remove')
     .description('remove a schedule')
     .argument('<name>', 'schedule name')
-    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (name: string, opts) => (await import('./commands/schedule.js')).scheduleRemoveCommand(name, opts));
 
   program
@@ -91,7 +91,7 @@ export function createCli(): Command {
     .description('farm mode: progress of a run (per-host throughput, rejects, ETA), or the list of runs')
     .argument('[run]', 'run id')
     .option('--json', 'print JSON')
-    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (run: string | undefined, opts) => (await import('./commands/status.js')).statusCommand(run, opts));
 
   program
@@ -99,7 +99,7 @@ export function createCli(): Command {
     .description('farm mode: finish a run whose producer/aggregator died (every record still exactly once)')
     .argument('<run>', 'run id')
     .option('--json', 'print a JSON summary as the last line of stdout')
-    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (run: string, opts) => (await import('./commands/resume.js')).resumeCommand(run, opts));
 
   program
@@ -109,7 +109,7 @@ export function createCli(): Command {
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--out-root <dir>', 'output directories of posted runs stay inside this one', 'out/api')
     .option('--insecure', 'allow no token (loopback addresses only)')
-    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (opts) => (await import('./commands/serve.js')).serveCommand(opts));
 
   program
