@@ -103,6 +103,14 @@ export function createCli(): Command {
     .action(async (run: string, opts) => (await import('./commands/resume.js')).resumeCommand(run, opts));
 
   program
+    .command('cancel')
+    .description('farm mode: end a run; records not written become rejects with reason cancelled (refused for a run that has ended)')
+    .argument('<run>', 'run id')
+    .option('--json', 'print the ended run as JSON')
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
+    .action(async (run: string, opts) => (await import('./commands/cancel.js')).cancelCommand(run, opts));
+
+  program
     .command('serve')
     .description('farm mode: HTTP API (POST /runs, GET /runs, /runs/:id/events), dashboard at /ui, Prometheus /metrics; bearer token from SYNTHFARM_API_TOKEN')
     .option('--port <p>', 'port (0 = any free port)', nonNegativeInt('--port'), 8080)

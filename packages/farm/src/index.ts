@@ -13,6 +13,8 @@ export * from './settles-within.js';
 export * from './submit-run.js';
 export * from './coordinator.js';
 export * from './run-lock.js';
+export * from './cancel-run.js';
+export * from './worker-watch.js';
 export * from './farm-worker.js';
 export * from './farm-connection.js';
 export * from './create-farm-service.js';

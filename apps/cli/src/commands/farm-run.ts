@@ -34,7 +34,7 @@ export async function coordinate(farm: Awaited<ReturnType<typeof connectFarm>>, 
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    return await runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, onProgress: (p) => progress.update(p), signal: stop.signal });
+    return await runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, onProgress: (p) => progress.update(p), onWarning: (m) => process.stderr.write(`synthfarm: ${m}\n`), signal: stop.signal });
   } finally {
     progress.stop();
     process.off('SIGINT', onSignal);

@@ -30,6 +30,7 @@ export async function runCommand(file: string, opts: RunCommandOptions): Promise
     const m = await farmRun(loaded, { redis: opts.redis, detach: opts.detach ?? false, offline: opts.offline ?? false, ...(opts.maxCost !== undefined ? { maxCost: opts.maxCost } : {}), ...(opts.out ? { out: opts.out } : {}) });
     if (m) {
       printSummary(m, loaded.spec.output.dir, opts.json ?? false);
+      if (m.status === 'cancelled') process.stderr.write(`synthfarm: run ${m.runId} was cancelled; records not written are in rejects.jsonl (reason cancelled)\n`);
       process.exitCode = m.status === 'completed' ? ExitCode.Ok : ExitCode.Failed;
     }
     return;
