@@ -11,10 +11,12 @@ import type { AuditSummary } from '@synthfarm/stages';
 import { BatchJobSchema, jobId, queueFor, type BatchJob } from './batch-job.js';
 import type { BatchOutput } from './batch-output.js';
 import type { BatchStore } from './batch-store.js';
-import { BATCH_ATTEMPTS } from './farm-worker.js';
+import { BATCH_ATTEMPTS } from './farm-constants.js';
 import type { FarmKeys } from './keys.js';
+import { assertNotFinished, RunLock, runLockKey } from './run-lock.js';
+import { cancelRequested } from './cancel-run.js';
+import { watchWorkers } from './worker-watch.js';
 import type { DatasetCommit, RunStore } from './run-store.js';
-import { acquireRunLock, assertNotFinished, releaseRunLock, renewRunLock } from './run-lock.js';
 
 export interface CoordinatorOptions {
   redis: Redis;
@@ -31,6 +33,8 @@ export interface CoordinatorOptions {
   /** Code threads for uniqueness admission (only datasets with unique fields use them). Default 1. */
   threads?: number;
   onProgress?: (p: Progress) => void;
+  /** Said while the run waits for workers (none serves its model); default: the log at warn. */
+  onWarning?: (message: string) => void;
   log?: Logger;
   signal?: AbortSignal;
 }
@@ -52,14 +56,23 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   // A finished run is refused before and again after taking the lock (it may finish while we
   // wait for it): coordinating it again would rewrite its manifest and state as failed.
   await assertNotFinished(store, runId);
-  const holder = await acquireRunLock(redis, keys, runId, opts.signal);
+  const lock = new RunLock(redis, runLockKey(keys, runId));
+  await lock.acquire(runId, { signal: opts.signal });
   try {
     await assertNotFinished(store, runId);
   } catch (err) {
-    await releaseRunLock(redis, keys, runId, holder);
+    await lock.release().catch(() => undefined);
     throw err;
   }
-  const renew = renewRunLock(redis, keys, runId, holder);
+  lock.keepAlive();
+  let current: number | undefined;
+  const stopWatch = watchWorkers({ redis, keys, redisUrl: opts.redisUrl, spec, current: () => current, warn: opts.onWarning ?? ((m) => log.warn(m)) });
+  let checkedCancel = 0;
+  const cancelled = async () => {
+    if (Date.now() - checkedCancel < 250) return false;
+    checkedCancel = Date.now();
+    return cancelRequested(redis, keys, runId);
+  };
   const window = opts.window ?? 32;
   const queues = new Map<string, Queue>();
   const queue = (name: string) => {
@@ -184,7 +197,14 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
 
       let lastProgress = Date.now();
       let stopped: RunStatus | undefined;
+      current = d;
       while (commit.committed < ranges.length) {
+        if (await cancelled()) {
+          // Nothing more is dispatched or written: what was not written becomes rejects.
+          stopped = 'cancelled';
+          await dropPending(q, results, runId, d, commit.committed, produced);
+          break;
+        }
         const batch: BatchJob[] = [];
         while (!stopped && produced < ranges.length && produced - commit.committed < window) {
           if (meta.maxCostUsd !== undefined && (await spent(store, runId)) >= meta.maxCostUsd) {
@@ -231,6 +251,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
         counters.rejected += out.rejects.length;
         opts.onProgress?.({ dataset: ds.name, total, ...counters });
       }
+      current = undefined;
       if (stopped) {
         status = stopped;
         await rejectRest(ds.name, m, commit.written + commit.rejected);
@@ -244,7 +265,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
     failure = err;
     status = 'failed';
   } finally {
-    clearInterval(renew);
+    stopWatch();
     await pool?.close();
     await Promise.all([...queues.values()].map((q) => q.close()));
   }
@@ -290,7 +311,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
     await store.setState(runId, failure ? 'failed' : manifest.status, failure ? serializeError(failure).message : manifest.error?.message);
   }
   await confined?.close().catch(() => undefined);
-  await releaseRunLock(redis, keys, runId, holder);
+  await lock.release().catch(() => undefined);
   if (failure) throw failure;
   return manifest;
 
@@ -305,6 +326,16 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
     m.rejected += m.requested - from;
     counters.rejected += m.requested - from;
     counters.done += m.requested - from;
+    // The run's counters (status, GET /runs/:id) count them too: written + rejected = requested.
+    await redis.multi().hincrby(keys.run(runId), 'done', m.requested - from).hincrby(keys.run(runId), 'rejected', m.requested - from).exec();
+  }
+}
+
+/** Takes a cancelled run's batches off the queue (those a worker holds finish unused) and drops their results. */
+async function dropPending(q: Queue, results: BatchStore, runId: string, d: number, from: number, to: number): Promise<void> {
+  for (let b = from; b < to; b++) {
+    await (await q.getJob(jobId(runId, d, b)))?.remove().catch(() => undefined);
+    await results.delete(runId, d, b);
   }
 }
 

@@ -8,6 +8,8 @@ import type { FarmConnection } from './farm-connection.js';
 import type { FarmService } from './farm-service.js';
 import type { RunEvent } from './run-summary.js';
 import { submitRun } from './submit-run.js';
+import { FINAL_STATES, requestCancel } from './cancel-run.js';
+import { runLockHolder } from './run-lock.js';
 import { createRedis } from './redis-connection.js';
 
 /**
@@ -65,6 +67,22 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
         .finally(() => running.delete(runId));
       running.set(runId, p);
       return { runId };
+    },
+    async cancel(runId) {
+      const req = await requestCancel(farm.redis, farm.keys, runId);
+      if (req.outcome === 'not_found') return { outcome: 'not_found' };
+      if (req.outcome === 'requested' && !running.has(runId) && (await runLockHolder(farm.redis, farm.keys, runId)) === undefined) {
+        // Nobody coordinates it (its coordinator died): end it here.
+        await runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, log }).catch(() => undefined);
+      }
+      // Its coordinator (here or elsewhere) sees the flag within a second.
+      const until = Date.now() + 60_000;
+      for (;;) {
+        const run = (await farm.store.summary(runId))!;
+        if ((FINAL_STATES as readonly string[]).includes(run.state)) return { outcome: req.outcome === 'finished' ? 'finished' : 'cancelled', run };
+        if (Date.now() > until) return { outcome: 'cancelled', run };
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
     listRuns: (limit) => farm.store.list(limit),
     getRun: (runId) => farm.store.summary(runId),
