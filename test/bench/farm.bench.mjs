@@ -80,6 +80,7 @@ function start(cmd, args, opts = {}) {
 }
 const cliEnv = { ...process.env, SYNTHFARM_LOG_LEVEL: 'error' };
 delete cliEnv.REDIS_URL;
+delete cliEnv.SYNTHFARM_REDIS_URL;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** CPU seconds (user + system) of a live process, from /proc; undefined once it is gone. */

@@ -10,7 +10,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = join(ROOT, 'apps/cli/bin/synthfarm.js');
 
 /** Variables the jobs and test specs read (`${SEED:-42}`, `${NOPE}`) or that change the CLI's mode. */
-const UNSET = ['SEED', 'NOPE', 'REDIS_URL', 'SYNTHFARM_DEBUG'];
+const UNSET = ['SEED', 'NOPE', 'REDIS_URL', 'SYNTHFARM_REDIS_URL', 'SYNTHFARM_DEBUG'];
 
 export interface CliResult {
   code: number | null;

@@ -18,7 +18,7 @@ import { startRedis, type RedisHandle } from './redis-server.js';
 const BIN = join(ROOT, 'apps/cli/bin/synthfarm.js');
 
 /** Variables that would change what the CLI does if the test shell happened to set them. */
-const UNSET = ['SEED', 'NOPE', 'REDIS_URL', 'SYNTHFARM_DEBUG', 'OLLAMA_HOST'];
+const UNSET = ['SEED', 'NOPE', 'REDIS_URL', 'SYNTHFARM_REDIS_URL', 'SYNTHFARM_DEBUG', 'OLLAMA_HOST'];
 
 /** The environment of a spawned CLI: quiet logs (errors only), nothing inherited that changes its mode. */
 export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
@@ -223,7 +223,7 @@ output: { formats: [csv, jsonl], dir: out }
 export async function killRunCoordinators(farm: FarmConnection): Promise<void> {
   const keys = await farm.redis.keys(`${farm.keys.prefix}:run:*:lock`).catch(() => [] as string[]);
   for (const key of keys) {
-    // The lock's value is `pid@host`.
+    // The lock's value is `<pid>@<host>:<token>` of its holder.
     const pid = Number.parseInt((await farm.redis.get(key).catch(() => null)) ?? '', 10);
     if (!(pid > 0) || pid === process.pid) continue;
     // The lock outlives its holder by up to its TTL: only a pid that is still a synthfarm process.

@@ -22,7 +22,13 @@ export function createCli(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run synthfarm help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .option('--limit <name=N>', 'raise or lower a spec resource limit, e.g. --limit count=1e10 (repeatable; also SYNTHFARM_LIMITS=name=N,...; see README Security)', (v: string, prev: string[] = []) => [...prev, v]);
+  // Limits bind every spec this process parses (files, posted specs, schedule firings).
+  program.hook('preAction', async () => {
+    const { configureSpecLimits, resolveSpecLimits } = await import('@synthfarm/spec');
+    configureSpecLimits(resolveSpecLimits(process.env.SYNTHFARM_LIMITS, (program.opts() as { limit?: string[] }).limit ?? []));
+  });
 
   program
     .command('run')
@@ -39,7 +45,7 @@ export function createCli(): Command {
     .option('--no-cache', 'do not read or write the model response cache')
     .option('--max-rejects <n|p%>', `fail the run (exit 1) when more records than this are rejected: a count, or a percentage of the records requested (default ${DEFAULT_MAX_REJECTS})`, parseMaxRejects)
     .option('--json', 'print a JSON summary as the last line of stdout (on failure too)')
-    .addOption(new Option('--redis <url>', 'farm mode: Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'farm mode: Redis URL (or SYNTHFARM_REDIS_URL; a generic REDIS_URL is ignored)').env('SYNTHFARM_REDIS_URL'))
     .option('--detach', 'farm mode: submit and print the run id without waiting')
     .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
     .option('--allow-origin <url>', ORIGIN_HELP, collect)
@@ -72,7 +78,7 @@ export function createCli(): Command {
     .option('--no-schedules', 'do not take schedule firings on this worker')
     .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
     .option('--allow-origin <url>', ORIGIN_HELP, collect)
-    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (opts) => (await import('./commands/worker.js')).workerCommand(opts));
 
   const schedule = program.command('schedule').description('farm mode: nightly fixtures on BullMQ job schedulers; each firing writes out/NAME/DATE/ with its own manifest');
@@ -87,19 +93,19 @@ export function createCli(): Command {
     .option('--out <dir>', 'root of the dated output directories', 'out')
     .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
     .option('--allow-origin <url>', ORIGIN_HELP, collect)
-    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (name: string, spec: string, opts) => (await import('./commands/schedule.js')).scheduleAddCommand(name, spec, opts));
   schedule
     .command('list')
     .description('list schedules with their next firing')
     .option('--json', 'print JSON')
-    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (opts) => (await import('./commands/schedule.js')).scheduleListCommand(opts));
   schedule
     .command('remove')
     .description('remove a schedule')
     .argument('<name>', 'schedule name')
-    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (name: string, opts) => (await import('./commands/schedule.js')).scheduleRemoveCommand(name, opts));
 
   program
@@ -107,7 +113,7 @@ export function createCli(): Command {
     .description('farm mode: progress of a run (per-host throughput, rejects, ETA), or the list of runs')
     .argument('[run]', 'run id')
     .option('--json', 'print JSON')
-    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (run: string | undefined, opts) => (await import('./commands/status.js')).statusCommand(run, opts));
 
   program
@@ -115,8 +121,16 @@ export function createCli(): Command {
     .description('farm mode: finish a run whose producer/aggregator died (every record still exactly once)')
     .argument('<run>', 'run id')
     .option('--json', 'print a JSON summary as the last line of stdout')
-    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (run: string, opts) => (await import('./commands/resume.js')).resumeCommand(run, opts));
+
+  program
+    .command('cancel')
+    .description('farm mode: end a run; records not written become rejects with reason cancelled (refused for a run that has ended)')
+    .argument('<run>', 'run id')
+    .option('--json', 'print the ended run as JSON')
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
+    .action(async (run: string, opts) => (await import('./commands/cancel.js')).cancelCommand(run, opts));
 
   program
     .command('serve')
@@ -127,7 +141,7 @@ export function createCli(): Command {
     .option('--insecure', 'allow no token (loopback addresses only)')
     .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
     .option('--allow-origin <url>', ORIGIN_HELP, collect)
-    .addOption(new Option('--redis <url>', 'Redis URL (or REDIS_URL)').env('REDIS_URL'))
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (opts) => (await import('./commands/serve.js')).serveCommand(opts));
 
   program

@@ -5,7 +5,7 @@ import type { FarmService, RunEvent, RunSummary } from '@synthfarm/farm';
 /** How often an idle stream sends a comment line, so proxies do not close it, in milliseconds. */
 export const SSE_HEARTBEAT_MS = 15_000;
 
-const TERMINAL: ReadonlySet<RunSummary['state']> = new Set(['completed', 'failed', 'budget_exceeded']);
+const TERMINAL: ReadonlySet<RunSummary['state']> = new Set(['completed', 'failed', 'budget_exceeded', 'cancelled']);
 
 /** One server-sent event: `event: progress|end` and the run summary as JSON data. */
 export function formatSse(e: RunEvent): string {

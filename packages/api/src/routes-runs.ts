@@ -46,7 +46,7 @@ function readSubmission(body: unknown, queryOut: string | undefined): { specText
 }
 
 /**
- * `POST /runs` (start a run), `GET /runs` (recent runs), `GET /runs/:id` (one run).
+ * `POST /runs` (start a run), `GET /runs` (recent runs), `GET /runs/:id` (one run), `DELETE /runs/:id` (end a run).
  * Spec errors from the service surface as 400 `{error, path}` through the error handler.
  */
 export function registerRunRoutes(app: FastifyInstance, opts: { service: FarmService; outRoot: string }): void {
@@ -67,6 +67,15 @@ export function registerRunRoutes(app: FastifyInstance, opts: { service: FarmSer
     const query = RunsQuerySchema.safeParse(request.query);
     if (!query.success) throw usage('query', query.error);
     return { runs: await service.listRuns(query.data.limit) };
+  });
+
+  // Ends a run: 200 with the ended run; 404 unknown; 409 for a run that had already ended (untouched).
+  app.delete<{ Params: { id: string } }>('/runs/:id', async (request, reply) => {
+    const res = await service.cancel(request.params.id);
+    if (res.outcome === 'not_found') return reply.code(404).send({ error: `run ${request.params.id} not found` });
+    if (res.outcome === 'finished') return reply.code(409).send({ error: `run ${request.params.id} is already ${res.run.state}: there is nothing to cancel` });
+    request.log.info({ runId: request.params.id }, 'run cancelled');
+    return res.run;
   });
 
   app.get<{ Params: { id: string } }>('/runs/:id', async (request, reply) => {

@@ -1,6 +1,6 @@
 import { faker as enFaker } from '@faker-js/faker/locale/en';
 import type { Faker, FakerOptions, LocaleDefinition } from '@faker-js/faker';
-import type { FieldSpec, Spec } from '@synthfarm/spec';
+import { clip, limitError, type FieldSpec, type Spec, type SpecLimits } from '@synthfarm/spec';
 import { SpecError } from '@synthfarm/core';
 import { Rng } from './rng.js';
 
@@ -25,12 +25,19 @@ export class FakerRegistry {
   // loads all 77 of them, which costs ~30 MB in every worker thread.
   private readonly definitions = new Map<string, LocaleDefinition>([['en', enFaker.rawDefinitions]]);
 
+  /**
+   * With limits (when a spec is checked), a probed value longer than `fakerValueChars` is a spec
+   * error. Without (worker threads compiling an already-checked spec), values are not measured.
+   */
+  private limits: SpecLimits | undefined;
+
   /** A registry with every locale a spec's faker fields name loaded. Unknown locales are spec errors. */
-  static async forSpec(spec: Spec): Promise<FakerRegistry> {
+  static async forSpec(spec: Spec, limits?: SpecLimits): Promise<FakerRegistry> {
     const registry = new FakerRegistry();
+    registry.limits = limits;
     for (const [path, locale] of fakerLocales(spec)) {
       if (registry.definitions.has(locale)) continue;
-      if (!/^[a-z]{2,3}(_[A-Za-z]{2,8})*$/.test(locale)) throw new SpecError(`${path}.locale`, `unknown faker locale '${locale}' (for example: en, de, fr, ja, pt_BR)`);
+      if (!/^[a-z]{2,3}(_[A-Za-z]{2,8})*$/.test(locale)) throw new SpecError(`${path}.locale`, `unknown faker locale '${clip(locale, 40)}' (for example: en, de, fr, ja, pt_BR)`);
       try {
         const mod = (await import(`@faker-js/faker/locale/${locale}`)) as { faker: Faker };
         registry.definitions.set(locale, mod.faker.rawDefinitions);
@@ -57,16 +64,21 @@ export class FakerRegistry {
       const hint = modObj && typeof modObj === 'object'
         ? ` (${mod} has: ${Object.getOwnPropertyNames(Object.getPrototypeOf(modObj)).filter((k) => k !== 'constructor').slice(0, 12).join(', ')}…)`
         : '';
-      throw new SpecError(`${path}.method`, `unknown faker method '${method}'${hint}`);
+      throw new SpecError(`${path}.method`, `unknown faker method '${clip(method, 80)}'${hint}`);
     }
     const f = fn as (...a: unknown[]) => unknown;
     const a = args ?? [];
     // Probe once: bad arguments fail here, at validation, with the field's path.
     randomizer.rng = probeRng;
+    let probe: unknown;
     try {
-      f.apply(owner, a);
+      probe = normalize(f.apply(owner, a));
     } catch (err) {
-      throw new SpecError(`${path}.args`, `faker ${method} rejected its arguments: ${(err as Error).message}`);
+      throw new SpecError(`${path}.args`, `faker ${method} rejected its arguments: ${clip((err as Error).message, 200)}`);
+    }
+    if (this.limits) {
+      const chars = typeof probe === 'string' ? probe.length : (JSON.stringify(probe) ?? '').length;
+      if (chars > this.limits.fakerValueChars) throw limitError(`${path}.args`, `a value of ${chars} characters from faker ${method}`, 'fakerValueChars', this.limits);
     }
     return (rng) => {
       randomizer.rng = rng;

@@ -49,15 +49,20 @@ export class SynthfarmError extends Error {
 export class SpecError extends SynthfarmError {
   readonly path: string;
   constructor(path: string, rule: string, options?: { cause?: unknown }) {
-    super(ErrorCode.Spec, path ? `${path}: ${rule}` : rule, ExitCode.BadInput, options);
+    // Rules may quote the spec's own values: cut, so a 5 MB value is never echoed back whole.
+    super(ErrorCode.Spec, path ? `${cut(path, 300)}: ${cut(rule, 600)}` : cut(rule, 600), ExitCode.BadInput, options);
     this.path = path;
   }
+}
+
+function cut(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max)}…`;
 }
 
 /** Bad command-line usage or an input file that cannot be read. */
 export class UsageError extends SynthfarmError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(ErrorCode.Usage, message, ExitCode.BadInput, options);
+    super(ErrorCode.Usage, cut(message, 1000), ExitCode.BadInput, options);
   }
 }
 

@@ -8,10 +8,15 @@ import type { BatchOutput } from './batch-output.js';
 export interface BatchExecutor {
   /** Hands jobs out, in order. Idempotent per (run, dataset, batch): a re-offered job runs once more at most. */
   dispatch(jobs: BatchJob[]): Promise<void>;
-  /** The output of `job`, once some worker finished it (a batch that failed for good comes back as rejects). */
-  take(job: BatchJob): Promise<BatchOutput>;
+  /**
+   * The output of `job`, once some worker finished it (a batch that failed for good comes back as
+   * rejects). `signal` gives up waiting (the run was cancelled): the promise then rejects.
+   */
+  take(job: BatchJob, signal?: AbortSignal): Promise<BatchOutput>;
   /** The committer wrote `job`'s output: its result may be dropped. */
   release(job: BatchJob): Promise<void>;
+  /** The committer will never take these jobs (the run was cancelled): unstarted ones are withdrawn, results dropped. */
+  discard(jobs: BatchJob[]): Promise<void>;
   /** Stops work in flight (its results are not wanted) and releases threads and connections. */
   close(): Promise<void>;
 }

@@ -34,6 +34,7 @@ async function run(order: 'in-order' | 'reversed'): Promise<{ csv: string; progr
     },
     take: (j) => pending.get(j.batch)!,
     release: async (j) => void pending.delete(j.batch),
+    discard: async (js) => js.forEach((j) => pending.delete(j.batch)),
     close: async () => undefined,
   };
   const progress: Progress[] = [];

@@ -11,7 +11,7 @@ import type { CodegenPool } from './codegen-pool.js';
 import type { DatasetManifest, Manifest, RoutingDecision, RunStatus } from './manifest.js';
 import { openRunFiles, type OutputFile, type RunFiles } from './output-file.js';
 import { assembleLines, lineAt } from './packed-lines.js';
-import { batchRanges } from './plan.js';
+import { batchRangeList } from './plan.js';
 import { referencedFields } from './ref-columns.js';
 import type { RunState } from './run-state.js';
 import { applyMaxRejects, failedDatasets } from './run-verdict.js';
@@ -45,6 +45,14 @@ export interface CommitterOptions {
   window: (d: number) => number;
   /** Checked before each batch is dispatched: a spent budget stops the run (in-flight batches finish). */
   shouldStop?: () => RunStatus | undefined | Promise<RunStatus | undefined>;
+  /**
+   * Checked before each batch is taken: true ends the run at once (`synthfarm cancel`). Nothing
+   * more is dispatched or written, batches handed out are discarded, and every record not
+   * written becomes a reject with reason `cancelled`.
+   */
+  cancelled?: () => boolean | Promise<boolean>;
+  /** Told which dataset's batches the run waits for now, and undefined once it waits for none. */
+  onDataset?: (d: number | undefined) => void;
   /** The manifest's `backends` section, read once the run is over. */
   backends: () => Manifest['backends'] | Promise<Manifest['backends']>;
   /** Include the enrich/audit summary in the manifest. */
@@ -128,10 +136,11 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         continue;
       }
       if (status !== 'completed') {
-        await rejectRest(ds.name, m, 0);
+        await rejectRest(d, m, 0);
         continue;
       }
-      const ranges = batchRanges(ds.count, opts.batchRecords?.(d) ?? ds.batchSize);
+      // Computed when asked for: a huge run holds no list of its batches (memory flat in the count).
+      const ranges = batchRangeList(ds.count, opts.batchRecords?.(d) ?? ds.batchSize);
       const fresh = commit.offsets[spec.output.formats[0]!] === undefined;
       if (!fresh && commit.committed === ranges.length && (await everyAsync(spec.output.formats, (f) => files.renamed(fileName(f))))) {
         // Died between renaming the files into the staging and recording it: the files are complete.
@@ -148,7 +157,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       }
       const refFields = [...wanted].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
       const admission = ds.fields ? await createAdmission(spec, d, await (fakers ??= FakerRegistry.forSpec(spec)), await state.refColumns(d), refFields, opts.pool, opts.specKey) : undefined;
-      const jobFor = async (b: number): Promise<BatchJob> => ({ runId, dataset: d, batch: b, start: ranges[b]!.start, count: ranges[b]!.count, ops: admission?.before ? await admission.before(ranges[b]!) : {} });
+      const jobFor = async (b: number): Promise<BatchJob> => ({ runId, dataset: d, batch: b, start: ranges.at(b).start, count: ranges.at(b).count, ops: admission?.before ? await admission.before(ranges.at(b)) : {} });
 
       // A resumed committer rebuilds the unique index by replaying admission (model datasets:
       // every batch handed out; code-only: every batch committed), and re-offers batches it
@@ -156,7 +165,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       let produced = await state.produced(d);
       const replay: BatchJob[] = [];
       for (let b = 0; b < produced; b++) {
-        if (admission?.replay && b < commit.committed) await admission.replay(ranges[b]!);
+        if (admission?.replay && b < commit.committed) await admission.replay(ranges.at(b));
         const job = b < commit.committed && !admission?.before ? undefined : await jobFor(b);
         if (job && b >= commit.committed) replay.push(job);
       }
@@ -165,6 +174,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
 
       let stopped: RunStatus | undefined;
       const window = opts.window(d);
+      opts.onDataset?.(d);
       while (commit.committed < ranges.length) {
         const jobs: BatchJob[] = [];
         while (!stopped && produced < ranges.length && produced - commit.committed < window) {
@@ -183,8 +193,15 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         if (stopped && commit.committed >= produced) break;
         const b = commit.committed;
         const job = inflight.get(b) ?? (await jobFor(b));
-        const batch = await executor.take(job);
-        if (admission?.after && batch.keys) admission.after(batch, ranges[b]!.start);
+        const batch = await takeUnlessCancelled(job);
+        if (!batch) {
+          // Cancelled: nothing more is dispatched or written; what was not written becomes rejects.
+          stopped = 'cancelled';
+          await executor.discard([...inflight.values()]);
+          inflight.clear();
+          break;
+        }
+        if (admission?.after && batch.keys) admission.after(batch, ranges.at(b).start);
         const dropped = new Set(batch.dropped);
         for (const [f, file] of outputs) {
           const p = batch.lines[f];
@@ -212,9 +229,10 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         for (const delta of Object.values(batch.backends)) counters.tokensOut += delta.tokensOut;
         opts.onProgress?.({ dataset: ds.name, total, ...counters });
       }
+      opts.onDataset?.(undefined);
       if (stopped) {
         status = stopped;
-        await rejectRest(ds.name, m, commit.written + commit.rejected);
+        await rejectRest(d, m, commit.written + commit.rejected);
       }
       if (admission) m.uniqueRedraws = admission.unique.redrawn;
       for (const [f, file] of outputs) {
@@ -271,8 +289,28 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   }
   return { manifest, failure, left };
 
+  /** The output of `job`, or undefined when the run was cancelled before (or while waiting for) it. */
+  async function takeUnlessCancelled(job: BatchJob): Promise<BatchOutput | undefined> {
+    if (!opts.cancelled) return executor.take(job);
+    if (await opts.cancelled()) return undefined;
+    const give = new AbortController();
+    const taking = executor.take(job, give.signal);
+    taking.catch(() => undefined);
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const arrived = await Promise.race([taking.then(() => true, () => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), 250)))]);
+      clearTimeout(timer);
+      if (arrived) return taking;
+      if (await opts.cancelled()) {
+        give.abort();
+        return undefined;
+      }
+    }
+  }
+
   /** Records never generated because the run stopped are rejects too: nothing disappears. */
-  async function rejectRest(dataset: string, m: DatasetManifest, from: number): Promise<void> {
+  async function rejectRest(d: number, m: DatasetManifest, from: number): Promise<void> {
+    const dataset = spec.datasets[d]!.name;
     const chunk: Reject[] = [];
     for (let i = from; i < m.requested; i++) {
       chunk.push({ dataset, index: i, reason: status, error: `not generated: the run stopped (${status})` });
@@ -283,6 +321,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     m.rejected += n;
     counters.rejected += n;
     counters.done += n;
+    // The run's own counters (status, GET /runs/:id) count them too: written + rejected = requested.
+    await state.skipped(n);
   }
 }
 

@@ -20,3 +20,4 @@ export * from './ref-columns.js';
 export * from './run-embedded.js';
 export * from './packed-lines.js';
 export * from './run-verdict.js';
+export * from './spec-validator.js';

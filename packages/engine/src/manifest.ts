@@ -1,7 +1,7 @@
 import type { SinkFile } from '@synthfarm/output';
 
 /** How a run ended. */
-export type RunStatus = 'completed' | 'failed' | 'budget_exceeded';
+export type RunStatus = 'completed' | 'failed' | 'budget_exceeded' | 'cancelled';
 
 export interface DatasetManifest {
   requested: number;

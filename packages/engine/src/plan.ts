@@ -30,9 +30,29 @@ export interface BatchRange {
 
 /** Splits `count` records into batches of `batchSize` (the last one shorter). */
 export function batchRanges(count: number, batchSize: number): BatchRange[] {
-  const out: BatchRange[] = [];
-  for (let start = 0, b = 0; start < count; start += batchSize, b++) out.push({ batch: b, start, count: Math.min(batchSize, count - start) });
-  return out;
+  return [...eachBatchRange(count, batchSize)];
+}
+
+/** The batches of a dataset by number, computed when asked for: memory flat in the count. */
+export interface BatchRangeList {
+  readonly length: number;
+  at(batch: number): BatchRange;
+}
+
+/** {@link batchRanges} as a {@link BatchRangeList}. */
+export function batchRangeList(count: number, batchSize: number): BatchRangeList {
+  return {
+    length: Math.ceil(count / batchSize),
+    at: (b) => ({ batch: b, start: b * batchSize, count: Math.min(batchSize, count - b * batchSize) }),
+  };
+}
+
+/**
+ * {@link batchRanges} one at a time: a run of 10^12 records must not hold 4·10^9 ranges
+ * before it writes its first line (memory flat in the count).
+ */
+export function* eachBatchRange(count: number, batchSize: number): Generator<BatchRange> {
+  for (let start = 0, b = 0; start < count; start += batchSize, b++) yield { batch: b, start, count: Math.min(batchSize, count - start) };
 }
 
 function byKind(fields: Record<string, FieldSpec>, prefix = '', out: Record<string, string[]> = {}): Record<string, string[]> {

@@ -35,6 +35,8 @@ export interface RunState {
    * referenced values of the batch (written records only, in order). Called after the bytes are written.
    */
   commit(d: number, c: DatasetCommit, delta: CommitDelta, refs: Array<[field: string, values: unknown[]]>): Promise<void>;
+  /** Counts `n` records never generated (the run stopped) as done and rejected in the run's counters. */
+  skipped(n: number): Promise<void>;
   /** The ref columns dataset `d` reads: the written values of the fields its refs point at. */
   refColumns(d: number): Promise<RefColumns>;
 }

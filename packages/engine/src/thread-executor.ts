@@ -16,6 +16,7 @@ export function createThreadExecutor(processor: BatchProcessor, refColumns: (d: 
   // Every model call of every in-flight batch listens on this one signal.
   setMaxListeners(0, stop);
   const running = new Map<string, Promise<BatchOutput>>();
+  const dropped: Promise<BatchOutput>[] = [];
   const key = (j: BatchJob) => `${j.dataset}:${j.batch}`;
   return {
     async dispatch(jobs) {
@@ -33,9 +34,17 @@ export function createThreadExecutor(processor: BatchProcessor, refColumns: (d: 
     async release(job) {
       running.delete(key(job));
     },
+    async discard(jobs) {
+      // Nobody will take their results; close() stops them as it does every batch in flight.
+      for (const job of jobs) {
+        const p = running.get(key(job));
+        if (p) dropped.push(p);
+        running.delete(key(job));
+      }
+    },
     async close() {
       controller.abort();
-      await Promise.allSettled(running.values());
+      await Promise.allSettled([...running.values(), ...dropped]);
       running.clear();
     },
   };

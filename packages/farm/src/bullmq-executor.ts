@@ -4,7 +4,7 @@ import { rejectedBatch, type BatchExecutor, type BatchJob, type BatchOutput } fr
 import type { Spec } from '@synthfarm/spec';
 import { BatchJobSchema, jobId, queueFor } from './batch-job.js';
 import type { BatchStore } from './batch-store.js';
-import { BATCH_ATTEMPTS } from './farm-worker.js';
+import { BATCH_ATTEMPTS } from './farm-constants.js';
 import type { FarmKeys } from './keys.js';
 
 export interface BullmqExecutorOptions {
@@ -55,12 +55,12 @@ export function createBullmqExecutor(opts: BullmqExecutorOptions): BatchExecutor
   };
   return {
     dispatch: add,
-    async take(job) {
+    async take(job, giveUp) {
       let last = Date.now();
       for (;;) {
         const out = await results.get(job.runId, job.dataset, job.batch);
         if (out) return out;
-        if (opts.signal?.aborted) throw new (await import('@synthfarm/core')).SynthfarmError('INTERNAL', '[farm] coordinator stopped', 1);
+        if (opts.signal?.aborted || giveUp?.aborted) throw new (await import('@synthfarm/core')).SynthfarmError('INTERNAL', '[farm] coordinator stopped', 1);
         await results.wait(job.runId, 1000);
         if (Date.now() - last > STUCK_CHECK_MS) {
           last = Date.now();
@@ -70,6 +70,13 @@ export function createBullmqExecutor(opts: BullmqExecutorOptions): BatchExecutor
       }
     },
     release: (job) => results.delete(job.runId, job.dataset, job.batch),
+    async discard(jobs) {
+      // Off the queue (a batch a worker holds finishes unused), and its result dropped.
+      for (const j of jobs) {
+        await (await queue(queueFor(opts.spec, j.dataset)).getJob(jobId(j.runId, j.dataset, j.batch)))?.remove().catch(() => undefined);
+        await results.delete(j.runId, j.dataset, j.batch);
+      }
+    },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
     },

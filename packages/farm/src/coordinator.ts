@@ -6,8 +6,10 @@ import type { BatchStore } from './batch-store.js';
 import { createBullmqExecutor } from './bullmq-executor.js';
 import type { FarmKeys } from './keys.js';
 import { createRedisRunState } from './redis-run-state.js';
-import { acquireRunLock, assertNotFinished, releaseRunLock, renewRunLock } from './run-lock.js';
+import { assertNotFinished, RunLock, runLockKey } from './run-lock.js';
 import type { RunStore } from './run-store.js';
+import { cancelRequested } from './cancel-run.js';
+import { watchWorkers } from './worker-watch.js';
 
 export interface CoordinatorOptions {
   redis: Redis;
@@ -24,6 +26,8 @@ export interface CoordinatorOptions {
   /** Code threads for uniqueness admission (only datasets with unique fields use them). Default 1. */
   threads?: number;
   onProgress?: (p: Progress) => void;
+  /** Said while the run waits for workers (none serves its model); default: the log at warn. */
+  onWarning?: (message: string) => void;
   log?: Logger;
   signal?: AbortSignal;
 }
@@ -44,14 +48,24 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   // A finished run is refused before and again after taking the lock (it may finish while we
   // wait for it): coordinating it again would rewrite its manifest and state as failed.
   await assertNotFinished(store, runId);
-  const holder = await acquireRunLock(redis, keys, runId, opts.signal);
+  const lock = new RunLock(redis, runLockKey(keys, runId));
+  await lock.acquire(runId, { signal: opts.signal });
   try {
     await assertNotFinished(store, runId);
   } catch (err) {
-    await releaseRunLock(redis, keys, runId, holder);
+    await lock.release().catch(() => undefined);
     throw err;
   }
-  const renew = renewRunLock(redis, keys, runId, holder);
+  lock.keepAlive();
+  let current: number | undefined;
+  const stopWatch = watchWorkers({ redis, keys, redisUrl: opts.redisUrl, spec, current: () => current, warn: opts.onWarning ?? ((m) => log.warn(m)) });
+  let checkedCancel = 0;
+  // `synthfarm cancel` / DELETE /runs/:id set a flag in the run hash; read at most every 250 ms.
+  const cancelled = async () => {
+    if (Date.now() - checkedCancel < 250) return false;
+    checkedCancel = Date.now();
+    return cancelRequested(redis, keys, runId);
+  };
   const window = opts.window ?? 32;
   // Threads only for the key pass of unique fields, started on first use.
   const pool = lazyPool(() => createCodegenPool(opts.threads ?? 1, { maxBatchRecords: Math.max(...spec.datasets.map((x) => x.batchSize)) }));
@@ -67,6 +81,8 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
       pool,
       window: () => window,
       shouldStop: async () => (meta.maxCostUsd !== undefined && (await spent(store, runId)) >= meta.maxCostUsd ? 'budget_exceeded' : undefined),
+      cancelled,
+      onDataset: (d) => (current = d),
       backends: async () => {
         const totals = await store.backendTotals(runId);
         return Object.fromEntries(Object.entries(totals).map(([n, t]) => [n, { provider: spec.backends[n]?.provider, model: spec.backends[n]?.model, ...t }]));
@@ -80,14 +96,14 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   } catch (err) {
     result = { manifest: undefined as unknown as Manifest, failure: err, left: !!opts.signal?.aborted };
   } finally {
-    clearInterval(renew);
+    stopWatch();
     await pool.close();
   }
   const { manifest, left } = result;
   let failure = result.failure;
   // A coordinator stopped on purpose (resume will finish the run) leaves the run as it is.
   if (!left) await store.setState(runId, failure ? 'failed' : manifest.status, failure ? serializeError(failure).message : manifest.error?.message).catch((err) => (failure ??= err));
-  await releaseRunLock(redis, keys, runId, holder);
+  await lock.release().catch(() => undefined);
   if (failure) throw failure;
   return manifest;
 }

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
-import { createFarmPolicy, parseSpecText, type FarmPolicy } from '@synthfarm/spec';
+import { createSpecValidator } from '@synthfarm/engine';
+import { createFarmPolicy, type FarmPolicy } from '@synthfarm/spec';
 import { createLogger, type Logger } from '@synthfarm/core';
 import { CODE_QUEUE, REMOTE_QUEUE, modelQueue } from './batch-job.js';
 import { runCoordinator } from './coordinator.js';
@@ -7,6 +8,8 @@ import type { FarmConnection } from './farm-connection.js';
 import type { FarmService } from './farm-service.js';
 import type { RunEvent } from './run-summary.js';
 import { submitRun } from './submit-run.js';
+import { FINAL_STATES, requestCancel } from './cancel-run.js';
+import { runLockHolder } from './run-lock.js';
 import { createRedis } from './redis-connection.js';
 
 /**
@@ -20,6 +23,8 @@ import { createRedis } from './redis-connection.js';
  */
 export function createFarmService(farm: FarmConnection, opts: { log?: Logger; env?: NodeJS.ProcessEnv; policy?: FarmPolicy } = {}): FarmService {
   const log = opts.log ?? createLogger({ name: 'serve' });
+  // Parsing and checking a posted spec is CPU work bounded only by the limits: off the event loop.
+  const validator = createSpecValidator();
   const running = new Map<string, Promise<unknown>>();
   const sub = createRedis(farm.url);
   const listeners = new Map<string, Set<(e: RunEvent) => void>>();
@@ -54,16 +59,30 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
       // A posted spec must not read the server's environment: `${AWS_SECRET}` in a template
       // would write the server's secret into an output file. Only defaults (`${X:-y}`) apply, and
       // an API key is a reference to a secret the operator bound to the backend's origin, which
-      // each worker resolves from its own environment.
-      const loaded = parseSpecText(specText, source ?? 'http.yaml', { env: opts.env ?? {}, farmPolicy: opts.policy ?? createFarmPolicy() });
-      const { checkCompiles } = await import('@synthfarm/codegen');
-      await checkCompiles(loaded.spec);
+      // each worker resolves from its own environment. Parsing and checks run off the event loop.
+      const loaded = await validator.validate(specText, source ?? 'http.yaml', { env: opts.env ?? {}, farmPolicy: opts.policy ?? createFarmPolicy() });
       const runId = await submitRun(farm.store, loaded, { outDir, outRoot });
       const p = runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, log })
         .catch((err) => log.error({ runId, err: (err as Error).message }, 'run failed'))
         .finally(() => running.delete(runId));
       running.set(runId, p);
       return { runId };
+    },
+    async cancel(runId) {
+      const req = await requestCancel(farm.redis, farm.keys, runId);
+      if (req.outcome === 'not_found') return { outcome: 'not_found' };
+      if (req.outcome === 'requested' && !running.has(runId) && (await runLockHolder(farm.redis, farm.keys, runId)) === undefined) {
+        // Nobody coordinates it (its coordinator died): end it here.
+        await runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, log }).catch(() => undefined);
+      }
+      // Its coordinator (here or elsewhere) sees the flag within a second.
+      const until = Date.now() + 60_000;
+      for (;;) {
+        const run = (await farm.store.summary(runId))!;
+        if ((FINAL_STATES as readonly string[]).includes(run.state)) return { outcome: req.outcome === 'finished' ? 'finished' : 'cancelled', run };
+        if (Date.now() > until) return { outcome: 'cancelled', run };
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
     listRuns: (limit) => farm.store.list(limit),
     getRun: (runId) => farm.store.summary(runId),
@@ -91,6 +110,7 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
     async close() {
       await Promise.allSettled(running.values());
       await Promise.all([...queueCache.values()].map((q) => q.close()));
+      await validator.close();
       sub.disconnect();
     },
   };

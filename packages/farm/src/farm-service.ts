@@ -1,6 +1,9 @@
 import type { Queue } from 'bullmq';
 import type { RunEvent, RunSummary } from './run-summary.js';
 
+/** What {@link FarmService.cancel} did. */
+export type CancelResult = { outcome: 'not_found' } | { outcome: 'finished' | 'cancelled'; run: RunSummary };
+
 /**
  * What the HTTP API needs of the farm. One implementation over Redis (`createFarmService`);
  * tests may pass a fake.
@@ -18,6 +21,11 @@ export interface FarmService {
   getRun(runId: string): Promise<RunSummary | undefined>;
   /** Calls `onEvent` on progress until the run ends; returns an unsubscribe function. */
   subscribe(runId: string, onEvent: (e: RunEvent) => void): () => void;
+  /**
+   * Ends a run (`DELETE /runs/:id`): what was not written becomes rejects with reason
+   * `cancelled`. Resolves once the run has ended; `not_found` / `finished` touch nothing.
+   */
+  cancel(runId: string): Promise<CancelResult>;
   /** The BullMQ queues, for the dashboard. */
   queues(): Queue[];
   /** Jobs waiting/active/delayed/failed per queue, for metrics. */

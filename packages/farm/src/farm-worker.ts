@@ -1,14 +1,17 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Ollama } from 'ollama';
-import { BackendUnavailable, RetryableBackendError, SpecError, createLogger, type Logger } from '@synthfarm/core';
+import { BackendUnavailable, SpecError, createLogger, type Logger } from '@synthfarm/core';
 import { createBackend, withResponseCache, type LlmBackend } from '@synthfarm/llm';
-import { createBatchProcessor, createCodegenPool, withBatchAccounting, writtenRows } from '@synthfarm/engine';
+import { createBatchProcessor, createCodegenPool, withBatchAccounting, writtenRows, type BatchOutput } from '@synthfarm/engine';
 import { createFarmPolicy, resolveBoundSecret, type BackendSpec, type FarmPolicy } from '@synthfarm/spec';
 import { createModelStages, usedBackendNames } from '@synthfarm/stages';
 import { BatchJobSchema, CODE_QUEUE, REMOTE_QUEUE, modelQueue, type BatchJob } from './batch-job.js';
 import { createRedisBatchStore } from './redis-batch-store.js';
 import { DEFAULT_PREFIX, farmKeys } from './keys.js';
+import { BATCH_ATTEMPTS } from './farm-constants.js';
+import { handBack } from './hand-back.js';
+import { settlesWithin } from './settles-within.js';
 import { refColumnsFor, type RunContext } from './process-batch.js';
 import { createRedis } from './redis-connection.js';
 import { RunStore } from './run-store.js';
@@ -53,8 +56,6 @@ export interface FarmWorker {
 /** Runs a worker keeps backends and ref columns for at once. */
 const MAX_RUN_CONTEXTS = 8;
 
-/** Attempts a batch gets before its records are rejected instead of retried. */
-export const BATCH_ATTEMPTS = 6;
 
 /**
  * A worker pinned to one GPU host: asks the host which models it serves, listens to the queue
@@ -131,6 +132,7 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
     if (cooling) return;
     cooling = true;
     log.warn({ host: opts.host.name, why }, 'host on cooldown: its batches go to other workers');
+    // pause(true) does not wait for active batches (this one among them).
     await Promise.all(workers.map((w) => w.pause(true).catch(() => undefined)));
     setTimeout(async () => {
       try {
@@ -146,18 +148,28 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
   };
 
   // BullMQ passes `signal` (processor arity 3) and aborts it on cancelAllJobs() in close().
-  const processor = async (job: Job, _token?: string, signal?: AbortSignal) => {
+  const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
     const data: BatchJob = BatchJobSchema.parse(job.data);
     const ctx = await contextFor(data.runId);
     const refColumns = await refColumnsFor(ctx, store, data.dataset);
     const stop = signal ?? new AbortController().signal;
-    const out = { ...(await ctx.processor.process(data, refColumns, stop)), host: opts.host.name };
-    // An interrupted batch is handed back whole: its unwritten records must not become rejects.
-    if (stop.aborted) throw new RetryableBackendError(`[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} interrupted: the worker is stopping; handing it back`);
-    const hostDown = out.rejects.some((r) => r.reason === 'backend_failed');
-    if (hostDown && job.attemptsMade < BATCH_ATTEMPTS - 1) {
-      void coolDown(out.rejects.find((r) => r.reason === 'backend_failed')!.error);
-      throw new RetryableBackendError(`[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} hit a failing backend; handing it back`);
+    // An interrupted batch (whether its stages returned or threw on the abort) is handed back
+    // whole: its unwritten records must not become rejects. Neither this nor a cooldown spends an
+    // attempt: the batch did not fail, this worker cannot run it now.
+    const stopping = () => handBack(job, token, `[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} interrupted: the worker is stopping; handing it back`);
+    let out: BatchOutput;
+    try {
+      out = { ...(await ctx.processor.process(data, refColumns, stop)), host: opts.host.name };
+    } catch (err) {
+      if (stop.aborted) return stopping();
+      throw err;
+    }
+    if (stop.aborted) return stopping();
+    const down = out.rejects.find((r) => r.reason === 'backend_failed');
+    if (down) {
+      // Paused first, so this worker does not take the batch straight back.
+      await coolDown(down.error);
+      return handBack(job, token, `[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} hit a failing backend; handing it back`);
     }
     await results.put(data.runId, data.dataset, data.batch, out);
     await store.addHostWork(data.runId, opts.host.name, out.count, Object.values(out.backends).reduce((n, b) => n + b.tokensOut, 0), out.busyMs ?? 0);
@@ -194,21 +206,27 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
     async close() {
       clearInterval(beat);
       const drain = Promise.all(workers.map((w) => w.close()));
-      const timedOut = await Promise.race([drain.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), opts.drainTimeoutMs ?? 20_000).unref())]);
+      const stopBy = Date.now() + (opts.drainTimeoutMs ?? 20_000) + STOP_GRACE_MS;
+      const left = () => stopBy - Date.now();
       // Past the drain time, in-flight batches are handed back: their model calls are aborted (so
-      // this process can exit), their locks lapse and another worker retries them.
-      if (timedOut) {
+      // this process can exit) and each moves its job back to wait, then the workers close. Every
+      // step is bounded by the drain time and a short grace: with Redis gone none would answer.
+      if (!(await settlesWithin(drain, left() - STOP_GRACE_MS))) {
         for (const w of workers) w.cancelAllJobs('worker stopping');
-        await Promise.all(workers.map((w) => w.close(true)));
+        if (!(await settlesWithin(drain, left() / 2))) await settlesWithin(Promise.all(workers.map((w) => w.close(true))), left() / 2);
       }
-      await redis.hdel(keys.workers, name).catch(() => undefined);
-      for (const c of contexts.values()) await c.then(closeContext).catch(() => undefined);
-      await pool.close();
+      await settlesWithin(redis.hdel(keys.workers, name), Math.max(50, left()));
+      for (const c of contexts.values()) await settlesWithin(c.then(closeContext), Math.max(50, left()));
+      await settlesWithin(pool.close(), Math.max(50, left()));
       redis.disconnect();
       blocking.disconnect();
+      for (const w of workers) void w.disconnect().catch(() => undefined);
     },
   };
 }
+
+/** How long stopping may take past the drain time (handing back, closing), in ms. */
+const STOP_GRACE_MS = 1000;
 
 /** Models a host serves (GET /api/tags), or BackendUnavailable naming the URL (exit 3). */
 async function listModels(url: string): Promise<string[]> {

@@ -10,6 +10,7 @@ export function createRedisRunState(store: RunStore, runId: string, spec: Spec):
     produced: (d) => store.produced(runId, d),
     setProduced: (d, n) => store.setProduced(runId, d, n),
     commit: (d, c, delta, refs) => store.commit(runId, d, c, delta, refs),
+    skipped: (n) => store.addSkipped(runId, n),
     refColumns: (d) => storedRefColumns(store, runId, spec, d),
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { SynthfarmError, UsageError } from '@synthfarm/core';
@@ -5,22 +6,39 @@ import type { FarmKeys } from './keys.js';
 import type { RunStore } from './run-store.js';
 import type { RunState } from './run-summary.js';
 
-/** How long a coordinator's run lock lives without renewal, in milliseconds; renewed every third of it. */
-export const LOCK_TTL_MS = 10_000;
+/** How long a coordinator's lock outlives its last renewal, in ms; renewed every third of it. */
+export const RUN_LOCK_TTL_MS = 10_000;
 
 /** States a run never leaves: a coordinator started on one would only overwrite its record. */
-export const FINISHED_STATES: ReadonlySet<RunState> = new Set(['completed', 'failed', 'budget_exceeded']);
+export const FINISHED_STATES: ReadonlySet<RunState> = new Set(['completed', 'failed', 'budget_exceeded', 'cancelled']);
 
-/** What a coordinator writes into its run's lock: `pid@host`, so another process can tell if it is alive. */
-export function lockHolder(): string {
-  return `${process.pid}@${hostname()}`;
+// Compare-and-set, the Redis documentation's lock pattern (SET NX PX + a random value; renew and
+// release only when the value is still ours), as Redlock and BullMQ's own job locks do it.
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/** The key of a run's coordinator lock. Its value is `<pid>@<host>:<random token>` of the holder. */
+export function runLockKey(keys: FarmKeys, runId: string): string {
+  return `${keys.run(runId)}:lock`;
 }
 
-/** True when `holder` names a process on this machine that no longer exists. */
-function deadHere(holder: string): boolean {
-  const at = holder.indexOf('@');
-  const pid = Number(holder.slice(0, at));
-  if (at < 0 || holder.slice(at + 1) !== hostname() || !(pid > 0)) return false;
+/** `pid@host` of a lock value, for messages and for telling whether a holder here is alive. */
+function holderName(value: string): string {
+  return value.split(':')[0]!;
+}
+
+/** The pid of the process holding a run's coordinator lock, or undefined when nobody holds it. */
+export async function runLockHolder(redis: Redis, keys: FarmKeys, runId: string): Promise<number | undefined> {
+  const v = await redis.get(runLockKey(keys, runId));
+  const pid = v ? Number.parseInt(v, 10) : NaN;
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** True when a lock value names a process on this machine that no longer exists. */
+function deadHere(value: string): boolean {
+  const [pidText, host] = holderName(value).split('@');
+  const pid = Number(pidText);
+  if (host !== hostname() || !(pid > 0)) return false;
   try {
     process.kill(pid, 0);
     return false;
@@ -29,8 +47,6 @@ function deadHere(holder: string): boolean {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
-
-const DELETE_IF_HOLDER = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
 /**
  * Refuses to coordinate a finished run: `resume` on a completed run would rewrite its manifest
@@ -43,37 +59,69 @@ export async function assertNotFinished(store: RunStore, runId: string): Promise
 }
 
 /**
- * Takes the run's coordinator lock, or refuses while a live coordinator holds it. A holder on this
- * machine is checked directly (a dead pid's lock is taken over at once, so `resume` right after a
- * crash need not wait); one elsewhere is alive while it keeps renewing, so we wait up to two TTLs
- * for its lock to lapse. Reads and the lock key only: a refusal changes nothing.
- * @throws UsageError `run X is still running (coordinator pid@host holds the lock); nothing changed` (exit 2).
+ * One coordinator's hold on a run: only one process coordinates a run at a time. Renewed and
+ * released by its owner only: a coordinator that was paused past the TTL (and whose run another
+ * coordinator has taken since) can neither extend nor delete the new holder's lock.
  */
-export async function acquireRunLock(redis: Redis, keys: FarmKeys, runId: string, signal?: AbortSignal): Promise<string> {
-  const key = `${keys.run(runId)}:lock`;
-  const me = lockHolder();
-  const giveUp = Date.now() + LOCK_TTL_MS * 2;
-  for (;;) {
-    if ((await redis.set(key, me, 'PX', LOCK_TTL_MS, 'NX')) === 'OK') return me;
-    if (signal?.aborted) throw new SynthfarmError('INTERNAL', '[farm] coordinator stopped', 1);
-    const holder = await redis.get(key);
-    if (holder === null) continue;
-    if (deadHere(holder)) {
-      await redis.eval(DELETE_IF_HOLDER, 1, key, holder);
-      continue;
-    }
-    const here = holder.endsWith(`@${hostname()}`);
-    if (here || Date.now() > giveUp) throw new UsageError(`run ${runId} is still running (coordinator ${holder} holds the lock); nothing changed`);
-    await new Promise((r) => setTimeout(r, 500));
+export class RunLock {
+  /** This holder's value: `pid@host` (to tell whether it is alive, and for messages) and a random token (the identity). */
+  readonly token = `${process.pid}@${hostname()}:${randomUUID()}`;
+  private timer: NodeJS.Timeout | undefined;
+  private lost = false;
+
+  constructor(private readonly redis: Redis, private readonly key: string, private readonly ttlMs = RUN_LOCK_TTL_MS) {}
+
+  /** Takes the lock if it is free (SET NX PX); true when taken. */
+  async tryAcquire(): Promise<boolean> {
+    return (await this.redis.set(this.key, this.token, 'PX', this.ttlMs, 'NX')) === 'OK';
   }
-}
 
-/** Keeps the lock alive while we hold it; returns the timer to clear. */
-export function renewRunLock(redis: Redis, keys: FarmKeys, runId: string, holder: string): NodeJS.Timeout {
-  return setInterval(() => void redis.set(`${keys.run(runId)}:lock`, holder, 'PX', LOCK_TTL_MS).catch(() => undefined), LOCK_TTL_MS / 3);
-}
+  /**
+   * Takes the lock, or refuses while a live coordinator holds it. A holder on this machine is
+   * checked directly (a dead pid's lock is taken over at once, so `resume` right after a crash
+   * need not wait); one elsewhere is alive while it keeps renewing, so we wait up to `waitMs`
+   * (default two TTLs) for its lock to lapse. A refusal changes nothing.
+   * @throws UsageError `run X is still running (coordinator pid@host holds the lock); nothing changed` (exit 2).
+   */
+  async acquire(runId: string, opts: { waitMs?: number; signal?: AbortSignal | undefined } = {}): Promise<void> {
+    const giveUp = Date.now() + (opts.waitMs ?? this.ttlMs * 2);
+    for (;;) {
+      if (await this.tryAcquire()) return;
+      if (opts.signal?.aborted) throw new SynthfarmError('INTERNAL', '[farm] coordinator stopped', 1);
+      const holder = await this.redis.get(this.key);
+      if (holder === null) continue;
+      if (deadHere(holder)) {
+        await this.redis.eval(RELEASE, 1, this.key, holder);
+        continue;
+      }
+      const here = holderName(holder).endsWith(`@${hostname()}`);
+      if (here || Date.now() > giveUp) throw new UsageError(`run ${runId} is still running (coordinator ${holderName(holder)} holds the lock); nothing changed`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 
-/** Releases the lock if it is still ours. */
-export async function releaseRunLock(redis: Redis, keys: FarmKeys, runId: string, holder: string): Promise<void> {
-  await redis.eval(DELETE_IF_HOLDER, 1, `${keys.run(runId)}:lock`, holder).catch(() => undefined);
+  /** Extends the lock if this holder still owns it; false (and {@link isLost}) when it does not. */
+  async renew(): Promise<boolean> {
+    const ok = Number(await this.redis.eval(RENEW, 1, this.key, this.token, String(this.ttlMs))) === 1;
+    if (!ok) this.lost = true;
+    return ok;
+  }
+
+  /** Renews every third of the TTL until {@link release}. */
+  keepAlive(): void {
+    this.timer ??= setInterval(() => void this.renew().catch(() => undefined), this.ttlMs / 3);
+    this.timer.unref();
+  }
+
+  /** True once a renewal found the lock taken by someone else. */
+  get isLost(): boolean {
+    return this.lost;
+  }
+
+  /** Stops renewing and deletes the lock if this holder still owns it; true when it did. */
+  async release(): Promise<boolean> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    return Number(await this.redis.eval(RELEASE, 1, this.key, this.token)) === 1;
+  }
 }

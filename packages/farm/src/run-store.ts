@@ -79,6 +79,11 @@ export class RunStore {
     await this.publish(runId, 'progress');
   }
 
+  /** Counts records never generated (the run stopped) as done and rejected. */
+  async addSkipped(runId: string, n: number): Promise<void> {
+    await this.redis.multi().hincrby(this.keys.run(runId), 'done', n).hincrby(this.keys.run(runId), 'rejected', n).exec();
+  }
+
   /** Every written value of a referenced field, in order. */
   async refValues(runId: string, field: string): Promise<unknown[]> {
     const chunks = await this.redis.lrange(this.keys.refs(runId, field), 0, -1);

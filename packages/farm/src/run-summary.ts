@@ -1,5 +1,5 @@
 /** Where a farm run is. `queued` until its coordinator starts; the rest as in the manifest. */
-export type RunState = 'queued' | 'running' | 'completed' | 'failed' | 'budget_exceeded';
+export type RunState = 'queued' | 'running' | 'completed' | 'failed' | 'budget_exceeded' | 'cancelled';
 
 /** Throughput and health of one GPU host in a run, as workers report it. */
 export interface HostProgress {

@@ -23,17 +23,48 @@ export function checkSpec(spec: Spec): void {
       checkField(f, fp, paths, path);
       if (f.unique && path.includes('.')) throw new SpecError(`${fp}.unique`, 'unique is supported on top-level fields');
       if (f.unique) checkUniqueSpace(f, `${fp}.unique`, ds.count);
-      if (f.kind === 'ref') {
-        const target = spec.datasets.findIndex((o) => o.name === f.dataset);
-        if (target < 0) throw new SpecError(`${fp}.dataset`, `refers to dataset '${f.dataset}', which this spec does not define (datasets: ${spec.datasets.map((o) => o.name).join(', ')})`);
-        if (target >= d) throw new SpecError(`${fp}.dataset`, `must refer to an earlier dataset; '${f.dataset}' is generated ${target === d ? 'by this one' : 'after this one'}`);
-        const tf = spec.datasets[target]!;
-        const has = tf.fields ? fieldPaths(tf.fields).has(f.field) : Object.hasOwn(tf.shape ?? {}, f.field);
-        if (!has) throw new SpecError(`${fp}.field`, `dataset '${f.dataset}' has no field '${f.field}'`);
-      }
+      if (f.kind === 'ref') checkRef(spec, d, f, fp);
     }
+    // Fields inside arrays are not addressable, but their refs and templates run all the same.
+    for (const [path, f] of paths) if (f.kind === 'array') checkArrayItems(spec, d, f.of, `${at}.fields.${path.split('.').join('.fields.')}.of`, paths, path);
   });
   checkStages(spec);
+}
+
+function checkRef(spec: Spec, d: number, f: Extract<FieldSpec, { kind: 'ref' }>, fp: string): void {
+  const target = spec.datasets.findIndex((o) => o.name === f.dataset);
+  if (target < 0) throw new SpecError(`${fp}.dataset`, `refers to dataset '${f.dataset}', which this spec does not define (datasets: ${spec.datasets.map((o) => o.name).join(', ')})`);
+  if (target >= d) throw new SpecError(`${fp}.dataset`, `must refer to an earlier dataset; '${f.dataset}' is generated ${target === d ? 'by this one' : 'after this one'}`);
+  const tf = spec.datasets[target]!;
+  const has = tf.fields ? fieldPaths(tf.fields).has(f.field) : Object.hasOwn(tf.shape ?? {}, f.field);
+  if (!has) throw new SpecError(`${fp}.field`, `dataset '${f.dataset}' has no field '${f.field}'`);
+  if (tf.fields && alwaysNull(tf.fields, f.field)) throw new SpecError(`${fp}.field`, `'${f.dataset}.${f.field}' is always null (nullRate: 1): a ref needs written values to point at`);
+}
+
+/** True when a field (or an object it sits in) has nullRate 1: no record ever has a value there. */
+function alwaysNull(fields: Record<string, FieldSpec>, path: string): boolean {
+  let at: Record<string, FieldSpec> | undefined = fields;
+  for (const seg of path.split('.')) {
+    const f: FieldSpec | undefined = at?.[seg];
+    if (!f) return false;
+    if (f.nullRate === 1) return true;
+    at = f.kind === 'object' ? f.fields : undefined;
+  }
+  return false;
+}
+
+/** Refs and templates inside `array.of` (nested objects and arrays included). */
+function checkArrayItems(spec: Spec, d: number, f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, array: string): void {
+  if (f.kind === 'ref') checkRef(spec, d, f, fp);
+  if (f.kind === 'template') {
+    for (const p of placeholders(f.template)) {
+      if (!paths.has(p)) throw new SpecError(`${fp}.template`, `{{${p}}} names no field of this dataset (fields inside arrays cannot be named)`);
+      if (p === array || p.startsWith(`${array}.`)) throw new SpecError(`${fp}.template`, `{{${p}}} refers to the array it is in`);
+      if (paths.get(p)!.kind === 'llm') throw new SpecError(`${fp}.template`, `{{${p}}} is an llm field; templates are filled before the model runs`);
+    }
+  }
+  if (f.kind === 'object') for (const [k, c] of Object.entries(f.fields)) checkArrayItems(spec, d, c, `${fp}.fields.${k}`, paths, array);
+  if (f.kind === 'array') checkArrayItems(spec, d, f.of, `${fp}.of`, paths, array);
 }
 
 function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, self: string): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clip } from './spec-limits.js';
 
 /**
  * Field kinds of a dataset spec (DESIGN §2). Code kinds are generated deterministically from
@@ -35,7 +36,7 @@ const numeric = {
 const dateValue = z.union([z.string(), z.date()]).transform((v, ctx) => {
   const d = v instanceof Date ? v : new Date(v);
   if (Number.isNaN(d.getTime())) {
-    ctx.addIssue({ code: 'custom', message: `must be an ISO-8601 date, got '${String(v)}'` });
+    ctx.addIssue({ code: 'custom', message: `must be an ISO-8601 date, got '${clip(String(v))}'` });
     return z.NEVER;
   }
   return d.toISOString();

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { FIELD_KINDS } from './field-schema.js';
+import { clip } from './spec-limits.js';
 
 /** `['datasets', 0, 'fields', 'age', 'sd']` → `datasets[0].fields.age.sd`. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -29,10 +30,16 @@ export function describeIssue(issue: z.core.$ZodIssue, input: unknown): { path: 
   const here = valueAt(input, issue.path);
   if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator === 'kind') {
     if (here === undefined) return { path, rule: `is required (one of: ${FIELD_KINDS.join(', ')})` };
-    return { path, rule: `unknown field kind '${String(here)}' (expected one of: ${FIELD_KINDS.join(', ')})` };
+    if (typeof here !== 'string') return { path, rule: `must be a field kind (one of: ${FIELD_KINDS.join(', ')}), got ${describeValue(here)}` };
+    return { path, rule: `unknown field kind '${clip(here, 40)}' (expected one of: ${FIELD_KINDS.join(', ')})` };
+  }
+  // A value of none of a union's types (`values: [a, 1, true]` got a list): name the types.
+  if (issue.code === 'invalid_union' && issue.errors.length && issue.errors.every((branch) => branch[0]?.code === 'invalid_type' && branch[0].path.length === 0)) {
+    const types = issue.errors.map((branch) => (branch[0] as { expected: string }).expected);
+    return { path, rule: `must be ${types.slice(0, -1).join(', ')}${types.length > 1 ? ' or ' : ''}${types.at(-1)}, got ${describeValue(here)}` };
   }
   if (issue.code === 'unrecognized_keys') {
-    return { path, rule: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}` };
+    return { path, rule: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.slice(0, 5).map((k) => `'${clip(k, 40)}'`).join(', ')}${issue.keys.length > 5 ? ` and ${issue.keys.length - 5} more` : ''}` };
   }
   // A bad record key (a field name): the rule is on the key's own schema, zod only says "Invalid key".
   if (issue.code === 'invalid_key') return { path, rule: issue.issues[0]?.message ?? issue.message };
@@ -46,5 +53,5 @@ function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  return `${typeof v} ${clip(JSON.stringify(v) ?? String(v))}`;
 }

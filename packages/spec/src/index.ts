@@ -11,3 +11,5 @@ export * from './submitted-spec.js';
 export * from './record-check.js';
 export * from './run-spec.js';
 export { httpUrlProblem } from './http-url.js';
+export * from './spec-limits.js';
+export { checkSpecLimits } from './check-spec-limits.js';

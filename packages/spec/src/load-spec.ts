@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { SpecError, UsageError, sha256 } from '@synthfarm/core';
 import { SpecSchema, type Spec } from './spec-schema.js';
 import { interpolateEnv, type MissingEnv } from './interpolate-env.js';
@@ -8,6 +8,9 @@ import { describeIssue } from './format-zod-error.js';
 import { checkSpec } from './check-spec.js';
 import type { FarmPolicy } from './farm-policy.js';
 import { checkSubmittedRefs, checkSubmittedSpec } from './submitted-spec.js';
+import { checkYamlDocument } from './check-yaml-document.js';
+import { checkSpecLimits } from './check-spec-limits.js';
+import { currentSpecLimits, limitError, type SpecLimits } from './spec-limits.js';
 
 /** Command-line values that replace a spec's own. */
 export interface SpecOverrides {
@@ -30,6 +33,8 @@ export interface LoadSpecOptions {
    * secrets are not read from `env` (workers resolve them). Default: embedded mode, no policy.
    */
   farmPolicy?: FarmPolicy;
+  /** Resource limits; default this process's ({@link currentSpecLimits}). */
+  limits?: SpecLimits;
 }
 
 /** A validated spec and what is known about where it came from. */
@@ -66,16 +71,32 @@ export async function loadSpecFile(file: string, opts: LoadSpecOptions = {}): Pr
 
 /** Parses YAML or JSON spec text (JSON is YAML) and validates it. */
 export function parseSpecText(text: string, source: string, opts: LoadSpecOptions = {}): LoadedSpec {
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const limits = opts.limits ?? currentSpecLimits();
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > limits.specBytes) throw limitError('', `${basename(source)}: a spec of ${bytes} bytes`, 'specBytes', limits);
+  const lineCounter = new LineCounter();
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    // Duplicate keys are checked by checkYamlDocument, in linear time (yaml's check is quadratic).
+    doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false, lineCounter });
+  } catch (err) {
+    // The composer recurses per nesting level: a deep enough document overflows the stack.
+    if (err instanceof RangeError) throw limitError('', `${basename(source)}: nesting depth`, 'depth', limits);
+    throw err;
+  }
   const first = doc.errors[0];
+  // yaml reports a stack overflow in its composer as a syntax error at the deepest node.
+  if (first?.message.includes('Maximum call stack size exceeded')) throw limitError('', `${basename(source)}: nesting depth`, 'depth', limits);
   if (first) {
     const pos = first.linePos?.[0];
     const where = pos ? `${basename(source)}:${pos.line}:${pos.col}` : basename(source);
     const msg = first.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?\s*$/, '') ?? 'syntax error';
     throw new UsageError(`${where}: ${extname(source) === '.json' ? 'JSON' : 'YAML'} syntax error: ${msg}`);
   }
-  const raw: unknown = doc.toJS();
-  return validateSpec(raw, source, sha256(text), opts);
+  checkYamlDocument(doc, lineCounter, source, limits);
+  // Aliases were measured as expanded above; yaml's own heuristic count would only disagree.
+  const raw: unknown = doc.toJS({ maxAliasCount: -1 });
+  return validateSpec(raw, source, sha256(text), { ...opts, limits });
 }
 
 /** Validates an already-parsed spec object (from a file, an HTTP body or a job payload). */
@@ -97,11 +118,12 @@ export function validateSpec(raw: unknown, source: string, hash: string, opts: L
     // A value that is wrong because its ${VAR} is unset: say that, not what the empty value breaks.
     const unset = missingEnv.find((m) => path === m.path || path.startsWith(`${m.path}.`) || path.startsWith(`${m.path}[`));
     if (unset) throw new SpecError(unset.path, `environment variable ${unset.name} is not set (write \${${unset.name}:-default} to give a default)`);
-    throw new SpecError(path, rule);
+    throw new SpecError(path, rule + (path === 'datasets[0].name' && isOneDataset(interpolated) && !('name' in interpolated) ? ` (a spec without name: is named after its file, ${basename(source)}; add name: to it)` : ''));
   }
   const spec = parsed.data;
   if (opts.overrides?.seed !== undefined) spec.seed = opts.overrides.seed;
   if (opts.overrides?.outDir !== undefined) spec.output.dir = opts.overrides.outDir;
+  checkSpecLimits(spec, opts.limits ?? currentSpecLimits());
   checkSpec(spec);
   const secretRefs = apiKeyRefs(raw);
   if (policy) checkSubmittedSpec(spec, secretRefs, policy);
@@ -111,7 +133,7 @@ export function validateSpec(raw: unknown, source: string, hash: string, opts: L
 /** Moves a one-dataset spec's top-level name/count/fields into `datasets: [...]`; applies overrides. */
 function normalize(raw: Record<string, unknown>, source: string, o: SpecOverrides): Record<string, unknown> {
   const out: Record<string, unknown> = { ...raw };
-  const single = !('datasets' in raw) && SINGLE_KEYS.some((k) => k in raw);
+  const single = isOneDataset(raw);
   if (single) {
     const ds: Record<string, unknown> = { name: basename(source, extname(source)).replace(/[^A-Za-z0-9_-]/g, '_') || 'dataset' };
     for (const k of SINGLE_KEYS) {
@@ -131,6 +153,10 @@ function normalize(raw: Record<string, unknown>, source: string, o: SpecOverride
     out.datasets = [ds];
   }
   return out;
+}
+
+function isOneDataset(raw: Record<string, unknown>): boolean {
+  return !('datasets' in raw) && SINGLE_KEYS.some((k) => k in raw);
 }
 
 function apiKeyRefs(raw: object): Record<string, string> {

@@ -14,10 +14,19 @@ export const ShapeSchema: z.ZodType<ShapeNode> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(ShapeSchema), z.record(z.string(), ShapeSchema)]),
 );
 
+/**
+ * Names of the run's own output files (DESIGN §5): a dataset so named would overwrite them
+ * (`rejects.jsonl`). Compared without case, for case-insensitive file systems.
+ */
+export const RESERVED_DATASET_NAMES = ['manifest', 'rejects', 'events', 'decisions', 'lineage', 'report'] as const;
+const datasetName = name.refine((n) => !(RESERVED_DATASET_NAMES as readonly string[]).includes(n.toLowerCase()), {
+  error: (i) => `'${String(i.input)}' is reserved for the run's own files (reserved: ${RESERVED_DATASET_NAMES.join(', ')}); choose another dataset name`,
+});
+
 /** One dataset of a spec. */
 export const DatasetSchema = z
   .strictObject({
-    name,
+    name: datasetName,
     count: positiveInt.describe('records requested'),
     batchSize: positiveInt.max(100_000, 'must be <= 100000').default(250).describe('records per batch job'),
     /** Records per model call in fast-generate; defaults to the whole batch, capped at 50. */

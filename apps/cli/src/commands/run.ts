@@ -101,6 +101,7 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
 function finish(manifest: Manifest, dir: string, opts: RunCommandOptions): void {
   printSummary(manifest, dir, opts.json ?? false);
   if (manifest.status === 'budget_exceeded') process.stderr.write(`synthfarm: --max-cost ${opts.maxCost} USD reached: stopped after the batches in flight; records not generated are in rejects.jsonl (reason budget_exceeded)\n`);
+  else if (manifest.status === 'cancelled') process.stderr.write(`synthfarm: run ${manifest.runId} was cancelled; records not written are in rejects.jsonl (reason cancelled)\n`);
   else if (manifest.status !== 'completed' && manifest.error) process.stderr.write(`synthfarm: ${manifest.error.message}\n`);
   process.exitCode = manifest.status === 'completed' ? ExitCode.Ok : ExitCode.Failed;
 }

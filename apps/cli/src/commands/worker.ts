@@ -1,5 +1,5 @@
 import { UsageError } from '@synthfarm/core';
-import { connectFarm, createFarmWorker, createScheduleWorker } from '@synthfarm/farm';
+import { connectFarm, createFarmWorker, createScheduleWorker, settlesWithin } from '@synthfarm/farm';
 import { farmPolicyFromOptions } from '@synthfarm/spec';
 import { redisUrl } from './redis-url.js';
 
@@ -25,6 +25,12 @@ export async function workerCommand(opts: { redis?: string; host: string; slots:
     process.once('SIGTERM', () => resolve());
   });
   process.stderr.write(`[worker ${worker.name}] stopping: finishing or handing back in-flight batches\n`);
-  await Promise.all([worker.close(), scheduler?.close()]);
+  // worker.close() is bounded by the drain time; a schedule firing still coordinating here is
+  // left to `synthfarm resume` (its lock lapses). Neither waits for a Redis that is gone.
+  await Promise.all([worker.close(), scheduler && settlesWithin(scheduler.close(), opts.drainMs)]);
+  if (scheduler) void scheduler.disconnect().catch(() => undefined);
   await farm?.close();
+  // Everything this worker owns is closed or given up on. With Redis gone, BullMQ's connections
+  // are still retrying (their timers would keep the process alive for good): exit regardless.
+  setTimeout(() => process.exit(), 200).unref();
 }

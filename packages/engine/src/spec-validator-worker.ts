@@ -1,0 +1,38 @@
+/** Thread entry of the spec validator: parse, validate and compile-check one spec at a time. */
+import { parentPort } from 'node:worker_threads';
+import { serializeError, type SerializedError } from '@synthfarm/core';
+import { checkCompiles } from '@synthfarm/codegen';
+import { parseSpecText, type FarmPolicy, type LoadedSpec, type SpecLimits } from '@synthfarm/spec';
+
+/** One spec to check, as it crosses to the validator thread. */
+export interface SpecValidationTask {
+  text: string;
+  source: string;
+  env: Record<string, string | undefined>;
+  limits: SpecLimits;
+  /** A submitted spec's farm policy (Maps and Sets cross threads by structured clone). */
+  farmPolicy?: FarmPolicy;
+}
+
+/** The validated spec, or the error to rethrow on the calling thread. */
+export type SpecValidationResult = { loaded: LoadedSpec } | { error: SerializedError };
+
+/** Checks one spec; never throws. */
+export async function validateTask(task: SpecValidationTask): Promise<SpecValidationResult> {
+  try {
+    const loaded = parseSpecText(task.text, task.source, { env: task.env, limits: task.limits, ...(task.farmPolicy ? { farmPolicy: task.farmPolicy } : {}) });
+    await checkCompiles(loaded.spec, task.limits);
+    return { loaded };
+  } catch (err) {
+    return { error: serializeError(err) };
+  }
+}
+
+// Loaded: say so, so the caller's clock (validateMs) starts with the work, not the thread's start.
+if (parentPort) {
+  const port = parentPort;
+  port.on('message', (task: SpecValidationTask) => {
+    void validateTask(task).then((res) => port.postMessage(res));
+  });
+  port.postMessage('ready');
+}
