@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 /**
  * The coordinator lock is renewed and released only by its owner (compare-and-set): a
  * coordinator that stalled past the TTL, and whose run another coordinator took meanwhile, must
@@ -59,6 +60,7 @@ describe('RunLock', () => {
     await waiter.acquire('r3', { waitMs: 2000 });
     expect(await redis.get(key)).toBe(waiter.token);
     const late = new RunLock(redis, key, 5000);
-    await expect(late.acquire('r3', { waitMs: 100 })).rejects.toThrow(`[farm] run r3 is being coordinated by another live process (pid ${process.pid})`);
+    // A live holder on this machine is named at once: pid@host, without waiting for its lock.
+    await expect(late.acquire('r3', { waitMs: 100 })).rejects.toThrow(`run r3 is still running (coordinator ${process.pid}@${hostname()} holds the lock); nothing changed`);
   });
 });
