@@ -27,9 +27,12 @@ export async function workerCommand(opts: { redis?: string; host: string; slots:
   process.stderr.write(`[worker ${worker.name}] stopping: finishing or handing back in-flight batches\n`);
   // worker.close() is bounded by the drain time; a schedule firing still coordinating here is
   // left to `synthfarm resume` (its lock lapses). Neither waits for a Redis that is gone.
-  await Promise.all([worker.close(), scheduler && settlesWithin(scheduler.close(), opts.drainMs)]);
+  // Closing talks to Redis, which may be gone: a close that fails is said, not fatal — the worker
+  // is stopping either way, and its unfinished batches are handed back by their lapsing locks.
+  const closed = await Promise.allSettled([worker.close(), scheduler && settlesWithin(scheduler.close(), opts.drainMs)]);
   if (scheduler) void scheduler.disconnect().catch(() => undefined);
-  await farm?.close();
+  closed.push(...(await Promise.allSettled([farm?.close()])));
+  for (const c of closed) if (c.status === 'rejected') process.stderr.write(`[worker ${worker.name}] while stopping: ${(c.reason as Error)?.message ?? c.reason}\n`);
   // Everything this worker owns is closed or given up on. With Redis gone, BullMQ's connections
   // are still retrying (their timers would keep the process alive for good): exit regardless.
   setTimeout(() => process.exit(), 200).unref();
