@@ -25,6 +25,12 @@ export async function workerCommand(opts: { redis?: string; host: string; slots:
     process.once('SIGTERM', () => resolve());
   });
   process.stderr.write(`[worker ${worker.name}] stopping: finishing or handing back in-flight batches\n`);
+  // From here on the process only stops. With Redis gone, the BullMQ and ioredis connections it
+  // abandons may still emit 'error' (ECONNRESET) or reject queued commands ("Connection is
+  // closed") after their owners let go of them: expected on the way out, said, and not a crash.
+  const whileStopping = (err: unknown) => process.stderr.write(`[worker ${worker.name}] while stopping: ${(err as Error)?.message ?? err}\n`);
+  process.on('uncaughtException', whileStopping);
+  process.on('unhandledRejection', whileStopping);
   // worker.close() is bounded by the drain time; a schedule firing still coordinating here is
   // left to `synthfarm resume` (its lock lapses). Neither waits for a Redis that is gone.
   // Closing talks to Redis, which may be gone: a close that fails is said, not fatal — the worker
