@@ -69,6 +69,23 @@ export function createCli(): Command {
     .action(async (spec: string, opts) => (await import('./commands/plan.js')).planCommand(spec, opts));
 
   program
+    .command('profile')
+    .description('legacy look-alike: profile a source (postgres://..., a .csv/.jsonl file, or a directory of them) into an editable spec')
+    .argument('<source>', 'postgres://user@host/db, a .csv / .jsonl file, or a directory of them')
+    .option('--tables <list>', 'comma-separated tables (default: all)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .option('--out <file>', 'write the spec here (default: stdout)')
+    .action(async (source: string, opts) => (await import('./commands/profile.js')).profileCommand(source, opts));
+
+  program
+    .command('compare')
+    .description('fidelity of an output directory against its source: KS, TVD, null rates, cardinality, correlations, FK integrity')
+    .argument('<source>', 'the source the spec was profiled from')
+    .argument('<outdir>', 'the output directory of a run')
+    .option('--tables <list>', 'comma-separated tables (default: all)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .option('--json', 'print the report as JSON')
+    .action(async (source: string, outDir: string, opts) => (await import('./commands/compare.js')).compareCommand(source, outDir, opts));
+
+  program
     .command('worker')
     .description('farm mode: a worker pinned to one GPU host (Ollama or the sim), taking batches for the models it serves')
     .requiredOption('--host <name=url>', 'the GPU host, e.g. gpu1=http://gpu1:11434')

@@ -12,3 +12,6 @@ export * from './profile/spec-from-profile.js';
 export * from './profile/field-name.js';
 export { ColumnSketch } from './profile/column-sketch.js';
 export { KllSketch } from './sketch/kll-sketch.js';
+export * from './compare/compare-output.js';
+export * from './compare/distances.js';
+export * from './compare/format-report.js';

@@ -88,7 +88,9 @@ function fieldFor(c: ColumnStats, t: TableStats, before: Set<string>): Field {
         return { spec: { kind: 'sequence', start: q[0], ...common }, note: `${base}; ${isPk ? 'primary key, ' : ''}consecutive from ${q[0]}` };
       }
       const cats = categoryWeights(c);
-      if (cats && !c.unique && Object.keys(cats).length <= 20) return { spec: { kind: 'empirical', type: 'number', weights: cats, ...common }, note: `${base}; observed values` };
+      // Few integers are observed weights, unless a correlation needs the quantiles' latent.
+      const correlated = t.correlations.some((x) => x.a === c.name || x.b === c.name);
+      if (cats && !c.unique && Object.keys(cats).length <= 20 && !correlated) return { spec: { kind: 'empirical', type: 'number', weights: cats, ...common }, note: `${base}; observed values` };
       const decimals = Math.min(c.decimals ?? 0, 6);
       const corr = t.correlations.filter((x) => (x.a === c.name && before.has(x.b)) || (x.b === c.name && before.has(x.a)))
         .sort((x, y) => Math.abs(y.r) - Math.abs(x.r))[0];
