@@ -53,7 +53,8 @@ export function parseValue(s: string, slashOrder: 'dmy' | 'mdy' = 'dmy'): Parsed
     if (m) return date(+m[1]!, +m[2]!, +m[3]!, 'YYYY/MM/DD');
     m = MON.exec(s);
     if (m && MONTHS[m[2]!.toLowerCase()]) return date(+m[3]!, MONTHS[m[2]!.toLowerCase()]!, +m[1]!, 'DD-Mon-YYYY');
-    if (!Number.isNaN(Number(s)) && s.trim() !== '' && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return { t: 'number', v: Number(s), decimals: 0 };
+    // Leading zeros (`00123`) are codes, not numbers: a zip code or an account number keeps them.
+    if (!/^[+-]?0\d/.test(s) && !Number.isNaN(Number(s)) && /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return { t: 'number', v: Number(s), decimals: 0 };
     return { t: 'string' };
   }
   const lower = s.toLowerCase();
