@@ -34,7 +34,7 @@ export async function profilePostgres(url: string, tables: string[]): Promise<Ta
   };
   try {
     const out: TableStats[] = [];
-    for (const table of tables) out.push(await profileTable(c, q, label, table));
+    for (const table of tables) out.push(await profileTable(c, q, url, label, table));
     const constraintFks = await q<{ child: string; col: string; parent: string; pcol: string }>(
       `SELECT cl.relname AS child, a.attname AS col, pl.relname AS parent, pa.attname AS pcol
        FROM pg_constraint k JOIN pg_class cl ON cl.oid = k.conrelid JOIN pg_class pl ON pl.oid = k.confrelid
@@ -55,7 +55,7 @@ export async function profilePostgres(url: string, tables: string[]): Promise<Ta
 
 type Query = <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
 
-async function profileTable(c: pg.Client, q: Query, label: string, table: string): Promise<TableStats> {
+async function profileTable(c: pg.Client, q: Query, url: string, label: string, table: string): Promise<TableStats> {
   const from = qualified(table);
   const tlabel = `${label.slice(0, -1)} table ${table}]`;
   const exists = await q<{ r: string | null }>('SELECT to_regclass($1) AS r', [from]);
@@ -64,7 +64,6 @@ async function profileTable(c: pg.Client, q: Query, label: string, table: string
   const typeRows = await q<{ oid: number; typname: string }>('SELECT oid::int AS oid, typname FROM pg_type WHERE oid = ANY($1)', [fields.fields.map((f) => f.dataTypeID)]);
   const typeOf = new Map(typeRows.rows.map((t) => [t.oid, t.typname]));
   const cols = fields.fields.map((f) => ({ name: f.name, declared: typeOf.get(f.dataTypeID) ?? 'unknown' }));
-  const native = cols.filter((x) => NATIVE[x.declared]);
   const text = cols.filter((x) => !NATIVE[x.declared]);
 
   // 1. counts, exact distincts (text: sentinels excluded), numeric/date quantiles
@@ -78,8 +77,19 @@ async function profileTable(c: pg.Client, q: Query, label: string, table: string
     if (t === 'date' || t === 'datetime') sel.push(`percentile_cont($2::float8[]) WITHIN GROUP (ORDER BY extract(epoch FROM ${id}) * 1000) AS q${i}`);
     if (t === 'boolean') sel.push(`avg(${id}::int)::float8 AS b${i}`);
   });
-  const agg = (await q<Record<string, unknown>>(`SELECT ${sel.join(', ')} FROM ${from}`, [SENTINELS, PERCENTILES])).rows[0]!;
-  const rows = Number(agg.n);
+  // The database aggregates on a second connection while this process sketches the text columns:
+  // PostgreSQL's sorts and our parsing overlap, on two cores.
+  const aggregate = (async () => {
+    const c2 = await connectPg(url, tlabel);
+    try {
+      return (await c2.query<Record<string, unknown>>(`SELECT ${sel.join(', ')} FROM ${from}`, [SENTINELS, PERCENTILES])).rows[0]!;
+    } catch (err) {
+      throw new SourceError(`${tlabel} cannot be read: ${pgReason(err)}`, { cause: err });
+    } finally {
+      await c2.end().catch(() => {});
+    }
+  })();
+  aggregate.catch(() => {}); // awaited below; not unhandled meanwhile
 
   // 2. text columns through the sketches (formats, sentinels, shapes, dates written as text)
   const sketches = text.map((col) => new ColumnSketch(col.name, col.declared));
@@ -98,6 +108,8 @@ async function profileTable(c: pg.Client, q: Query, label: string, table: string
     }
   }
 
+  const agg = await aggregate;
+  const rows = Number(agg.n);
   const stats: ColumnStats[] = [];
   for (const [i, col] of cols.entries()) {
     const t = NATIVE[col.declared];
@@ -119,7 +131,6 @@ async function profileTable(c: pg.Client, q: Query, label: string, table: string
     }
     stats.push(s);
   }
-  void native;
 
   // 3. correlations between numeric columns, in one query
   const numeric = stats.filter((s) => s.type === 'integer' || s.type === 'number');

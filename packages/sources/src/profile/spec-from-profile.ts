@@ -115,9 +115,8 @@ function textField(c: ColumnStats, t: TableStats, base: string, common: Record<s
   const cats = categoryWeights(c);
   if (cats && !c.unique) return { spec: { kind: 'empirical', weights: cats, ...common }, note: `${base}; a category (${Object.keys(cats).length} values kept)` };
   if (!tx) return { spec: { kind: 'faker', method: 'lorem.word', ...unique, ...common }, note: base };
-  const nonNull = c.rows - c.nulls;
   const [shape, shapeCount] = tx.shapes[0] ?? ['', 0];
-  const dominant = shape !== '…' && shapeCount >= 0.9 * nonNull;
+  const dominant = shape !== '…' && shapeCount >= 0.9 * tx.sampled;
   if (tx.uuidShare >= 0.9) return { spec: { kind: 'uuid', ...common }, note: `${base}; UUIDs` };
   if (tx.emailShare >= 0.8) return { spec: { kind: 'faker', method: 'internet.exampleEmail', ...unique, ...common }, note: `${base}; emails (written at reserved example domains)` };
   if (tx.phoneShare >= 0.8) {
@@ -130,7 +129,7 @@ function textField(c: ColumnStats, t: TableStats, base: string, common: Record<s
   if (named && tx.avgWords <= 6) return { spec: { kind: 'faker', method: named, ...unique, ...common }, note: `${base}; ${named} by its name` };
   const re = dominant && tx.avgWords <= 1.01 ? shapeToRegExp(shape) : undefined;
   if (re) {
-    return { spec: { kind: 'faker', method: 'helpers.fromRegExp', args: [re], ...unique, ...common }, note: `${base}; pattern ${shape} (${Math.round((100 * shapeCount) / nonNull)}%)${isPk ? '; primary key' : ''}` };
+    return { spec: { kind: 'faker', method: 'helpers.fromRegExp', args: [re], ...unique, ...common }, note: `${base}; pattern ${shape} (${Math.round((100 * shapeCount) / tx.sampled)}%)${isPk ? '; primary key' : ''}` };
   }
   if (tx.avgWords >= 3) {
     const words = Math.max(3, Math.round(tx.avgWords));

@@ -44,6 +44,8 @@ export interface ColumnStats {
 
 /** Shape statistics of a text column. */
 export interface TextStats {
+  /** Values these statistics were read from (every value up to 20,000, then 1 in 16). */
+  sampled: number;
   avgLength: number;
   maxLength: number;
   minLength: number;
@@ -51,7 +53,7 @@ export interface TextStats {
   emailShare: number;
   phoneShare: number;
   uuidShare: number;
-  /** Most common shapes (`AAAAA`, `(999) 999-9999`) with their counts, most common first. */
+  /** Most common shapes (`AAAAA`, `(999) 999-9999`) with their counts among the sampled values, most common first. */
   shapes: Array<[string, number]>;
 }
 
