@@ -187,7 +187,7 @@ export class CompiledDataset {
 }
 
 function isNumeric(f: FieldSpec): boolean {
-  return f.kind === 'normal' || f.kind === 'lognormal' || f.kind === 'uniform' || f.kind === 'exponential' || f.kind === 'poisson';
+  return f.kind === 'normal' || f.kind === 'lognormal' || f.kind === 'uniform' || f.kind === 'exponential' || f.kind === 'poisson' || (f.kind === 'empirical' && !!f.quantiles);
 }
 
 function dependsOn(m: FieldNode, n: FieldNode, nodes: FieldNode[], seen = new Set<number>()): boolean {

@@ -1,4 +1,5 @@
 export * from './field-schema.js';
+export * from './empirical.js';
 export * from './spec-schema.js';
 export * from './load-spec.js';
 export * from './interpolate-env.js';

@@ -4,8 +4,8 @@ import { loadSpecFile } from '@synthfarm/spec';
 import { estimateCost, enrichFieldNames, runSpec } from '@synthfarm/stages';
 
 /** `synthfarm plan SPEC`: datasets, batches, fields by kind. Calls no model. */
-export async function planCommand(file: string, opts: { count?: number; batchSize?: number; json?: boolean }): Promise<void> {
-  const loaded = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize } });
+export async function planCommand(file: string, opts: { count?: number; batchSize?: number; scale?: number; json?: boolean }): Promise<void> {
+  const loaded = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize, scale: opts.scale } });
   await checkCompiles(loaded.spec);
   const spec = runSpec(loaded.spec);
   const enrichFields = enrichFieldNames(spec);

@@ -12,6 +12,7 @@ import { printSummary } from './print-summary.js';
 export interface RunCommandOptions {
   count?: number;
   batchSize?: number;
+  scale?: number;
   seed?: number;
   out?: string;
   threads?: number;
@@ -52,7 +53,7 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
   // A spec run on a farm is checked against the farm's policy (DESIGN §11): its apiKeys name
   // bound secrets the workers resolve. Other ${VAR}s are this user's own, read here.
   const farmPolicy = opts.redis ? farmPolicyFromOptions(opts) : undefined;
-  const loaded = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize, seed: opts.seed, outDir: opts.out }, ...(farmPolicy ? { farmPolicy } : {}) });
+  const loaded = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize, scale: opts.scale, seed: opts.seed, outDir: opts.out }, ...(farmPolicy ? { farmPolicy } : {}) });
   outDirIs(loaded.spec.output.dir);
   await checkCompiles(loaded.spec);
   const total = loaded.spec.datasets.reduce((n, d) => n + d.count, 0);

@@ -1,0 +1,17 @@
+export * from './source.js';
+export * from './null-sentinels.js';
+export * from './csv-dialect.js';
+export * from './csv-source.js';
+export * from './jsonl-source.js';
+export * from './postgres-source.js';
+export * from './pg-connect.js';
+export * from './open-sources.js';
+export * from './profile/table-stats.js';
+export * from './profile/profile-source.js';
+export * from './profile/spec-from-profile.js';
+export * from './profile/field-name.js';
+export { ColumnSketch } from './profile/column-sketch.js';
+export { KllSketch } from './sketch/kll-sketch.js';
+export * from './compare/compare-output.js';
+export * from './compare/distances.js';
+export * from './compare/format-report.js';
