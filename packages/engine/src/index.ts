@@ -21,3 +21,4 @@ export * from './run-embedded.js';
 export * from './packed-lines.js';
 export * from './run-verdict.js';
 export * from './spec-validator.js';
+export * from './load-checked-spec.js';
