@@ -1,8 +1,7 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Ollama } from 'ollama';
-import { BackendUnavailable, SpecError, createLogger, type Logger } from '@synthfarm/core';
-import { createBackend, withResponseCache, type LlmBackend } from '@synthfarm/llm';
+import { SpecError, createLogger, type Logger } from '@synthfarm/core';
+import { createBackend, listHostModels, withResponseCache, type LlmBackend } from '@synthfarm/llm';
 import { createBatchProcessor, createCodegenPool, withBatchAccounting, writtenRows, type BatchOutput } from '@synthfarm/engine';
 import { createFarmPolicy, resolveBoundSecret, type BackendSpec, type FarmPolicy } from '@synthfarm/spec';
 import { createModelStages, usedBackendNames } from '@synthfarm/stages';
@@ -67,7 +66,7 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
   const slots = opts.slots ?? 4;
   const keys = farmKeys(opts.prefix ?? DEFAULT_PREFIX);
   const name = `${opts.host.name}@${hostname()}:${process.pid}`;
-  const models = await listModels(opts.host.url);
+  const models = await listHostModels(opts.host.url, 'worker');
   const redis = createRedis(opts.redisUrl);
   const blocking = createRedis(opts.redisUrl);
   const store = new RunStore(redis, keys);
@@ -136,7 +135,7 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
     await Promise.all(workers.map((w) => w.pause(true).catch(() => undefined)));
     setTimeout(async () => {
       try {
-        await listModels(opts.host.url);
+        await listHostModels(opts.host.url, 'worker');
         workers.forEach((w) => w.resume());
         log.warn({ host: opts.host.name }, 'host back from cooldown');
       } catch {
@@ -227,13 +226,3 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
 
 /** How long stopping may take past the drain time (handing back, closing), in ms. */
 const STOP_GRACE_MS = 1000;
-
-/** Models a host serves (GET /api/tags), or BackendUnavailable naming the URL (exit 3). */
-async function listModels(url: string): Promise<string[]> {
-  try {
-    const res = await new Ollama({ host: url }).list();
-    return res.models.map((m) => m.name);
-  } catch (err) {
-    throw new BackendUnavailable(`[worker] host ${url} does not answer /api/tags (${(err as Error).message}); start one with \`ollama serve\` or \`synthfarm sim --port ${new URL(url).port || 11434}\``);
-  }
-}

@@ -6,6 +6,7 @@ export { BACKEND_DEFAULTS } from './backend-deps.js';
 export { createOllamaBackend, OLLAMA_DEFAULT_HOST } from './ollama-backend.js';
 export { createOpenAiBackend, type OpenAiBackendDeps } from './openai-backend.js';
 export { createBackend, type CreateBackendOptions } from './create-backend.js';
+export { listHostModels } from './list-host-models.js';
 export { createHostPool, HOST_POOL_DEFAULTS, type HostPool, type HostPoolOptions, type HostUseOptions } from './host-pool.js';
 export { withRetries, RETRY_DEFAULTS, type RetryOptions } from './retry.js';
 export { parseRetryAfter } from './retry-after.js';
