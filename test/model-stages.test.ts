@@ -115,7 +115,7 @@ async function runSpec(spec: unknown, opts: { cacheDir?: string; offline?: boole
   try {
     manifest = await runEmbedded({
       loaded, threads: 0, offline: opts.offline ?? false,
-      stages: model.stages, shouldStop: model.shouldStop, windowFor: model.windowFor, manifestExtras: model.manifestExtras,
+      model,
     });
   } finally {
     await model.close();

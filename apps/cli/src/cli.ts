@@ -70,9 +70,10 @@ export function createCli(): Command {
     .command('worker')
     .description('farm mode: a worker pinned to one GPU host (Ollama or the sim), taking batches for the models it serves')
     .requiredOption('--host <name=url>', 'the GPU host, e.g. gpu1=http://gpu1:11434')
-    .option('--slots <n>', "requests the host runs at once (its OLLAMA_NUM_PARALLEL)", positiveInt('--slots'), 4)
-    .option('--drain-ms <ms>', 'on SIGTERM, how long in-flight batches may finish before they are handed back', nonNegativeInt('--drain-ms'), 20_000)
-    .option('--lock-ms <ms>', 'batch lock duration: a batch whose worker stops renewing its lock (killed, hung) is retried elsewhere after this long', positiveInt('--lock-ms'), 30_000)
+    // Numbers go to the worker as given: its option schema holds the rules and the defaults.
+    .option('--slots <n>', "requests the host runs at once (its OLLAMA_NUM_PARALLEL; default 4)", Number)
+    .option('--drain-ms <ms>', 'on SIGTERM, how long in-flight batches may finish before they are handed back (default 20000)', Number)
+    .option('--lock-ms <ms>', 'batch lock duration: a batch whose worker stops renewing its lock (killed, hung) is retried elsewhere after this long (default 30000)', Number)
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
     .option('--no-cache', 'do not read or write the model response cache')
     .option('--no-schedules', 'do not take schedule firings on this worker')

@@ -18,6 +18,8 @@ export * from './manifest.js';
 export * from './staged-batch.js';
 export * from './ref-columns.js';
 export * from './run-embedded.js';
+export { createRun, type CreateRunOptions, type ExecutorContext, type Run, type RunModel, type RunParts, type RunSource } from './create-run.js';
+export * from './run-options.js';
 export * from './packed-lines.js';
 export * from './run-verdict.js';
 export * from './spec-validator.js';

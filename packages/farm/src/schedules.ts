@@ -126,7 +126,7 @@ export function createScheduleWorker(farm: FarmConnection, opts: { log?: Logger;
       const outDir = firingDir(data, new Date(job.timestamp));
       const runId = await submitRun(farm.store, loaded, { outDir, schedule: data.schedule });
       log.info({ schedule: data.schedule, runId, outDir }, 'schedule fired');
-      const manifest = await runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, log });
+      const manifest = await runCoordinator({ farm, runId, log });
       return { runId, outDir, status: manifest.status };
     },
     { connection: { url: farm.url, maxRetriesPerRequest: null }, prefix: farm.keys.prefix, concurrency: 1 },

@@ -75,11 +75,8 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
       manifest = await runEmbedded({
         loaded,
         runId,
-        ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
-        stages: model.stages,
-        shouldStop: model.shouldStop,
-        windowFor: model.windowFor,
-        manifestExtras: model.manifestExtras,
+        threads: opts.threads,
+        model,
         offline: opts.offline ?? false,
         maxRejects,
         signal: stop.signal,

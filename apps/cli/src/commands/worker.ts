@@ -4,7 +4,7 @@ import { farmPolicyFromOptions } from '@synthfarm/spec';
 import { redisUrl } from './redis-url.js';
 
 /** `synthfarm worker --redis URL --host NAME=URL [--slots N]`: serves until SIGTERM. */
-export async function workerCommand(opts: { redis?: string; host: string; slots: number; cacheDir?: string; cache?: boolean; drainMs: number; lockMs?: number; schedules?: boolean; secret?: string[]; allowOrigin?: string[] }): Promise<void> {
+export async function workerCommand(opts: { redis?: string; host: string; slots?: number; cacheDir?: string; cache?: boolean; drainMs?: number; lockMs?: number; schedules?: boolean; secret?: string[]; allowOrigin?: string[] }): Promise<void> {
   const m = /^([A-Za-z0-9._-]+)=(.+)$/.exec(opts.host);
   if (!m) throw new UsageError(`--host ${opts.host}: expected NAME=URL, e.g. gpu1=http://gpu1:11434`);
   const { checkHostUrl } = await import('@synthfarm/llm');
@@ -12,14 +12,13 @@ export async function workerCommand(opts: { redis?: string; host: string; slots:
   const policy = farmPolicyFromOptions(opts);
   const worker = await createFarmWorker({
     policy,
-    redisUrl: redisUrl(opts), host: { name: m[1]!, url: m[2]! }, slots: opts.slots, drainTimeoutMs: opts.drainMs,
-    ...(opts.lockMs !== undefined ? { lockDurationMs: opts.lockMs } : {}),
+    redisUrl: redisUrl(opts), host: { name: m[1]!, url: m[2]! }, slots: opts.slots, drainTimeoutMs: opts.drainMs, lockDurationMs: opts.lockMs,
     cacheDir: opts.cache === false ? undefined : opts.cacheDir,
   });
   // Any worker can take schedule firings (it then coordinates that run).
   const farm = opts.schedules === false ? undefined : await connectFarm(redisUrl(opts));
   const scheduler = farm && createScheduleWorker(farm, { policy });
-  process.stderr.write(`[worker ${worker.name}] serving ${worker.models.join(', ')} with ${opts.slots} slots; SIGTERM to stop\n`);
+  process.stderr.write(`[worker ${worker.name}] serving ${worker.models.join(', ')} with ${worker.slots} slots; SIGTERM to stop\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
@@ -27,7 +26,7 @@ export async function workerCommand(opts: { redis?: string; host: string; slots:
   process.stderr.write(`[worker ${worker.name}] stopping: finishing or handing back in-flight batches\n`);
   // worker.close() is bounded by the drain time; a schedule firing still coordinating here is
   // left to `synthfarm resume` (its lock lapses). Neither waits for a Redis that is gone.
-  await Promise.all([worker.close(), scheduler && settlesWithin(scheduler.close(), opts.drainMs)]);
+  await Promise.all([worker.close(), scheduler && settlesWithin(scheduler.close(), worker.drainTimeoutMs)]);
   if (scheduler) void scheduler.disconnect().catch(() => undefined);
   await farm?.close();
   // Everything this worker owns is closed or given up on. With Redis gone, BullMQ's connections
