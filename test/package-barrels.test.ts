@@ -31,6 +31,8 @@ async function importedNames(): Promise<Map<string, Set<string>>> {
       const s = await readFile(f, 'utf8');
       const self = /packages\/(\w+)\/src\//.exec(f)?.[1];
       const outside = (pkg: string) => pkg !== self || f.endsWith('.test.ts');
+      // A package's own modules (tests too) import what they use from where it is defined.
+      if (self) expect(s, `${f} imports its own package's barrel`).not.toMatch(/from '\.\/index\.js'/);
       for (const m of s.matchAll(/(?:import|export)\s+(?:type\s+)?\{([^}]*)\}\s+from\s+['"]@synthfarm\/(\w+)['"]/g)) if (outside(m[2]!)) names(m[1]!).forEach((n) => add(m[2]!, n));
       for (const m of s.matchAll(/\{\s*([\w\s,:]*)\}\s*=\s*await import\(['"]@synthfarm\/(\w+)['"]\)/g)) if (outside(m[2]!)) names(m[1]!.replace(/:\s*\w+/g, '')).forEach((n) => add(m[2]!, n));
       for (const m of s.matchAll(/import\(['"]@synthfarm\/(\w+)['"]\)\)?\.(\w+)/g)) if (outside(m[1]!)) add(m[1]!, m[2]!);
