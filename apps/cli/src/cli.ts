@@ -38,7 +38,7 @@ export function createCli(): Command {
     .option('--batch-size <n>', 'records per batch', positiveInt('--batch-size'))
     .option('--seed <n>', 'random seed (same spec + seed = same bytes)', nonNegativeInt('--seed'))
     .option('--out <dir>', 'output directory (default: the spec\'s output.dir, else ./out)')
-    .option('--threads <n>', 'code-stage worker threads (default: one per core; 0 = inline)', nonNegativeInt('--threads'))
+    .option('--threads <n>', 'code-stage worker threads (default: one per core; 0 = inline)', Number)
     .option('--offline', 'fill llm fields procedurally instead of calling a model (recorded in the manifest)')
     .option('--max-cost <usd>', 'stop gracefully when the model spend would pass this, in USD', nonNegativeNumber('--max-cost'))
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')

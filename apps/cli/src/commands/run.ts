@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ExitCode, serializeError, SynthfarmError } from '@synthfarm/core';
-import { loadSpec, newRunId, runEmbedded, type Manifest } from '@synthfarm/engine';
+import { loadSpec, newRunId, parseRunOptions, runEmbedded, type Manifest } from '@synthfarm/engine';
 import { farmPolicyFromOptions } from '@synthfarm/spec';
 import { createModelStages } from '@synthfarm/stages';
 import { DEFAULT_MAX_REJECTS, maxRejectsOf, parseMaxRejects, type MaxRejects } from '../max-rejects.js';
@@ -48,6 +48,9 @@ export async function runCommand(file: string, opts: RunCommandOptions): Promise
 }
 
 async function run(file: string, opts: RunCommandOptions, runId: string, outDirIs: (dir: string) => void): Promise<void> {
+  // The run's own options are checked first, by the run's schema (its rules and defaults): a bad
+  // --threads is a usage error before the spec is read or a backend is asked.
+  const { threads } = parseRunOptions({ threads: opts.threads });
   // A spec run on a farm is checked against the farm's policy (DESIGN §11): its apiKeys name
   // bound secrets the workers resolve. Other ${VAR}s are this user's own, read here.
   const farmPolicy = opts.redis ? farmPolicyFromOptions(opts) : undefined;
@@ -75,7 +78,7 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
       manifest = await runEmbedded({
         loaded,
         runId,
-        threads: opts.threads,
+        threads,
         model,
         offline: opts.offline ?? false,
         maxRejects,
