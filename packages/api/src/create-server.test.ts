@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '@synthfarm/core';
 import type { FarmService, RunEvent, RunSummary } from '@synthfarm/farm';
 import { parseSpecText } from '@synthfarm/spec';
-import { createServer, type ServerOptionsInput } from './index.js';
+import { createServer } from './create-server.js';
+import type { ServerOptionsInput } from './server-options.js';
 
 const TOKEN = 'test-token-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { BatchResult, BatchTask } from './batch-task.js';
 import { generateBatch } from './generate-batch.js';
+import { asThreadLost } from './thread-lost.js';
 
 /** Runs code-stage batches: on worker threads, or inline on the calling thread. */
 export interface CodegenPool {
@@ -41,7 +42,7 @@ export function createCodegenPool(threads = defaultThreads(), opts: { maxBatchRe
     };
   }
   const pool = new Piscina<BatchTask, BatchResult>({
-    filename: workerFile(),
+    filename: BATCH_WORKER_FILE,
     minThreads: threads,
     maxThreads: threads,
     // No queue limit here: the pipeline's window bounds the batches in flight (a limit below
@@ -53,12 +54,23 @@ export function createCodegenPool(threads = defaultThreads(), opts: { maxBatchRe
     // The young generation stays at 16 MB: 8 MB cost ~15% throughput in scavenges.
     resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: oldGenerationMb(opts.maxBatchRecords ?? 250) },
   });
+  return codegenPoolOf(pool, threads);
+}
+
+/** A piscina pool of batch-worker threads as a {@link CodegenPool}: a task whose thread died rejects with {@link ThreadLost}. */
+export function codegenPoolOf(pool: Piscina<BatchTask, BatchResult>, threads: number): CodegenPool {
   return {
     threads,
-    run: (task) => pool.run(task),
+    run: (task) =>
+      pool.run(task).catch((err: unknown) => {
+        throw asThreadLost(err);
+      }),
     close: () => pool.destroy(),
   };
 }
+
+/** The file piscina runs batch tasks in. */
+export const BATCH_WORKER_FILE = workerFile();
 
 /** A pool whose threads start on first use (a farm coordinator rarely needs any). */
 export function lazyPool(create: () => CodegenPool): CodegenPool {

@@ -4,6 +4,7 @@ import type { BatchExecutor } from './batch-executor.js';
 import type { BatchJob } from './batch-job.js';
 import type { BatchOutput } from './batch-output.js';
 import type { BatchProcessor } from './batch-processor.js';
+import { ThreadLost, THREAD_RETRY_DELAY_MS, THREAD_TASK_ATTEMPTS } from './thread-lost.js';
 
 /**
  * The embedded executor: each job runs at once in this process, its code fields on the
@@ -21,7 +22,17 @@ export function createThreadExecutor(processor: BatchProcessor, refColumns: (d: 
   return {
     async dispatch(jobs) {
       for (const job of jobs) {
-        const p = refColumns(job.dataset).then((cols) => processor.process(job, cols, stop));
+        // A batch whose code thread died is run again: its output depends only on the job.
+        const attempt = (n: number): Promise<BatchOutput> =>
+          refColumns(job.dataset)
+            .then((cols) => processor.process(job, cols, stop))
+            .catch(async (err: unknown) => {
+              if (!(err instanceof ThreadLost) || n >= THREAD_TASK_ATTEMPTS || stop.aborted) throw err;
+              // A short backoff: piscina replaces the dead thread meanwhile (a task sent at once may meet it dying).
+              await new Promise((r) => setTimeout(r, THREAD_RETRY_DELAY_MS * n));
+              return attempt(n + 1);
+            });
+        const p = attempt(1);
         p.catch(() => controller.abort());
         running.set(key(job), p);
       }

@@ -1,36 +1,38 @@
-import type { Redis } from 'ioredis';
-import { SynthfarmError, createLogger, serializeError, type Logger } from '@synthfarm/core';
-import { createCodegenPool, lazyPool, runCommitter, type Manifest, type Progress } from '@synthfarm/engine';
-import { isModelDataset } from '@synthfarm/spec';
-import type { BatchStore } from './batch-store.js';
+import { z } from 'zod';
+import { SynthfarmError, createLogger, intOption, parseOptions, serializeError, type Logger } from '@synthfarm/core';
+import { createRun, type Manifest, type CommitterResult, type Progress } from '@synthfarm/engine';
 import { createBullmqExecutor } from './bullmq-executor.js';
-import type { FarmKeys } from './keys.js';
 import { createRedisRunState } from './redis-run-state.js';
 import { assertNotFinished, RunLock, runLockKey } from './run-lock.js';
 import type { RunStore } from './run-store.js';
+import type { FarmConnection } from './farm-connection.js';
 import { cancelRequested } from './cancel-run.js';
 import { watchWorkers } from './worker-watch.js';
 
-export interface CoordinatorOptions {
-  redis: Redis;
-  redisUrl: string;
-  keys: FarmKeys;
-  store: RunStore;
-  results: BatchStore;
-  runId: string;
-  /**
-   * Batches handed out ahead of the aggregator, per dataset. Bounds Redis and aggregator memory
-   * (results wait in Redis at most this many); enough to keep every worker slot busy. Default 32.
-   */
-  window?: number;
-  /** Code threads for uniqueness admission (only datasets with unique fields use them). Default 1. */
-  threads?: number;
-  onProgress?: (p: Progress) => void;
-  /** Said while the run waits for workers (none serves its model); default: the log at warn. */
-  onWarning?: (message: string) => void;
-  log?: Logger;
-  signal?: AbortSignal;
-}
+/**
+ * Options of {@link runCoordinator}. Parsed once, each default here and nowhere else; a bad
+ * option throws `[coordinator] invalid options: window: must be a positive integer` (exit 2).
+ */
+export const CoordinatorOptionsSchema = z.object({
+  farm: z
+    .custom<CoordinatorFarm>((v) => typeof v === 'object' && v !== null && ['redis', 'url', 'keys', 'store', 'results'].every((k) => k in v), { error: 'must be a FarmConnection (connectFarm(url))' })
+    .describe('The farm the run lives in: Redis (run state, lock, cancel flag), its URL (BullMQ queues), keys, run and batch stores.'),
+  runId: z.string().min(1, { error: 'must name a submitted run' }),
+  window: intOption(1)
+    .default(32)
+    .describe('Batches handed out ahead of the aggregator, per dataset. Bounds Redis and aggregator memory (results wait in Redis at most this many); enough to keep every worker slot busy. Default 32.'),
+  threads: intOption(0).default(1).describe('Code threads for uniqueness admission (only datasets with unique fields use them; started on first use); 0 = inline. Default 1.'),
+  onProgress: z.custom<(p: Progress) => void>((v) => typeof v === 'function', { error: 'must be a function' }).optional(),
+  onWarning: z.custom<(message: string) => void>((v) => typeof v === 'function', { error: 'must be a function' }).optional().describe('Said while the run waits for workers (none serves its model). Default: the log at warn.'),
+  log: z.custom<Logger>((v) => typeof v === 'object' && v !== null, { error: 'must be a Logger' }).optional(),
+  signal: z.custom<AbortSignal>((v) => v instanceof AbortSignal, { error: 'must be an AbortSignal' }).optional(),
+});
+
+/** The parts of a farm connection a coordinator uses. */
+export type CoordinatorFarm = Pick<FarmConnection, 'redis' | 'url' | 'keys' | 'store' | 'results'>;
+
+/** Coordinator options as a caller writes them. */
+export type CoordinatorOptions = z.input<typeof CoordinatorOptionsSchema>;
 
 /**
  * The producer and the aggregator of one farm run, resumable: all state lives in Redis and in
@@ -39,8 +41,10 @@ export interface CoordinatorOptions {
  * record order, each exactly once: a batch is committed by moving the run's pointer past it,
  * atomically with the byte offsets of the files, after its bytes are written.
  */
-export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest> {
-  const { store, results, runId, keys, redis } = opts;
+export async function runCoordinator(options: CoordinatorOptions): Promise<Manifest> {
+  const opts = parseOptions(CoordinatorOptionsSchema, options, 'coordinator');
+  const { runId } = opts;
+  const { store, results, keys, redis, url: redisUrl } = opts.farm;
   const log = opts.log ?? createLogger({ name: 'coordinator' });
   const meta = await store.meta(runId);
   if (!meta) throw new SynthfarmError('USAGE', `[farm] no run ${runId} in this Redis`, 2);
@@ -58,7 +62,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
   }
   lock.keepAlive();
   let current: number | undefined;
-  const stopWatch = watchWorkers({ redis, keys, redisUrl: opts.redisUrl, spec, current: () => current, warn: opts.onWarning ?? ((m) => log.warn(m)) });
+  const stopWatch = watchWorkers({ redis, keys, redisUrl, spec, current: () => current, warn: opts.onWarning ?? ((m) => log.warn(m)) });
   let checkedCancel = 0;
   // `synthfarm cancel` / DELETE /runs/:id set a flag in the run hash; read at most every 250 ms.
   const cancelled = async () => {
@@ -66,20 +70,15 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
     checkedCancel = Date.now();
     return cancelRequested(redis, keys, runId);
   };
-  const window = opts.window ?? 32;
-  // Threads only for the key pass of unique fields, started on first use.
-  const pool = lazyPool(() => createCodegenPool(opts.threads ?? 1, { maxBatchRecords: Math.max(...spec.datasets.map((x) => x.batchSize)) }));
-  let result: Awaited<ReturnType<typeof runCommitter>>;
+  let result: CommitterResult;
   try {
     await store.setState(runId, 'running');
-    result = await runCommitter({
-      runId, mode: 'farm', spec, specSha256: meta.specSha256, specKey: runId, offline: meta.offline,
+    result = await createRun({ spec, sha256: meta.specSha256 }, {
+      mode: 'farm', runId, offline: meta.offline, maxRejects: meta.maxRejects, threads: opts.threads, window: opts.window,
       // A posted run's directory is opened inside the server's out root without following links.
       dir: meta.outDir, outRoot: meta.outRoot, startedAt: new Date(meta.createdAt),
-      state: createRedisRunState(store, runId, spec),
-      executor: createBullmqExecutor({ redisUrl: opts.redisUrl, keys, results, spec, log, signal: opts.signal }),
-      pool,
-      window: () => window,
+      state: (s) => createRedisRunState(store, runId, s),
+      executor: (ctx) => createBullmqExecutor({ redisUrl, keys, results, spec: ctx.spec, log, signal: opts.signal }),
       shouldStop: async () => (meta.maxCostUsd !== undefined && (await spent(store, runId)) >= meta.maxCostUsd ? 'budget_exceeded' : undefined),
       cancelled,
       onDataset: (d) => (current = d),
@@ -87,17 +86,13 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
         const totals = await store.backendTotals(runId);
         return Object.fromEntries(Object.entries(totals).map(([n, t]) => [n, { provider: spec.backends[n]?.provider, model: spec.backends[n]?.model, ...t }]));
       },
-      audit: !!spec.stages.enrich && !meta.offline && spec.datasets.some(isModelDataset),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
-      maxRejects: meta.maxRejects,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      resumable: true,
-    });
+      signal: opts.signal,
+    }).execute();
   } catch (err) {
     result = { manifest: undefined as unknown as Manifest, failure: err, left: !!opts.signal?.aborted };
   } finally {
     stopWatch();
-    await pool.close();
   }
   const { manifest, left } = result;
   let failure = result.failure;

@@ -1,14 +1,14 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Ollama } from 'ollama';
-import { BackendUnavailable, SpecError, createLogger, type Logger } from '@synthfarm/core';
-import { createBackend, withResponseCache, type LlmBackend } from '@synthfarm/llm';
+import { SpecError, createLogger, parseOptions } from '@synthfarm/core';
+import { createBackend, listHostModels, withResponseCache, type LlmBackend } from '@synthfarm/llm';
 import { createBatchProcessor, createCodegenPool, withBatchAccounting, writtenRows, type BatchOutput } from '@synthfarm/engine';
-import { createFarmPolicy, resolveBoundSecret, type BackendSpec, type FarmPolicy } from '@synthfarm/spec';
+import { resolveBoundSecret, type BackendSpec } from '@synthfarm/spec';
 import { createModelStages, usedBackendNames } from '@synthfarm/stages';
 import { BatchJobSchema, CODE_QUEUE, REMOTE_QUEUE, modelQueue, type BatchJob } from './batch-job.js';
 import { createRedisBatchStore } from './redis-batch-store.js';
-import { DEFAULT_PREFIX, farmKeys } from './keys.js';
+import { farmKeys } from './keys.js';
+import { FarmWorkerOptionsSchema, type FarmWorkerOptions } from './farm-worker-options.js';
 import { BATCH_ATTEMPTS } from './farm-constants.js';
 import { handBack } from './hand-back.js';
 import { settlesWithin } from './settles-within.js';
@@ -16,39 +16,16 @@ import { refColumnsFor, type RunContext } from './process-batch.js';
 import { createRedis } from './redis-connection.js';
 import { RunStore } from './run-store.js';
 
-export interface FarmWorkerOptions {
-  redisUrl: string;
-  /** The GPU host this worker is pinned to: `gpu1=http://gpu1:11434`. */
-  host: { name: string; url: string };
-  /** Requests the host runs at once (Ollama's OLLAMA_NUM_PARALLEL). Default 4. */
-  slots?: number;
-  /** Redis key prefix (a hash tag, for Redis Cluster). Default `{synthfarm}`. */
-  prefix?: string;
-  /** How long a failing host sits out before it is checked again, in ms. Default 15 000. */
-  cooldownMs?: number;
-  /** How long close() waits for in-flight batches before handing them back, in ms. Default 20 000. */
-  drainTimeoutMs?: number;
-  /** Code threads (piscina) for code fields and encoding; 0 runs them inline. Default 1. */
-  threads?: number;
-  /** Response cache directory on this worker; none when undefined. */
-  cacheDir?: string | undefined;
-  /** BullMQ lock duration: a batch whose worker stops renewing it is retried elsewhere, in ms. Default 30 000. */
-  lockDurationMs?: number;
-  /**
-   * The operator's secret bindings (`--secret NAME@ORIGIN`): the only variables this worker
-   * resolves for a stored spec, each only for a backend whose baseUrl has the bound origin.
-   * Default: none, so no API key is ever sent.
-   */
-  policy?: FarmPolicy;
-  /** Where bound secrets are read from. Default `process.env`. */
-  env?: NodeJS.ProcessEnv;
-  log?: Logger;
-}
+export type { FarmWorkerOptions } from './farm-worker-options.js';
 
 /** A running worker. */
 export interface FarmWorker {
   readonly name: string;
   readonly models: string[];
+  /** Requests its host runs at once. */
+  readonly slots: number;
+  /** How long close() waits for in-flight batches, in ms. */
+  readonly drainTimeoutMs: number;
   /** Stops taking batches; waits for in-flight ones up to `drainTimeoutMs`, then hands them back. */
   close(): Promise<void>;
 }
@@ -62,22 +39,21 @@ const MAX_RUN_CONTEXTS = 8;
  * of each (plus code-only and remote-API batches), `slots` batches at a time. A host that fails
  * is paused for a cooldown and its batches are retried by other workers.
  */
-export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWorker> {
+export async function createFarmWorker(options: FarmWorkerOptions): Promise<FarmWorker> {
+  const opts = parseOptions(FarmWorkerOptionsSchema, options, 'worker');
   const log = opts.log ?? createLogger({ name: 'worker' });
-  const slots = opts.slots ?? 4;
-  const keys = farmKeys(opts.prefix ?? DEFAULT_PREFIX);
+  const { slots, policy, env } = opts;
+  const keys = farmKeys(opts.prefix);
   const name = `${opts.host.name}@${hostname()}:${process.pid}`;
-  const models = await listModels(opts.host.url);
+  const models = await listHostModels(opts.host.url, 'worker');
   const redis = createRedis(opts.redisUrl);
   const blocking = createRedis(opts.redisUrl);
   const store = new RunStore(redis, keys);
   const results = createRedisBatchStore(redis, blocking, keys);
   const contexts = new Map<string, Promise<RunContext>>();
   // CPU work (code fields, validation, encoding) runs on piscina threads, as in embedded mode (DESIGN §6).
-  const pool = createCodegenPool(opts.threads ?? 1);
+  const pool = createCodegenPool(opts.threads);
   const closeContext = (ctx: RunContext) => Promise.all([...ctx.backends.values()].map((b) => b.close()));
-  const policy = opts.policy ?? createFarmPolicy();
-  const env = opts.env ?? process.env;
 
   const contextFor = (runId: string): Promise<RunContext> => {
     let c = contexts.get(runId);
@@ -136,15 +112,15 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
     await Promise.all(workers.map((w) => w.pause(true).catch(() => undefined)));
     setTimeout(async () => {
       try {
-        await listModels(opts.host.url);
+        await listHostModels(opts.host.url, 'worker');
         workers.forEach((w) => w.resume());
         log.warn({ host: opts.host.name }, 'host back from cooldown');
       } catch {
-        setTimeout(() => workers.forEach((w) => w.resume()), opts.cooldownMs ?? 15_000).unref();
+        setTimeout(() => workers.forEach((w) => w.resume()), opts.cooldownMs).unref();
       } finally {
         cooling = false;
       }
-    }, opts.cooldownMs ?? 15_000).unref();
+    }, opts.cooldownMs).unref();
   };
 
   // BullMQ passes `signal` (processor arity 3) and aborts it on cancelAllJobs() in close().
@@ -180,7 +156,7 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
   const connection = { url: opts.redisUrl, maxRetriesPerRequest: null } as const;
   // A stall is the worker's fault (killed, hung), not the batch's: a batch may stall as often as
   // it may fail. BullMQ's default (1) fails a batch whose workers die twice in a row.
-  const common = { connection, prefix: keys.prefix, lockDuration: opts.lockDurationMs ?? 30_000, stalledInterval: Math.min(30_000, opts.lockDurationMs ?? 30_000), maxStalledCount: BATCH_ATTEMPTS };
+  const common = { connection, prefix: keys.prefix, lockDuration: opts.lockDurationMs, stalledInterval: Math.min(30_000, opts.lockDurationMs), maxStalledCount: BATCH_ATTEMPTS };
   const queues = [
     [CODE_QUEUE, 1],
     [REMOTE_QUEUE, slots],
@@ -203,10 +179,12 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
   return {
     name,
     models,
+    slots,
+    drainTimeoutMs: opts.drainTimeoutMs,
     async close() {
       clearInterval(beat);
       const drain = Promise.all(workers.map((w) => w.close()));
-      const stopBy = Date.now() + (opts.drainTimeoutMs ?? 20_000) + STOP_GRACE_MS;
+      const stopBy = Date.now() + (opts.drainTimeoutMs) + STOP_GRACE_MS;
       const left = () => stopBy - Date.now();
       // Past the drain time, in-flight batches are handed back: their model calls are aborted (so
       // this process can exit) and each moves its job back to wait, then the workers close. Every
@@ -227,13 +205,3 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
 
 /** How long stopping may take past the drain time (handing back, closing), in ms. */
 const STOP_GRACE_MS = 1000;
-
-/** Models a host serves (GET /api/tags), or BackendUnavailable naming the URL (exit 3). */
-async function listModels(url: string): Promise<string[]> {
-  try {
-    const res = await new Ollama({ host: url }).list();
-    return res.models.map((m) => m.name);
-  } catch (err) {
-    throw new BackendUnavailable(`[worker] host ${url} does not answer /api/tags (${(err as Error).message}); start one with \`ollama serve\` or \`synthfarm sim --port ${new URL(url).port || 11434}\``);
-  }
-}

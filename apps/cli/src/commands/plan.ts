@@ -1,12 +1,9 @@
-import { checkCompiles } from '@synthfarm/codegen';
-import { planSpec } from '@synthfarm/engine';
-import { loadSpecFile } from '@synthfarm/spec';
+import { loadSpec, planSpec } from '@synthfarm/engine';
 import { estimateCost, enrichFieldNames, runSpec } from '@synthfarm/stages';
 
 /** `synthfarm plan SPEC`: datasets, batches, fields by kind. Calls no model. */
 export async function planCommand(file: string, opts: { count?: number; batchSize?: number; scale?: number; json?: boolean }): Promise<void> {
-  const loaded = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize, scale: opts.scale } });
-  await checkCompiles(loaded.spec);
+  const loaded = await loadSpec({ file }, { overrides: { count: opts.count, batchSize: opts.batchSize, scale: opts.scale } });
   const spec = runSpec(loaded.spec);
   const enrichFields = enrichFieldNames(spec);
   const plan = planSpec(spec);
