@@ -21,3 +21,6 @@ export * from './run-embedded.js';
 export * from './packed-lines.js';
 export * from './run-verdict.js';
 export * from './spec-validator.js';
+export * from './run-events.js';
+export * from './run-record.js';
+export * from './event-log.js';

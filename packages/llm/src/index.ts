@@ -1,4 +1,4 @@
-export type { LlmRequest, LlmResponse, LlmBackend, GenerateOptions } from './llm-backend.js';
+export type { LlmRequest, LlmResponse, LlmBackend, GenerateOptions, HostAttempt, HostStateName } from './llm-backend.js';
 export type { BackendStats, HostStats, CircuitStateName, StatsRecorder, StatsRecorderOptions } from './backend-stats.js';
 export { createStatsRecorder, percentile } from './backend-stats.js';
 export type { BackendDeps } from './backend-deps.js';
