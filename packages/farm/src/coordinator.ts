@@ -2,6 +2,8 @@ import type { Redis } from 'ioredis';
 import { SynthfarmError, createLogger, serializeError, type Logger } from '@synthfarm/core';
 import { createCodegenPool, lazyPool, runCommitter, type Manifest, type Progress } from '@synthfarm/engine';
 import { isModelDataset } from '@synthfarm/spec';
+import { usedBackendNames } from '@synthfarm/stages';
+import { createRedisEventLog } from './redis-event-log.js';
 import type { BatchStore } from './batch-store.js';
 import { createBullmqExecutor } from './bullmq-executor.js';
 import type { FarmKeys } from './keys.js';
@@ -83,10 +85,10 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
       shouldStop: async () => (meta.maxCostUsd !== undefined && (await spent(store, runId)) >= meta.maxCostUsd ? 'budget_exceeded' : undefined),
       cancelled,
       onDataset: (d) => (current = d),
-      backends: async () => {
-        const totals = await store.backendTotals(runId);
-        return Object.fromEntries(Object.entries(totals).map(([n, t]) => [n, { provider: spec.backends[n]?.provider, model: spec.backends[n]?.model, ...t }]));
-      },
+      backends: () => (meta.offline ? {} : Object.fromEntries(usedBackendNames(spec).map((n) => [n, { provider: spec.backends[n]?.provider, model: spec.backends[n]?.model }]))),
+      // events.jsonl as in embedded mode, and a bounded stream for live views in other processes.
+      events: createRedisEventLog(redis, keys, runId),
+      onRecord: recordWriter(store, runId),
       audit: !!spec.stages.enrich && !meta.offline && spec.datasets.some(isModelDataset),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       maxRejects: meta.maxRejects,
@@ -113,3 +115,13 @@ async function spent(store: RunStore, runId: string): Promise<number> {
   return Object.values(totals).reduce((n, t) => n + (t.cost ?? 0), 0);
 }
 
+
+/** Stores the run's record at most every 250 ms, and always the final one. */
+function recordWriter(store: RunStore, runId: string): (record: import('@synthfarm/engine').RunRecord, final: boolean) => Promise<void> {
+  let last = 0;
+  return async (record, final) => {
+    if (!final && Date.now() - last < 250) return;
+    last = Date.now();
+    await store.setRecord(runId, record).catch(() => undefined);
+  };
+}

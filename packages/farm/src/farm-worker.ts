@@ -2,8 +2,8 @@ import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Ollama } from 'ollama';
 import { BackendUnavailable, SpecError, createLogger, type Logger } from '@synthfarm/core';
-import { createBackend, withResponseCache, type LlmBackend } from '@synthfarm/llm';
-import { createBatchProcessor, createCodegenPool, withBatchAccounting, writtenRows, type BatchOutput } from '@synthfarm/engine';
+import { createBackend, hostLabel, withResponseCache, type LlmBackend } from '@synthfarm/llm';
+import { createBatchProcessor, createCodegenPool, withBatchAccounting, writtenRows, type BatchOutput, type HostStateEvent } from '@synthfarm/engine';
 import { createFarmPolicy, resolveBoundSecret, type BackendSpec, type FarmPolicy } from '@synthfarm/spec';
 import { createModelStages, usedBackendNames } from '@synthfarm/stages';
 import { BatchJobSchema, CODE_QUEUE, REMOTE_QUEUE, modelQueue, type BatchJob } from './batch-job.js';
@@ -67,6 +67,8 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
   const slots = opts.slots ?? 4;
   const keys = farmKeys(opts.prefix ?? DEFAULT_PREFIX);
   const name = `${opts.host.name}@${hostname()}:${process.pid}`;
+  // How this worker's backends label its host in their events.
+  const hostUrl = hostLabel(opts.host.url);
   const models = await listModels(opts.host.url);
   const redis = createRedis(opts.redisUrl);
   const blocking = createRedis(opts.redisUrl);
@@ -127,10 +129,14 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
     return c;
   };
 
+  // This host's cooldowns, for the run's event log: carried by the next batch this worker finishes.
+  const hostEvents: HostStateEvent[] = [];
+  const hostState = (state: HostStateEvent['state']) => hostEvents.length < 64 && hostEvents.push({ type: 'host_state', at: Date.now(), host: hostUrl, state, worker: opts.host.name });
   let cooling = false;
   const coolDown = async (why: string) => {
     if (cooling) return;
     cooling = true;
+    hostState('cooldown');
     log.warn({ host: opts.host.name, why }, 'host on cooldown: its batches go to other workers');
     // pause(true) does not wait for active batches (this one among them).
     await Promise.all(workers.map((w) => w.pause(true).catch(() => undefined)));
@@ -138,6 +144,7 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
       try {
         await listModels(opts.host.url);
         workers.forEach((w) => w.resume());
+        hostState('up');
         log.warn({ host: opts.host.name }, 'host back from cooldown');
       } catch {
         setTimeout(() => workers.forEach((w) => w.resume()), opts.cooldownMs ?? 15_000).unref();
@@ -160,6 +167,9 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
     let out: BatchOutput;
     try {
       out = { ...(await ctx.processor.process(data, refColumns, stop)), host: opts.host.name };
+      // This worker's host, as status and /metrics name it.
+      const events = [...hostEvents.splice(0), ...(out.events ?? [])].map((e) => (e.type === 'host_state' && e.host === hostUrl ? { ...e, worker: opts.host.name } : e));
+      if (events.length) out.events = events;
     } catch (err) {
       if (stop.aborted) return stopping();
       throw err;
@@ -172,7 +182,6 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
       return handBack(job, token, `[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} hit a failing backend; handing it back`);
     }
     await results.put(data.runId, data.dataset, data.batch, out);
-    await store.addHostWork(data.runId, opts.host.name, out.count, Object.values(out.backends).reduce((n, b) => n + b.tokensOut, 0), out.busyMs ?? 0);
     await store.addBackendWork(data.runId, out.backends);
     return { rows: writtenRows(out), rejects: out.rejects.length };
   };

@@ -23,3 +23,4 @@ export * from './bullmq-executor.js';
 export * from './redis-run-state.js';
 export * from './schedules.js';
 export * from './run-lock.js';
+export * from './redis-event-log.js';
