@@ -135,7 +135,7 @@ export async function killAll(): Promise<void> {
 }
 
 /**
- * sha256 of every file of an output directory except manifest.json (it holds times and run ids),
+ * sha256 of every file of an output directory except manifest.json and events.jsonl (they hold times and run ids),
  * temp and part files included: a directory with a leftover `.x.part` differs from a clean one.
  */
 export async function sha256Files(dir: string): Promise<Record<string, string>> {

@@ -131,9 +131,17 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
 
   // This host's cooldowns, for the run's event log: carried by the next batch this worker finishes.
   const hostEvents: HostStateEvent[] = [];
-  const hostState = (state: HostStateEvent['state']) => hostEvents.length < 64 && hostEvents.push({ type: 'host_state', at: Date.now(), host: hostUrl, state, worker: opts.host.name });
+  // Runs told of the cooldown (their batch was handed back), to be told of its end too.
+  const toldRuns = new Set<string>();
+  const hostState = (state: HostStateEvent['state']) => {
+    const e: HostStateEvent = { type: 'host_state', at: Date.now(), host: hostUrl, state, worker: opts.host.name };
+    if (hostEvents.length < 64) hostEvents.push(e);
+    for (const runId of toldRuns) void store.noteHostState(runId, e).catch(() => undefined);
+    if (state === 'up') toldRuns.clear();
+  };
   let cooling = false;
-  const coolDown = async (why: string) => {
+  const coolDown = async (why: string, runId: string) => {
+    toldRuns.add(runId);
     if (cooling) return;
     cooling = true;
     hostState('cooldown');
@@ -178,7 +186,7 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
     const down = out.rejects.find((r) => r.reason === 'backend_failed');
     if (down) {
       // Paused first, so this worker does not take the batch straight back.
-      await coolDown(down.error);
+      await coolDown(down.error, data.runId);
       return handBack(job, token, `[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} hit a failing backend; handing it back`);
     }
     await results.put(data.runId, data.dataset, data.batch, out);

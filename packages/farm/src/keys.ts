@@ -25,6 +25,8 @@ export function farmKeys(prefix = DEFAULT_PREFIX) {
      * as the pub/sub channel {@link events}: channels and keys are separate namespaces in Redis.
      */
     eventStream: (id: string) => `${run(id)}:events`,
+    /** Hash: worker host name → its latest host_state event (JSON) in this run, written by the worker. */
+    hostStates: (id: string) => `${run(id)}:hoststate`,
     /**
      * Hash of per-backend counters workers add as they spend (`<backend>|calls`, `|cost`, ...):
      * what the budget checks, redone work included. Reports read the run's record instead.

@@ -1,15 +1,7 @@
 import type { Redis } from 'ioredis';
 import { parseRunEvent, type EventLog } from '@synthfarm/engine';
+import { EVENT_STREAM_MAXLEN } from './farm-constants.js';
 import type { FarmKeys } from './keys.js';
-
-/**
- * Entries a run's event stream keeps, about (Redis trims with `MAXLEN ~`, whole macro nodes at a
- * time, so a little more may stay). At one batch_committed and a few backend_call events per
- * batch this is the last few thousand batches: enough for live views (SSE, a dashboard), while
- * Redis memory stays bounded whatever the run's size. The complete log is the run's
- * `events.jsonl`, which the coordinator writes beside the manifest as in embedded mode.
- */
-export const EVENT_STREAM_MAXLEN = 10_000;
 
 /**
  * A farm run's event stream: `XADD {prefix}:run:<id>:events MAXLEN ~ N * e <json>` (one entry per

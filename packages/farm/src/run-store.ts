@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Spec } from '@synthfarm/spec';
 import type { FarmKeys } from './keys.js';
 import type { HostProgress, RunState, RunSummary } from './run-summary.js';
-import { emptyDelta, emptyRunRecord, hostSummaries, runRates, type BackendDelta, type DatasetCommit, type RunRecord } from '@synthfarm/engine';
+import { EVENT_STREAM_MAXLEN } from './farm-constants.js';
+import { emptyDelta, emptyRunRecord, foldEvents, hostSummaries, runRates, type BackendDelta, type DatasetCommit, type HostStateEvent, type RunRecord } from '@synthfarm/engine';
 
 /** What a run is, fixed at submission. The spec is stored with API keys as references only. */
 export interface RunMeta {
@@ -118,14 +119,28 @@ export class RunStore {
     return out as unknown as Record<string, BackendDelta>;
   }
 
+  /**
+   * A worker's host changed state while it could not finish a batch of this run (a cooldown, and
+   * its end): the event goes to the run's stream at once, and `status` folds it over the record.
+   */
+  async noteHostState(runId: string, e: HostStateEvent): Promise<void> {
+    await this.redis.multi()
+      .xadd(this.keys.eventStream(runId), 'MAXLEN', '~', EVENT_STREAM_MAXLEN, '*', 'e', JSON.stringify(e))
+      .hset(this.keys.hostStates(runId), e.worker ?? e.host, JSON.stringify(e))
+      .exec();
+    await this.publish(runId, 'progress');
+  }
+
   async summary(runId: string): Promise<RunSummary | undefined> {
-    const h = await this.redis.hgetall(this.keys.run(runId));
+    const [h, states] = await Promise.all([this.redis.hgetall(this.keys.run(runId)), this.redis.hgetall(this.keys.hostStates(runId))]);
     if (!h.meta) return undefined;
     const meta = JSON.parse(h.meta) as RunMeta;
     const done = Number(h.done ?? 0);
     // Hosts and rates come from the run's record: committed batches only, so no rate before the
     // first commit and no host counted twice for work redone after a resume.
     const record = h.record ? (JSON.parse(h.record) as RunRecord) : emptyRunRecord();
+    // Newer host states than the record's (by their time) win: a host on cooldown shows it now.
+    for (const v of Object.values(states)) foldEvents(record, JSON.parse(v) as HostStateEvent);
     const hosts: Record<string, HostProgress> = hostSummaries(record);
     const state = (h.state ?? 'queued') as RunState;
     const rates = state === 'running' ? runRates(record, meta.total) : {};
