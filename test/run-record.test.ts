@@ -157,17 +157,19 @@ describe('status before the first commit', () => {
 describe('a host on cooldown', () => {
   it('status and /metrics show its circuit open (fed by its host_state event), and closed again once it is back', async () => {
     const { createFarmMetrics } = await import('@synthfarm/api');
+    // The workers of the runs above would take this run's batch: only the sick host's worker serves now.
+    await killAll();
     const sick = await startSim({ slots: 2, tokensPerSecond: 1e6, faults: { errorRate: 1 } });
     // No retries inside a call: the host's failure reaches the worker at once.
     const loaded = parseSpecText(farmSpec({ customers: 50, orders: 50 }).replace('slots: 4 }', 'slots: 4, maxRetries: 0 }'), 'spec.yaml', { env: { SIM_URL: sick.url }, overrides: { outDir: join(tmp.dir, 'sick') } });
     const runId = await submitRun(farm.store, loaded, { outDir: join(tmp.dir, 'sick') });
     await farm.store.setState(runId, 'running');
-    const worker = await createFarmWorker({ redisUrl: redis.url, host: { name: 'sick', url: sick.url }, slots: 2, cooldownMs: 1500, log: createLogger({ name: 'worker', level: 'silent' }) });
+    const worker = await createFarmWorker({ redisUrl: redis.url, host: { name: 'sick', url: sick.url }, slots: 2, cooldownMs: 3000, log: createLogger({ name: 'worker', level: 'silent' }) });
     const queue = new Queue(queueFor(loaded.spec, 0), { connection: { url: redis.url }, prefix: farm.keys.prefix });
     const metrics = createFarmMetrics({ listRuns: () => farm.store.list(), queueDepths: async () => ({}) } as unknown as Parameters<typeof createFarmMetrics>[0]);
     try {
       await queue.add('batch', { runId, dataset: 0, batch: 0, start: 0, count: 50, ops: {} }, { jobId: jobId(runId, 0, 0) });
-      await waitFor(async () => (await farm.store.summary(runId))!.hosts.sick?.circuit === 'open', { timeoutMs: 20_000, what: 'status to show host sick open' });
+      await waitFor(async () => (await farm.store.summary(runId))!.hosts.sick?.circuit === 'open', { timeoutMs: 20_000, intervalMs: 50, what: 'status to show host sick open' });
       expect((await metrics.scrape()).split('\n')).toContain('synthfarm_host_circuit_open{host="sick"} 1');
       // The event is in the run's stream too.
       const entries = await farm.redis.xrange(farm.keys.eventStream(runId), '-', '+');
