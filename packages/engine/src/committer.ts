@@ -149,7 +149,12 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     eventFile = await files.open(EVENTS_FILE, lastEvents);
     open.push(eventFile);
     log = createFileEventLog(eventFile);
-    if (lastEvents !== undefined) for await (const e of log.read()) foldEvents(record, e), eventRows++;
+    if (lastEvents !== undefined) {
+      for await (const e of log.read()) {
+        foldEvents(record, e);
+        eventRows++;
+      }
+    }
     await emit([{ type: 'run_state', at: Date.now(), state: 'running', mode: opts.mode }]);
     for (const c of commits) {
       counters.done += c.written + c.rejected;
