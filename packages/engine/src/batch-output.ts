@@ -3,6 +3,7 @@ import type { Format, Reject } from '@synthfarm/output';
 import type { AuditSummary } from './audit-summary.js';
 import type { RoutingDecision } from './manifest.js';
 import { packLines, type PackedLines } from './packed-lines.js';
+import type { RunEvent } from './run-events.js';
 
 /** Per-backend accounting of one batch: the summable part of a backend's stats. */
 export type BackendDelta = Pick<BackendStats, 'calls' | 'failures' | 'retries' | 'cacheHits' | 'tokensIn' | 'tokensOut' | 'cost'>;
@@ -34,6 +35,12 @@ export interface BatchOutput {
   busyMs?: number;
   /** This batch's model calls, per backend. */
   backends: Record<string, BackendDelta>;
+  /**
+   * What the batch's model stages did, for the run's event log: its backend calls in the order
+   * they were made, and host state changes seen meanwhile. The committer appends them when it
+   * commits the batch.
+   */
+  events?: RunEvent[];
   /** Lines the committer changed at admission (suffixed templates, redrawn records), by format and offset. */
   replaced?: Partial<Record<Format, Map<number, string>>>;
 }

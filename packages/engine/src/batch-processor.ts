@@ -77,7 +77,7 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
         const keys = Object.keys(p.ds.shape ?? {});
         staged.records = Array.from({ length: job.count }, () => Object.fromEntries(keys.map((k) => [k, null])));
       }
-      const account: BatchAccount = { backends: {}, busyMs: 0 };
+      const account: BatchAccount = { backends: {}, busyMs: 0, dataset: p.ds.name, batch: job.batch };
       if (opts.stages.length) {
         staged = await withBatchAccount(account, async () => {
           let b = staged;
@@ -100,5 +100,6 @@ function encodeStaged(b: StagedBatch, encoders: ReadonlyArray<readonly [Format, 
     count: b.count, lines, dropped, refValues, rejects: b.rejects, routing: b.routing ?? [],
     ...(b.audit ? { audit: b.audit } : {}),
     backends: account.backends, busyMs: account.busyMs,
+    ...(account.calls?.length || account.hostStates?.length ? { events: [...(account.calls ?? []).filter((e) => !!e), ...(account.hostStates ?? [])] } : {}),
   };
 }

@@ -16,6 +16,9 @@ import { referencedFields } from './ref-columns.js';
 import type { RunState } from './run-state.js';
 import { applyMaxRejects, failedDatasets } from './run-verdict.js';
 import type { Progress } from './progress.js';
+import { createFileEventLog, EVENTS_FILE, type EventLog } from './event-log.js';
+import type { RunEvent } from './run-events.js';
+import { emptyBackendTotals, emptyRunRecord, foldEvents, hostSummaries, manifestBackend, runRates, type RunRecord } from './run-record.js';
 
 /** What the committer needs; everything mode-specific comes in through these. */
 export interface CommitterOptions {
@@ -53,8 +56,19 @@ export interface CommitterOptions {
   cancelled?: () => boolean | Promise<boolean>;
   /** Told which dataset's batches the run waits for now, and undefined once it waits for none. */
   onDataset?: (d: number | undefined) => void;
-  /** The manifest's `backends` section, read once the run is over. */
+  /**
+   * The backends the run uses, by name, with what the event log does not know (provider, model),
+   * read once the run is over. The manifest's `backends.<name>` adds the figures folded from the
+   * run's events to each (and lists any other backend the events name).
+   */
   backends: () => Manifest['backends'] | Promise<Manifest['backends']>;
+  /**
+   * Another log the run's events go to after `events.jsonl` (farm mode: the run's Redis stream,
+   * for live views in other processes).
+   */
+  events?: EventLog;
+  /** Told the run's record after every commit (farm mode stores it for `status`, SSE and `/metrics`). */
+  onRecord?: (record: RunRecord, final: boolean) => void | Promise<void>;
   /** Include the enrich/audit summary in the manifest. */
   audit: boolean;
   /**
@@ -103,6 +117,17 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   let rejects: OutputFile | undefined;
   let rejectsFile: Omit<SinkFile, 'format'> = { path: 'rejects.jsonl', rows: 0, bytes: 0, sha256: '' };
   let out: RunFiles | undefined;
+  let eventFile: OutputFile | undefined;
+  let log: EventLog | undefined;
+  // The run's record: everything it reports is folded from its events (run-record.ts).
+  const record = emptyRunRecord();
+  let eventRows = 0;
+  const emit = async (events: RunEvent[]) => {
+    for (const e of events) foldEvents(record, e);
+    eventRows += events.length;
+    await log!.append(events);
+    await opts.events?.append(events).catch(() => undefined);
+  };
   const open: OutputFile[] = [];
   let fakers: Promise<FakerRegistry> | undefined;
   const signal = opts.signal ?? new AbortController().signal;
@@ -118,6 +143,19 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     const lastRejects = [...commits].reverse().find((c) => c.offsets.rejects !== undefined)?.offsets.rejects;
     rejects = await files.open('rejects.jsonl', lastRejects);
     open.push(rejects);
+    // The event log is committed with the batches: a resume cuts it back to its last commit
+    // point and folds it again, so the record counts each committed batch once.
+    const lastEvents = [...commits].reverse().find((c) => c.offsets.events !== undefined)?.offsets.events;
+    eventFile = await files.open(EVENTS_FILE, lastEvents);
+    open.push(eventFile);
+    log = createFileEventLog(eventFile);
+    if (lastEvents !== undefined) {
+      for await (const e of log.read()) {
+        foldEvents(record, e);
+        eventRows++;
+      }
+    }
+    await emit([{ type: 'run_state', at: Date.now(), state: 'running', mode: opts.mode }]);
     for (const c of commits) {
       counters.done += c.written + c.rejected;
       counters.written += c.written;
@@ -145,7 +183,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       if (!fresh && commit.committed === ranges.length && (await everyAsync(spec.output.formats, (f) => files.renamed(fileName(f))))) {
         // Died between renaming the files into the staging and recording it: the files are complete.
         for (const f of spec.output.formats) m.files.push({ ...(await files.info(fileName(f))), format: f, rows: commit.written });
-        await state.commit(d, { ...commit, finished: true }, { done: 0, written: 0, rejected: 0 }, []);
+        await state.commit(d, { ...commit, finished: true, offsets: { ...commit.offsets, events: eventFile.bytes } }, { done: 0, written: 0, rejected: 0 }, []);
         continue;
       }
       const outputs = new Map<Format, OutputFile>();
@@ -209,9 +247,10 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         }
         await appendRejects(batch.rejects);
         const rows = batch.count - dropped.size;
+        await emit(batchEvents(ds.name, b, batch, rows));
         commit = {
           produced, committed: b + 1, written: commit.written + rows, rejected: commit.rejected + batch.rejects.length,
-          offsets: { ...Object.fromEntries([...outputs].map(([f, file]) => [f, file.bytes])), rejects: rejects.bytes },
+          offsets: { ...Object.fromEntries([...outputs].map(([f, file]) => [f, file.bytes])), rejects: rejects.bytes, events: eventFile.bytes },
           uniqueRedraws: admission?.unique.redrawn ?? 0,
         };
         const refs = refFields.map((f, r): [string, unknown[]] => [`${ds.name}.${f}`, (batch.refValues[r] ?? []).filter((v, k) => !dropped.has(k) && v !== null && v !== undefined)]);
@@ -227,7 +266,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         counters.rejected += batch.rejects.length;
         // Tokens come from the batches' own accounting: the same figure whichever executor ran them.
         for (const delta of Object.values(batch.backends)) counters.tokensOut += delta.tokensOut;
-        opts.onProgress?.({ dataset: ds.name, total, ...counters });
+        opts.onProgress?.({ dataset: ds.name, total, ...counters, ...runRates(record, total) });
+        await opts.onRecord?.(record, false);
       }
       opts.onDataset?.(undefined);
       if (stopped) {
@@ -239,7 +279,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         m.files.push({ ...(await file.commit()), format: f, rows: m.written });
         open.splice(open.indexOf(file), 1);
       }
-      await state.commit(d, { ...commit, produced, written: m.written, rejected: m.rejected, finished: true, uniqueRedraws: m.uniqueRedraws, offsets: { ...commit.offsets, rejects: rejects.bytes } }, { done: 0, written: 0, rejected: 0 }, []);
+      await state.commit(d, { ...commit, produced, written: m.written, rejected: m.rejected, finished: true, uniqueRedraws: m.uniqueRedraws, offsets: { ...commit.offsets, rejects: rejects.bytes, events: eventFile.bytes } }, { done: 0, written: 0, rejected: 0 }, []);
       datasetsMs[ds.name] = Math.round(performance.now() - t0);
       if (signal.aborted) throw stoppedError();
     }
@@ -254,7 +294,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
 
   if (failure) await Promise.all(open.map((f) => f.discard().catch(() => undefined)));
   const finishedAt = new Date();
-  const backends = await Promise.resolve(opts.backends()).catch(() => ({}));
+  const backends = backendsSection(await Promise.resolve(opts.backends()).catch(() => ({})), record);
+  const hosts = hostSummaries(record);
   const manifest: Manifest = {
     runId, status, mode: opts.mode, seed: spec.seed, specSha256: opts.specSha256, offline: opts.offline,
     startedAt: opts.startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
@@ -262,6 +303,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     datasets: failure || !out ? failedDatasets(spec.datasets, datasets) : relativeFiles(datasets, out.staging),
     rejects: { ...rejectsFile, format: 'jsonl' },
     backends,
+    ...(Object.values(record.hosts).some((h) => h.records > 0) ? { hosts: Object.fromEntries(Object.entries(hosts).filter(([, h]) => h.records > 0).map(([n, h]) => [n, { records: h.records, tokensOut: h.tokensOut, busyMs: h.busyMs }])) } : {}),
     routing,
     ...(opts.audit ? { audit } : {}),
     timings: { totalMs: finishedAt.getTime() - opts.startedAt.getTime(), datasetsMs },
@@ -270,6 +312,23 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     const e = serializeError(failure);
     manifest.error = { code: e.code, message: e.message };
   } else applyMaxRejects(manifest, opts.maxRejects);
+  // The run's last event says how it ended; the log is then published with the other files.
+  if (!failure && eventFile && log) {
+    try {
+      await emit([{ type: 'run_state', at: Date.now(), state: manifest.status }]);
+      const info = await eventFile.commit();
+      open.splice(open.indexOf(eventFile), 1);
+      manifest.events = { path: EVENTS_FILE, rows: eventRows, bytes: info.bytes, sha256: info.sha256 };
+    } catch (err) {
+      await eventFile.discard().catch(() => undefined);
+      failure = err;
+      manifest.status = 'failed';
+      const e = serializeError(err);
+      manifest.error = { code: e.code, message: e.message };
+      manifest.datasets = failedDatasets(spec.datasets, datasets);
+    }
+  }
+  await Promise.resolve(opts.onRecord?.(record, true)).catch(() => undefined);
   // A run stopped by its signal publishes nothing; a resumable one keeps its staging and part
   // files for `synthfarm resume`, any other has its staging removed.
   const left = !!(failure && signal.aborted);
@@ -321,6 +380,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     m.rejected += n;
     counters.rejected += n;
     counters.done += n;
+    if (n > 0) await emit([{ type: 'reject', at: Date.now(), dataset, count: n, reasons: { [status]: n } }]);
     // The run's own counters (status, GET /runs/:id) count them too: written + rejected = requested.
     await state.skipped(n);
   }
@@ -414,4 +474,44 @@ async function everyAsync<T>(xs: readonly T[], f: (x: T) => Promise<boolean>): P
 function relativeFiles(datasets: Record<string, DatasetManifest>, dir: string): Record<string, DatasetManifest> {
   for (const m of Object.values(datasets)) m.files = m.files.map((f) => ({ ...f, path: f.path.slice(dir.length).replace(/^[/\\]/, '') }));
   return datasets;
+}
+
+/**
+ * The events a committed batch adds to the run's log, in a fixed order: its backend calls (in the
+ * order they were made) and host state changes, routing decisions, audit verdict, rejects by
+ * reason, then the commit itself.
+ */
+function batchEvents(dataset: string, batch: number, out: BatchOutput, written: number): RunEvent[] {
+  const at = Date.now();
+  const events: RunEvent[] = [...(out.events ?? [])];
+  for (const r of out.routing) events.push({ type: 'routing_decision', at, dataset: r.dataset, batch: r.batch, backend: r.backend, reason: r.reason });
+  if (out.audit) {
+    const a = out.audit;
+    const regen = a.regeneratedBatches.find((x) => x.batch === batch);
+    events.push({
+      type: 'audit_verdict', at, dataset, batch, sampled: a.sampled, enrichFailures: a.enrichFailures, audited: a.audited, defects: a.defects, auditErrors: a.auditErrors,
+      ...(regen ? { regenerated: regen.defectRate } : {}), ...(a.sampleProblems.length ? { problems: a.sampleProblems } : {}),
+    });
+  }
+  if (out.rejects.length) {
+    const reasons: Record<string, number> = {};
+    for (const r of out.rejects) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
+    events.push({ type: 'reject', at, dataset, batch, count: out.rejects.length, reasons });
+  }
+  const tokensOut = Object.values(out.backends).reduce((n, b) => n + b.tokensOut, 0);
+  events.push({
+    type: 'batch_committed', at, dataset, batch, records: out.count, written, rejected: out.rejects.length, tokensOut,
+    ...(out.host ? { host: out.host } : {}), ...(out.busyMs !== undefined && out.host ? { busyMs: Math.round(out.busyMs) } : {}),
+  });
+  return events;
+}
+
+/** The manifest's backends: what the caller knows of each (provider, model), with the figures folded from the events. */
+function backendsSection(base: Manifest['backends'], record: RunRecord): Manifest['backends'] {
+  const out: Manifest['backends'] = {};
+  for (const name of new Set([...Object.keys(base), ...Object.keys(record.backends)])) {
+    const b = base[name];
+    out[name] = { ...(b && typeof b === 'object' ? b : {}), ...manifestBackend(record.backends[name] ?? emptyBackendTotals()) };
+  }
+  return out;
 }

@@ -64,6 +64,10 @@ export interface RunParts {
   /** The manifest's `backends` section. Default `model`'s, else none. */
   backends?: CommitterOptions['backends'];
   onProgress?: CommitterOptions['onProgress'];
+  /** Where the run's events also go besides events.jsonl (farm: a bounded Redis stream). */
+  events?: CommitterOptions['events'];
+  /** Called with the run's record as it changes (farm: stored for status, SSE and /metrics). */
+  onRecord?: CommitterOptions['onRecord'];
   signal?: AbortSignal | undefined;
   /** Output directory; default the spec's `output.dir`. */
   dir?: string;
@@ -129,6 +133,8 @@ export function createRun(source: RunSource, options: CreateRunOptions): Run {
           backends: options.backends ?? (() => model?.manifestExtras().backends ?? {}),
           audit: !!spec.stages.enrich && !o.offline && spec.datasets.some(isModelDataset),
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          ...(options.events ? { events: options.events } : {}),
+          ...(options.onRecord ? { onRecord: options.onRecord } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
           maxRejects: o.maxRejects,
           resumable: !embedded,

@@ -22,3 +22,8 @@ export { parseRunOptions } from './run-options.js';
 export { createSpecValidator } from './spec-validator.js';
 export type { SpecValidator } from './spec-validator.js';
 export { loadSpec } from './load-checked-spec.js';
+export { parseRunEvent } from './run-events.js';
+export type { HostStateEvent } from './run-events.js';
+export { emptyRunRecord, foldEvents, hostSummaries, runRates } from './run-record.js';
+export type { RunRecord } from './run-record.js';
+export type { EventLog } from './event-log.js';

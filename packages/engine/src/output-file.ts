@@ -8,6 +8,8 @@ export interface OutputFile {
   /** Bytes written so far (a commit point records it). */
   readonly bytes: number;
   commit(): Promise<FileInfo>;
+  /** What was written so far (a resumable file, reopened at a commit point); '' for an atomic file. */
+  text(): Promise<string>;
   /** The run failed or stopped: an atomic file is removed, a part file is kept (a resume, or {@link RunFiles.finish}, deals with it). */
   discard(): Promise<void>;
 }
@@ -117,6 +119,8 @@ async function openAtomic(path: string): Promise<OutputFile> {
       await f.write(text);
     },
     commit: () => f.commit(),
+    // Written from the start by this process: nothing to read back.
+    text: async () => '',
     discard: () => f.abort(),
   };
 }
@@ -131,6 +135,7 @@ async function openResumable(path: string, runId: string, resumeAt: number | und
     // Write errors name the file, as the atomic files' do (exit 1).
     append: (text) => f.append(text).catch((err: unknown) => Promise.reject(ioError('write', path, err))),
     commit: () => f.commit().catch((err: unknown) => Promise.reject(ioError('write', path, err))),
+    text: () => f.text(),
     discard: () => f.close(),
   };
 }

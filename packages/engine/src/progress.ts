@@ -8,4 +8,8 @@ export interface Progress {
   rejected: number;
   /** Output tokens the model stages spent so far. */
   tokensOut?: number;
+  /** Rates of this run (or resumed session) from its committed batches only; absent before the first commit. */
+  recordsPerSec?: number;
+  tokensPerSec?: number;
+  etaSeconds?: number;
 }

@@ -8,7 +8,7 @@ export interface DatasetCommit {
   committed: number;
   written: number;
   rejected: number;
-  /** Byte length of each output file at the commit point (`csv`, `jsonl`, `rejects`). */
+  /** Byte length of each output file at the commit point (`csv`, `jsonl`, `rejects`, `events`). */
   offsets: Record<string, number>;
   /** Set once the dataset's files are renamed into place. */
   finished?: boolean;

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { SynthfarmError, createLogger, intOption, parseOptions, serializeError, type Logger } from '@synthfarm/core';
-import { createRun, type Manifest, type CommitterResult, type Progress } from '@synthfarm/engine';
+import { createRun, type Manifest, type CommitterResult, type Progress, type RunRecord } from '@synthfarm/engine';
+import { usedBackendNames } from '@synthfarm/stages';
+import { createRedisEventLog } from './redis-event-log.js';
 import { createBullmqExecutor } from './bullmq-executor.js';
 import { createRedisRunState } from './redis-run-state.js';
 import { assertNotFinished, RunLock, runLockKey } from './run-lock.js';
@@ -82,10 +84,10 @@ export async function runCoordinator(options: CoordinatorOptions): Promise<Manif
       shouldStop: async () => (meta.maxCostUsd !== undefined && (await spent(store, runId)) >= meta.maxCostUsd ? 'budget_exceeded' : undefined),
       cancelled,
       onDataset: (d) => (current = d),
-      backends: async () => {
-        const totals = await store.backendTotals(runId);
-        return Object.fromEntries(Object.entries(totals).map(([n, t]) => [n, { provider: spec.backends[n]?.provider, model: spec.backends[n]?.model, ...t }]));
-      },
+      backends: () => (meta.offline ? {} : Object.fromEntries(usedBackendNames(spec).map((n) => [n, { provider: spec.backends[n]?.provider, model: spec.backends[n]?.model }]))),
+      // events.jsonl as in embedded mode, and a bounded stream for live views in other processes.
+      events: createRedisEventLog(redis, keys, runId),
+      onRecord: recordWriter(store, runId),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       signal: opts.signal,
     }).execute();
@@ -108,3 +110,13 @@ async function spent(store: RunStore, runId: string): Promise<number> {
   return Object.values(totals).reduce((n, t) => n + (t.cost ?? 0), 0);
 }
 
+
+/** Stores the run's record at most every 250 ms, and always the final one. */
+function recordWriter(store: RunStore, runId: string): (record: RunRecord, final: boolean) => Promise<void> {
+  let last = 0;
+  return async (record, final) => {
+    if (!final && Date.now() - last < 250) return;
+    last = Date.now();
+    await store.setRecord(runId, record).catch(() => undefined);
+  };
+}

@@ -1,8 +1,8 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { SpecError, createLogger, parseOptions } from '@synthfarm/core';
-import { createBackend, listHostModels, withResponseCache, type LlmBackend } from '@synthfarm/llm';
-import { createBatchProcessor, createCodegenPool, withBatchAccounting, writtenRows, type BatchOutput } from '@synthfarm/engine';
+import { createBackend, hostLabel, listHostModels, withResponseCache, type LlmBackend } from '@synthfarm/llm';
+import { createBatchProcessor, createCodegenPool, withBatchAccounting, writtenRows, type BatchOutput, type HostStateEvent } from '@synthfarm/engine';
 import { resolveBoundSecret, type BackendSpec } from '@synthfarm/spec';
 import { createModelStages, usedBackendNames } from '@synthfarm/stages';
 import { BatchJobSchema, CODE_QUEUE, REMOTE_QUEUE, modelQueue, type BatchJob } from './batch-job.js';
@@ -45,6 +45,8 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
   const { slots, policy, env } = opts;
   const keys = farmKeys(opts.prefix);
   const name = `${opts.host.name}@${hostname()}:${process.pid}`;
+  // How this worker's backends label its host in their events.
+  const hostUrl = hostLabel(opts.host.url);
   const models = await listHostModels(opts.host.url, 'worker');
   const redis = createRedis(opts.redisUrl);
   const blocking = createRedis(opts.redisUrl);
@@ -103,10 +105,22 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
     return c;
   };
 
+  // This host's cooldowns, for the run's event log: carried by the next batch this worker finishes.
+  const hostEvents: HostStateEvent[] = [];
+  // Runs told of the cooldown (their batch was handed back), to be told of its end too.
+  const toldRuns = new Set<string>();
+  const hostState = (state: HostStateEvent['state']) => {
+    const e: HostStateEvent = { type: 'host_state', at: Date.now(), host: hostUrl, state, worker: opts.host.name };
+    if (hostEvents.length < 64) hostEvents.push(e);
+    for (const runId of toldRuns) void store.noteHostState(runId, e).catch(() => undefined);
+    if (state === 'up') toldRuns.clear();
+  };
   let cooling = false;
-  const coolDown = async (why: string) => {
+  const coolDown = async (why: string, runId: string) => {
+    toldRuns.add(runId);
     if (cooling) return;
     cooling = true;
+    hostState('cooldown');
     log.warn({ host: opts.host.name, why }, 'host on cooldown: its batches go to other workers');
     // pause(true) does not wait for active batches (this one among them).
     await Promise.all(workers.map((w) => w.pause(true).catch(() => undefined)));
@@ -114,6 +128,7 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
       try {
         await listHostModels(opts.host.url, 'worker');
         workers.forEach((w) => w.resume());
+        hostState('up');
         log.warn({ host: opts.host.name }, 'host back from cooldown');
       } catch {
         setTimeout(() => workers.forEach((w) => w.resume()), opts.cooldownMs).unref();
@@ -136,6 +151,9 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
     let out: BatchOutput;
     try {
       out = { ...(await ctx.processor.process(data, refColumns, stop)), host: opts.host.name };
+      // This worker's host, as status and /metrics name it.
+      const events = [...hostEvents.splice(0), ...(out.events ?? [])].map((e) => (e.type === 'host_state' && e.host === hostUrl ? { ...e, worker: opts.host.name } : e));
+      if (events.length) out.events = events;
     } catch (err) {
       if (stop.aborted) return stopping();
       throw err;
@@ -144,11 +162,10 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
     const down = out.rejects.find((r) => r.reason === 'backend_failed');
     if (down) {
       // Paused first, so this worker does not take the batch straight back.
-      await coolDown(down.error);
+      await coolDown(down.error, data.runId);
       return handBack(job, token, `[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} hit a failing backend; handing it back`);
     }
     await results.put(data.runId, data.dataset, data.batch, out);
-    await store.addHostWork(data.runId, opts.host.name, out.count, Object.values(out.backends).reduce((n, b) => n + b.tokensOut, 0), out.busyMs ?? 0);
     await store.addBackendWork(data.runId, out.backends);
     return { rows: writtenRows(out), rejects: out.rejects.length };
   };

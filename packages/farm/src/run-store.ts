@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Spec } from '@synthfarm/spec';
 import type { FarmKeys } from './keys.js';
 import type { HostProgress, RunState, RunSummary } from './run-summary.js';
-import { emptyDelta, type BackendDelta, type DatasetCommit } from '@synthfarm/engine';
+import { EVENT_STREAM_MAXLEN } from './farm-constants.js';
+import { emptyDelta, emptyRunRecord, foldEvents, hostSummaries, runRates, type BackendDelta, type DatasetCommit, type HostStateEvent, type RunRecord } from '@synthfarm/engine';
 
 /** What a run is, fixed at submission. The spec is stored with API keys as references only. */
 export interface RunMeta {
@@ -90,12 +91,15 @@ export class RunStore {
     return chunks.flatMap((c) => JSON.parse(c) as unknown[]);
   }
 
-  async addHostWork(runId: string, host: string, records: number, tokensOut: number, busyMs: number): Promise<void> {
-    await this.redis.multi()
-      .hincrby(this.keys.hosts(runId), `${host}|records`, records)
-      .hincrby(this.keys.hosts(runId), `${host}|tokensOut`, tokensOut)
-      .hincrbyfloat(this.keys.hosts(runId), `${host}|busyMs`, busyMs)
-      .exec();
+  /**
+   * Stores the run's record (folded from its events by the coordinator) for `status`, SSE and
+   * `/metrics`: per-host figures and rates come from committed batches only.
+   */
+  async setRecord(runId: string, record: RunRecord): Promise<void> {
+    // Latency reservoirs stay with the coordinator: status shows none of them.
+    const slim: RunRecord = { ...record, backends: {} };
+    await this.redis.hset(this.keys.run(runId), 'record', JSON.stringify(slim));
+    await this.publish(runId, 'progress');
   }
 
   async addBackendWork(runId: string, deltas: Record<string, BackendDelta>): Promise<void> {
@@ -115,26 +119,36 @@ export class RunStore {
     return out as unknown as Record<string, BackendDelta>;
   }
 
+  /**
+   * A worker's host changed state while it could not finish a batch of this run (a cooldown, and
+   * its end): the event goes to the run's stream at once, and `status` folds it over the record.
+   */
+  async noteHostState(runId: string, e: HostStateEvent): Promise<void> {
+    await this.redis.multi()
+      .xadd(this.keys.eventStream(runId), 'MAXLEN', '~', EVENT_STREAM_MAXLEN, '*', 'e', JSON.stringify(e))
+      .hset(this.keys.hostStates(runId), e.worker ?? e.host, JSON.stringify(e))
+      .exec();
+    await this.publish(runId, 'progress');
+  }
+
   async summary(runId: string): Promise<RunSummary | undefined> {
-    const [h, hostsRaw] = await Promise.all([this.redis.hgetall(this.keys.run(runId)), this.redis.hgetall(this.keys.hosts(runId))]);
+    const [h, states] = await Promise.all([this.redis.hgetall(this.keys.run(runId)), this.redis.hgetall(this.keys.hostStates(runId))]);
     if (!h.meta) return undefined;
     const meta = JSON.parse(h.meta) as RunMeta;
     const done = Number(h.done ?? 0);
-    const hosts: Record<string, HostProgress> = {};
-    for (const [k, v] of Object.entries(hostsRaw)) {
-      const [host, field] = k.split('|') as [string, string];
-      const hp = (hosts[host] ??= { records: 0, tokensOut: 0, busyMs: 0, recordsPerSec: 0, circuit: 'closed' });
-      (hp as unknown as Record<string, number>)[field] = Number(v);
-    }
-    const elapsed = Math.max(0.001, (Date.parse(h.updatedAt ?? meta.createdAt) - Date.parse(meta.createdAt)) / 1000);
-    for (const hp of Object.values(hosts)) hp.recordsPerSec = Math.round((hp.records / elapsed) * 10) / 10;
-    const rate = done / elapsed;
+    // Hosts and rates come from the run's record: committed batches only, so no rate before the
+    // first commit and no host counted twice for work redone after a resume.
+    const record = h.record ? (JSON.parse(h.record) as RunRecord) : emptyRunRecord();
+    // Newer host states than the record's (by their time) win: a host on cooldown shows it now.
+    for (const v of Object.values(states)) foldEvents(record, JSON.parse(v) as HostStateEvent);
+    const hosts: Record<string, HostProgress> = hostSummaries(record);
     const state = (h.state ?? 'queued') as RunState;
+    const rates = state === 'running' ? runRates(record, meta.total) : {};
     return {
       runId, state, createdAt: meta.createdAt, updatedAt: h.updatedAt ?? meta.createdAt, outDir: meta.outDir, specSha256: meta.specSha256,
       ...(meta.schedule ? { schedule: meta.schedule } : {}),
       total: meta.total, done, written: Number(h.written ?? 0), rejected: Number(h.rejected ?? 0),
-      ...(state === 'running' && rate > 0 ? { etaSeconds: Math.round((meta.total - done) / rate) } : {}),
+      ...(rates.recordsPerSec !== undefined ? { recordsPerSec: rates.recordsPerSec, tokensPerSec: rates.tokensPerSec ?? 0, etaSeconds: rates.etaSeconds ?? 0 } : {}),
       hosts,
       ...(h.error ? { error: h.error } : {}),
     };

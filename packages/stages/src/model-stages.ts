@@ -36,7 +36,10 @@ export interface ModelStages {
   shouldStop(): RunStatus | undefined;
   /** Batches in flight that keep the generate backend's slots busy, for model datasets. */
   windowFor(datasetIndex: number): number | undefined;
-  /** The manifest's `backends` section (routing and audit are folded from the batches by the committer). */
+  /**
+   * The manifest's `backends` section as the run's events do not know it (provider, model); the
+   * committer adds the figures folded from the events (the same in both modes).
+   */
   manifestExtras(): Pick<Manifest, 'backends'>;
   /** Output tokens so far over all backends. */
   tokensOut(): number;
@@ -82,7 +85,7 @@ export async function createModelStages(loaded: LoadedSpec, opts: ModelStagesOpt
       return Math.ceil(slots / callsPerBatch) + 1;
     },
     manifestExtras: () => ({
-      backends: Object.fromEntries([...backends].map(([n, b]) => [n, { provider: b.provider, model: b.model, ...b.stats() }])),
+      backends: Object.fromEntries([...backends].map(([n, b]) => [n, { provider: b.provider, model: b.model }])),
     }),
     tokensOut: () => [...backends.values()].reduce((n, b) => n + b.stats().tokensOut, 0),
     close: async () => {
