@@ -4,3 +4,4 @@
  */
 export { createServer } from './create-server.js';
 export { assertAuthConfig } from './auth.js';
+export { createFarmMetrics } from './metrics.js';

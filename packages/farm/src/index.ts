@@ -1,7 +1,7 @@
 export type { RunSummary, RunEvent } from './run-summary.js';
 export type { FarmService } from './farm-service.js';
 export type { RunMeta } from './run-store.js';
-export { modelQueue } from './batch-job.js';
+export { modelQueue, jobId, queueFor } from './batch-job.js';
 export { settlesWithin } from './settles-within.js';
 export { submitRun } from './submit-run.js';
 export { runCoordinator } from './coordinator.js';
