@@ -48,16 +48,17 @@ export class UniqueIndex {
   }
 
   /**
-   * Writes a record's unique keys, and the values of its unique templates (null for other
-   * unique fields), at `offset` of a worker's batch arrays: what {@link admitKeys} reads.
+   * Writes a record's unique keys at `offset` of a worker's batch array, and adds the values
+   * of its unique fields to `templateValues` (a template's string value, '' for anything else):
+   * what {@link admitKeys} reads.
    */
-  static writeKeys(compiled: CompiledDataset, rec: DataRecord, keys: Float64Array, templateValues: unknown[], offset: number): void {
+  static writeKeys(compiled: CompiledDataset, rec: DataRecord, keys: Float64Array, templateValues: { add(value: string): void }, offset: number): void {
     const nodes = compiled.uniqueNodes;
     for (let u = 0; u < nodes.length; u++) {
       const n = nodes[u]!;
       const v = n.segments.length === 1 ? rec[n.path] : getPath(rec, n.segments);
       keys[offset + u] = uniqueKey(v);
-      templateValues[offset + u] = n.spec.kind === 'template' ? v : null;
+      templateValues.add(n.spec.kind === 'template' && typeof v === 'string' ? v : '');
     }
   }
 
