@@ -47,4 +47,24 @@ describe('csvLine', () => {
     const patch = createLinePatcher('csv', { columns });
     expect(patch(encode(rec), 'b', 'ann,lee2@x.com')).toBe(reference(['x,"y"', 'ann,lee2@x.com', 'line\nbreak']));
   });
+
+  it('a line patcher changes exactly one cell, as re-encoding the whole row would', () => {
+    let checked = 0;
+    for (const row of awkwardRows(1500)) {
+      const columns = row.map((_, c) => `c${c}`);
+      const patch = createLinePatcher('csv', { columns, escapeFormulas: false });
+      for (let c = 0; c < row.length; c++) {
+        const value = row[(c + 1) % row.length]! + '"x,y';
+        const expected = row.map((cell, j) => (j === c ? value : cell));
+        expect(patch(csvLine(row), `c${c}`, value)).toBe(row.length === 1 ? csvLine(expected) : reference(expected));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(3000);
+    // A one-column row patched to empty stays a row, not a blank line.
+    expect(createLinePatcher('csv', { columns: ['a'] })('x\r\n', 'a', '')).toBe('""\r\n');
+    // Formula escaping applies to the new cell as it does when encoding.
+    expect(createLinePatcher('csv', { columns: ['a', 'b'] })('1,2\r\n', 'b', '=cmd')).toBe("1,'=cmd\r\n");
+  });
 });
+

@@ -1,5 +1,4 @@
 import { csvCells } from './csv-cells.js';
-import { parseCsvLine } from './csv-line.js';
 import type { OutRecord } from './sink.js';
 
 /** Output formats. */
@@ -34,8 +33,9 @@ export type LinePatcher = (line: string, field: string, value: unknown) => strin
 /**
  * Changes one top-level field of an encoded record without the record: what the aggregator
  * does when uniqueness suffixes a template (`ann.lee2@…`) in a batch a worker already encoded.
- * JSONL round-trips through JSON (key order and number text survive it); CSV is split back
- * into its cells, the cell replaced, and the line re-quoted.
+ * JSONL round-trips through JSON (key order and number text survive it); in CSV the cell's
+ * new text is spliced in place of the old (the aggregator does this for every collision, so
+ * the line is not split and re-quoted whole).
  */
 export function createLinePatcher(format: Format, opts: EncoderOptions): LinePatcher {
   if (format === 'jsonl') {
@@ -49,10 +49,43 @@ export function createLinePatcher(format: Format, opts: EncoderOptions): LinePat
   return (line, field, value) => {
     const c = opts.columns.indexOf(field);
     if (c < 0) throw new Error(`no column ${field}`);
-    const cells = parseCsvLine(line);
-    cells[c] = csvCells({ v: value }, [['v']], escape)[0]!;
-    return csvLine(cells);
+    // Only cell c changes: splice its new text in place of the old. The other cells keep their
+    // bytes, as re-quoting them would give (they were quoted by the same rules).
+    const cell = csvCells({ v: value }, [['v']], escape)[0]!;
+    if (opts.columns.length === 1) return csvLine([cell]);
+    const [from, to] = cellSpan(line, c);
+    return line.slice(0, from) + csvCell(cell) + line.slice(to);
   };
+}
+
+/**
+ * Where cell `c` of an encoded CSV line starts and ends (quotes included), scanning as
+ * `parseCsvLine` (csv-line.ts) does.
+ */
+function cellSpan(line: string, c: number): [number, number] {
+  const end = line.endsWith('\r\n') ? line.length - 2 : line.length;
+  let i = 0;
+  for (let cell = 0; ; cell++) {
+    const start = i;
+    if (line.charCodeAt(i) === 34) {
+      // A quoted cell ends at a quote not followed by another ("" is an escaped quote).
+      for (i++; ; ) {
+        const q = line.indexOf('"', i);
+        if (q < 0 || q >= end) throw new Error('unterminated quoted cell');
+        if (line.charCodeAt(q + 1) === 34) i = q + 2;
+        else {
+          i = q + 1;
+          break;
+        }
+      }
+    } else {
+      const comma = line.indexOf(',', i);
+      i = comma < 0 || comma >= end ? end : comma;
+    }
+    if (cell === c) return [start, i];
+    if (i >= end) throw new Error(`no cell ${c} in the line`);
+    i++; // the comma
+  }
 }
 
 /**
