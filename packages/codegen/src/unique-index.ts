@@ -1,4 +1,5 @@
-import { UniqueExhaustedError, hash53 } from '@synthfarm/core';
+import { UniqueExhaustedError } from '@synthfarm/core/errors';
+import { hash53 } from '@synthfarm/core/hash';
 import { KeyMap, KeySet } from './key-set.js';
 import { getPath, type CompiledDataset, type DataRecord, type FieldNode, type RecordOp } from './compile-dataset.js';
 

@@ -1,6 +1,9 @@
 import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen';
-import { createRecordEncoder, type RecordEncoder } from '@synthfarm/output';
-import { compileRecordCheck, type RecordCheck, type Spec } from '@synthfarm/spec';
+// Subpath imports keep a code thread's start-up to what it runs (the barrels bring zod, yaml,
+// pino and the file sinks).
+import { createRecordEncoder, type RecordEncoder } from '@synthfarm/output/record-encoder';
+import { compileRecordCheck, type RecordCheck } from '@synthfarm/spec/record-check';
+import type { Spec } from '@synthfarm/spec';
 import type { BatchResult, BatchTask, EncodedBatch } from './batch-task.js';
 import { PackedLinesBuilder } from './packed-lines.js';
 
