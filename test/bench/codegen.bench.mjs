@@ -5,7 +5,8 @@
 // module loading and thread start are included, as the user sees them. Runs alternate; prints
 // medians and the ratio of throughputs (synthfarm/baseline) against the targets.
 // Not a test: machines here are shared and noisy (BENCH_ROUNDS=3 at least; the ratio of one run
-// is what to compare). BENCH_COUNTS=1000000,200000 picks the sizes.
+// is what to compare). BENCH_COUNTS=1000000,200000 picks the sizes. CPU is user+sys of all of a
+// run's threads: what the run costs the machine, and steadier than wall time on a busy one.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, availableParallelism } from 'node:os';
@@ -56,7 +57,7 @@ for (const count of counts) {
       }
       const m = round[mode];
       results[mode].push(m);
-      console.log(`  ${count.toLocaleString().padStart(9)} round ${r + 1} ${mode.padEnd(9)} ${(m.wallMs / 1000).toFixed(2).padStart(6)} s ${Math.round(count / (m.wallMs / 1000)).toLocaleString().padStart(9)} records/s  peak RSS ${m.peakRssMB.toFixed(0)} MB`);
+      console.log(`  ${count.toLocaleString().padStart(9)} round ${r + 1} ${mode.padEnd(9)} ${(m.wallMs / 1000).toFixed(2).padStart(6)} s ${Math.round(count / (m.wallMs / 1000)).toLocaleString().padStart(9)} records/s  peak RSS ${m.peakRssMB.toFixed(0)} MB  CPU ${(m.cpuMs / 1000).toFixed(2)} s`);
     }
     ratios.push(round.baseline.wallMs / round.synthfarm.wallMs);
   }
@@ -64,11 +65,13 @@ for (const count of counts) {
   const base = median(results.baseline.map((m) => m.wallMs));
   const sfRss = median(results.synthfarm.map((m) => m.peakRssMB));
   const baseRss = median(results.baseline.map((m) => m.peakRssMB));
-  summary.push({ count, sf, base, sfRss, baseRss, ratio: base / sf, roundRatio: median(ratios), maxRss: Math.max(...results.synthfarm.map((m) => m.peakRssMB)) });
+  const sfCpu = median(results.synthfarm.map((m) => m.cpuMs));
+  const baseCpu = median(results.baseline.map((m) => m.cpuMs));
+  summary.push({ count, sf, base, sfRss, baseRss, sfCpu, baseCpu, ratio: base / sf, roundRatio: median(ratios), maxRss: Math.max(...results.synthfarm.map((m) => m.peakRssMB)) });
 }
 console.log('');
 for (const s of summary) {
   const target = targets[s.count];
-  console.log(`${s.count.toLocaleString().padStart(9)} records: synthfarm median ${(s.sf / 1000).toFixed(2)} s (${Math.round(s.count / (s.sf / 1000)).toLocaleString()} records/s, peak RSS ${s.sfRss.toFixed(0)} MB, max ${s.maxRss.toFixed(0)}), baseline ${(s.base / 1000).toFixed(2)} s (${Math.round(s.count / (s.base / 1000)).toLocaleString()} records/s, ${s.baseRss.toFixed(0)} MB)`);
+  console.log(`${s.count.toLocaleString().padStart(9)} records: synthfarm median ${(s.sf / 1000).toFixed(2)} s (${Math.round(s.count / (s.sf / 1000)).toLocaleString()} records/s, peak RSS ${s.sfRss.toFixed(0)} MB, max ${s.maxRss.toFixed(0)}, CPU ${(s.sfCpu / 1000).toFixed(2)} s), baseline ${(s.base / 1000).toFixed(2)} s (${Math.round(s.count / (s.base / 1000)).toLocaleString()} records/s, ${s.baseRss.toFixed(0)} MB, CPU ${(s.baseCpu / 1000).toFixed(2)} s)`);
   console.log(`${' '.repeat(18)}ratio synthfarm/baseline ${s.ratio.toFixed(2)} (median of per-round ratios ${s.roundRatio.toFixed(2)})${target ? `, target >= ${target}: ${s.ratio >= target ? 'met' : 'NOT met'}` : ''}; peak RSS target < ${RSS_TARGET_MB} MB: ${s.maxRss < RSS_TARGET_MB ? 'met' : 'NOT met'}`);
 }
