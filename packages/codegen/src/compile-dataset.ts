@@ -1,5 +1,9 @@
-import { SpecError, hash53, mix32 } from '@synthfarm/core';
-import { placeholders, type FieldSpec, type Spec } from '@synthfarm/spec';
+// Subpath imports: code threads load this package, and the barrels would bring pino, zod and
+// yaml into every thread (~45% of a thread's start-up, measured).
+import { SpecError } from '@synthfarm/core/errors';
+import { hash53, mix32 } from '@synthfarm/core/hash';
+import { placeholders } from '@synthfarm/spec/field-paths';
+import type { FieldSpec, Spec } from '@synthfarm/spec';
 import { compileField } from './compile-field.js';
 import { FakerRegistry } from './faker-registry.js';
 import type { FieldGenerator, GenContext } from './field-generator.js';

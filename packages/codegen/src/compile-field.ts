@@ -1,5 +1,6 @@
-import { SpecError } from '@synthfarm/core';
-import { compileTemplate, type FieldSpec, type NumericFieldSpec } from '@synthfarm/spec';
+import { SpecError } from '@synthfarm/core/errors';
+import { compileTemplate } from '@synthfarm/spec/field-paths';
+import type { FieldSpec, NumericFieldSpec } from '@synthfarm/spec';
 import { isoDay, isoSecond } from './iso-date.js';
 import { normalCdf, normalQuantile, poissonQuantile } from './distributions.js';
 import type { FakerRegistry } from './faker-registry.js';
