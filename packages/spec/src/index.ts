@@ -5,13 +5,11 @@ export { RESERVED_DATASET_NAMES, DatasetSchema, BackendSchema } from './spec-sch
 export type { ShapeNode, DatasetSpec, BackendSpec, Spec } from './spec-schema.js';
 export { loadSpecFile, parseSpecText, validateSpec } from './load-spec.js';
 export type { LoadSpecOptions, LoadedSpec } from './load-spec.js';
-export { placeholders, renderTemplate, compileTemplate, datasetColumns } from './field-paths.js';
+export { placeholders, renderTemplate, datasetColumns } from './field-paths.js';
 export { llmValueSchema } from './record-schema.js';
 export { redactSecrets, resolveBoundSecret } from './secrets.js';
 export { createFarmPolicy, farmPolicyFromOptions } from './farm-policy.js';
 export type { FarmPolicy } from './farm-policy.js';
-export { compileRecordCheck } from './record-check.js';
-export type { RecordCheck } from './record-check.js';
 export { isModelDataset, enrichFieldNames, runSpec } from './run-spec.js';
 export { httpUrlProblem } from './http-url.js';
 export { DEFAULT_SPEC_LIMITS, configureSpecLimits, currentSpecLimits, resolveSpecLimits, limitError, clip } from './spec-limits.js';
