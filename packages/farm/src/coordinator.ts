@@ -15,7 +15,8 @@ import { BATCH_ATTEMPTS } from './farm-constants.js';
 import type { FarmKeys } from './keys.js';
 import { assertNotFinished, RunLock, runLockKey } from './run-lock.js';
 import { cancelRequested } from './cancel-run.js';
-import { watchWorkers } from './worker-watch.js';
+import { modelOf, watchWorkers } from './worker-watch.js';
+import { callsPerBatch, liveWorkers, windowFor } from './batch-sizing.js';
 import type { DatasetCommit, RunStore } from './run-store.js';
 
 export interface CoordinatorOptions {
@@ -26,8 +27,10 @@ export interface CoordinatorOptions {
   results: BatchStore;
   runId: string;
   /**
-   * Batches handed out ahead of the aggregator, per dataset. Bounds Redis and aggregator memory
-   * (results wait in Redis at most this many); enough to keep every worker slot busy. Default 32.
+   * Least batches handed out ahead of the aggregator, per dataset. The window is twice what the
+   * live workers serving the dataset hold (see batch-sizing.ts), re-read from their heartbeats
+   * every 2 s, and never below this. Bounds Redis and aggregator memory (results wait in Redis
+   * at most this many). Default 32.
    */
   window?: number;
   /** Code threads for uniqueness admission (only datasets with unique fields use them). Default 1. */
@@ -73,7 +76,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
     checkedCancel = Date.now();
     return cancelRequested(redis, keys, runId);
   };
-  const window = opts.window ?? 32;
+  const minWindow = opts.window ?? 32;
   const queues = new Map<string, Queue>();
   const queue = (name: string) => {
     let q = queues.get(name);
@@ -195,6 +198,16 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
       }
       if (replay.length) await addJobs(q, replay);
 
+      // Sized to the farm that is there: 64 hosts × 8 slots need ~10× the batches 4 × 4 do.
+      const calls = callsPerBatch(ds);
+      const model = modelOf(spec, d);
+      let window = minWindow;
+      let windowAt = 0;
+      const sizeWindow = async () => {
+        if (Date.now() - windowAt < 2000) return;
+        windowAt = Date.now();
+        window = windowFor(await liveWorkers(redis, keys).catch(() => []), model, calls, minWindow);
+      };
       let lastProgress = Date.now();
       let stopped: RunStatus | undefined;
       current = d;
@@ -205,6 +218,7 @@ export async function runCoordinator(opts: CoordinatorOptions): Promise<Manifest
           await dropPending(q, results, runId, d, commit.committed, produced);
           break;
         }
+        await sizeWindow();
         const batch: BatchJob[] = [];
         while (!stopped && produced < ranges.length && produced - commit.committed < window) {
           if (meta.maxCostUsd !== undefined && (await spent(store, runId)) >= meta.maxCostUsd) {

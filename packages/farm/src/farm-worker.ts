@@ -10,6 +10,7 @@ import { BatchJobSchema, CODE_QUEUE, REMOTE_QUEUE, modelQueue, type BatchJob } f
 import { createRedisBatchStore } from './redis-batch-store.js';
 import { DEFAULT_PREFIX, farmKeys } from './keys.js';
 import { BATCH_ATTEMPTS } from './farm-constants.js';
+import { batchesHeld, callsPerBatch, defaultBatchesHeld } from './batch-sizing.js';
 import { handBack } from './hand-back.js';
 import { settlesWithin } from './settles-within.js';
 import { processBatch, refColumnsFor, type RunContext } from './process-batch.js';
@@ -145,6 +146,10 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
     const ctx = await contextFor(data.runId);
     const refColumns = await refColumnsFor(ctx, store, data.dataset);
     const ds = ctx.spec.datasets[data.dataset]!;
+    // A model queue holds as many batches as this host's slots run plus one ready (batch-sizing.ts);
+    // BullMQ applies a new concurrency from the next job it fetches.
+    const mq = modelQueues.get(job.queueName);
+    if (mq) mq.concurrency = batchesHeld(slots, callsPerBatch(ds));
     const refFields = [...referencedFields(ctx.spec)].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
     const stop = signal ?? new AbortController().signal;
     // An interrupted batch (whether its stages returned or threw on the abort) is handed back
@@ -178,9 +183,10 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
   const queues = [
     [CODE_QUEUE, 1],
     [REMOTE_QUEUE, slots],
-    ...models.map((m) => [modelQueue(m), slots] as const),
+    ...models.map((m) => [modelQueue(m), defaultBatchesHeld(slots)] as const),
   ] as const;
   const workers = queues.map(([q, concurrency]) => new Worker(q, processor, { ...common, concurrency }));
+  const modelQueues = new Map(models.map((m, i) => [modelQueue(m), workers[2 + i]!] as const));
   for (const w of workers) {
     w.on('failed', (job, err) => log.warn({ job: job?.id, err: err.message }, 'batch failed'));
     // Redis going away (a restart) is waited out by reconnects; BullMQ reports it here.

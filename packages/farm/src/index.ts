@@ -9,6 +9,7 @@ export * from './redis-batch-store.js';
 export * from './run-store.js';
 export * from './batch-job.js';
 export * from './farm-constants.js';
+export * from './batch-sizing.js';
 export * from './settles-within.js';
 export * from './submit-run.js';
 export * from './coordinator.js';
