@@ -170,9 +170,13 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
       await coolDown(down.error);
       return handBack(job, token, `[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} hit a failing backend; handing it back`);
     }
-    await results.put(data.runId, data.dataset, data.batch, out);
-    await store.addHostWork(data.runId, opts.host.name, out.rows + out.rejects.length, Object.values(out.backends).reduce((n, b) => n + b.tokensOut, 0), out.busyMs);
-    await store.addBackendWork(data.runId, out.backends);
+    // One round trip, not three: ioredis pipelines commands issued together on one connection,
+    // and they still run in this order (the result first, as before).
+    await Promise.all([
+      results.put(data.runId, data.dataset, data.batch, out),
+      store.addHostWork(data.runId, opts.host.name, out.rows + out.rejects.length, Object.values(out.backends).reduce((n, b) => n + b.tokensOut, 0), out.busyMs),
+      store.addBackendWork(data.runId, out.backends),
+    ]);
     return { rows: out.rows, rejects: out.rejects.length };
   };
 
