@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchesHeld, callsPerBatch, defaultBatchesHeld, windowFor, type WorkerBeat } from './batch-sizing.js';
+import { batchesHeld, callsPerBatch, initialBatchesHeld, windowFor, type WorkerBeat } from './batch-sizing.js';
 
 const beat = (i: number, slots: number, models = ['gemma3:4b']): WorkerBeat => ({ host: `gpu${i}`, models, slots, seenAt: new Date().toISOString() });
 
@@ -15,7 +15,7 @@ describe('batch sizing (issue 8 item 7: 64 hosts × 8 slots behind one coordinat
     expect(batchesHeld(8, 4)).toBe(3); // 12 calls for 8 slots
     expect(batchesHeld(4, 4)).toBe(2);
     expect(batchesHeld(8, 1)).toBe(9);
-    expect(defaultBatchesHeld(8)).toBe(2);
+    expect(initialBatchesHeld(8)).toBe(8);
   });
 
   it('the window keeps every slot of a 64 × 8 farm busy: 512 slots need ≥ 128 four-call batches in flight', () => {

@@ -35,9 +35,13 @@ export function batchesHeld(slots: number, calls: number): number {
   return Math.ceil(slots / Math.max(1, calls)) + 1;
 }
 
-/** Batches a worker holds before it knows a run's batch shape: the default spec's (250 records, 25 per call). */
-export function defaultBatchesHeld(slots: number): number {
-  return batchesHeld(slots, callsPerBatch({}));
+/**
+ * Batches a worker holds before it has seen a run's batch shape: `slots`, as if each batch were one
+ * call, so no slot is left idle at the start (BullMQ applies a lower concurrency only as batches
+ * finish, and a higher one too: starting low would leave slots idle for a whole first batch).
+ */
+export function initialBatchesHeld(slots: number): number {
+  return Math.max(1, slots);
 }
 
 /**

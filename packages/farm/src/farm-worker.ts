@@ -10,7 +10,7 @@ import { BatchJobSchema, CODE_QUEUE, REMOTE_QUEUE, modelQueue, type BatchJob } f
 import { createRedisBatchStore } from './redis-batch-store.js';
 import { DEFAULT_PREFIX, farmKeys } from './keys.js';
 import { BATCH_ATTEMPTS } from './farm-constants.js';
-import { batchesHeld, callsPerBatch, defaultBatchesHeld } from './batch-sizing.js';
+import { batchesHeld, callsPerBatch, initialBatchesHeld } from './batch-sizing.js';
 import { handBack } from './hand-back.js';
 import { settlesWithin } from './settles-within.js';
 import { processBatch, refColumnsFor, type RunContext } from './process-batch.js';
@@ -187,7 +187,7 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
   const queues = [
     [CODE_QUEUE, 1],
     [REMOTE_QUEUE, slots],
-    ...models.map((m) => [modelQueue(m), defaultBatchesHeld(slots)] as const),
+    ...models.map((m) => [modelQueue(m), initialBatchesHeld(slots)] as const),
   ] as const;
   const workers = queues.map(([q, concurrency]) => new Worker(q, processor, { ...common, concurrency }));
   const modelQueues = new Map(models.map((m, i) => [modelQueue(m), workers[2 + i]!] as const));
