@@ -8,7 +8,7 @@ import { stackLines, synthfarm, tempDir } from './support/cli.js';
  * stack trace (DESIGN §2, §4). Each case spawns the built CLI the way a user would run it.
  */
 
-const KINDS = 'sequence, uuid, faker, template, uniform, normal, lognormal, exponential, poisson, bool, choice, date, datetime, ref, llm, object, array';
+const KINDS = 'sequence, uuid, faker, template, uniform, normal, lognormal, exponential, poisson, bool, choice, date, datetime, empirical, ref, llm, object, array';
 
 const SPECS: Record<string, string> = {
   'ok.yaml': 'name: people\ncount: 5\nfields:\n  id: { kind: sequence }\n',
@@ -49,6 +49,10 @@ const cases: Array<[string, () => string[], (dir: string) => string | RegExp]> =
   ['environment variable not set', () => ['validate', at('env.yaml')], () => 'synthfarm: count: environment variable NOPE is not set (write ${NOPE:-default} to give a default)'],
   ['--count on a multi-dataset spec', () => ['run', at('multi.yaml'), '--count', '3', '--out', at('multi-out')], () => 'synthfarm: --count and --batch-size apply to a one-dataset spec; this spec has 2 datasets'],
   ['--out under a regular file', () => ['run', at('ok.yaml'), '--out', at('a-file/out')], (d) => `synthfarm: output directory ${join(d, 'a-file/out')} cannot be written (ENOTDIR)`],
+  // Worker numbers go through the worker's option schema (its rules and defaults in one place); refused before any connection.
+  ['worker --slots 0', () => ['worker', '--host', 'gpu1=http://127.0.0.1:9', '--redis', 'redis://127.0.0.1:9', '--slots', '0'], () => 'synthfarm: [worker] invalid options: slots: must be a positive integer'],
+  ['worker --drain-ms soon', () => ['worker', '--host', 'gpu1=http://127.0.0.1:9', '--redis', 'redis://127.0.0.1:9', '--drain-ms', 'soon'], () => 'synthfarm: [worker] invalid options: drainTimeoutMs: must be an integer >= 0'],
+  ['run --threads 1.5', () => ['run', at('ok.yaml'), '--threads', '1.5', '--out', at('never')], () => 'synthfarm: [run] invalid options: threads: must be an integer >= 0'],
   ['--out that is a regular file', () => ['run', at('ok.yaml'), '--out', at('a-file')], (d) => `synthfarm: output directory ${join(d, 'a-file')} is a file, not a directory`],
 ];
 

@@ -23,7 +23,7 @@ let runId: string;
 
 /** Every Redis hash of the run: its record and its datasets' commit points. */
 async function runHashes(): Promise<Record<string, Record<string, string>>> {
-  const keys = [c.farm.keys.run(runId), c.farm.keys.dataset(runId, 0), c.farm.keys.dataset(runId, 1), c.farm.keys.hosts(runId)];
+  const keys = [c.farm.keys.run(runId), c.farm.keys.dataset(runId, 0), c.farm.keys.dataset(runId, 1), c.farm.keys.hostStates(runId)];
   return Object.fromEntries(await Promise.all(keys.map(async (k) => [k, await c.farm.redis.hgetall(k)] as const)));
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '@synthfarm/engine';
@@ -57,7 +57,7 @@ describe('synthfarm schedule', () => {
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
     expect(manifest).toMatchObject({ status: 'completed', mode: 'farm', seed: 20261122 });
     expect(Object.fromEntries(Object.entries(manifest.datasets).map(([k, d]) => [k, [d.written, d.rejected]]))).toEqual({ accounts: [200, 0], projects: [600, 0], invoices: [2000, 0] });
-    expect((await readdir(join(root, 'fx', day))).sort()).toEqual(['accounts.csv', 'accounts.jsonl', 'invoices.csv', 'invoices.jsonl', 'manifest.json', 'projects.csv', 'projects.jsonl', 'rejects.jsonl']);
+    expect((await readdir(join(root, 'fx', day))).sort()).toEqual(['accounts.csv', 'accounts.jsonl', 'events.jsonl', 'invoices.csv', 'invoices.jsonl', 'manifest.json', 'projects.csv', 'projects.jsonl', 'rejects.jsonl']);
 
     // The firing is a farm run like any other: status lists it with its schedule.
     const runs = lastJson<{ runs: Array<{ schedule?: string; state: string }> }>((await runCli(['status', '--redis', redis.url, '--json'])).stdout).runs;
@@ -70,5 +70,17 @@ describe('synthfarm schedule', () => {
     const again = await runCli(['schedule', 'remove', 'fx', '--redis', redis.url]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/no schedule 'fx'/);
+  });
+
+  it('add: a spec only compilation finds wrong (a bad faker method) is refused at add time, exit 2 naming the field', async () => {
+    const spec = join(tmp.dir, 'bad-faker.yaml');
+    await writeFile(spec, 'seed: 1\ndatasets:\n  - name: people\n    count: 10\n    fields:\n      who: { kind: faker, method: person.nmae }\n');
+    const add = await runCli(['schedule', 'add', 'bad', spec, '--every', '60000', '--out', join(tmp.dir, 'never'), '--redis', redis.url]);
+    expect(add.code).toBe(2);
+    expect(add.stderr).toMatch(/datasets\[0\]\.fields\.who/);
+    expect(add.stderr).toMatch(/person\.nmae/);
+    expect(add.stdout).toBe('');
+    // Nothing was registered: it never fires.
+    expect((await runCli(['schedule', 'list', '--redis', redis.url])).stdout).toBe('no schedules\n');
   });
 });

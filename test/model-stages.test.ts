@@ -13,11 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledDataset, FakerRegistry } from '@synthfarm/codegen';
-import { runEmbedded, type Manifest } from '@synthfarm/engine';
+import { runEmbedded, type AuditSummary, type Manifest } from '@synthfarm/engine';
 import type { BackendStats } from '@synthfarm/llm';
 import { createSimServer, type SimOptionsInput, type SimServer } from '@synthfarm/sim';
 import { parseSpecText } from '@synthfarm/spec';
-import { createModelStages, createSampler, type AuditSummary } from '@synthfarm/stages';
+import { createModelStages, createSampler } from '@synthfarm/stages';
 
 const CLI = fileURLToPath(new URL('../apps/cli/bin/synthfarm.js', import.meta.url));
 /** Near-instant generation: the tests measure behaviour, not time. */
@@ -115,7 +115,7 @@ async function runSpec(spec: unknown, opts: { cacheDir?: string; offline?: boole
   try {
     manifest = await runEmbedded({
       loaded, threads: 0, offline: opts.offline ?? false,
-      stages: model.stages, shouldStop: model.shouldStop, windowFor: model.windowFor, manifestExtras: model.manifestExtras,
+      model,
     });
   } finally {
     await model.close();

@@ -215,7 +215,7 @@ describe('a malicious spec written straight into Redis (no submission check)', (
       extraArgs: ['--no-schedules', '--secret', `OPENAI_API_KEY@${openai.origin}`],
       env: { OPENAI_API_KEY: OPENAI_KEY, AWS_SECRET_ACCESS_KEY: AWS_SECRET },
     });
-    const manifest = await runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId }).finally(() => worker.kill('SIGKILL'));
+    const manifest = await runCoordinator({ farm, runId }).finally(() => worker.kill('SIGKILL'));
     await worker.exited;
     expect(manifest.datasets.people).toMatchObject({ written: 0, rejected: 10 });
     const rejects = await readFile(join(tmp.dir, `evil-${apiKey.length}`, 'rejects.jsonl'), 'utf8');

@@ -135,7 +135,7 @@ export async function killAll(): Promise<void> {
 }
 
 /**
- * sha256 of every file of an output directory except manifest.json (it holds times and run ids),
+ * sha256 of every file of an output directory except manifest.json and events.jsonl (they hold times and run ids),
  * temp and part files included: a directory with a leftover `.x.part` differs from a clean one.
  */
 export async function sha256Files(dir: string): Promise<Record<string, string>> {
@@ -332,7 +332,17 @@ export function farmCases(opts: FarmCaseOptions) {
         const ids = (await readCsv(join(c.out, `${name}.csv`))).rows.map((r) => Number(r.id));
         expect(ids, `${name}.csv ids`).toEqual(Array.from({ length: count }, (_, i) => i + 1));
       }
-      expect(await api.summary(c, runId)).toMatchObject({ state: 'completed', done: total, written: total, rejected: 0 });
+      const summary = await api.summary(c, runId);
+      expect(summary).toMatchObject({ state: 'completed', done: total, written: total, rejected: 0 });
+      // Counted from committed batches only: work redone after a killed worker or coordinator is
+      // not counted twice, so the hosts add up to the total in status and in the manifest alike.
+      expect(Object.values(summary.hosts).reduce((n, h) => n + h.records, 0), 'status: records over hosts').toBe(total);
+      expect(Object.values(manifest.hosts ?? {}).reduce((n, h) => n + h.records, 0), 'manifest: records over hosts').toBe(total);
+      // The event log has each batch committed exactly once, across a resume too.
+      const commits = (await readFile(join(c.out, 'events.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; dataset?: string; batch?: number }).filter((e) => e.type === 'batch_committed');
+      const ids = commits.map((e) => `${e.dataset}:${e.batch}`);
+      expect(new Set(ids).size, 'events.jsonl: each batch committed once').toBe(ids.length);
+      expect(commits.length, "events.jsonl: batches committed").toBe(Math.ceil(opts.customers / 50) + Math.ceil(opts.orders / 50));
     },
   };
   return api;

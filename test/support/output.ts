@@ -21,8 +21,8 @@ export async function readCsv(path: string): Promise<{ header: string[]; rows: R
   return { header: header!, rows: rest.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]!]))) };
 }
 
-/** sha256 of every data file of an output directory (manifest.json excluded: it holds times). */
+/** sha256 of every data file of an output directory (manifest.json and events.jsonl excluded: they hold times). */
 export async function outputHashes(dir: string): Promise<Record<string, string>> {
-  const files = (await readdir(dir)).filter((f) => f !== 'manifest.json').sort();
+  const files = (await readdir(dir)).filter((f) => f !== 'manifest.json' && f !== 'events.jsonl').sort();
   return Object.fromEntries(await Promise.all(files.map(async (f) => [f, await sha256File(join(dir, f))] as const)));
 }

@@ -2,7 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '@synthfarm/core';
 import { reportError } from './report-error.js';
 import { DEFAULT_MAX_REJECTS, parseMaxRejects } from './max-rejects.js';
-import { nonNegativeInt, nonNegativeNumber, positiveInt } from './parse-int-option.js';
+import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './parse-int-option.js';
 
 /** Repeatable option values, in order. */
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -36,9 +36,10 @@ export function createCli(): Command {
     .argument('<spec>', 'spec file (YAML or JSON)')
     .option('--count <n>', "records (overrides a one-dataset spec's count)", positiveInt('--count'))
     .option('--batch-size <n>', 'records per batch', positiveInt('--batch-size'))
+    .option('--scale <f>', "multiply every dataset's count by F (rounded; any spec, e.g. 10 for a 10x look-alike)", positiveNumber('--scale'))
     .option('--seed <n>', 'random seed (same spec + seed = same bytes)', nonNegativeInt('--seed'))
     .option('--out <dir>', 'output directory (default: the spec\'s output.dir, else ./out)')
-    .option('--threads <n>', 'code-stage worker threads (default: one per core; 0 = inline)', nonNegativeInt('--threads'))
+    .option('--threads <n>', 'code-stage worker threads (default: one per core; 0 = inline)', Number)
     .option('--offline', 'fill llm fields procedurally instead of calling a model (recorded in the manifest)')
     .option('--max-cost <usd>', 'stop gracefully when the model spend would pass this, in USD', nonNegativeNumber('--max-cost'))
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
@@ -63,16 +64,35 @@ export function createCli(): Command {
     .argument('<spec>', 'spec file')
     .option('--count <n>', "records (overrides a one-dataset spec's count)", positiveInt('--count'))
     .option('--batch-size <n>', 'records per batch', positiveInt('--batch-size'))
+    .option('--scale <f>', "multiply every dataset's count by F (rounded; any spec)", positiveNumber('--scale'))
     .option('--json', 'print the plan as JSON')
     .action(async (spec: string, opts) => (await import('./commands/plan.js')).planCommand(spec, opts));
+
+  program
+    .command('profile')
+    .description('legacy look-alike: profile a source (postgres://..., a .csv/.jsonl file, or a directory of them) into an editable spec')
+    .argument('<source>', 'postgres://user@host/db, a .csv / .jsonl file, or a directory of them')
+    .option('--tables <list>', 'comma-separated tables (default: all)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .option('--out <file>', 'write the spec here (default: stdout)')
+    .action(async (source: string, opts) => (await import('./commands/profile.js')).profileCommand(source, opts));
+
+  program
+    .command('compare')
+    .description('fidelity of an output directory against its source: KS, TVD, null rates, cardinality, correlations, FK integrity')
+    .argument('<source>', 'the source the spec was profiled from')
+    .argument('<outdir>', 'the output directory of a run')
+    .option('--tables <list>', 'comma-separated tables (default: all)', (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .option('--json', 'print the report as JSON')
+    .action(async (source: string, outDir: string, opts) => (await import('./commands/compare.js')).compareCommand(source, outDir, opts));
 
   program
     .command('worker')
     .description('farm mode: a worker pinned to one GPU host (Ollama or the sim), taking batches for the models it serves')
     .requiredOption('--host <name=url>', 'the GPU host, e.g. gpu1=http://gpu1:11434')
-    .option('--slots <n>', "requests the host runs at once (its OLLAMA_NUM_PARALLEL)", positiveInt('--slots'), 4)
-    .option('--drain-ms <ms>', 'on SIGTERM, how long in-flight batches may finish before they are handed back', nonNegativeInt('--drain-ms'), 20_000)
-    .option('--lock-ms <ms>', 'batch lock duration: a batch whose worker stops renewing its lock (killed, hung) is retried elsewhere after this long', positiveInt('--lock-ms'), 30_000)
+    // Numbers go to the worker as given: its option schema holds the rules and the defaults.
+    .option('--slots <n>', "requests the host runs at once (its OLLAMA_NUM_PARALLEL; default 4)", Number)
+    .option('--drain-ms <ms>', 'on SIGTERM, how long in-flight batches may finish before they are handed back (default 20000)', Number)
+    .option('--lock-ms <ms>', 'batch lock duration: a batch whose worker stops renewing its lock (killed, hung) is retried elsewhere after this long (default 30000)', Number)
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
     .option('--no-cache', 'do not read or write the model response cache')
     .option('--no-schedules', 'do not take schedule firings on this worker')

@@ -24,3 +24,12 @@ export function nonNegativeNumber(name: string) {
     return n;
   };
 }
+
+/** Commander option parser for a number > 0 (`--scale 0.5`). */
+export function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a number > 0, got '${value}'`);
+    return n;
+  };
+}

@@ -27,12 +27,14 @@ export function createProgressReporter(total: number, stream: NodeJS.WriteStream
   bar.start(total, 0, { rate: 0, rejected: 0, dataset: '', tokens: 0 });
   return {
     update(p) {
+      // Rates come from the run's record (committed batches of this session, the same in both
+      // modes); a resumed farm run's earlier records do not inflate them.
       const secs = Math.max(0.001, (performance.now() - started) / 1000);
       bar.update(p.done, {
-        rate: Math.round(p.done / secs),
+        rate: Math.round(p.recordsPerSec ?? p.done / secs),
         rejected: p.rejected,
         dataset: p.dataset,
-        tokens: Math.round((p.tokensOut ?? 0) / secs),
+        tokens: Math.round(p.tokensPerSec ?? (p.tokensOut ?? 0) / secs),
       });
     },
     stop() {

@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '@synthfarm/core';
 import type { FarmService, RunEvent, RunSummary } from '@synthfarm/farm';
 import { parseSpecText } from '@synthfarm/spec';
-import { createServer, type ServerOptionsInput } from './index.js';
+import { createServer } from './create-server.js';
+import type { ServerOptionsInput } from './server-options.js';
 
 const TOKEN = 'test-token-0123456789';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
@@ -335,9 +336,10 @@ describe('GET /metrics', () => {
       'synthfarm_queue_jobs{queue="synthfarm-batches",state="waiting"} 7',
       'synthfarm_queue_jobs{queue="synthfarm-batches",state="failed"} 1',
       'synthfarm_run_progress_ratio{run="r1"} 0.25',
-      'synthfarm_run_progress_ratio{run="old"} 1',
-      'synthfarm_run_records_total{run="r1",outcome="written"} 45',
-      'synthfarm_run_records_total{run="r1",outcome="rejected"} 5',
+      'synthfarm_run_records{run="r1",outcome="written"} 45',
+      'synthfarm_run_records{run="r1",outcome="rejected"} 5',
+      'synthfarm_runs{state="running"} 1',
+      'synthfarm_runs{state="completed"} 1',
       'synthfarm_host_records_per_second{host="gpu1"} 12.5',
       'synthfarm_host_tokens_per_second{host="gpu1"} 3000',
       'synthfarm_host_tokens_per_second{host="gpu2"} 250',
@@ -345,6 +347,8 @@ describe('GET /metrics', () => {
       'synthfarm_host_circuit_open{host="gpu2"} 1',
     ]) expect(lines).toContain(line);
     expect(res.body).not.toContain('gpu9');
+    // A finished run is counted, never labelled: series do not grow with the run history.
+    expect(res.body).not.toContain('run="old"');
     expect(res.body).toMatch(/^process_cpu_user_seconds_total /m);
 
     // Collected on scrape: a run that is gone disappears, new values show.

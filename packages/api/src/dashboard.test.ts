@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FarmService } from '@synthfarm/farm';
 import { startRedis, type RedisHandle } from '../../../test/support/redis-server.js';
-import { createServer, UI_SESSION_COOKIE } from './index.js';
+import { UI_SESSION_COOKIE } from './auth.js';
+import { createServer } from './create-server.js';
 
 const TOKEN = 'dash-token-0123456789';
 

@@ -9,6 +9,9 @@ export interface FarmMetrics {
   scrape(): Promise<string>;
 }
 
+/** Run states whose runs are labelled by id: only runs in flight, so series do not grow with history. */
+const ACTIVE: ReadonlySet<RunSummary['state']> = new Set(['queued', 'running']);
+
 /** Per-host figures summed over the runs that are running now. */
 interface HostTotals {
   recordsPerSec: number;
@@ -36,11 +39,15 @@ function hostTotals(runs: RunSummary[]): Map<string, HostTotals> {
 /**
  * Builds the metrics. Values are read from the service on every scrape (no background polling):
  * - `synthfarm_queue_jobs{queue,state}` from `queueDepths()`;
- * - per run listed by `listRuns()`: `synthfarm_run_progress_ratio{run}` (done / total, 0..1) and
- *   `synthfarm_run_records_total{run,outcome=written|rejected}`;
- * - per host, summed over running runs: `synthfarm_host_records_per_second`,
- *   `synthfarm_host_tokens_per_second` (output tokens per second of slot busy time),
- *   `synthfarm_host_circuit_open` (1 when any running run has the host's circuit open);
+ * - `synthfarm_runs{state}`: runs listed by `listRuns()` by state (a bounded label set);
+ * - per run in flight (queued or running; finished runs drop out, so series stay bounded):
+ *   `synthfarm_run_progress_ratio{run}` (done / total, 0..1) and
+ *   `synthfarm_run_records{run,outcome=written|rejected}` (a gauge: no `_total` suffix, which
+ *   Prometheus reserves for counters);
+ * - per host, summed over running runs, from their records (committed batches, host_state
+ *   events): `synthfarm_host_records_per_second`, `synthfarm_host_tokens_per_second` (output
+ *   tokens per second of slot busy time), `synthfarm_host_circuit_open` (1 when the host's last
+ *   state in any running run is a circuit open, down or cooldown);
  * - prom-client's default process metrics (`process_*`, `nodejs_*`).
  */
 export function createFarmMetrics(service: FarmService): FarmMetrics {
@@ -50,7 +57,8 @@ export function createFarmMetrics(service: FarmService): FarmMetrics {
   const registers = [registry];
   const queueJobs = new Gauge({ name: 'synthfarm_queue_jobs', help: 'Jobs in a BullMQ queue by state.', labelNames: ['queue', 'state'], registers });
   const progress = new Gauge({ name: 'synthfarm_run_progress_ratio', help: 'Records done (written or rejected) / requested, 0..1.', labelNames: ['run'], registers });
-  const records = new Gauge({ name: 'synthfarm_run_records_total', help: 'Records of a run by outcome.', labelNames: ['run', 'outcome'], registers });
+  const records = new Gauge({ name: 'synthfarm_run_records', help: 'Records of a queued or running run by outcome.', labelNames: ['run', 'outcome'], registers });
+  const runsByState = new Gauge({ name: 'synthfarm_runs', help: 'Runs by state.', labelNames: ['state'], registers });
   const hostRecords = new Gauge({ name: 'synthfarm_host_records_per_second', help: 'Records per second a GPU host finishes, over running runs.', labelNames: ['host'], registers });
   const hostTokens = new Gauge({ name: 'synthfarm_host_tokens_per_second', help: 'Output tokens per second of slot busy time on a GPU host, over running runs.', labelNames: ['host'], registers });
   const hostCircuit = new Gauge({ name: 'synthfarm_host_circuit_open', help: '1 when the circuit breaker of a GPU host is open in a running run, else 0.', labelNames: ['host'], registers });
@@ -59,11 +67,13 @@ export function createFarmMetrics(service: FarmService): FarmMetrics {
     const [depths, runs] = await Promise.all([service.queueDepths(), service.listRuns()]);
     // Reset and set in one synchronous block: a concurrent scrape never sees a half-updated set,
     // and runs or hosts that are gone drop out instead of freezing at their last value.
-    for (const g of [queueJobs, progress, records, hostRecords, hostTokens, hostCircuit]) g.reset();
+    for (const g of [queueJobs, progress, records, runsByState, hostRecords, hostTokens, hostCircuit]) g.reset();
     for (const [queue, states] of Object.entries(depths)) {
       for (const [state, n] of Object.entries(states)) queueJobs.set({ queue, state }, n);
     }
     for (const run of runs) {
+      runsByState.inc({ state: run.state });
+      if (!ACTIVE.has(run.state)) continue;
       progress.set({ run: run.runId }, run.total > 0 ? Math.min(1, run.done / run.total) : 0);
       records.set({ run: run.runId, outcome: 'written' }, run.written);
       records.set({ run: run.runId, outcome: 'rejected' }, run.rejected);

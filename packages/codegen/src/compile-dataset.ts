@@ -1,5 +1,9 @@
-import { SpecError, hash53, mix32 } from '@synthfarm/core';
-import { placeholders, type FieldSpec, type Spec } from '@synthfarm/spec';
+// Subpath imports: code threads load this package, and the barrels would bring pino, zod and
+// yaml into every thread (~45% of a thread's start-up, measured).
+import { SpecError } from '@synthfarm/core/errors';
+import { hash53, mix32 } from '@synthfarm/core/hash';
+import { placeholders } from '@synthfarm/spec/field-paths';
+import type { FieldSpec, Spec } from '@synthfarm/spec';
 import { compileField } from './compile-field.js';
 import { FakerRegistry } from './faker-registry.js';
 import type { FieldGenerator, GenContext } from './field-generator.js';
@@ -187,7 +191,7 @@ export class CompiledDataset {
 }
 
 function isNumeric(f: FieldSpec): boolean {
-  return f.kind === 'normal' || f.kind === 'lognormal' || f.kind === 'uniform' || f.kind === 'exponential' || f.kind === 'poisson';
+  return f.kind === 'normal' || f.kind === 'lognormal' || f.kind === 'uniform' || f.kind === 'exponential' || f.kind === 'poisson' || (f.kind === 'empirical' && !!f.quantiles);
 }
 
 function dependsOn(m: FieldNode, n: FieldNode, nodes: FieldNode[], seen = new Set<number>()): boolean {

@@ -1,8 +1,10 @@
-import { SpecError } from '@synthfarm/core';
-import { compileTemplate, type FieldSpec, type NumericFieldSpec } from '@synthfarm/spec';
+import { SpecError } from '@synthfarm/core/errors';
+import { compileTemplate } from '@synthfarm/spec/field-paths';
+import type { FieldSpec, NumericFieldSpec } from '@synthfarm/spec';
 import { isoDay, isoSecond } from './iso-date.js';
 import { normalCdf, normalQuantile, poissonQuantile } from './distributions.js';
 import type { FakerRegistry } from './faker-registry.js';
+import { compileEmpirical } from './compile-empirical.js';
 import type { FieldGenerator } from './field-generator.js';
 import type { Rng } from './rng.js';
 
@@ -80,6 +82,8 @@ function compileValue(f: FieldSpec, site: FieldSite, fakers: FakerRegistry): Fie
       const secs = Math.floor(Date.parse(f.to) / 1000) - from + 1;
       return (rng) => isoSecond(from + rng.below(secs));
     }
+    case 'empirical':
+      return compileEmpirical(f, site);
     case 'ref': {
       const { dataset, field } = f;
       return (rng, ctx) => ctx.pickRef(dataset, field, rng);

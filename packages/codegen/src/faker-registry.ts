@@ -1,7 +1,7 @@
 import { faker as enFaker } from '@faker-js/faker/locale/en';
 import type { Faker, FakerOptions, LocaleDefinition } from '@faker-js/faker';
 import { clip, limitError, type FieldSpec, type Spec, type SpecLimits } from '@synthfarm/spec';
-import { SpecError } from '@synthfarm/core';
+import { SpecError } from '@synthfarm/core/errors';
 import { Rng } from './rng.js';
 
 /** Hands faker the stream of the field being generated; faker itself never seeds. */

@@ -1,10 +1,8 @@
-export * from './rng.js';
-export * from './distributions.js';
-export * from './faker-registry.js';
-export * from './field-generator.js';
-export * from './compile-field.js';
-export * from './compile-dataset.js';
-export * from './unique-index.js';
-export * from './shared-column.js';
-export * from './compile-spec.js';
-export * from './key-set.js';
+export { Rng } from './rng.js';
+export { FakerRegistry } from './faker-registry.js';
+export { CompiledDataset, getPath } from './compile-dataset.js';
+export type { DataRecord, RecordOp } from './compile-dataset.js';
+export { UniqueIndex } from './unique-index.js';
+export { SharedColumn } from './shared-column.js';
+export type { RefColumns } from './shared-column.js';
+export { checkCompiles } from './compile-spec.js';

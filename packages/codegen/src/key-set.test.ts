@@ -27,6 +27,18 @@ describe('KeySet', () => {
     expect(keys.has(k)).toBe(true);
     expect(keys.size).toBe(1);
   });
+
+  it('addNew adds a key and says whether it was new, through growths', () => {
+    const rng = new Rng(9);
+    const keys = new KeySet(4);
+    const ref = new Set<number>();
+    for (let i = 0; i < 20_000; i++) {
+      const k = Math.floor(rng.next() * 5000); // many repeats
+      expect(keys.addNew(k)).toBe(!ref.has(k));
+      ref.add(k);
+    }
+    expect(keys.size).toBe(ref.size);
+  });
 });
 
 describe('KeyMap', () => {

@@ -25,8 +25,15 @@ export class KeySet {
   }
 
   add(key: number): void {
+    this.addNew(key);
+  }
+
+  /** Adds `key`; false when it was already there (one probe sequence for both). */
+  addNew(key: number): boolean {
     if ((this.size + 1) * 2 > this.slots.length) this.grow();
-    if (this.insert(this.slots, this.mask, key + 1)) this.size++;
+    if (!this.insert(this.slots, this.mask, key + 1)) return false;
+    this.size++;
+    return true;
   }
 
   private insert(slots: Float64Array, mask: number, stored: number): boolean {

@@ -1,4 +1,5 @@
-import { UniqueExhaustedError, hash53 } from '@synthfarm/core';
+import { UniqueExhaustedError } from '@synthfarm/core/errors';
+import { hash53 } from '@synthfarm/core/hash';
 import { KeyMap, KeySet } from './key-set.js';
 import { getPath, type CompiledDataset, type DataRecord, type FieldNode, type RecordOp } from './compile-dataset.js';
 
@@ -24,6 +25,12 @@ function keyOf(v: unknown): number {
 }
 
 /**
+ * What {@link UniqueIndex.admitKeys} returns when nothing collided: one shared, frozen empty
+ * list rather than a new array per record (callers only read it; a push would throw).
+ */
+const NO_OPS = Object.freeze([]) as unknown as RecordOp[];
+
+/**
  * Enforces `unique` over a whole dataset, in record order. It must see records in index
  * order (the aggregator's commit order), which is what makes the outcome independent of
  * batch size and threads. Keys are 53-bit hashes: 8 bytes a value, not the value itself.
@@ -34,6 +41,8 @@ function keyOf(v: unknown): number {
  */
 export class UniqueIndex {
   private readonly seen = new Map<number, KeySet>();
+  /** The sets of `seen`, in `uniqueNodes` order: what the per-record paths index. */
+  private readonly sets: KeySet[];
   /** Per template base value (by key), the next suffix to try. */
   private readonly nextSuffix = new KeyMap();
   /** Records whose values changed to stay unique. */
@@ -41,6 +50,7 @@ export class UniqueIndex {
 
   constructor(private readonly compiled: CompiledDataset) {
     for (const n of compiled.uniqueNodes) this.seen.set(n.id, new KeySet(compiled.spec.datasets[compiled.datasetIndex]!.count));
+    this.sets = compiled.uniqueNodes.map((n) => this.seen.get(n.id)!);
   }
 
   get active(): boolean {
@@ -48,16 +58,17 @@ export class UniqueIndex {
   }
 
   /**
-   * Writes a record's unique keys, and the values of its unique templates (null for other
-   * unique fields), at `offset` of a worker's batch arrays: what {@link admitKeys} reads.
+   * Writes a record's unique keys at `offset` of a worker's batch array, and adds the values
+   * of its unique fields to `templateValues` (a template's string value, '' for anything else):
+   * what {@link admitKeys} reads.
    */
-  static writeKeys(compiled: CompiledDataset, rec: DataRecord, keys: Float64Array, templateValues: unknown[], offset: number): void {
+  static writeKeys(compiled: CompiledDataset, rec: DataRecord, keys: Float64Array, templateValues: { add(value: string): void }, offset: number): void {
     const nodes = compiled.uniqueNodes;
     for (let u = 0; u < nodes.length; u++) {
       const n = nodes[u]!;
       const v = n.segments.length === 1 ? rec[n.path] : getPath(rec, n.segments);
       keys[offset + u] = uniqueKey(v);
-      templateValues[offset + u] = n.spec.kind === 'template' ? v : null;
+      templateValues.add(n.spec.kind === 'template' && typeof v === 'string' ? v : '');
     }
   }
 
@@ -83,17 +94,23 @@ export class UniqueIndex {
    */
   admitKeys(keys: ArrayLike<number>, valueAt: (i: number) => unknown, offset: number, index: number): RecordOp[] | undefined {
     const nodes = this.compiled.uniqueNodes;
+    const sets = this.sets;
+    // One unique field (the common case): one probe admits it, or finds the collision.
+    if (nodes.length === 1) {
+      const k = keys[offset]!;
+      if (Number.isNaN(k) || sets[0]!.addNew(k)) return NO_OPS;
+    }
     let collided = false;
     for (let u = 0; u < nodes.length; u++) {
       const k = keys[offset + u]!;
-      if (Number.isNaN(k) || !this.seen.get(nodes[u]!.id)!.has(k)) continue;
+      if (Number.isNaN(k) || !sets[u]!.has(k)) continue;
       const n = nodes[u]!;
       if (n.spec.kind !== 'template' || n.dependents.length || typeof valueAt(offset + u) !== 'string') return undefined;
       collided = true;
     }
     if (!collided) {
       this.tryAdmitKeys(keys, offset);
-      return [];
+      return NO_OPS;
     }
     this.redrawn++;
     const out: RecordOp[] = [];

@@ -16,6 +16,7 @@ export const ErrorCode = {
   RetryableBackend: 'BACKEND_RETRYABLE',
   InvalidModelOutput: 'INVALID_MODEL_OUTPUT',
   BudgetExceeded: 'BUDGET_EXCEEDED',
+  SourceUnreadable: 'SOURCE_UNREADABLE',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -141,6 +142,18 @@ export interface SerializedError {
   path?: string;
 }
 
+/**
+ * A legacy source (CSV/JSONL file, PostgreSQL database, table or query) cannot be read: missing
+ * file, wrong password, missing table. Exit 2, found before anything is written. The message
+ * names the source (`[source:postgres 127.0.0.1:5432/legacy] table "custmers" does not exist`),
+ * never a password.
+ */
+export class SourceError extends SynthfarmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.SourceUnreadable, cut(message, 1000), ExitCode.BadInput, options);
+  }
+}
+
 /** Turns any thrown value into a {@link SerializedError}; unknown errors become `INTERNAL`. */
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof SynthfarmError) {
@@ -167,6 +180,7 @@ export function deserializeError(e: SerializedError): SynthfarmError {
     case ErrorCode.RetryableBackend: return new RetryableBackendError(e.message);
     case ErrorCode.InvalidModelOutput: return new InvalidModelOutput(e.message);
     case ErrorCode.BudgetExceeded: return new BudgetExceeded(e.message);
+    case ErrorCode.SourceUnreadable: return new SourceError(e.message);
     default: return new SynthfarmError(ErrorCode.Internal, e.message, ExitCode.Failed);
   }
 }

@@ -48,7 +48,7 @@ export interface BatchTask {
   /** Written columns of referenced datasets, shared across threads without copying. */
   refColumns: RefColumns;
   /** Changes uniqueness made to some records (by offset), replayed so a remote worker builds the admitted records. */
-  ops?: Record<number, RecordOp[]>;
+  ops?: Record<number, ReadonlyArray<RecordOp>>;
   /** Encode in the worker instead of returning records. */
   encode?: EncodeRequest;
 }

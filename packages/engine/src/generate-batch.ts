@@ -1,8 +1,11 @@
-import { CompiledDataset, FakerRegistry, UniqueIndex, getPath } from '@synthfarm/codegen';
-import { createRecordEncoder, type RecordEncoder } from '@synthfarm/output';
-import { compileRecordCheck, type RecordCheck, type Spec } from '@synthfarm/spec';
-import type { BatchResult, BatchTask } from './batch-task.js';
-import { packLines } from './packed-lines.js';
+import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen';
+// Subpath imports keep a code thread's start-up to what it runs (the barrels bring zod, yaml,
+// pino and the file sinks).
+import { createRecordEncoder, type RecordEncoder } from '@synthfarm/output/record-encoder';
+import { compileRecordCheck, type RecordCheck } from '@synthfarm/spec/record-check';
+import type { Spec } from '@synthfarm/spec';
+import type { BatchResult, BatchTask, EncodedBatch } from './batch-task.js';
+import { PackedLinesBuilder } from './packed-lines.js';
 
 interface Compiled {
   dataset: CompiledDataset;
@@ -37,31 +40,39 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const { dataset, check } = await compiledFor(task);
   dataset.setRefColumns(task.refColumns);
   const enc = task.encode;
-  const encoders: [string, RecordEncoder, string[]][] = enc
-    ? enc.formats.map((f) => [f, createRecordEncoder(f, { columns: enc.columns, escapeFormulas: enc.escapeFormulas }), new Array<string>(task.count)])
-    : [];
+  if (!enc) {
+    const records = new Array<DataRecord>(task.count);
+    const invalid: BatchResult['invalid'] = [];
+    for (let k = 0; k < task.count; k++) {
+      const ops = task.ops?.[k];
+      const rec = ops ? dataset.generateWith(task.start + k, ops) : dataset.generate(task.start + k);
+      const problem = check(rec);
+      if (problem !== undefined) invalid.push({ offset: k, error: problem });
+      records[k] = rec;
+    }
+    return { records, invalid };
+  }
+  // Runs for every record of a code-only dataset: plain indexed loops, lines appended to
+  // one builder per format (no per-record arrays to join afterwards).
+  const formats = enc.formats;
+  const encoders: RecordEncoder[] = formats.map((f) => createRecordEncoder(f, { columns: enc.columns, escapeFormulas: enc.escapeFormulas }));
+  const builders = formats.map(() => new PackedLinesBuilder(task.count));
   const unique = dataset.uniqueNodes.length;
-  const keys = enc ? new Float64Array(task.count * unique) : undefined;
-  const templateValues = enc ? new Array<unknown>(task.count * unique) : [];
-  const refPaths = enc ? enc.refFields.map((f) => f.split('.')) : [];
+  const keys = new Float64Array(task.count * unique);
+  const templateValues = new PackedLinesBuilder(task.count * unique);
+  const refPaths = enc.refFields.map((f) => f.split('.'));
   const refValues = refPaths.map(() => new Array<unknown>(task.count));
-  const records = enc ? undefined : new Array(task.count);
   const invalid: BatchResult['invalid'] = [];
   for (let k = 0; k < task.count; k++) {
     const ops = task.ops?.[k];
     const rec = ops ? dataset.generateWith(task.start + k, ops) : dataset.generate(task.start + k);
     const problem = check(rec);
     if (problem !== undefined) invalid.push({ offset: k, error: problem });
-    if (records) {
-      records[k] = rec;
-      continue;
-    }
-    for (const [, encode, lines] of encoders) lines[k] = encode(rec);
-    if (unique) {
-      UniqueIndex.writeKeys(dataset, rec, keys!, templateValues, k * unique);
-    }
+    for (let f = 0; f < encoders.length; f++) builders[f]!.add(encoders[f]!(rec));
+    if (unique) UniqueIndex.writeKeys(dataset, rec, keys, templateValues, k * unique);
     for (let r = 0; r < refPaths.length; r++) refValues[r]![k] = getPath(rec, refPaths[r]!);
   }
-  if (!enc) return { records: records!, invalid };
-  return { encoded: { lines: Object.fromEntries(encoders.map(([f, , l]) => [f, packLines(l)])), keys: keys!, templateValues: packLines(templateValues.map((v) => (typeof v === 'string' ? v : ''))), refValues }, invalid };
+  const lines: EncodedBatch['lines'] = {};
+  formats.forEach((f, i) => (lines[f] = builders[i]!.done()));
+  return { encoded: { lines, keys, templateValues: templateValues.done(), refValues }, invalid };
 }

@@ -39,6 +39,13 @@ export interface Manifest {
   datasets: Record<string, DatasetManifest>;
   rejects: Omit<SinkFile, 'format'> & { format: 'jsonl' };
   backends: Record<string, unknown>;
+  /**
+   * Farm mode: per worker host, what its committed batches made (records, output tokens, model
+   * time in ms). Work a worker did and that was redone elsewhere is not counted.
+   */
+  hosts?: Record<string, { records: number; tokensOut: number; busyMs: number }>;
+  /** The run's event log (`events.jsonl`), published with the other files. */
+  events?: Omit<SinkFile, 'format'>;
   routing: RoutingDecision[];
   audit?: unknown;
   timings: { totalMs: number; datasetsMs: Record<string, number> };

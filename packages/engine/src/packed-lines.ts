@@ -16,6 +16,29 @@ export function packLines(lines: readonly string[]): PackedLines {
   return { text: lines.join(''), ends };
 }
 
+/**
+ * Packs lines as they are made: one growing string and its ends, no array of lines to keep
+ * and join. What a code thread fills, one line per record.
+ */
+export class PackedLinesBuilder {
+  private text = '';
+  private readonly ends: Uint32Array;
+  private k = 0;
+
+  constructor(lines: number) {
+    this.ends = new Uint32Array(lines);
+  }
+
+  add(line: string): void {
+    this.text += line;
+    this.ends[this.k++] = this.text.length;
+  }
+
+  done(): PackedLines {
+    return { text: this.text, ends: this.ends };
+  }
+}
+
 export function lineAt(p: PackedLines, k: number): string {
   return p.text.slice(k ? p.ends[k - 1]! : 0, p.ends[k]!);
 }

@@ -1,8 +1,8 @@
 /** Thread entry of the spec validator: parse, validate and compile-check one spec at a time. */
 import { parentPort } from 'node:worker_threads';
 import { serializeError, type SerializedError } from '@synthfarm/core';
-import { checkCompiles } from '@synthfarm/codegen';
-import { parseSpecText, type FarmPolicy, type LoadedSpec, type SpecLimits } from '@synthfarm/spec';
+import type { FarmPolicy, LoadedSpec, SpecLimits } from '@synthfarm/spec';
+import { loadSpec } from './load-checked-spec.js';
 
 /** One spec to check, as it crosses to the validator thread. */
 export interface SpecValidationTask {
@@ -20,9 +20,7 @@ export type SpecValidationResult = { loaded: LoadedSpec } | { error: SerializedE
 /** Checks one spec; never throws. */
 export async function validateTask(task: SpecValidationTask): Promise<SpecValidationResult> {
   try {
-    const loaded = parseSpecText(task.text, task.source, { env: task.env, limits: task.limits, ...(task.farmPolicy ? { farmPolicy: task.farmPolicy } : {}) });
-    await checkCompiles(loaded.spec, task.limits);
-    return { loaded };
+    return { loaded: await loadSpec({ text: task.text, source: task.source }, { env: task.env, limits: task.limits, ...(task.farmPolicy ? { farmPolicy: task.farmPolicy } : {}) }) };
   } catch (err) {
     return { error: serializeError(err) };
   }

@@ -13,7 +13,7 @@ import type { SpecValidationResult, SpecValidationTask } from './spec-validator-
  */
 export interface SpecValidator {
   /**
-   * Same result and errors as `parseSpecText` + `checkCompiles` in-process.
+   * Same result and errors as `loadSpec` in-process.
    * @param env what `${VAR}` may read (a server passes none).
    * @param farmPolicy the operator's policy a submitted spec is checked against (DESIGN §11).
    */

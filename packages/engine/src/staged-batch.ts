@@ -1,6 +1,8 @@
 import type { DataRecord } from '@synthfarm/codegen';
 import type { Reject } from '@synthfarm/output';
+import type { AuditSummary } from './audit-summary.js';
 import type { EncodedBatch } from './batch-task.js';
+import type { RoutingDecision } from './manifest.js';
 
 /**
  * A batch between stages. `records[k]` is record `start + k`, or null once rejected
@@ -16,6 +18,10 @@ export interface StagedBatch {
   /** ...lines a worker already encoded (code-only path); `dropped` marks rejected offsets. */
   encoded?: EncodedBatch & { dropped: Set<number>; replaced?: Partial<Record<string, Map<number, string>>> };
   rejects: Reject[];
+  /** What the model stages decided for this batch, in order (the committer records them in commit order). */
+  routing?: RoutingDecision[];
+  /** This batch's enrich/audit figures. */
+  audit?: AuditSummary;
 }
 
 /** A stage after the code stage (the model stages): fills or rejects records of a batch. */

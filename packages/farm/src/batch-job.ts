@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { BatchJob as EngineBatchJob } from '@synthfarm/engine';
 import type { Spec } from '@synthfarm/spec';
 import { generateBackendName, isModelDataset } from '@synthfarm/stages';
 
@@ -13,6 +14,9 @@ export const BatchJobSchema = z.object({
   ops: z.record(z.string(), z.array(z.tuple([z.number().int(), z.union([z.object({ a: z.number().int() }), z.object({ v: z.unknown() })])]))).default({}),
 });
 export type BatchJob = z.infer<typeof BatchJobSchema>;
+// The farm's edge schema parses exactly the engine's descriptor.
+const _sameShape: (j: BatchJob) => EngineBatchJob = (j) => j;
+void _sameShape;
 
 /** Queue of code-only batches: any worker takes them. */
 export const CODE_QUEUE = 'batches-code';

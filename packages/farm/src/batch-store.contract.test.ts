@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type RedisHandle } from '../../../test/support/redis-server.js';
-import type { BatchOutput } from './batch-output.js';
+import { packLines, type BatchOutput } from '@synthfarm/engine';
 import type { BatchStore } from './batch-store.js';
 import { farmKeys } from './keys.js';
 import { createMemoryBatchStore } from './memory-batch-store.js';
@@ -43,8 +43,10 @@ const impls: Impl[] = [
 /** A batch as a worker leaves it: encoded lines, rejects, ref values, accounting. */
 function output(tag: string, rows = 2): BatchOutput {
   return {
-    lines: { csv: Array.from({ length: rows }, (_, i) => `${tag}-${i},"x, y"\n`).join(''), jsonl: Array.from({ length: rows }, (_, i) => JSON.stringify({ id: `${tag}-${i}`, s: 'é ✓' }) + '\n').join('') },
-    rows,
+    count: rows + 1,
+    lines: { csv: packLines([...Array.from({ length: rows }, (_, i) => `${tag}-${i},"x, y"\n`), '']), jsonl: packLines([...Array.from({ length: rows }, (_, i) => JSON.stringify({ id: `${tag}-${i}`, s: 'é ✓' }) + '\n'), '']) },
+    dropped: [rows],
+    keys: Float64Array.from([1, NaN, 3]),
     rejects: [{ dataset: 'customers', index: 7, reason: 'invalid_record', error: 'email: must be unique' }],
     refValues: [[1, 2], ['a', null]],
     routing: [],
@@ -93,9 +95,9 @@ describe.each(impls)('BatchStore contract: $name', ({ create }) => {
     await store.put(r1, 0, 0, output('r1'));
     await store.put(r2, 0, 0, output('r2'));
     await store.put(r1, 1, 0, output('r1d1'));
-    expect((await store.get(r1, 0, 0))?.lines.csv).toContain('r1-0');
-    expect((await store.get(r2, 0, 0))?.lines.csv).toContain('r2-0');
-    expect((await store.get(r1, 1, 0))?.lines.csv).toContain('r1d1-0');
+    expect((await store.get(r1, 0, 0))?.lines.csv?.text).toContain('r1-0');
+    expect((await store.get(r2, 0, 0))?.lines.csv?.text).toContain('r2-0');
+    expect((await store.get(r1, 1, 0))?.lines.csv?.text).toContain('r1d1-0');
     await store.delete(r1, 0, 0);
     expect(await store.get(r2, 0, 0)).toBeDefined();
   });
@@ -105,7 +107,7 @@ describe.each(impls)('BatchStore contract: $name', ({ create }) => {
     const r = run();
     const put = output('a');
     await store.put(r, 0, 0, put);
-    put.rows = 99;
+    put.count = 99;
     const got = (await store.get(r, 0, 0))!;
     got.rejects.length = 0;
     expect(await store.get(r, 0, 0)).toEqual(output('a'));

@@ -62,7 +62,7 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
       // each worker resolves from its own environment. Parsing and checks run off the event loop.
       const loaded = await validator.validate(specText, source ?? 'http.yaml', { env: opts.env ?? {}, farmPolicy: opts.policy ?? createFarmPolicy() });
       const runId = await submitRun(farm.store, loaded, { outDir, outRoot });
-      const p = runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, log })
+      const p = runCoordinator({ farm, runId, log })
         .catch((err) => log.error({ runId, err: (err as Error).message }, 'run failed'))
         .finally(() => running.delete(runId));
       running.set(runId, p);
@@ -73,7 +73,7 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
       if (req.outcome === 'not_found') return { outcome: 'not_found' };
       if (req.outcome === 'requested' && !running.has(runId) && (await runLockHolder(farm.redis, farm.keys, runId)) === undefined) {
         // Nobody coordinates it (its coordinator died): end it here.
-        await runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, log }).catch(() => undefined);
+        await runCoordinator({ farm, runId, log }).catch(() => undefined);
       }
       // Its coordinator (here or elsewhere) sees the flag within a second.
       const until = Date.now() + 60_000;

@@ -1,53 +1,32 @@
 import { hostname } from 'node:os';
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Ollama } from 'ollama';
-import { BackendUnavailable, SpecError, createLogger, type Logger } from '@synthfarm/core';
-import { createBackend, withResponseCache, type LlmBackend } from '@synthfarm/llm';
-import { createFarmPolicy, resolveBoundSecret, type BackendSpec, type FarmPolicy } from '@synthfarm/spec';
-import { referencedFields } from '@synthfarm/engine';
-import { usedBackendNames } from '@synthfarm/stages';
+import { SpecError, createLogger, parseOptions } from '@synthfarm/core';
+import { createBackend, hostLabel, listHostModels, withResponseCache, type LlmBackend } from '@synthfarm/llm';
+import { createBatchProcessor, createCodegenPool, withBatchAccounting, writtenRows, type BatchOutput, type HostStateEvent } from '@synthfarm/engine';
+import { resolveBoundSecret, type BackendSpec } from '@synthfarm/spec';
+import { createModelStages, usedBackendNames } from '@synthfarm/stages';
 import { BatchJobSchema, CODE_QUEUE, REMOTE_QUEUE, modelQueue, type BatchJob } from './batch-job.js';
 import { createRedisBatchStore } from './redis-batch-store.js';
-import { DEFAULT_PREFIX, farmKeys } from './keys.js';
+import { farmKeys } from './keys.js';
+import { FarmWorkerOptionsSchema, type FarmWorkerOptions } from './farm-worker-options.js';
 import { BATCH_ATTEMPTS } from './farm-constants.js';
 import { batchesHeld, callsPerBatch, initialBatchesHeld } from './batch-sizing.js';
 import { handBack } from './hand-back.js';
 import { settlesWithin } from './settles-within.js';
-import { processBatch, refColumnsFor, type RunContext } from './process-batch.js';
+import { refColumnsFor, type RunContext } from './process-batch.js';
 import { createRedis } from './redis-connection.js';
 import { RunStore } from './run-store.js';
 
-export interface FarmWorkerOptions {
-  redisUrl: string;
-  /** The GPU host this worker is pinned to: `gpu1=http://gpu1:11434`. */
-  host: { name: string; url: string };
-  /** Requests the host runs at once (Ollama's OLLAMA_NUM_PARALLEL). Default 4. */
-  slots?: number;
-  /** Redis key prefix (a hash tag, for Redis Cluster). Default `{synthfarm}`. */
-  prefix?: string;
-  /** How long a failing host sits out before it is checked again, in ms. Default 15 000. */
-  cooldownMs?: number;
-  /** How long close() waits for in-flight batches before handing them back, in ms. Default 20 000. */
-  drainTimeoutMs?: number;
-  /** Response cache directory on this worker; none when undefined. */
-  cacheDir?: string | undefined;
-  /** BullMQ lock duration: a batch whose worker stops renewing it is retried elsewhere, in ms. Default 30 000. */
-  lockDurationMs?: number;
-  /**
-   * The operator's secret bindings (`--secret NAME@ORIGIN`): the only variables this worker
-   * resolves for a stored spec, each only for a backend whose baseUrl has the bound origin.
-   * Default: none, so no API key is ever sent.
-   */
-  policy?: FarmPolicy;
-  /** Where bound secrets are read from. Default `process.env`. */
-  env?: NodeJS.ProcessEnv;
-  log?: Logger;
-}
+export type { FarmWorkerOptions } from './farm-worker-options.js';
 
 /** A running worker. */
 export interface FarmWorker {
   readonly name: string;
   readonly models: string[];
+  /** Requests its host runs at once. */
+  readonly slots: number;
+  /** How long close() waits for in-flight batches, in ms. */
+  readonly drainTimeoutMs: number;
   /** Stops taking batches; waits for in-flight ones up to `drainTimeoutMs`, then hands them back. */
   close(): Promise<void>;
 }
@@ -58,22 +37,27 @@ const MAX_RUN_CONTEXTS = 8;
 
 /**
  * A worker pinned to one GPU host: asks the host which models it serves, listens to the queue
- * of each (plus code-only and remote-API batches), `slots` batches at a time. A host that fails
+ * of each (plus code-only and remote-API batches), as many batches as its slots run plus one
+ * ready (batch-sizing.ts). A host that fails
  * is paused for a cooldown and its batches are retried by other workers.
  */
-export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWorker> {
+export async function createFarmWorker(options: FarmWorkerOptions): Promise<FarmWorker> {
+  const opts = parseOptions(FarmWorkerOptionsSchema, options, 'worker');
   const log = opts.log ?? createLogger({ name: 'worker' });
-  const slots = opts.slots ?? 4;
-  const keys = farmKeys(opts.prefix ?? DEFAULT_PREFIX);
+  const { slots, policy, env } = opts;
+  const keys = farmKeys(opts.prefix);
   const name = `${opts.host.name}@${hostname()}:${process.pid}`;
-  const models = await listModels(opts.host.url);
+  // How this worker's backends label its host in their events.
+  const hostUrl = hostLabel(opts.host.url);
+  const models = await listHostModels(opts.host.url, 'worker');
   const redis = createRedis(opts.redisUrl);
   const blocking = createRedis(opts.redisUrl);
   const store = new RunStore(redis, keys);
   const results = createRedisBatchStore(redis, blocking, keys);
   const contexts = new Map<string, Promise<RunContext>>();
-  const policy = opts.policy ?? createFarmPolicy();
-  const env = opts.env ?? process.env;
+  // CPU work (code fields, validation, encoding) runs on piscina threads, as in embedded mode (DESIGN §6).
+  const pool = createCodegenPool(opts.threads);
+  const closeContext = (ctx: RunContext) => Promise.all([...ctx.backends.values()].map((b) => b.close()));
 
   const contextFor = (runId: string): Promise<RunContext> => {
     let c = contexts.get(runId);
@@ -86,7 +70,7 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
       if (contexts.size >= MAX_RUN_CONTEXTS) {
         const [oldest, ctx] = contexts.entries().next().value as [string, Promise<RunContext>];
         contexts.delete(oldest);
-        void ctx.then((x) => Promise.all([...x.backends.values()].map((b) => b.close()))).catch(() => undefined);
+        void ctx.then(closeContext).catch(() => undefined);
       }
       c = (async () => {
         const meta = await store.meta(runId);
@@ -109,10 +93,13 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
             const { hosts: _specHosts, ...remote } = b;
             const local: BackendSpec = !b.baseUrl ? { ...b, hosts: [opts.host.url], slots } : remote;
             const backend = createBackend(n, local, { logger: log });
-            backends.set(n, opts.cacheDir ? withResponseCache(backend, opts.cacheDir) : backend);
+            backends.set(n, withBatchAccounting(opts.cacheDir ? withResponseCache(backend, opts.cacheDir) : backend, b));
           }
         }
-        return { meta, spec, backends, refColumns: new Map() };
+        // Model stages are built once per run on this worker, and shared by its batches.
+        const model = meta.offline || backends.size ? await createModelStages({ spec, sha256: meta.specSha256, source: 'farm', missingEnv: [], secretRefs: {} }, { offline: meta.offline, backends, skipCheck: true }) : undefined;
+        const processor = createBatchProcessor({ spec: model?.spec ?? spec, specKey: runId, pool, stages: model?.stages ?? [] });
+        return { meta, spec, backends, processor, refColumns: new Map() };
       })();
       contexts.set(runId, c);
       c.catch(() => contexts.delete(runId));
@@ -120,24 +107,37 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
     return c;
   };
 
+  // This host's cooldowns, for the run's event log: carried by the next batch this worker finishes.
+  const hostEvents: HostStateEvent[] = [];
+  // Runs told of the cooldown (their batch was handed back), to be told of its end too.
+  const toldRuns = new Set<string>();
+  const hostState = (state: HostStateEvent['state']) => {
+    const e: HostStateEvent = { type: 'host_state', at: Date.now(), host: hostUrl, state, worker: opts.host.name };
+    if (hostEvents.length < 64) hostEvents.push(e);
+    for (const runId of toldRuns) void store.noteHostState(runId, e).catch(() => undefined);
+    if (state === 'up') toldRuns.clear();
+  };
   let cooling = false;
-  const coolDown = async (why: string) => {
+  const coolDown = async (why: string, runId: string) => {
+    toldRuns.add(runId);
     if (cooling) return;
     cooling = true;
+    hostState('cooldown');
     log.warn({ host: opts.host.name, why }, 'host on cooldown: its batches go to other workers');
     // pause(true) does not wait for active batches (this one among them).
     await Promise.all(workers.map((w) => w.pause(true).catch(() => undefined)));
     setTimeout(async () => {
       try {
-        await listModels(opts.host.url);
+        await listHostModels(opts.host.url, 'worker');
         workers.forEach((w) => w.resume());
+        hostState('up');
         log.warn({ host: opts.host.name }, 'host back from cooldown');
       } catch {
-        setTimeout(() => workers.forEach((w) => w.resume()), opts.cooldownMs ?? 15_000).unref();
+        setTimeout(() => workers.forEach((w) => w.resume()), opts.cooldownMs).unref();
       } finally {
         cooling = false;
       }
-    }, opts.cooldownMs ?? 15_000).unref();
+    }, opts.cooldownMs).unref();
   };
 
   // BullMQ passes `signal` (processor arity 3) and aborts it on cancelAllJobs() in close().
@@ -145,20 +145,21 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
     const data: BatchJob = BatchJobSchema.parse(job.data);
     const ctx = await contextFor(data.runId);
     const refColumns = await refColumnsFor(ctx, store, data.dataset);
-    const ds = ctx.spec.datasets[data.dataset]!;
     // A model queue holds as many batches as this host's slots run plus one ready (batch-sizing.ts);
     // BullMQ applies a new concurrency from the next job it fetches.
     const mq = modelQueues.get(job.queueName);
-    if (mq) mq.concurrency = batchesHeld(slots, callsPerBatch(ds));
-    const refFields = [...referencedFields(ctx.spec)].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
+    if (mq) mq.concurrency = batchesHeld(slots, callsPerBatch(ctx.spec.datasets[data.dataset]!));
     const stop = signal ?? new AbortController().signal;
     // An interrupted batch (whether its stages returned or threw on the abort) is handed back
     // whole: its unwritten records must not become rejects. Neither this nor a cooldown spends an
     // attempt: the batch did not fail, this worker cannot run it now.
     const stopping = () => handBack(job, token, `[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} interrupted: the worker is stopping; handing it back`);
-    let out: Awaited<ReturnType<typeof processBatch>>;
+    let out: BatchOutput;
     try {
-      out = await processBatch(ctx, data, refColumns, refFields, stop, opts.host.name);
+      out = { ...(await ctx.processor.process(data, refColumns, stop)), host: opts.host.name };
+      // This worker's host, as status and /metrics name it.
+      const events = [...hostEvents.splice(0), ...(out.events ?? [])].map((e) => (e.type === 'host_state' && e.host === hostUrl ? { ...e, worker: opts.host.name } : e));
+      if (events.length) out.events = events;
     } catch (err) {
       if (stop.aborted) return stopping();
       throw err;
@@ -167,23 +168,19 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
     const down = out.rejects.find((r) => r.reason === 'backend_failed');
     if (down) {
       // Paused first, so this worker does not take the batch straight back.
-      await coolDown(down.error);
+      await coolDown(down.error, data.runId);
       return handBack(job, token, `[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} hit a failing backend; handing it back`);
     }
-    // One round trip, not three: ioredis pipelines commands issued together on one connection,
-    // and they still run in this order (the result first, as before).
-    await Promise.all([
-      results.put(data.runId, data.dataset, data.batch, out),
-      store.addHostWork(data.runId, opts.host.name, out.rows + out.rejects.length, Object.values(out.backends).reduce((n, b) => n + b.tokensOut, 0), out.busyMs),
-      store.addBackendWork(data.runId, out.backends),
-    ]);
-    return { rows: out.rows, rejects: out.rejects.length };
+    // One round trip, not two: ioredis writes commands issued together on one connection without
+    // waiting for replies, and Redis still runs them in this order (the result first, as before).
+    await Promise.all([results.put(data.runId, data.dataset, data.batch, out), store.addBackendWork(data.runId, out.backends)]);
+    return { rows: writtenRows(out), rejects: out.rejects.length };
   };
 
   const connection = { url: opts.redisUrl, maxRetriesPerRequest: null } as const;
   // A stall is the worker's fault (killed, hung), not the batch's: a batch may stall as often as
   // it may fail. BullMQ's default (1) fails a batch whose workers die twice in a row.
-  const common = { connection, prefix: keys.prefix, lockDuration: opts.lockDurationMs ?? 30_000, stalledInterval: Math.min(30_000, opts.lockDurationMs ?? 30_000), maxStalledCount: BATCH_ATTEMPTS };
+  const common = { connection, prefix: keys.prefix, lockDuration: opts.lockDurationMs, stalledInterval: Math.min(30_000, opts.lockDurationMs), maxStalledCount: BATCH_ATTEMPTS };
   const queues = [
     [CODE_QUEUE, 1],
     [REMOTE_QUEUE, slots],
@@ -207,10 +204,12 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
   return {
     name,
     models,
+    slots,
+    drainTimeoutMs: opts.drainTimeoutMs,
     async close() {
       clearInterval(beat);
       const drain = Promise.all(workers.map((w) => w.close()));
-      const stopBy = Date.now() + (opts.drainTimeoutMs ?? 20_000) + STOP_GRACE_MS;
+      const stopBy = Date.now() + (opts.drainTimeoutMs) + STOP_GRACE_MS;
       const left = () => stopBy - Date.now();
       // Past the drain time, in-flight batches are handed back: their model calls are aborted (so
       // this process can exit) and each moves its job back to wait, then the workers close. Every
@@ -220,7 +219,8 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
         if (!(await settlesWithin(drain, left() / 2))) await settlesWithin(Promise.all(workers.map((w) => w.close(true))), left() / 2);
       }
       await settlesWithin(redis.hdel(keys.workers, name), Math.max(50, left()));
-      for (const c of contexts.values()) await settlesWithin(c.then((ctx) => Promise.all([...ctx.backends.values()].map((b) => b.close()))), Math.max(50, left()));
+      for (const c of contexts.values()) await settlesWithin(c.then(closeContext), Math.max(50, left()));
+      await settlesWithin(pool.close(), Math.max(50, left()));
       redis.disconnect();
       blocking.disconnect();
       for (const w of workers) void w.disconnect().catch(() => undefined);
@@ -230,18 +230,3 @@ export async function createFarmWorker(opts: FarmWorkerOptions): Promise<FarmWor
 
 /** How long stopping may take past the drain time (handing back, closing), in ms. */
 const STOP_GRACE_MS = 1000;
-
-/** Models a host serves (GET /api/tags), or BackendUnavailable naming the URL (exit 3). */
-async function listModels(url: string): Promise<string[]> {
-  try {
-    const res = await new Ollama({ host: url }).list();
-    return res.models.map((m) => m.name);
-  } catch (err) {
-    throw new BackendUnavailable(`[worker] host ${url} does not answer /api/tags (${(err as Error).message}); start one with \`ollama serve\` or \`synthfarm sim --port ${new URL(url).port || 11434}\``);
-  }
-}
-
-function sameModel(a: string, b: string): boolean {
-  const norm = (m: string) => (m.includes(':') ? m : `${m}:latest`);
-  return norm(a) === norm(b);
-}

@@ -20,9 +20,17 @@ export function farmKeys(prefix = DEFAULT_PREFIX) {
     done: (id: string) => `${run(id)}:done`,
     /** Written values of a referenced field, one JSON chunk per committed batch. */
     refs: (id: string, field: string) => `${run(id)}:ref:${field}`,
-    /** Hash of per-host counters: `<host>|records`, `<host>|tokensOut`, `<host>|busyMs`. */
-    hosts: (id: string) => `${run(id)}:hosts`,
-    /** Hash of per-backend counters: `<backend>|calls`, `|tokensIn`, `|tokensOut`, `|cost`, ... */
+    /**
+     * Stream of the run's events (XADD, trimmed to about EVENT_STREAM_MAXLEN entries). Same name
+     * as the pub/sub channel {@link events}: channels and keys are separate namespaces in Redis.
+     */
+    eventStream: (id: string) => `${run(id)}:events`,
+    /** Hash: worker host name → its latest host_state event (JSON) in this run, written by the worker. */
+    hostStates: (id: string) => `${run(id)}:hoststate`,
+    /**
+     * Hash of per-backend counters workers add as they spend (`<backend>|calls`, `|cost`, ...):
+     * what the budget checks, redone work included. Reports read the run's record instead.
+     */
     backends: (id: string) => `${run(id)}:backends`,
     /** Pub/sub channel of progress events. */
     events: (id: string) => `${run(id)}:events`,

@@ -21,4 +21,15 @@ describe('farm module boundaries', () => {
       for (const c of CONSUMER) expect(text, `${f} imports ./${c}.js`).not.toMatch(new RegExp(`from '\\./${c}\\.js'`));
     }
   });
+
+  it('no farm module talks to a model host directly: hosts and their model lists go through @synthfarm/llm', async () => {
+    const files = (await readdir(SRC)).filter((f) => f.endsWith('.ts'));
+    expect(files).toContain('farm-worker.ts');
+    for (const f of files) {
+      const text = await readFile(join(SRC, f), 'utf8');
+      expect(text, `${f} imports ollama`).not.toMatch(/from ['"](ollama|openai)(\/[^'"]*)?['"]|import\(['"](ollama|openai)['"]\)/);
+    }
+    const pkg = JSON.parse(await readFile(join(SRC, '../package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+    expect(Object.keys(pkg.dependencies ?? {})).not.toContain('ollama');
+  });
 });

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { BatchOutput } from './batch-output.js';
+import { batchOutputFromJson, batchOutputToJson } from '@synthfarm/engine';
 import type { BatchStore } from './batch-store.js';
 import type { FarmKeys } from './keys.js';
 
@@ -14,11 +14,11 @@ export const RESULT_TTL_SECONDS = 24 * 3600;
 export function createRedisBatchStore(redis: Redis, blocking: Redis, keys: FarmKeys): BatchStore {
   return {
     async put(r, d, b, out) {
-      await redis.multi().set(keys.result(r, d, b), JSON.stringify(out), 'EX', RESULT_TTL_SECONDS).lpush(keys.done(r), `${d}:${b}`).ltrim(keys.done(r), 0, 999).exec();
+      await redis.multi().set(keys.result(r, d, b), batchOutputToJson(out), 'EX', RESULT_TTL_SECONDS).lpush(keys.done(r), `${d}:${b}`).ltrim(keys.done(r), 0, 999).exec();
     },
     async get(r, d, b) {
       const raw = await redis.get(keys.result(r, d, b));
-      return raw ? (JSON.parse(raw) as BatchOutput) : undefined;
+      return raw ? batchOutputFromJson(raw) : undefined;
     },
     async delete(r, d, b) {
       await redis.del(keys.result(r, d, b));

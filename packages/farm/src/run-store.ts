@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Spec } from '@synthfarm/spec';
 import type { FarmKeys } from './keys.js';
 import type { HostProgress, RunState, RunSummary } from './run-summary.js';
-import type { BackendDelta } from './batch-output.js';
+import { EVENT_STREAM_MAXLEN } from './farm-constants.js';
+import { emptyDelta, emptyRunRecord, foldEvents, hostSummaries, runRates, type BackendDelta, type DatasetCommit, type HostStateEvent, type RunRecord } from '@synthfarm/engine';
 
 /** What a run is, fixed at submission. The spec is stored with API keys as references only. */
 export interface RunMeta {
@@ -26,20 +27,6 @@ export interface RunMeta {
   total: number;
 }
 
-/** One dataset's commit point: everything a resumed aggregator needs to carry on. */
-export interface DatasetCommit {
-  /** Batches handed to the queue. */
-  produced: number;
-  /** Batches written to the files, in order. */
-  committed: number;
-  written: number;
-  rejected: number;
-  /** Byte length of each temp file at the commit point (`csv`, `jsonl`, `rejects`). */
-  offsets: Record<string, number>;
-  /** Set once the dataset's files are renamed into place. */
-  finished?: boolean;
-  uniqueRedraws?: number;
-}
 
 const EMPTY_COMMIT: DatasetCommit = { produced: 0, committed: 0, written: 0, rejected: 0, offsets: {} };
 
@@ -93,18 +80,26 @@ export class RunStore {
     await this.publish(runId, 'progress');
   }
 
+  /** Counts records never generated (the run stopped) as done and rejected. */
+  async addSkipped(runId: string, n: number): Promise<void> {
+    await this.redis.multi().hincrby(this.keys.run(runId), 'done', n).hincrby(this.keys.run(runId), 'rejected', n).exec();
+  }
+
   /** Every written value of a referenced field, in order. */
   async refValues(runId: string, field: string): Promise<unknown[]> {
     const chunks = await this.redis.lrange(this.keys.refs(runId, field), 0, -1);
     return chunks.flatMap((c) => JSON.parse(c) as unknown[]);
   }
 
-  async addHostWork(runId: string, host: string, records: number, tokensOut: number, busyMs: number): Promise<void> {
-    await this.redis.multi()
-      .hincrby(this.keys.hosts(runId), `${host}|records`, records)
-      .hincrby(this.keys.hosts(runId), `${host}|tokensOut`, tokensOut)
-      .hincrbyfloat(this.keys.hosts(runId), `${host}|busyMs`, busyMs)
-      .exec();
+  /**
+   * Stores the run's record (folded from its events by the coordinator) for `status`, SSE and
+   * `/metrics`: per-host figures and rates come from committed batches only.
+   */
+  async setRecord(runId: string, record: RunRecord): Promise<void> {
+    // Latency reservoirs stay with the coordinator: status shows none of them.
+    const slim: RunRecord = { ...record, backends: {} };
+    await this.redis.hset(this.keys.run(runId), 'record', JSON.stringify(slim));
+    await this.publish(runId, 'progress');
   }
 
   async addBackendWork(runId: string, deltas: Record<string, BackendDelta>): Promise<void> {
@@ -118,31 +113,42 @@ export class RunStore {
     const out: Record<string, Record<string, number>> = {};
     for (const [k, v] of Object.entries(raw)) {
       const [name, field] = k.split('|') as [string, string];
-      (out[name] ??= {})[field] = Number(v);
+      // Every field present, zeros included: a free backend still shows cost 0 in the manifest.
+      (out[name] ??= { ...emptyDelta() })[field] = Number(v);
     }
     return out as unknown as Record<string, BackendDelta>;
   }
 
+  /**
+   * A worker's host changed state while it could not finish a batch of this run (a cooldown, and
+   * its end): the event goes to the run's stream at once, and `status` folds it over the record.
+   */
+  async noteHostState(runId: string, e: HostStateEvent): Promise<void> {
+    await this.redis.multi()
+      .xadd(this.keys.eventStream(runId), 'MAXLEN', '~', EVENT_STREAM_MAXLEN, '*', 'e', JSON.stringify(e))
+      .hset(this.keys.hostStates(runId), e.worker ?? e.host, JSON.stringify(e))
+      .exec();
+    await this.publish(runId, 'progress');
+  }
+
   async summary(runId: string): Promise<RunSummary | undefined> {
-    const [h, hostsRaw] = await Promise.all([this.redis.hgetall(this.keys.run(runId)), this.redis.hgetall(this.keys.hosts(runId))]);
+    const [h, states] = await Promise.all([this.redis.hgetall(this.keys.run(runId)), this.redis.hgetall(this.keys.hostStates(runId))]);
     if (!h.meta) return undefined;
     const meta = JSON.parse(h.meta) as RunMeta;
     const done = Number(h.done ?? 0);
-    const hosts: Record<string, HostProgress> = {};
-    for (const [k, v] of Object.entries(hostsRaw)) {
-      const [host, field] = k.split('|') as [string, string];
-      const hp = (hosts[host] ??= { records: 0, tokensOut: 0, busyMs: 0, recordsPerSec: 0, circuit: 'closed' });
-      (hp as unknown as Record<string, number>)[field] = Number(v);
-    }
-    const elapsed = Math.max(0.001, (Date.parse(h.updatedAt ?? meta.createdAt) - Date.parse(meta.createdAt)) / 1000);
-    for (const hp of Object.values(hosts)) hp.recordsPerSec = Math.round((hp.records / elapsed) * 10) / 10;
-    const rate = done / elapsed;
+    // Hosts and rates come from the run's record: committed batches only, so no rate before the
+    // first commit and no host counted twice for work redone after a resume.
+    const record = h.record ? (JSON.parse(h.record) as RunRecord) : emptyRunRecord();
+    // Newer host states than the record's (by their time) win: a host on cooldown shows it now.
+    for (const v of Object.values(states)) foldEvents(record, JSON.parse(v) as HostStateEvent);
+    const hosts: Record<string, HostProgress> = hostSummaries(record);
     const state = (h.state ?? 'queued') as RunState;
+    const rates = state === 'running' ? runRates(record, meta.total) : {};
     return {
       runId, state, createdAt: meta.createdAt, updatedAt: h.updatedAt ?? meta.createdAt, outDir: meta.outDir, specSha256: meta.specSha256,
       ...(meta.schedule ? { schedule: meta.schedule } : {}),
       total: meta.total, done, written: Number(h.written ?? 0), rejected: Number(h.rejected ?? 0),
-      ...(state === 'running' && rate > 0 ? { etaSeconds: Math.round((meta.total - done) / rate) } : {}),
+      ...(rates.recordsPerSec !== undefined ? { recordsPerSec: rates.recordsPerSec, tokensPerSec: rates.tokensPerSec ?? 0, etaSeconds: rates.etaSeconds ?? 0 } : {}),
       hosts,
       ...(h.error ? { error: h.error } : {}),
     };

@@ -1,14 +1,14 @@
 /** Where a farm run is. `queued` until its coordinator starts; the rest as in the manifest. */
 export type RunState = 'queued' | 'running' | 'completed' | 'failed' | 'budget_exceeded' | 'cancelled';
 
-/** Throughput and health of one GPU host in a run, as workers report it. */
+/** Throughput and health of one GPU host in a run, from the run's committed batches. */
 export interface HostProgress {
-  /** Records this host finished (written or rejected). */
+  /** Records of committed batches this host made (written or rejected); work redone elsewhere is not counted. */
   records: number;
   tokensOut: number;
   /** Slot time spent generating, in milliseconds. */
   busyMs: number;
-  /** Records per second over the host's active time. */
+  /** Records per second of this host's committed batches (this coordinator session); 0 before the first commit. */
   recordsPerSec: number;
   circuit: 'closed' | 'open' | 'half-open';
 }
@@ -28,6 +28,10 @@ export interface RunSummary {
   done: number;
   written: number;
   rejected: number;
+  /** Records per second of committed batches (this coordinator session); undefined before the first commit. */
+  recordsPerSec?: number;
+  /** Output tokens per second of committed batches; undefined before the first commit. */
+  tokensPerSec?: number;
   /** Seconds left at the current rate; undefined until there is a rate. */
   etaSeconds?: number;
   hosts: Record<string, HostProgress>;

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { Queue, Worker, type Job } from 'bullmq';
 import { z } from 'zod';
 import { UsageError, createLogger, type Logger } from '@synthfarm/core';
-import { createFarmPolicy, parseSpecText, type FarmPolicy } from '@synthfarm/spec';
+import { loadSpec } from '@synthfarm/engine';
+import { createFarmPolicy, type FarmPolicy } from '@synthfarm/spec';
 import { runCoordinator } from './coordinator.js';
 import type { FarmConnection } from './farm-connection.js';
 import { submitRun } from './submit-run.js';
@@ -60,7 +61,7 @@ export async function addSchedule(farm: FarmConnection, opts: { name: string; sp
   } catch {
     throw new UsageError(`--tz ${tz}: not a time zone (e.g. UTC, Europe/Berlin)`);
   }
-  parseSpecText(opts.specText, opts.source, { env: {}, farmPolicy: opts.policy ?? createFarmPolicy() });
+  await loadSpec({ text: opts.specText, source: opts.source }, { env: {}, farmPolicy: opts.policy ?? createFarmPolicy() });
   const q = queueOf(farm);
   try {
     const data: ScheduleJob = { schedule: opts.name, specText: opts.specText, source: opts.source, outRoot: resolve(opts.outRoot), tz };
@@ -121,11 +122,11 @@ export function createScheduleWorker(farm: FarmConnection, opts: { log?: Logger;
     SCHEDULE_QUEUE,
     async (job: Job) => {
       const data = ScheduleJobSchema.parse(job.data);
-      const loaded = parseSpecText(data.specText, data.source, { env: {}, farmPolicy: policy });
+      const loaded = await loadSpec({ text: data.specText, source: data.source }, { env: {}, farmPolicy: policy });
       const outDir = firingDir(data, new Date(job.timestamp));
       const runId = await submitRun(farm.store, loaded, { outDir, schedule: data.schedule });
       log.info({ schedule: data.schedule, runId, outDir }, 'schedule fired');
-      const manifest = await runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, log });
+      const manifest = await runCoordinator({ farm, runId, log });
       return { runId, outDir, status: manifest.status };
     },
     { connection: { url: farm.url, maxRetriesPerRequest: null }, prefix: farm.keys.prefix, concurrency: 1 },

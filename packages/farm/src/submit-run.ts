@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { newRunId } from '@synthfarm/engine';
-import { redactSecrets, type LoadedSpec } from '@synthfarm/spec';
-import { withEnrichFields } from '@synthfarm/stages';
+import { redactSecrets, runSpec, type LoadedSpec } from '@synthfarm/spec';
 import type { RunStore } from './run-store.js';
 
 export interface SubmitOptions {
@@ -22,7 +21,6 @@ export interface SubmitOptions {
  */
 export async function submitRun(store: RunStore, loaded: LoadedSpec, opts: SubmitOptions = {}): Promise<string> {
   const runId = opts.runId ?? newRunId();
-  withEnrichFields(loaded.spec);
   await store.create({
     runId,
     createdAt: new Date().toISOString(),
@@ -30,7 +28,7 @@ export async function submitRun(store: RunStore, loaded: LoadedSpec, opts: Submi
     ...(opts.outRoot ? { outRoot: resolve(opts.outRoot) } : {}),
     specSha256: loaded.sha256,
     source: loaded.source,
-    spec: redactSecrets(loaded.spec, loaded.secretRefs),
+    spec: redactSecrets(runSpec(loaded.spec), loaded.secretRefs),
     offline: opts.offline ?? false,
     maxCostUsd: opts.maxCostUsd,
     ...(opts.maxRejects !== undefined ? { maxRejects: opts.maxRejects } : {}),

@@ -1,3 +1,4 @@
+import { callCost } from './pricing.js';
 /** A host's circuit breaker as a manifest shows it. A host marked down by `check()` shows `open`. */
 export type CircuitStateName = 'closed' | 'open' | 'half-open';
 
@@ -69,8 +70,6 @@ export function percentile(sorted: readonly number[], q: number): number {
 
 /** Builds the accounting of one backend whose hosts are `hosts` (labels, credentials removed). */
 export function createStatsRecorder(hosts: readonly string[], opts: StatsRecorderOptions = {}): StatsRecorder {
-  const costIn = opts.costPer1kInput ?? 0;
-  const costOut = opts.costPer1kOutput ?? 0;
   const size = opts.reservoirSize ?? 2048;
   // A ring of the latest latencies: percentiles follow the recent behaviour of the host and
   // memory does not grow with the run.
@@ -130,7 +129,7 @@ export function createStatsRecorder(hosts: readonly string[], opts: StatsRecorde
         cacheHits: 0,
         tokensIn: totals.tokensIn,
         tokensOut: totals.tokensOut,
-        cost: (totals.tokensIn / 1000) * costIn + (totals.tokensOut / 1000) * costOut,
+        cost: callCost(opts, totals.tokensIn, totals.tokensOut),
         latencyMs: { p50: Math.round(percentile(sorted, 0.5)), p95: Math.round(percentile(sorted, 0.95)) },
         hosts: hostsOut,
       };

@@ -9,6 +9,7 @@ import {
 } from 'cockatiel';
 import { BackendUnavailable, RetryableBackendError } from '@synthfarm/core';
 import type { CircuitStateName } from './backend-stats.js';
+import type { HostStateName } from './llm-backend.js';
 
 /** Options of {@link createHostPool}. */
 export interface HostPoolOptions {
@@ -33,6 +34,8 @@ export interface HostPoolOptions {
   prefix: string;
   /** Told when a host's circuit opens, half-opens or closes (for logs). */
   onCircuitChange?: (host: string, state: CircuitStateName) => void;
+  /** Told the same changes in the run event log's terms (`down` for a host isolated by markDown). */
+  onHostState?: (host: string, state: HostStateName) => void;
 }
 
 /** Defaults of {@link HostPoolOptions}, in one place. */
@@ -114,6 +117,7 @@ export function createHostPool(opts: HostPoolOptions): HostPool {
     breaker.onBreak(() => (host.openedAt = Date.now()));
     breaker.onStateChange((s) => {
       opts.onCircuitChange?.(url, stateName(s));
+      opts.onHostState?.(url, s === CircuitState.Isolated ? 'down' : s === CircuitState.Closed ? 'up' : s === CircuitState.HalfOpen ? 'half_open' : 'circuit_open');
       pump();
     });
     return host;

@@ -41,7 +41,29 @@ export interface LlmResponse {
 export interface GenerateOptions {
   /** Aborts the call, including waits for a slot, rate-limit waits and retry delays. */
   signal?: AbortSignal;
+  /** Told of each attempt of this call on a host as it ends (a run's event log records them). */
+  onAttempt?: (a: HostAttempt) => void;
+  /** Told each time this call schedules a retry after a transient failure. */
+  onRetry?: () => void;
 }
+
+/** One attempt of a call on one host. */
+export interface HostAttempt {
+  /** The host's label (URL without credentials). */
+  host: string;
+  ok: boolean;
+  tokensOut: number;
+  /** Slot time the attempt took, in milliseconds. */
+  busyMs: number;
+}
+
+/**
+ * What became of a host, as a run's event log records it: `up` (checked and usable, or its
+ * circuit closed again), `down` (marked down by `check()`), `circuit_open` (its breaker opened
+ * after consecutive faults), `half_open` (one probe request is let through), `cooldown` (a farm
+ * worker paused its host).
+ */
+export type HostStateName = 'up' | 'down' | 'circuit_open' | 'half_open' | 'cooldown';
 
 /**
  * A model backend: one provider, one model, one or more hosts. Implementations are built by a
@@ -72,6 +94,11 @@ export interface LlmBackend {
   generate(req: LlmRequest, opts?: GenerateOptions): Promise<LlmResponse>;
   /** Accounting since the backend was built; safe to put in a manifest (no secrets). */
   stats(): BackendStats;
+  /**
+   * Subscribes to changes of its hosts' state (circuit breaker, check()); returns the unsubscribe.
+   * Optional: a backend without hosts of its own (a test double) has none.
+   */
+  onHostState?(listener: (host: string, state: HostStateName) => void): () => void;
   /** Releases connections and timers; pending waits for a slot fail with `BackendUnavailable`. */
   close(): Promise<void>;
 }

@@ -6,7 +6,7 @@ import { createStatsRecorder } from './backend-stats.js';
 import { estimateTokens } from './estimate-tokens.js';
 import { createHostPool } from './host-pool.js';
 import type { HostTransport, ResolvedRequest } from './host-transport.js';
-import type { GenerateOptions, LlmBackend, LlmRequest, LlmResponse } from './llm-backend.js';
+import type { GenerateOptions, HostStateName, LlmBackend, LlmRequest, LlmResponse } from './llm-backend.js';
 import { createMemoryRateLimiter } from './rate-limiter.js';
 import { withRetries } from './retry.js';
 
@@ -43,6 +43,7 @@ export function createPooledBackend(cfg: PooledBackendConfig): LlmBackend {
   const log = deps.logger ?? createLogger({ name: 'llm' });
   const prefix = `[backend:${name}]`;
   const hostPrefix = (host: string): string => `[backend:${name} ${host}]`;
+  const hostListeners = new Set<(host: string, state: HostStateName) => void>();
   const stats = createStatsRecorder(cfg.hosts, { costPer1kInput: spec.costPer1kInput, costPer1kOutput: spec.costPer1kOutput });
   const pool = createHostPool({
     hosts: cfg.hosts,
@@ -55,6 +56,9 @@ export function createPooledBackend(cfg: PooledBackendConfig): LlmBackend {
       if (state === 'open') log.warn({ backend: name, host }, 'circuit open: host gets no work until its cooldown ends');
       else log.info({ backend: name, host, state }, 'circuit changed');
     },
+    onHostState: (host, state) => {
+      for (const l of hostListeners) l(host, state);
+    },
   });
   const limiter =
     deps.rateLimiter ??
@@ -66,21 +70,26 @@ export function createPooledBackend(cfg: PooledBackendConfig): LlmBackend {
     ...(spec.maxTokens !== undefined ? { maxTokens: spec.maxTokens } : {}),
   };
 
-  async function attempt(host: string, req: ResolvedRequest, userSignal: AbortSignal | undefined): Promise<Omit<LlmResponse, 'latencyMs' | 'cached'>> {
+  async function attempt(host: string, req: ResolvedRequest, userSignal: AbortSignal | undefined, onAttempt?: GenerateOptions['onAttempt']): Promise<Omit<LlmResponse, 'latencyMs' | 'cached'>> {
     const started = performance.now();
+    const ended = (ok: boolean, tokensOut: number) => {
+      const a = { host, ok, tokensOut, busyMs: performance.now() - started };
+      stats.attempt(host, a);
+      onAttempt?.(a);
+    };
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), spec.timeoutMs);
     const signal = userSignal ? AbortSignal.any([userSignal, timeout.signal]) : timeout.signal;
     try {
       const r = await transport.call(host, req, signal);
-      stats.attempt(host, { ok: true, tokensOut: r.tokensOut, busyMs: performance.now() - started });
+      ended(true, r.tokensOut);
       return { ...r, host };
     } catch (err) {
       if (userSignal?.aborted) {
-        stats.attempt(host, { ok: true, tokensOut: 0, busyMs: performance.now() - started });
+        ended(true, 0);
         throw userSignal.reason;
       }
-      stats.attempt(host, { ok: false, tokensOut: 0, busyMs: performance.now() - started });
+      ended(false, 0);
       if (timeout.signal.aborted) {
         throw new RetryableBackendError(`${hostPrefix(host)} no answer within ${spec.timeoutMs} ms (timeoutMs)`, { cause: err });
       }
@@ -135,7 +144,7 @@ export function createPooledBackend(cfg: PooledBackendConfig): LlmBackend {
             return pool.use(
               async (host) => {
                 try {
-                  return await attempt(host, resolved, opts.signal);
+                  return await attempt(host, resolved, opts.signal, opts.onAttempt);
                 } catch (err) {
                   failedOn.add(host);
                   throw err;
@@ -152,6 +161,7 @@ export function createPooledBackend(cfg: PooledBackendConfig): LlmBackend {
             ...(opts.signal ? { signal: opts.signal } : {}),
             onRetry: ({ attempt: n, delayMs, error }) => {
               stats.retried();
+              opts.onRetry?.();
               log.debug({ backend: name, attempt: n, delayMs, code: (error as { code?: string }).code }, error instanceof Error ? error.message : 'retry');
             },
           },
@@ -167,6 +177,11 @@ export function createPooledBackend(cfg: PooledBackendConfig): LlmBackend {
 
     stats() {
       return stats.snapshot((h) => pool.circuit(h));
+    },
+
+    onHostState(listener) {
+      hostListeners.add(listener);
+      return () => hostListeners.delete(listener);
     },
 
     async close() {

@@ -85,6 +85,7 @@ export function withResponseCache(backend: LlmBackend, dir: string): LlmBackend 
     model: backend.model,
     ...(backend.requestDefaults ? { requestDefaults: backend.requestDefaults } : {}),
     check: () => backend.check(),
+    ...(backend.onHostState ? { onHostState: (l: Parameters<NonNullable<LlmBackend['onHostState']>>[0]) => backend.onHostState!(l) } : {}),
     async generate(req: LlmRequest, opts?: GenerateOptions): Promise<LlmResponse> {
       const started = performance.now();
       const key = responseCacheKey(backend, req);

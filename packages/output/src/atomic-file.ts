@@ -19,6 +19,9 @@ export interface FileInfo {
  */
 const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
+/** Bytes a file may have buffered, not yet written, before a writer waits (backpressure). */
+export const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /**
  * A file written under a temporary name and renamed only when complete, so a reader never
  * sees half a file. Writes respect backpressure; size and sha256 are computed on the way.
@@ -37,7 +40,11 @@ export class AtomicFile {
   constructor(readonly path: string, tmp?: string) {
     this.tmp = tmp ?? join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     // The stream hands flags to fs.open, which takes numbers; @types/node types them as string only.
-    this.stream = createWriteStream(this.tmp, { flags: CREATE_NEW as unknown as string });
+    // A 4 MiB buffer (the default is 16 KiB): a writer awaits only when that much is not yet
+    // on its way to the disk, not after every write. With 16 KiB every batch a run commits
+    // waited for a round trip through the I/O thread pool, and on a busy machine each of those
+    // waits left the code threads without work.
+    this.stream = createWriteStream(this.tmp, { flags: CREATE_NEW as unknown as string, highWaterMark: WRITE_BUFFER_BYTES });
     this.stream.on('error', (err) => {
       this.failed = err;
     });

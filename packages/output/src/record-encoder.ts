@@ -1,7 +1,4 @@
-import { Stringifier } from 'csv-stringify';
-import { stringify } from 'csv-stringify/sync';
 import { csvCells } from './csv-cells.js';
-import { parseCsvLine } from './csv-line.js';
 import type { OutRecord } from './sink.js';
 
 /** Output formats. */
@@ -25,10 +22,9 @@ export function createRecordEncoder(format: Format, opts: EncoderOptions): Recor
   if (format === 'jsonl') return (rec) => JSON.stringify(rec) + '\n';
   const segments = opts.columns.map((c) => c.split('.'));
   const escape = opts.escapeFormulas ?? true;
-  const line = csvLineEncoder();
-  // One cells array per encoder: csv-stringify reads it and keeps nothing.
+  // One cells array per encoder: the line is built from it and it keeps nothing.
   const cells = new Array<string>(segments.length);
-  return (rec) => line(csvCells(rec, segments, escape, cells));
+  return (rec) => csvLine(csvCells(rec, segments, escape, cells));
 }
 
 /** Sets one top-level field of a record already encoded as a line. */
@@ -37,8 +33,9 @@ export type LinePatcher = (line: string, field: string, value: unknown) => strin
 /**
  * Changes one top-level field of an encoded record without the record: what the aggregator
  * does when uniqueness suffixes a template (`ann.lee2@…`) in a batch a worker already encoded.
- * JSONL round-trips through JSON (key order and number text survive it); CSV is split back
- * into its cells, the cell replaced, and the line re-quoted by csv-stringify.
+ * JSONL round-trips through JSON (key order and number text survive it); in CSV the cell's
+ * new text is spliced in place of the old (the aggregator does this for every collision, so
+ * the line is not split and re-quoted whole).
  */
 export function createLinePatcher(format: Format, opts: EncoderOptions): LinePatcher {
   if (format === 'jsonl') {
@@ -49,38 +46,71 @@ export function createLinePatcher(format: Format, opts: EncoderOptions): LinePat
     };
   }
   const escape = opts.escapeFormulas ?? true;
-  const encode = csvLineEncoder();
   return (line, field, value) => {
     const c = opts.columns.indexOf(field);
     if (c < 0) throw new Error(`no column ${field}`);
-    const cells = parseCsvLine(line);
-    cells[c] = csvCells({ v: value }, [['v']], escape)[0]!;
-    return encode(cells);
+    // Only cell c changes: splice its new text in place of the old. The other cells keep their
+    // bytes, as re-quoting them would give (they were quoted by the same rules).
+    const cell = csvCells({ v: value }, [['v']], escape)[0]!;
+    if (opts.columns.length === 1) return csvLine([cell]);
+    const [from, to] = cellSpan(line, c);
+    return line.slice(0, from) + csvCell(cell) + line.slice(to);
   };
 }
 
 /**
- * One CSV line per call from csv-stringify, with its options normalized once. The sync API
- * normalizes options on every call, which costs more than the quoting itself when called per
- * record (and per-record lines are what lets the aggregator patch one record of a batch).
- * `api.__transform` is what csv-stringify's own stream and sync API call per record; the
- * encoder test checks its lines against the sync API's output.
+ * Where cell `c` of an encoded CSV line starts and ends (quotes included), scanning as
+ * `parseCsvLine` (csv-line.ts) does.
  */
-function csvLineEncoder(): (cells: string[]) => string {
-  const s = new Stringifier(CSV_OPTIONS) as unknown as { api?: { __transform(row: unknown, push: (line: string) => void): Error | undefined } };
-  const api = s.api;
-  if (!api || typeof api.__transform !== 'function') return (cells) => (isBlankRow(cells) ? EMPTY_ONE_CELL_ROW : stringify([cells], CSV_OPTIONS));
-  let out = '';
-  const push = (chunk: string) => {
-    out += chunk;
-  };
-  return (cells) => {
-    if (isBlankRow(cells)) return EMPTY_ONE_CELL_ROW;
-    out = '';
-    const err = api.__transform(cells, push);
-    if (err) throw err;
-    return out;
-  };
+function cellSpan(line: string, c: number): [number, number] {
+  const end = line.endsWith('\r\n') ? line.length - 2 : line.length;
+  let i = 0;
+  for (let cell = 0; ; cell++) {
+    const start = i;
+    if (line.charCodeAt(i) === 34) {
+      // A quoted cell ends at a quote not followed by another ("" is an escaped quote).
+      for (i++; ; ) {
+        const q = line.indexOf('"', i);
+        if (q < 0 || q >= end) throw new Error('unterminated quoted cell');
+        if (line.charCodeAt(q + 1) === 34) i = q + 2;
+        else {
+          i = q + 1;
+          break;
+        }
+      }
+    } else {
+      const comma = line.indexOf(',', i);
+      i = comma < 0 || comma >= end ? end : comma;
+    }
+    if (cell === c) return [start, i];
+    if (i >= end) throw new Error(`no cell ${c} in the line`);
+    i++; // the comma
+  }
+}
+
+/**
+ * One CSV line per call: the cells quoted as csv-stringify quotes them under {@link CSV_OPTIONS}
+ * (a cell holding `"`, `,`, CR or LF is wrapped in quotes, its quotes doubled; an empty cell
+ * stays empty), joined by commas, CRLF-terminated. Written out by hand because it runs for
+ * every record on the code threads, where csv-stringify's general path (casting, option
+ * merging, per-cell arrays) cost about a third of a thread's time. The encoder test checks its
+ * lines against csv-stringify's own output, cell by cell, over awkward strings.
+ */
+export function csvLine(cells: readonly string[]): string {
+  if (isBlankRow(cells)) return EMPTY_ONE_CELL_ROW;
+  let out = csvCell(cells[0]!);
+  for (let c = 1; c < cells.length; c++) out += ',' + csvCell(cells[c]!);
+  return out + '\r\n';
+}
+
+/** One cell as csv-stringify writes it under {@link CSV_OPTIONS}. */
+function csvCell(v: string): string {
+  for (let i = 0; i < v.length; i++) {
+    const ch = v.charCodeAt(i);
+    // " , CR LF: the characters that force quotes.
+    if (ch === 34 || ch === 44 || ch === 13 || ch === 10) return '"' + v.replaceAll('"', '""') + '"';
+  }
+  return v;
 }
 
 /**
@@ -91,17 +121,18 @@ function csvLineEncoder(): (cells: string[]) => string {
  */
 const EMPTY_ONE_CELL_ROW = '""\r\n';
 
-function isBlankRow(cells: string[]): boolean {
+function isBlankRow(cells: readonly string[]): boolean {
   return cells.length === 1 && cells[0] === '';
 }
 
 /**
  * RFC 4180: CRLF line endings, quotes only where needed. csv-stringify quotes a field holding
- * the record delimiter, but not a lone CR or LF; RFC 4180 wants those quoted too.
+ * the record delimiter, but not a lone CR or LF; RFC 4180 wants those quoted too. These are the
+ * options {@link csvLine} reproduces (its test holds it to csv-stringify under them).
  */
 export const CSV_OPTIONS = { record_delimiter: '\r\n', eof: true, quoted_match: /[\r\n]/ } as const;
 
-/** The CSV header line for some columns. */
+/** The CSV header line for some columns (field names: never empty, quoted like any cell). */
 export function csvHeader(columns: string[]): string {
-  return stringify([columns], CSV_OPTIONS);
+  return csvLine(columns);
 }

@@ -48,6 +48,18 @@ export class ResumableFile {
     return this.size;
   }
 
+  /** Everything written so far, as text (a resumed run reads its event log back). */
+  async text(): Promise<string> {
+    const buf = Buffer.alloc(this.size);
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesRead } = await this.fh.read(buf, off, buf.length - off, off);
+      if (bytesRead === 0) break;
+      off += bytesRead;
+    }
+    return buf.subarray(0, off).toString('utf8');
+  }
+
   async append(text: string): Promise<void> {
     if (!text) return;
     const buf = Buffer.from(text, 'utf8');

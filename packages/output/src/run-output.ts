@@ -15,6 +15,8 @@ const MANIFEST = 'manifest.json';
 export interface PublishedManifest {
   datasets: Record<string, { files: ReadonlyArray<{ path: string }> }>;
   rejects?: { path: string } | undefined;
+  /** The run's event log (events.jsonl). */
+  events?: { path: string } | undefined;
 }
 
 interface Owner {
@@ -86,6 +88,7 @@ function listedFiles(m: PublishedManifest | undefined): string[] {
   if (!m || typeof m !== 'object') return [];
   const paths = Object.values(m.datasets ?? {}).flatMap((d) => (d?.files ?? []).map((f) => f?.path));
   if (m.rejects?.path) paths.push(m.rejects.path);
+  if (m.events?.path) paths.push(m.events.path);
   return paths.filter((p): p is string => typeof p === 'string' && /^[^/\\]+$/.test(p) && p !== '.' && p !== '..' && p !== MANIFEST);
 }
 

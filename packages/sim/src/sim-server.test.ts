@@ -2,7 +2,8 @@ import { Ollama, type ChatResponse } from 'ollama';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createSimServer, SERVER_BUSY_MESSAGE, type SimOptionsInput, type SimServer } from './index.js';
+import type { SimOptionsInput } from './sim-options.js';
+import { createSimServer, SERVER_BUSY_MESSAGE, type SimServer } from './sim-server.js';
 
 /** Near-instant generation, so tests spend their time on behaviour, not on the simulated GPU. */
 const FAST = 1e9;

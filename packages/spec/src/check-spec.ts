@@ -2,6 +2,7 @@ import { SpecError } from '@synthfarm/core';
 import type { Spec } from './spec-schema.js';
 import { NUMERIC_KINDS, type FieldSpec } from './field-schema.js';
 import { fieldPaths, placeholders } from './field-paths.js';
+import { empiricalOutput } from './empirical.js';
 
 const DAY_MS = 86_400_000;
 
@@ -91,6 +92,7 @@ function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, sel
     if (!target) throw new SpecError(`${fp}.correlate.with`, `names no field of this dataset: '${f.correlate.with}'`);
     if (f.correlate.with === self) throw new SpecError(`${fp}.correlate.with`, 'cannot correlate a field with itself');
     if (!NUMERIC_KINDS.has(target.kind)) throw new SpecError(`${fp}.correlate.with`, `'${f.correlate.with}' is ${target.kind}; correlate needs a numeric field (${[...NUMERIC_KINDS].join(', ')})`);
+    if (target.kind === 'empirical' && empiricalOutput(target) !== 'number') throw new SpecError(`${fp}.correlate.with`, `'${f.correlate.with}' is an empirical field without numeric quantiles; correlate needs numbers`);
   }
 }
 
@@ -100,6 +102,14 @@ function valueSpace(f: FieldSpec): number {
     case 'bool': return 2;
     case 'choice': return f.values ? new Set(f.values).size : Object.values(f.weights ?? {}).filter((w) => w > 0).length;
     case 'date': return Math.floor((Date.parse(f.to) - Date.parse(f.from)) / DAY_MS) + 1;
+    case 'empirical': {
+      if (f.weights) return Object.values(f.weights).filter((w) => w > 0).length;
+      const out = empiricalOutput(f);
+      const q = f.quantiles!;
+      if (out === 'date') return Math.floor((Date.parse(q.at(-1) as string) - Date.parse(q[0] as string)) / DAY_MS) + 1;
+      if (out !== 'number' || !f.integer) return Infinity;
+      return Math.floor(Math.min(q.at(-1) as number, f.max ?? Infinity)) - Math.ceil(Math.max(q[0] as number, f.min ?? -Infinity)) + 1;
+    }
     case 'uniform': case 'normal': case 'lognormal': case 'exponential': case 'poisson': {
       const decimals = f.integer || f.kind === 'poisson' ? 0 : f.round;
       if (decimals === undefined) return Infinity;

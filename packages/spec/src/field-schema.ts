@@ -81,6 +81,43 @@ export const ChoiceField = z
   });
 export const DateField = z.strictObject({ kind: z.literal('date'), from: dateValue, to: dateValue, ...common });
 export const DatetimeField = z.strictObject({ kind: z.literal('datetime'), from: dateValue, to: dateValue, ...common });
+/**
+ * A distribution observed in real data (`synthfarm profile` writes it): either `quantiles`
+ * (numbers, or ISO dates / datetimes, ascending; sampled by inverse CDF with linear interpolation
+ * between neighbouring quantiles) or `weights` (observed values with their relative frequency).
+ */
+export const EmpiricalField = z
+  .strictObject({
+    kind: z.literal('empirical'),
+    quantiles: z.array(z.union([finite, z.string()])).min(2, 'must list at least 2 quantiles (the minimum and the maximum)').max(1001, 'must list at most 1001 quantiles').optional()
+      .describe('equally spaced quantiles, minimum first and maximum last: numbers, or ISO-8601 dates/datetimes'),
+    weights: z.record(z.string(), z.number().min(0, 'must be >= 0')).optional().describe('observed values and their relative frequencies'),
+    type: z.enum(['string', 'number', 'boolean']).optional().describe("how weights' keys are written: 'string' (default), 'number' or 'boolean'"),
+    ...numeric,
+  })
+  .superRefine((f, ctx) => {
+    if (!f.quantiles === !f.weights) ctx.addIssue({ code: 'custom', message: 'needs exactly one of quantiles or weights' });
+    if (f.weights) {
+      const keys = Object.keys(f.weights);
+      if (keys.length === 0) ctx.addIssue({ code: 'custom', path: ['weights'], message: 'must list at least one value' });
+      else if (!(Object.values(f.weights).reduce((a, b) => a + b, 0) > 0)) ctx.addIssue({ code: 'custom', path: ['weights'], message: 'must add up to more than 0' });
+      if (f.type === 'number') for (const k of keys) if (!Number.isFinite(Number(k)) || k.trim() === '') ctx.addIssue({ code: 'custom', path: ['weights', k], message: "is not a number (type: number)" });
+      if (f.type === 'boolean') for (const k of keys) if (k !== 'true' && k !== 'false') ctx.addIssue({ code: 'custom', path: ['weights', k], message: "must be true or false (type: boolean)" });
+      if (f.correlate) ctx.addIssue({ code: 'custom', path: ['correlate'], message: 'correlate needs quantiles, not weights' });
+    }
+    const q = f.quantiles;
+    if (q) {
+      const numbers = q.every((v) => typeof v === 'number');
+      const dates = q.every((v) => typeof v === 'string');
+      if (!numbers && !dates) { ctx.addIssue({ code: 'custom', path: ['quantiles'], message: 'must be all numbers or all ISO-8601 dates' }); return; }
+      const xs = numbers ? (q as number[]) : (q as string[]).map((v) => Date.parse(v));
+      xs.forEach((x, i) => {
+        if (Number.isNaN(x)) ctx.addIssue({ code: 'custom', path: ['quantiles', i], message: `must be an ISO-8601 date, got '${clip(String(q[i]))}'` });
+        else if (i > 0 && x < xs[i - 1]!) ctx.addIssue({ code: 'custom', path: ['quantiles', i], message: 'quantiles must be in ascending order' });
+      });
+      if (dates && f.correlate) ctx.addIssue({ code: 'custom', path: ['correlate'], message: 'correlate needs numeric quantiles, not dates' });
+    }
+  });
 export const RefField = z.strictObject({ kind: z.literal('ref'), dataset: z.string().min(1), field: z.string().min(1), ...common });
 export const LlmField = z.strictObject({
   kind: z.literal('llm'),
@@ -109,6 +146,7 @@ export type FieldSpec =
   | z.infer<typeof ChoiceField>
   | z.infer<typeof DateField>
   | z.infer<typeof DatetimeField>
+  | z.infer<typeof EmpiricalField>
   | z.infer<typeof RefField>
   | z.infer<typeof LlmField>
   | ObjectFieldSpec
@@ -131,20 +169,21 @@ export interface ArrayFieldSpec {
 
 export type NumericFieldSpec = Extract<FieldSpec, { kind: 'uniform' | 'normal' | 'lognormal' | 'exponential' | 'poisson' }>;
 export type LlmFieldSpec = z.infer<typeof LlmField>;
+export type EmpiricalFieldSpec = z.infer<typeof EmpiricalField>;
 
 /** Every kind's name, for error messages. */
 export const FIELD_KINDS = [
   'sequence', 'uuid', 'faker', 'template', 'uniform', 'normal', 'lognormal', 'exponential', 'poisson',
-  'bool', 'choice', 'date', 'datetime', 'ref', 'llm', 'object', 'array',
+  'bool', 'choice', 'date', 'datetime', 'empirical', 'ref', 'llm', 'object', 'array',
 ] as const;
-export const NUMERIC_KINDS = new Set(['uniform', 'normal', 'lognormal', 'exponential', 'poisson']);
+export const NUMERIC_KINDS = new Set(['uniform', 'normal', 'lognormal', 'exponential', 'poisson', 'empirical']);
 
 const fieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'field names are letters, digits and _ and start with a letter or _');
 
 export const FieldSchema: z.ZodType<FieldSpec> = z.lazy(() =>
   z.discriminatedUnion('kind', [
     SequenceField, UuidField, FakerField, TemplateField, UniformField, NormalField, LognormalField,
-    ExponentialField, PoissonField, BoolField, ChoiceField, DateField, DatetimeField, RefField, LlmField,
+    ExponentialField, PoissonField, BoolField, ChoiceField, DateField, DatetimeField, EmpiricalField, RefField, LlmField,
     ObjectField, ArrayField,
   ]),
 ) as z.ZodType<FieldSpec>;

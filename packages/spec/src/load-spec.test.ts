@@ -116,7 +116,7 @@ describe('loadSpecFile', () => {
 /** A one-dataset spec with one field line (and optional top-level lines). */
 const field = (line: string, top = ''): string => `name: people\ncount: 10\n${top}fields:\n  ${line}\n`;
 const two = (a: string, b: string): string => `datasets:\n  - name: a\n    count: 5\n    fields: { ${a} }\n  - name: b\n    count: 5\n    fields: { ${b} }\n`;
-const KINDS = 'sequence, uuid, faker, template, uniform, normal, lognormal, exponential, poisson, bool, choice, date, datetime, ref, llm, object, array';
+const KINDS = 'sequence, uuid, faker, template, uniform, normal, lognormal, exponential, poisson, bool, choice, date, datetime, empirical, ref, llm, object, array';
 
 describe('bad specs: the path and the rule, exactly', () => {
   const cases: Array<[string, string, string]> = [
@@ -146,7 +146,7 @@ describe('bad specs: the path and the rule, exactly', () => {
     ['array without of', field('a: { kind: array, max: 1 }'), 'datasets[0].fields.a.of: is required'],
     ['correlate with a missing field', field('x: { kind: normal, mean: 0, sd: 1, correlate: { with: y, r: 0.5 } }'), "datasets[0].fields.x.correlate.with: names no field of this dataset: 'y'"],
     ['correlate with itself', field('x: { kind: normal, mean: 0, sd: 1, correlate: { with: x, r: 0.5 } }'), 'datasets[0].fields.x.correlate.with: cannot correlate a field with itself'],
-    ['correlate with text', field('x: { kind: normal, mean: 0, sd: 1, correlate: { with: y, r: 0.5 } }\n  y: { kind: uuid }'), "datasets[0].fields.x.correlate.with: 'y' is uuid; correlate needs a numeric field (uniform, normal, lognormal, exponential, poisson)"],
+    ['correlate with text', field('x: { kind: normal, mean: 0, sd: 1, correlate: { with: y, r: 0.5 } }\n  y: { kind: uuid }'), "datasets[0].fields.x.correlate.with: 'y' is uuid; correlate needs a numeric field (uniform, normal, lognormal, exponential, poisson, empirical)"],
     ['r of 1', field('x: { kind: normal, mean: 0, sd: 1, correlate: { with: y, r: 1 } }\n  y: { kind: normal, mean: 0, sd: 1 }'), 'datasets[0].fields.x.correlate.r: must be between -1 and 1 (exclusive)'],
     ['round not an integer', field('x: { kind: normal, mean: 0, sd: 1, round: 1.5 }'), 'datasets[0].fields.x.round: must be int, got number 1.5'],
     ['rate 0', field('x: { kind: exponential, rate: 0 }'), 'datasets[0].fields.x.rate: must be > 0'],

@@ -19,6 +19,11 @@ export interface SpecOverrides {
   /** Replaces `batchSize` of a one-dataset spec. */
   batchSize?: number | undefined;
   seed?: number | undefined;
+  /**
+   * Multiplies every dataset's `count` (rounded, at least 1), in any spec: `run --scale 10`
+   * rehearses a migration at ten times the legacy volume. Applied after `--count`.
+   */
+  scale?: number | undefined;
   /** Replaces `output.dir`. */
   outDir?: string | undefined;
 }
@@ -151,6 +156,12 @@ function normalize(raw: Record<string, unknown>, source: string, o: SpecOverride
     if (o.count !== undefined) ds.count = o.count;
     if (o.batchSize !== undefined) ds.batchSize = o.batchSize;
     out.datasets = [ds];
+  }
+  if (o.scale !== undefined) {
+    if (!(o.scale > 0) || !Number.isFinite(o.scale)) throw new UsageError(`--scale must be a number > 0, got ${o.scale}`);
+    const datasets = out.datasets;
+    // A count that is not a number is left to the schema, which names it.
+    if (Array.isArray(datasets)) out.datasets = datasets.map((d) => (d && typeof d === 'object' && typeof (d as { count?: unknown }).count === 'number' ? { ...d, count: Math.max(1, Math.round((d as { count: number }).count * o.scale!)) } : d));
   }
   return out;
 }

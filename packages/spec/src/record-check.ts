@@ -1,4 +1,5 @@
 import type { FieldSpec } from './field-schema.js';
+import { empiricalOutput, empiricalValues } from './empirical.js';
 
 /** Returns the first problem of a record (`age: must be <= 90`), or undefined when it is valid. */
 export type RecordCheck = (rec: Record<string, unknown>) => string | undefined;
@@ -58,6 +59,23 @@ function valueCheck(f: FieldSpec): ValueCheck {
     }
     case 'bool':
       return (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean');
+    case 'empirical': {
+      const out = empiricalOutput(f);
+      if (f.weights) {
+        const allowed = new Set<unknown>(empiricalValues(f));
+        return (v) => (allowed.has(v) ? undefined : 'must be one of the observed values');
+      }
+      if (out === 'date') return (v) => (typeof v === 'string' && DATE.test(v) ? undefined : 'must be a YYYY-MM-DD date');
+      if (out === 'datetime') return (v) => (typeof v === 'string' && DATETIME.test(v) ? undefined : 'must be an ISO-8601 datetime');
+      const { min, max, integer } = f;
+      return (v) => {
+        if (typeof v !== 'number' || !Number.isFinite(v)) return 'must be a number';
+        if (integer && !Number.isInteger(v)) return 'must be an integer';
+        if (min !== undefined && v < min) return `must be >= ${min}`;
+        if (max !== undefined && v > max) return `must be <= ${max}`;
+        return undefined;
+      };
+    }
     case 'choice': {
       const allowed = new Set<unknown>(f.values ?? Object.keys(f.weights ?? {}));
       return (v) => (allowed.has(v) ? undefined : 'must be one of the choice values');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FieldSpec, LlmFieldSpec } from './field-schema.js';
+import { empiricalOutput, empiricalValues } from './empirical.js';
 
 /**
  * The zod schema a finished record must satisfy. Code fields are right by construction, but
@@ -27,6 +28,16 @@ function valueSchema(f: FieldSpec): z.ZodType {
       return s;
     }
     case 'bool': return z.boolean();
+    case 'empirical': {
+      const out = empiricalOutput(f);
+      if (f.weights) return z.union(empiricalValues(f).map((v) => z.literal(v)) as [z.ZodLiteral, z.ZodLiteral, ...z.ZodLiteral[]]).or(z.never());
+      if (out === 'date') return z.iso.date();
+      if (out === 'datetime') return z.iso.datetime();
+      let s = f.integer ? z.number().int() : z.number();
+      if (f.min !== undefined) s = s.min(f.min);
+      if (f.max !== undefined) s = s.max(f.max);
+      return s;
+    }
     case 'choice': {
       const values = f.values ?? Object.keys(f.weights ?? {});
       return z.union(values.map((v) => z.literal(v)) as [z.ZodLiteral, z.ZodLiteral, ...z.ZodLiteral[]]).or(z.never());

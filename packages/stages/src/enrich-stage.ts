@@ -1,21 +1,19 @@
 import { z } from 'zod';
 import { mix32, hash53, type Logger } from '@synthfarm/core';
 import type { DataRecord } from '@synthfarm/codegen';
-import type { RecordStage, StagedBatch } from '@synthfarm/engine';
+import { emptyAudit, MAX_SAMPLE_PROBLEMS, type RecordStage, type StagedBatch } from '@synthfarm/engine';
 import type { LlmBackend } from '@synthfarm/llm';
 import type { LlmFieldSpec, Spec } from '@synthfarm/spec';
 import { applyOutcome } from './apply-values.js';
 import { llmField, modelFieldsOf, type ModelField } from './model-fields.js';
 import { ModelWriter } from './model-writer.js';
 import { createSampler } from './sample.js';
-import type { StageReport } from './stage-report.js';
 import { isModelDataset } from './enrich-fields.js';
 
 export interface EnrichOptions {
   spec: Spec;
   backends: Map<string, LlmBackend>;
   enrichFields: ReadonlySet<string>;
-  report: StageReport;
   log?: Logger;
 }
 
@@ -32,7 +30,7 @@ export function createEnrichStage(opts: EnrichOptions): RecordStage | undefined 
   const found = opts.backends.get(e.backend);
   if (!found) return undefined;
   const quality: LlmBackend = found;
-  const { spec, report } = opts;
+  const { spec } = opts;
   const enrichSpecs = Object.entries(e.fields ?? {}).map(([name, f]) => llmField(name, f as LlmFieldSpec));
   const perDataset = spec.datasets.map((ds, d) => {
     if (!isModelDataset(ds)) return undefined;
@@ -53,13 +51,13 @@ export function createEnrichStage(opts: EnrichOptions): RecordStage | undefined 
       if (!p || !b.records) return b;
       const sample = b.records.flatMap((record, k) => (record && p.sampled(b.start + k) ? [{ index: b.start + k, record }] : []));
       if (!sample.length) return b;
-      report.audit.sampled += sample.length;
+      (b.audit ??= emptyAudit()).sampled += sample.length;
       if (p.enricher) {
         const outcome = await p.enricher.write(sample, signal);
-        report.audit.enrichFailures += outcome.failures.size;
+        (b.audit ??= emptyAudit()).enrichFailures += outcome.failures.size;
         // A sampled record whose enrich fields failed keeps them null: it is still valid.
         applyOutcome(b, p.name, outcome, [], false);
-        report.routing.push({ dataset: p.name, batch: b.batch, backend: quality.name, reason: `enrich sample (${sample.length} records)` });
+        (b.routing ??= []).push({ dataset: p.name, batch: b.batch, backend: quality.name, reason: `enrich sample (${sample.length} records)` });
       }
       if (e.audit) await audit(b, sample, p, signal);
       return b;
@@ -88,21 +86,21 @@ export function createEnrichStage(opts: EnrichOptions): RecordStage | undefined 
       verdicts = undefined;
     }
     if (!verdicts) {
-      report.audit.auditErrors++;
+      (b.audit ??= emptyAudit()).auditErrors++;
       return;
     }
     const defects = verdicts.filter((v) => !v.ok);
-    report.audit.audited += sample.length;
-    report.audit.defects += defects.length;
-    for (const d of defects) if (report.audit.sampleProblems.length < 10 && d.problem) report.audit.sampleProblems.push(d.problem);
+    (b.audit ??= emptyAudit()).audited += sample.length;
+    (b.audit ??= emptyAudit()).defects += defects.length;
+    for (const d of defects) if ((b.audit ??= emptyAudit()).sampleProblems.length < MAX_SAMPLE_PROBLEMS && d.problem) (b.audit ??= emptyAudit()).sampleProblems.push(d.problem);
     const rate = defects.length / sample.length;
     if (rate <= e!.maxDefectRate || !p.fastFields.length) return;
     const items = b.records!.flatMap((record, k) => (record ? [{ index: b.start + k, record }] : []));
     const outcome = await p.regenerator.write(items, signal);
     // Records the quality model could not rewrite keep their (valid) first answer.
     applyOutcome(b, p.name, outcome, [], false);
-    report.audit.regeneratedBatches.push({ dataset: p.name, batch: b.batch, defectRate: Math.round(rate * 1000) / 1000 });
-    report.routing.push({ dataset: p.name, batch: b.batch, backend: quality.name, reason: `audit defect rate ${rate.toFixed(2)} > maxDefectRate ${e!.maxDefectRate}: regenerated ${outcome.values.size} records` });
+    (b.audit ??= emptyAudit()).regeneratedBatches.push({ dataset: p.name, batch: b.batch, defectRate: Math.round(rate * 1000) / 1000 });
+    (b.routing ??= []).push({ dataset: p.name, batch: b.batch, backend: quality.name, reason: `audit defect rate ${rate.toFixed(2)} > maxDefectRate ${e!.maxDefectRate}: regenerated ${outcome.values.size} records` });
   }
 }
 

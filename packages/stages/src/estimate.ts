@@ -1,3 +1,4 @@
+import { callCost } from '@synthfarm/llm';
 import { CompiledDataset, FakerRegistry } from '@synthfarm/codegen';
 import type { Spec } from '@synthfarm/spec';
 import { isModelDataset } from './enrich-fields.js';
@@ -31,7 +32,7 @@ export async function estimateCost(spec: Spec, enrichFields: ReadonlySet<string>
     b.calls += calls;
     b.tokensIn += tokensIn;
     b.tokensOut += tokensOut;
-    b.cost += (tokensIn / 1000) * s.costPer1kInput + (tokensOut / 1000) * s.costPer1kOutput;
+    b.cost += callCost(s, tokensIn, tokensOut);
   };
   spec.datasets.forEach((ds, d) => {
     if (!isModelDataset(ds)) return;

@@ -5,7 +5,6 @@ import type { Spec } from '@synthfarm/spec';
 import { applyOutcome, nullers } from './apply-values.js';
 import { modelFieldsOf } from './model-fields.js';
 import { ModelWriter } from './model-writer.js';
-import type { StageReport } from './stage-report.js';
 
 /** Records per model call when a dataset does not say. Larger calls are split if truncated. */
 export const DEFAULT_RECORDS_PER_CALL = 25;
@@ -16,7 +15,6 @@ export interface FastGenerateOptions {
   backends: Map<string, LlmBackend>;
   /** Fields the enrich stage writes (not this one). */
   enrichFields: ReadonlySet<string>;
-  report: StageReport;
   log?: Logger;
 }
 
@@ -30,7 +28,7 @@ export function generateBackendName(spec: Spec): string | undefined {
  * structured call on the small model, with validate → repair → fallback → reject.
  */
 export function createFastGenerateStage(opts: FastGenerateOptions): RecordStage {
-  const { spec, report } = opts;
+  const { spec } = opts;
   const primary = generateBackendName(spec);
   const chainNames = primary ? [primary, ...spec.stages.generate.fallback.filter((n) => n !== primary)] : [];
   const chain = chainNames.map((n) => opts.backends.get(n)).filter((b): b is LlmBackend => !!b);
@@ -52,7 +50,7 @@ export function createFastGenerateStage(opts: FastGenerateOptions): RecordStage 
       const items = b.records.flatMap((record, k) => (record ? [{ index: b.start + k, record }] : []));
       const outcome = await w.writer.write(items, signal);
       applyOutcome(b, w.name, outcome, w.nulls);
-      for (const d of outcome.decisions) report.routing.push({ dataset: w.name, batch: b.batch, backend: d.backend, reason: `${d.reason} (${d.records} records)` });
+      for (const d of outcome.decisions) (b.routing ??= []).push({ dataset: w.name, batch: b.batch, backend: d.backend, reason: `${d.reason} (${d.records} records)` });
       return b;
     },
   };

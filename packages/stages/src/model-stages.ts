@@ -1,5 +1,5 @@
 import type { Logger } from '@synthfarm/core';
-import type { Manifest, RecordStage, RunStatus } from '@synthfarm/engine';
+import { withBatchAccounting, type Manifest, type RecordStage, type RunStatus } from '@synthfarm/engine';
 import type { BackendDeps, LlmBackend } from '@synthfarm/llm';
 import type { LoadedSpec } from '@synthfarm/spec';
 import { Budget } from './budget.js';
@@ -7,8 +7,7 @@ import { createEnrichStage } from './enrich-stage.js';
 import { createFastGenerateStage, DEFAULT_RECORDS_PER_CALL, generateBackendName } from './fast-generate-stage.js';
 import { createOfflineStage } from './offline-stage.js';
 import { checkStageBackends, createStageBackends } from './stage-backends.js';
-import { StageReport } from './stage-report.js';
-import { isModelDataset, withEnrichFields } from './enrich-fields.js';
+import { enrichFieldNames, isModelDataset, runSpec } from './enrich-fields.js';
 
 export interface ModelStagesOptions {
   /** Fill model fields procedurally instead of calling a model. */
@@ -29,14 +28,19 @@ export interface ModelStagesOptions {
 
 /** The model stages of a run, wired: what `runEmbedded` takes, and what goes into the manifest. */
 export interface ModelStages {
+  /** The run's spec (enrich fields as columns). */
+  spec: import('@synthfarm/spec').Spec;
   stages: RecordStage[];
   backends: Map<string, LlmBackend>;
   budget: Budget;
-  report: StageReport;
   shouldStop(): RunStatus | undefined;
   /** Batches in flight that keep the generate backend's slots busy, for model datasets. */
   windowFor(datasetIndex: number): number | undefined;
-  manifestExtras(): Pick<Manifest, 'backends' | 'routing'> & { audit?: unknown };
+  /**
+   * The manifest's `backends` section as the run's events do not know it (provider, model); the
+   * committer adds the figures folded from the events (the same in both modes).
+   */
+  manifestExtras(): Pick<Manifest, 'backends'>;
   /** Output tokens so far over all backends. */
   tokensOut(): number;
   close(): Promise<void>;
@@ -45,12 +49,14 @@ export interface ModelStages {
 /**
  * Builds the model stages for a loaded spec: adds enrich fields as columns, creates and checks
  * the backends (exit 3 when none serves), and returns fast-generate then enrich, or the
- * offline filler. Mutates `loaded.spec` (enrich columns) before any output is opened.
+ * offline filler, for the run's spec ({@link runSpec}: enrich fields are columns of their own).
  */
 export async function createModelStages(loaded: LoadedSpec, opts: ModelStagesOptions = {}): Promise<ModelStages> {
-  const enrichFields = withEnrichFields(loaded.spec);
-  const report = new StageReport();
-  const backends = opts.offline ? new Map<string, LlmBackend>() : opts.backends ?? createStageBackends(loaded, { cacheDir: opts.cacheDir, ...(opts.deps ? { deps: opts.deps } : {}), ...(opts.hostsFor ? { hostsFor: opts.hostsFor } : {}) });
+  const spec = runSpec(loaded.spec);
+  const enrichFields = enrichFieldNames(spec);
+  // Each call is also added to the account of the batch making it (what the committer reports);
+  // given backends (a farm worker's) come wrapped already.
+  const backends = opts.offline ? new Map<string, LlmBackend>() : opts.backends ?? new Map([...createStageBackends(loaded, { cacheDir: opts.cacheDir, ...(opts.deps ? { deps: opts.deps } : {}), ...(opts.hostsFor ? { hostsFor: opts.hostsFor } : {}) })].map(([n, b]) => [n, withBatchAccounting(b, spec.backends[n]!)] as const));
   if (backends.size && !opts.skipCheck) {
     try {
       await checkStageBackends(backends);
@@ -60,28 +66,26 @@ export async function createModelStages(loaded: LoadedSpec, opts: ModelStagesOpt
     }
   }
   const budget = new Budget([...backends.values()], opts.maxCostUsd);
-  const common = { spec: loaded.spec, backends, enrichFields, report, ...(opts.log ? { log: opts.log } : {}) };
+  const common = { spec, backends, enrichFields, ...(opts.log ? { log: opts.log } : {}) };
   const stages: RecordStage[] = opts.offline
-    ? [createOfflineStage(loaded.spec, enrichFields)]
+    ? [createOfflineStage(spec, enrichFields)]
     : backends.size
       ? [createFastGenerateStage(common), createEnrichStage(common)].filter((s): s is RecordStage => !!s)
       : [];
   return {
-    stages, backends, budget, report,
+    spec, stages, backends, budget,
     shouldStop: () => (budget.exceeded() ? 'budget_exceeded' : undefined),
     windowFor: (d) => {
-      const ds = loaded.spec.datasets[d]!;
-      const gen = generateBackendName(loaded.spec);
-      const b = gen ? loaded.spec.backends[gen] : undefined;
+      const ds = spec.datasets[d]!;
+      const gen = generateBackendName(spec);
+      const b = gen ? spec.backends[gen] : undefined;
       if (!isModelDataset(ds) || !b || opts.offline) return undefined;
       const slots = b.slots * (opts.hostsFor?.(gen!, b)?.length ?? b.hosts?.length ?? 1);
       const callsPerBatch = Math.ceil(ds.batchSize / (ds.recordsPerCall ?? Math.min(DEFAULT_RECORDS_PER_CALL, ds.batchSize)));
       return Math.ceil(slots / callsPerBatch) + 1;
     },
     manifestExtras: () => ({
-      backends: Object.fromEntries([...backends].map(([n, b]) => [n, { provider: b.provider, model: b.model, ...b.stats() }])),
-      routing: report.routing,
-      ...(loaded.spec.stages.enrich && !opts.offline ? { audit: report.audit } : {}),
+      backends: Object.fromEntries([...backends].map(([n, b]) => [n, { provider: b.provider, model: b.model }])),
     }),
     tokensOut: () => [...backends.values()].reduce((n, b) => n + b.stats().tokensOut, 0),
     close: async () => {

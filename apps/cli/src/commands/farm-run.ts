@@ -32,7 +32,7 @@ export async function coordinate(farm: Awaited<ReturnType<typeof connectFarm>>, 
   const progress = createProgressReporter(total);
   const stop = stopOnSignals((sig) => `stopped by ${sig}: run ${runId} is left as it is; synthfarm resume ${runId} finishes it`);
   try {
-    return await runCoordinator({ redis: farm.redis, redisUrl: farm.url, keys: farm.keys, store: farm.store, results: farm.results, runId, onProgress: (p) => progress.update(p), onWarning: (m) => process.stderr.write(`synthfarm: ${m}\n`), signal: stop.signal });
+    return await runCoordinator({ farm, runId, onProgress: (p) => progress.update(p), onWarning: (m) => process.stderr.write(`synthfarm: ${m}\n`), signal: stop.signal });
   } catch (err) {
     // The coordinator stops with its own error; the signal's reason carries the exit code.
     throw stop.signal.aborted ? stop.signal.reason : err;

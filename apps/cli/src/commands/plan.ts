@@ -1,13 +1,11 @@
-import { checkCompiles } from '@synthfarm/codegen';
-import { planSpec } from '@synthfarm/engine';
-import { loadSpecFile } from '@synthfarm/spec';
-import { estimateCost, withEnrichFields } from '@synthfarm/stages';
+import { loadSpec, planSpec } from '@synthfarm/engine';
+import { estimateCost, enrichFieldNames, runSpec } from '@synthfarm/stages';
 
 /** `synthfarm plan SPEC`: datasets, batches, fields by kind. Calls no model. */
-export async function planCommand(file: string, opts: { count?: number; batchSize?: number; json?: boolean }): Promise<void> {
-  const { spec } = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize } });
-  await checkCompiles(spec);
-  const enrichFields = withEnrichFields(spec);
+export async function planCommand(file: string, opts: { count?: number; batchSize?: number; scale?: number; json?: boolean }): Promise<void> {
+  const loaded = await loadSpec({ file }, { overrides: { count: opts.count, batchSize: opts.batchSize, scale: opts.scale } });
+  const spec = runSpec(loaded.spec);
+  const enrichFields = enrichFieldNames(spec);
   const plan = planSpec(spec);
   const estimate = await estimateCost(spec, enrichFields);
   if (opts.json) {

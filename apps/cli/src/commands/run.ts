@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { ExitCode, serializeError, SynthfarmError } from '@synthfarm/core';
-import { checkCompiles } from '@synthfarm/codegen';
-import { newRunId, runEmbedded, type Manifest } from '@synthfarm/engine';
-import { farmPolicyFromOptions, loadSpecFile } from '@synthfarm/spec';
+import { loadSpec, newRunId, parseRunOptions, runEmbedded, type Manifest } from '@synthfarm/engine';
+import { farmPolicyFromOptions } from '@synthfarm/spec';
 import { createModelStages } from '@synthfarm/stages';
 import { DEFAULT_MAX_REJECTS, maxRejectsOf, parseMaxRejects, type MaxRejects } from '../max-rejects.js';
 import { createProgressReporter } from '../progress-bar.js';
@@ -12,6 +11,7 @@ import { printSummary } from './print-summary.js';
 export interface RunCommandOptions {
   count?: number;
   batchSize?: number;
+  scale?: number;
   seed?: number;
   out?: string;
   threads?: number;
@@ -49,12 +49,14 @@ export async function runCommand(file: string, opts: RunCommandOptions): Promise
 }
 
 async function run(file: string, opts: RunCommandOptions, runId: string, outDirIs: (dir: string) => void): Promise<void> {
+  // The run's own options are checked first, by the run's schema (its rules and defaults): a bad
+  // --threads is a usage error before the spec is read or a backend is asked.
+  const { threads } = parseRunOptions({ threads: opts.threads });
   // A spec run on a farm is checked against the farm's policy (DESIGN §11): its apiKeys name
   // bound secrets the workers resolve. Other ${VAR}s are this user's own, read here.
   const farmPolicy = opts.redis ? farmPolicyFromOptions(opts) : undefined;
-  const loaded = await loadSpecFile(file, { overrides: { count: opts.count, batchSize: opts.batchSize, seed: opts.seed, outDir: opts.out }, ...(farmPolicy ? { farmPolicy } : {}) });
+  const loaded = await loadSpec({ file }, { overrides: { count: opts.count, batchSize: opts.batchSize, scale: opts.scale, seed: opts.seed, outDir: opts.out }, ...(farmPolicy ? { farmPolicy } : {}) });
   outDirIs(loaded.spec.output.dir);
-  await checkCompiles(loaded.spec);
   const total = loaded.spec.datasets.reduce((n, d) => n + d.count, 0);
   const maxRejects = maxRejectsOf(opts.maxRejects ?? parseMaxRejects(DEFAULT_MAX_REJECTS), total);
   if (opts.redis) {
@@ -77,15 +79,12 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
       manifest = await runEmbedded({
         loaded,
         runId,
-        ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
-        stages: model.stages,
-        shouldStop: model.shouldStop,
-        windowFor: model.windowFor,
-        manifestExtras: model.manifestExtras,
+        threads,
+        model,
         offline: opts.offline ?? false,
         maxRejects,
         signal: stop.signal,
-        onProgress: (p) => progress.update({ ...p, tokensOut: model.tokensOut() }),
+        onProgress: (p) => progress.update(p),
       });
     } finally {
       progress.stop();

@@ -1,0 +1,72 @@
+import { SpecError } from '@synthfarm/core';
+import { empiricalOutput, empiricalValues, type EmpiricalFieldSpec } from '@synthfarm/spec';
+import { normalCdf, normalQuantile } from './distributions.js';
+import { isoDay, isoSecond } from './iso-date.js';
+import type { FieldSite } from './compile-field.js';
+import type { FieldGenerator } from './field-generator.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * An `empirical` field: inverse-CDF sampling of observed quantiles (linear interpolation between
+ * neighbours, the same estimator as PostgreSQL's `percentile_cont`), or a weighted pick of
+ * observed values. Like every numeric kind it draws one uniform from its stream, keeps a
+ * standard-normal latent for `correlate` (Gaussian copula), and honours integer / round / min / max.
+ */
+export function compileEmpirical(f: EmpiricalFieldSpec, site: FieldSite): FieldGenerator {
+  if (f.weights) return weighted(f);
+  const out = empiricalOutput(f);
+  const xs = out === 'number' ? (f.quantiles as number[]) : (f.quantiles as string[]).map((q) => Date.parse(q));
+  const last = xs.length - 1;
+  const at = (u: number): number => {
+    const pos = u * last;
+    const i = Math.min(Math.floor(pos), last - 1);
+    return xs[i]! + (xs[i + 1]! - xs[i]!) * (pos - i);
+  };
+  const format = out === 'date' ? (ms: number) => isoDay(Math.floor(ms / DAY_MS)) : out === 'datetime' ? (ms: number) => isoSecond(Math.floor(ms / 1000)) : numberPost(f);
+  const { node, correlateNode } = site;
+  const r = f.correlate?.r ?? 0;
+  const noise = Math.sqrt(1 - r * r);
+  if (f.correlate && correlateNode === undefined) throw new SpecError(`${site.specPath}.correlate`, 'correlate is supported on top-level and object fields, not inside arrays');
+  if (node === undefined && correlateNode === undefined) return (rng) => format(at(rng.next()));
+  return (rng, ctx) => {
+    let u = rng.next();
+    let z = normalQuantile(u);
+    if (correlateNode !== undefined) {
+      z = r * ctx.latent(correlateNode) + noise * z;
+      u = normalCdf(z);
+    }
+    if (node !== undefined) ctx.setLatent(node, z);
+    return format(at(u));
+  };
+}
+
+function weighted(f: EmpiricalFieldSpec): FieldGenerator {
+  const all = empiricalValues(f);
+  const ws = Object.values(f.weights!);
+  const values = all.filter((_, i) => ws[i]! > 0);
+  const kept = ws.filter((w) => w > 0);
+  const total = kept.reduce((a, b) => a + b, 0);
+  const cumulative = kept.map((w) => w / total);
+  for (let i = 1; i < cumulative.length; i++) cumulative[i]! += cumulative[i - 1]!;
+  return (rng) => {
+    const u = rng.next();
+    for (let i = 0; i < cumulative.length - 1; i++) if (u < cumulative[i]!) return values[i];
+    return values[values.length - 1];
+  };
+}
+
+/** integer / round, then min / max clamping (the rules of every numeric kind). */
+function numberPost(f: EmpiricalFieldSpec): (x: number) => number {
+  const { min, max, integer, round } = f;
+  const scale = round !== undefined ? 10 ** round : 1;
+  return (x) => {
+    if (min !== undefined && x < min) x = min;
+    if (max !== undefined && x > max) x = max;
+    if (integer) x = Math.round(x);
+    else if (round !== undefined) x = Math.round(x * scale) / scale;
+    if (min !== undefined && x < min) x = integer ? Math.ceil(min) : min;
+    if (max !== undefined && x > max) x = integer ? Math.floor(max) : max;
+    return x === 0 ? 0 : x;
+  };
+}

@@ -1,0 +1,105 @@
+import type { RefColumns, DataRecord } from '@synthfarm/codegen';
+import { createRecordEncoder, type Format } from '@synthfarm/output';
+import { datasetColumns, isModelDataset, type Spec } from '@synthfarm/spec';
+import { withBatchAccount, type BatchAccount } from './batch-accounting.js';
+import type { BatchJob } from './batch-job.js';
+import type { BatchOutput } from './batch-output.js';
+import type { BatchTask } from './batch-task.js';
+import type { CodegenPool } from './codegen-pool.js';
+import { packLines } from './packed-lines.js';
+import { referencedFields } from './ref-columns.js';
+import type { RecordStage, StagedBatch } from './staged-batch.js';
+
+/** What the one batch processor needs: built once per run (per process), shared by its batches. */
+export interface BatchProcessorOptions {
+  /** The run's spec (enrich fields as columns). */
+  spec: Spec;
+  /** Identifies the spec in the code threads' compile cache. */
+  specKey: string;
+  /** Code fields run here: worker threads (embedded and farm alike) or inline. */
+  pool: CodegenPool;
+  /** Model stages, built once per run; none for code-only or when they do not apply. */
+  stages: RecordStage[];
+}
+
+/** Runs one batch: code fields (replaying uniqueness ops) → model stages → encoded lines. */
+export interface BatchProcessor {
+  process(job: BatchJob, refColumns: RefColumns, signal: AbortSignal): Promise<BatchOutput>;
+}
+
+/**
+ * The one batch processor of both modes (DESIGN §1, workers). Deterministic: the same job gives
+ * the same bytes in any thread, process or mode. Code-only batches are encoded on the code
+ * thread and come back with their unique keys, for the committer to admit; model batches come
+ * with their uniqueness decided already (the job's ops), because the model must see final values.
+ */
+export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcessor {
+  const { spec, pool } = opts;
+  const specJson = JSON.stringify(spec);
+  const wanted = referencedFields(spec);
+  const perDataset = spec.datasets.map((ds) => {
+    const columns = datasetColumns(ds);
+    const refFields = [...wanted].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
+    return {
+      ds,
+      refFields,
+      refPaths: refFields.map((f) => f.split('.')),
+      codeOnly: !!ds.fields && !isModelDataset(ds),
+      encoders: spec.output.formats.map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas })] as const),
+      encode: { formats: spec.output.formats, columns, escapeFormulas: spec.output.escapeFormulas, refFields },
+    };
+  });
+
+  return {
+    async process(job, refColumns, signal) {
+      const p = perDataset[job.dataset]!;
+      const ops = Object.keys(job.ops).length ? Object.fromEntries(Object.entries(job.ops).map(([k, v]) => [Number(k), v])) : undefined;
+      const task: BatchTask = { specKey: opts.specKey, specJson, datasetIndex: job.dataset, start: job.start, count: job.count, refColumns, ...(ops ? { ops } : {}) };
+      if (p.codeOnly) {
+        const res = await pool.run({ ...task, encode: p.encode });
+        const e = res.encoded!;
+        return {
+          count: job.count, lines: e.lines, keys: e.keys, templateValues: e.templateValues, refValues: e.refValues,
+          dropped: res.invalid.map((i) => i.offset),
+          rejects: res.invalid.map((i) => ({ dataset: p.ds.name, index: job.start + i.offset, reason: 'invalid_record', error: i.error })),
+          routing: [], backends: {},
+        };
+      }
+      let staged: StagedBatch = { datasetIndex: job.dataset, batch: job.batch, start: job.start, count: job.count, rejects: [] };
+      if (p.ds.fields) {
+        const res = await pool.run(task);
+        staged.records = res.records!;
+        for (const inv of res.invalid) {
+          staged.records[inv.offset] = null;
+          staged.rejects.push({ dataset: p.ds.name, index: job.start + inv.offset, reason: 'invalid_record', error: inv.error });
+        }
+      } else {
+        const keys = Object.keys(p.ds.shape ?? {});
+        staged.records = Array.from({ length: job.count }, () => Object.fromEntries(keys.map((k) => [k, null])));
+      }
+      const account: BatchAccount = { backends: {}, busyMs: 0, dataset: p.ds.name, batch: job.batch };
+      if (opts.stages.length) {
+        staged = await withBatchAccount(account, async () => {
+          let b = staged;
+          for (const stage of opts.stages) b = await stage.process(b, signal);
+          return b;
+        });
+      }
+      return encodeStaged(staged, p.encoders, p.refPaths, account);
+    },
+  };
+}
+
+function encodeStaged(b: StagedBatch, encoders: ReadonlyArray<readonly [Format, (r: DataRecord) => string]>, refPaths: string[][], account: BatchAccount): BatchOutput {
+  const records = b.records!;
+  const dropped: number[] = [];
+  records.forEach((r, k) => r || dropped.push(k));
+  const lines = Object.fromEntries(encoders.map(([f, enc]) => [f, packLines(records.map((r) => (r ? enc(r) : '')))]));
+  const refValues = refPaths.map((path) => records.map((r) => (r ? path.reduce<unknown>((o, s) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[s] : undefined), r) : undefined)));
+  return {
+    count: b.count, lines, dropped, refValues, rejects: b.rejects, routing: b.routing ?? [],
+    ...(b.audit ? { audit: b.audit } : {}),
+    backends: account.backends, busyMs: account.busyMs,
+    ...(account.calls?.length || account.hostStates?.length ? { events: [...(account.calls ?? []).filter((e) => !!e), ...(account.hostStates ?? [])] } : {}),
+  };
+}

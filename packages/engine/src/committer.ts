@@ -1,0 +1,520 @@
+import { setMaxListeners } from 'node:events';
+import { serializeError, SynthfarmError } from '@synthfarm/core';
+import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type RecordOp } from '@synthfarm/codegen';
+import { createLinePatcher, createRecordEncoder, csvHeader, type Format, type Reject, type SinkFile } from '@synthfarm/output';
+import { datasetColumns, isModelDataset, type Spec } from '@synthfarm/spec';
+import { emptyAudit, mergeAudit } from './audit-summary.js';
+import type { BatchExecutor } from './batch-executor.js';
+import type { BatchJob } from './batch-job.js';
+import type { BatchOutput } from './batch-output.js';
+import type { CodegenPool } from './codegen-pool.js';
+import type { DatasetManifest, Manifest, RoutingDecision, RunStatus } from './manifest.js';
+import { openRunFiles, type OutputFile, type RunFiles } from './output-file.js';
+import { assembleLines, lineAt } from './packed-lines.js';
+import { batchRangeList } from './plan.js';
+import { referencedFields } from './ref-columns.js';
+import type { RunState } from './run-state.js';
+import { applyMaxRejects, failedDatasets } from './run-verdict.js';
+import type { Progress } from './progress.js';
+import { createFileEventLog, EVENTS_FILE, type EventLog } from './event-log.js';
+import type { RunEvent } from './run-events.js';
+import { emptyBackendTotals, emptyRunRecord, foldEvents, hostSummaries, manifestBackend, runRates, type RunRecord } from './run-record.js';
+
+/** What the committer needs; everything mode-specific comes in through these. */
+export interface CommitterOptions {
+  runId: string;
+  mode: Manifest['mode'];
+  /** The run's spec (enrich fields as columns). */
+  spec: Spec;
+  specSha256: string;
+  /** Identifies the spec in the code threads' compile cache. */
+  specKey: string;
+  offline: boolean;
+  /** Output directory (absolute in farm mode). */
+  dir: string;
+  /**
+   * The root `dir` must be created in without following links (a run posted to the API): the
+   * directory is opened inside it once and every file goes through that handle.
+   */
+  outRoot?: string | undefined;
+  startedAt: Date;
+  state: RunState;
+  executor: BatchExecutor;
+  /** Code threads for the key pass of model datasets with unique fields (their admission comes before dispatch). */
+  pool: CodegenPool;
+  /** Records per batch of dataset `d` (default its batchSize). */
+  batchRecords?: (d: number) => number;
+  /**
+   * Batches in flight at most for dataset `d`, asked before each round of dispatching (a farm's
+   * follows the workers that join and leave during a dataset).
+   */
+  window: (d: number) => number | Promise<number>;
+  /** Checked before each batch is dispatched: a spent budget stops the run (in-flight batches finish). */
+  shouldStop?: () => RunStatus | undefined | Promise<RunStatus | undefined>;
+  /**
+   * Checked before each batch is taken: true ends the run at once (`synthfarm cancel`). Nothing
+   * more is dispatched or written, batches handed out are discarded, and every record not
+   * written becomes a reject with reason `cancelled`.
+   */
+  cancelled?: () => boolean | Promise<boolean>;
+  /** Told which dataset's batches the run waits for now, and undefined once it waits for none. */
+  onDataset?: (d: number | undefined) => void;
+  /**
+   * The backends the run uses, by name, with what the event log does not know (provider, model),
+   * read once the run is over. The manifest's `backends.<name>` adds the figures folded from the
+   * run's events to each (and lists any other backend the events name).
+   */
+  backends: () => Manifest['backends'] | Promise<Manifest['backends']>;
+  /**
+   * Another log the run's events go to after `events.jsonl` (farm mode: the run's Redis stream,
+   * for live views in other processes).
+   */
+  events?: EventLog;
+  /** Told the run's record after every commit (farm mode stores it for `status`, SSE and `/metrics`). */
+  onRecord?: (record: RunRecord, final: boolean) => void | Promise<void>;
+  /** Include the enrich/audit summary in the manifest. */
+  audit: boolean;
+  /**
+   * Most rejected records a run may have and still be `completed`; past it the run's files are
+   * published with status `failed` (TOO_MANY_REJECTS). Default: no limit.
+   */
+  maxRejects?: number | undefined;
+  onProgress?: (p: Progress) => void;
+  /** Stops the run: nothing is published (see `resumable` for what is left behind). */
+  signal?: AbortSignal;
+  /**
+   * Farm mode: files are resumable part files, and a run stopped by `signal` is left as it is
+   * (staging and part files kept, no manifest) for a resume to finish. Otherwise a stopped run's
+   * staging is removed: the output directory keeps what it had.
+   */
+  resumable?: boolean;
+}
+
+/** How a run ended, and what it wrote. */
+export interface CommitterResult {
+  manifest: Manifest;
+  failure?: unknown;
+  /** True when nothing was published because `signal` stopped the run (a resumable run is left for a resume). */
+  left: boolean;
+}
+
+/**
+ * The one in-order committer of both modes (DESIGN §1, aggregator). Per dataset it decides
+ * uniqueness in record order (model datasets before dispatch, as replayable ops; code-only ones at
+ * commit, patching the few lines that collided), hands batch jobs to the executor within a
+ * window, and appends their outputs strictly in record order, each exactly once: a batch is
+ * committed by moving the run state's pointer past it, with the files' byte offsets, after its
+ * bytes are written. Rejects, refs, the budget check, skipped records and the manifest live here.
+ */
+export async function runCommitter(opts: CommitterOptions): Promise<CommitterResult> {
+  const { spec, state, executor, dir, runId } = opts;
+  const datasets: Record<string, DatasetManifest> = {};
+  const datasetsMs: Record<string, number> = {};
+  const routing: RoutingDecision[] = [];
+  const audit = emptyAudit();
+  const wanted = referencedFields(spec);
+  const total = spec.datasets.reduce((n, d) => n + d.count, 0);
+  const counters = { done: 0, written: 0, rejected: 0, tokensOut: 0 };
+  let status: RunStatus = 'completed';
+  let failure: unknown;
+  let rejects: OutputFile | undefined;
+  let rejectsFile: Omit<SinkFile, 'format'> = { path: 'rejects.jsonl', rows: 0, bytes: 0, sha256: '' };
+  let out: RunFiles | undefined;
+  let eventFile: OutputFile | undefined;
+  let log: EventLog | undefined;
+  // The run's record: everything it reports is folded from its events (run-record.ts).
+  const record = emptyRunRecord();
+  let eventRows = 0;
+  const emit = async (events: RunEvent[]) => {
+    for (const e of events) foldEvents(record, e);
+    eventRows += events.length;
+    await log!.append(events);
+    await opts.events?.append(events).catch(() => undefined);
+  };
+  const open: OutputFile[] = [];
+  let fakers: Promise<FakerRegistry> | undefined;
+  const signal = opts.signal ?? new AbortController().signal;
+  setMaxListeners(0, signal);
+
+  const appendRejects = (rs: Reject[]) => rejects!.append(rs.map((r) => JSON.stringify(r) + '\n').join(''));
+
+  try {
+    // Every file goes to the run's staging directory and is published all together at the end.
+    out = await openRunFiles({ dir, runId, outRoot: opts.outRoot, resumable: !!opts.resumable });
+    const files = out;
+    const commits = await Promise.all(spec.datasets.map((_, d) => state.datasetCommit(d)));
+    const lastRejects = [...commits].reverse().find((c) => c.offsets.rejects !== undefined)?.offsets.rejects;
+    rejects = await files.open('rejects.jsonl', lastRejects);
+    open.push(rejects);
+    // The event log is committed with the batches: a resume cuts it back to its last commit
+    // point and folds it again, so the record counts each committed batch once.
+    const lastEvents = [...commits].reverse().find((c) => c.offsets.events !== undefined)?.offsets.events;
+    eventFile = await files.open(EVENTS_FILE, lastEvents);
+    open.push(eventFile);
+    log = createFileEventLog(eventFile);
+    if (lastEvents !== undefined) {
+      for await (const e of log.read()) {
+        foldEvents(record, e);
+        eventRows++;
+      }
+    }
+    await emit([{ type: 'run_state', at: Date.now(), state: 'running', mode: opts.mode }]);
+    for (const c of commits) {
+      counters.done += c.written + c.rejected;
+      counters.written += c.written;
+      counters.rejected += c.rejected;
+    }
+
+    for (let d = 0; d < spec.datasets.length; d++) {
+      const ds = spec.datasets[d]!;
+      const t0 = performance.now();
+      let commit = commits[d]!;
+      const m: DatasetManifest = { requested: ds.count, written: commit.written, rejected: commit.rejected, uniqueRedraws: commit.uniqueRedraws ?? 0, files: [] };
+      datasets[ds.name] = m;
+      const fileName = (f: Format) => `${ds.name}.${f}`;
+      if (commit.finished) {
+        for (const f of spec.output.formats) m.files.push({ ...(await files.info(fileName(f))), format: f, rows: commit.written });
+        continue;
+      }
+      if (status !== 'completed') {
+        await rejectRest(d, m, 0);
+        continue;
+      }
+      // Computed when asked for: a huge run holds no list of its batches (memory flat in the count).
+      const ranges = batchRangeList(ds.count, opts.batchRecords?.(d) ?? ds.batchSize);
+      const fresh = commit.offsets[spec.output.formats[0]!] === undefined;
+      if (!fresh && commit.committed === ranges.length && (await everyAsync(spec.output.formats, (f) => files.renamed(fileName(f))))) {
+        // Died between renaming the files into the staging and recording it: the files are complete.
+        for (const f of spec.output.formats) m.files.push({ ...(await files.info(fileName(f))), format: f, rows: commit.written });
+        await state.commit(d, { ...commit, finished: true, offsets: { ...commit.offsets, events: eventFile.bytes } }, { done: 0, written: 0, rejected: 0 }, []);
+        continue;
+      }
+      const outputs = new Map<Format, OutputFile>();
+      for (const f of spec.output.formats) {
+        const file = await files.open(fileName(f), fresh ? undefined : commit.offsets[f]);
+        open.push(file);
+        if (fresh && f === 'csv') await file.append(csvHeader(datasetColumns(ds)));
+        outputs.set(f, file);
+      }
+      const refFields = [...wanted].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
+      const admission = ds.fields ? await createAdmission(spec, d, await (fakers ??= FakerRegistry.forSpec(spec)), await state.refColumns(d), refFields, opts.pool, opts.specKey) : undefined;
+      const jobFor = async (b: number): Promise<BatchJob> => ({ runId, dataset: d, batch: b, start: ranges.at(b).start, count: ranges.at(b).count, ops: admission?.before ? await admission.before(ranges.at(b)) : {} });
+
+      // A resumed committer rebuilds the unique index by replaying admission (model datasets:
+      // every batch handed out; code-only: every batch committed), and re-offers batches it
+      // handed out but never committed.
+      let produced = await state.produced(d);
+      const replay: BatchJob[] = [];
+      for (let b = 0; b < produced; b++) {
+        if (admission?.replay && b < commit.committed) await admission.replay(ranges.at(b));
+        const job = b < commit.committed && !admission?.before ? undefined : await jobFor(b);
+        if (job && b >= commit.committed) replay.push(job);
+      }
+      if (replay.length) await executor.dispatch(replay);
+      const inflight = new Map<number, BatchJob>(replay.map((j) => [j.batch, j]));
+
+      let stopped: RunStatus | undefined;
+      opts.onDataset?.(d);
+      while (commit.committed < ranges.length) {
+        const jobs: BatchJob[] = [];
+        const window = await opts.window(d);
+        while (!stopped && produced < ranges.length && produced - commit.committed < window) {
+          if (signal.aborted) throw stoppedError();
+          stopped = await opts.shouldStop?.();
+          if (stopped) break;
+          const job = await jobFor(produced);
+          jobs.push(job);
+          inflight.set(job.batch, job);
+          produced++;
+        }
+        if (jobs.length) {
+          await executor.dispatch(jobs);
+          await state.setProduced(d, produced);
+        }
+        if (stopped && commit.committed >= produced) break;
+        const b = commit.committed;
+        const job = inflight.get(b) ?? (await jobFor(b));
+        const batch = await takeUnlessCancelled(job);
+        if (!batch) {
+          // Cancelled: nothing more is dispatched or written; what was not written becomes rejects.
+          stopped = 'cancelled';
+          await executor.discard([...inflight.values()]);
+          inflight.clear();
+          break;
+        }
+        if (admission?.after && batch.keys) admission.after(batch, ranges.at(b).start);
+        const dropped = new Set(batch.dropped);
+        for (const [f, file] of outputs) {
+          const p = batch.lines[f];
+          if (p) await file.append(assembleLines(p, dropped, batch.replaced?.[f]));
+        }
+        await appendRejects(batch.rejects);
+        const rows = batch.count - dropped.size;
+        await emit(batchEvents(ds.name, b, batch, rows));
+        commit = {
+          produced, committed: b + 1, written: commit.written + rows, rejected: commit.rejected + batch.rejects.length,
+          offsets: { ...Object.fromEntries([...outputs].map(([f, file]) => [f, file.bytes])), rejects: rejects.bytes, events: eventFile.bytes },
+          uniqueRedraws: admission?.unique.redrawn ?? 0,
+        };
+        const refs = refFields.map((f, r): [string, unknown[]] => [`${ds.name}.${f}`, (batch.refValues[r] ?? []).filter((v, k) => !dropped.has(k) && v !== null && v !== undefined)]);
+        await state.commit(d, commit, { done: batch.count, written: rows, rejected: batch.rejects.length }, refs);
+        await executor.release(job);
+        inflight.delete(b);
+        routing.push(...batch.routing);
+        if (batch.audit) mergeAudit(audit, batch.audit);
+        m.written = commit.written;
+        m.rejected = commit.rejected;
+        counters.done += batch.count;
+        counters.written += rows;
+        counters.rejected += batch.rejects.length;
+        // Tokens come from the batches' own accounting: the same figure whichever executor ran them.
+        for (const delta of Object.values(batch.backends)) counters.tokensOut += delta.tokensOut;
+        opts.onProgress?.({ dataset: ds.name, total, ...counters, ...runRates(record, total) });
+        await opts.onRecord?.(record, false);
+      }
+      opts.onDataset?.(undefined);
+      if (stopped) {
+        status = stopped;
+        await rejectRest(d, m, commit.written + commit.rejected);
+      }
+      if (admission) m.uniqueRedraws = admission.unique.redrawn;
+      for (const [f, file] of outputs) {
+        m.files.push({ ...(await file.commit()), format: f, rows: m.written });
+        open.splice(open.indexOf(file), 1);
+      }
+      await state.commit(d, { ...commit, produced, written: m.written, rejected: m.rejected, finished: true, uniqueRedraws: m.uniqueRedraws, offsets: { ...commit.offsets, rejects: rejects.bytes, events: eventFile.bytes } }, { done: 0, written: 0, rejected: 0 }, []);
+      datasetsMs[ds.name] = Math.round(performance.now() - t0);
+      if (signal.aborted) throw stoppedError();
+    }
+    rejectsFile = { ...(await rejects.commit()), path: 'rejects.jsonl', rows: counters.rejected };
+    open.splice(open.indexOf(rejects), 1);
+  } catch (err) {
+    failure = err;
+    status = 'failed';
+  } finally {
+    await executor.close();
+  }
+
+  if (failure) await Promise.all(open.map((f) => f.discard().catch(() => undefined)));
+  const finishedAt = new Date();
+  const backends = backendsSection(await Promise.resolve(opts.backends()).catch(() => ({})), record);
+  const hosts = hostSummaries(record);
+  const manifest: Manifest = {
+    runId, status, mode: opts.mode, seed: spec.seed, specSha256: opts.specSha256, offline: opts.offline,
+    startedAt: opts.startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
+    // A failed run publishes no data: its manifest says so rather than count records it lost.
+    datasets: failure || !out ? failedDatasets(spec.datasets, datasets) : relativeFiles(datasets, out.staging),
+    rejects: { ...rejectsFile, format: 'jsonl' },
+    backends,
+    ...(Object.values(record.hosts).some((h) => h.records > 0) ? { hosts: Object.fromEntries(Object.entries(hosts).filter(([, h]) => h.records > 0).map(([n, h]) => [n, { records: h.records, tokensOut: h.tokensOut, busyMs: h.busyMs }])) } : {}),
+    routing,
+    ...(opts.audit ? { audit } : {}),
+    timings: { totalMs: finishedAt.getTime() - opts.startedAt.getTime(), datasetsMs },
+  };
+  if (failure) {
+    const e = serializeError(failure);
+    manifest.error = { code: e.code, message: e.message };
+  } else applyMaxRejects(manifest, opts.maxRejects);
+  // The run's last event says how it ended; the log is then published with the other files.
+  if (!failure && eventFile && log) {
+    try {
+      await emit([{ type: 'run_state', at: Date.now(), state: manifest.status }]);
+      const info = await eventFile.commit();
+      open.splice(open.indexOf(eventFile), 1);
+      manifest.events = { path: EVENTS_FILE, rows: eventRows, bytes: info.bytes, sha256: info.sha256 };
+    } catch (err) {
+      await eventFile.discard().catch(() => undefined);
+      failure = err;
+      manifest.status = 'failed';
+      const e = serializeError(err);
+      manifest.error = { code: e.code, message: e.message };
+      manifest.datasets = failedDatasets(spec.datasets, datasets);
+    }
+  }
+  await Promise.resolve(opts.onRecord?.(record, true)).catch(() => undefined);
+  // A run stopped by its signal publishes nothing; a resumable one keeps its staging and part
+  // files for `synthfarm resume`, any other has its staging removed.
+  const left = !!(failure && signal.aborted);
+  if (left) {
+    if (!opts.resumable) await out?.discard();
+    await out?.close();
+  } else if (out) {
+    try {
+      await out.publish(manifest);
+    } catch (err) {
+      await out.discard();
+      // The first failure is the one to report; a manifest that cannot be written is one itself.
+      failure ??= err;
+    }
+    // The run is over: part files of datasets it never finished go too.
+    await out.finish();
+  }
+  return { manifest, failure, left };
+
+  /** The output of `job`, or undefined when the run was cancelled before (or while waiting for) it. */
+  async function takeUnlessCancelled(job: BatchJob): Promise<BatchOutput | undefined> {
+    if (!opts.cancelled) return executor.take(job);
+    if (await opts.cancelled()) return undefined;
+    const give = new AbortController();
+    const taking = executor.take(job, give.signal);
+    taking.catch(() => undefined);
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const arrived = await Promise.race([taking.then(() => true, () => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), 250)))]);
+      clearTimeout(timer);
+      if (arrived) return taking;
+      if (await opts.cancelled()) {
+        give.abort();
+        return undefined;
+      }
+    }
+  }
+
+  /** Records never generated because the run stopped are rejects too: nothing disappears. */
+  async function rejectRest(d: number, m: DatasetManifest, from: number): Promise<void> {
+    const dataset = spec.datasets[d]!.name;
+    const chunk: Reject[] = [];
+    for (let i = from; i < m.requested; i++) {
+      chunk.push({ dataset, index: i, reason: status, error: `not generated: the run stopped (${status})` });
+      if (chunk.length === 1000) await appendRejects(chunk.splice(0));
+    }
+    await appendRejects(chunk);
+    const n = m.requested - from;
+    m.rejected += n;
+    counters.rejected += n;
+    counters.done += n;
+    if (n > 0) await emit([{ type: 'reject', at: Date.now(), dataset, count: n, reasons: { [status]: n } }]);
+    // The run's own counters (status, GET /runs/:id) count them too: written + rejected = requested.
+    await state.skipped(n);
+  }
+}
+
+function stoppedError(): SynthfarmError {
+  return new SynthfarmError('INTERNAL', '[run] stopped', 1);
+}
+
+interface Admission {
+  unique: UniqueIndex;
+  /** Model datasets: decides a batch's uniqueness before dispatch; its ops travel with the job. */
+  before?: (r: { start: number; count: number }) => Promise<BatchJob['ops']>;
+  /** Code-only datasets: admits a finished batch's keys in record order, patching lines that changed. */
+  after?: (out: BatchOutput, start: number) => void;
+  /** Rebuilds the index for a batch committed before a resume. */
+  replay?: (r: { start: number; count: number }) => Promise<void>;
+}
+
+/** Uniqueness of one dataset, decided in record order whichever executor generated the batch. */
+async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, refColumns: import('@synthfarm/codegen').RefColumns, refFields: string[], pool: CodegenPool, specKey: string): Promise<Admission | undefined> {
+  const ds = spec.datasets[d]!;
+  const compiled = new CompiledDataset(spec, d, fakers);
+  const unique = new UniqueIndex(compiled);
+  if (!unique.active) return undefined;
+  compiled.setRefColumns(refColumns);
+  const u = compiled.uniqueNodes.length;
+  const specJson = JSON.stringify(spec);
+  // Decides one batch from a key pass on the code threads: the ops a worker replays.
+  const decide = async (r: { start: number; count: number }): Promise<BatchJob['ops']> => {
+    const res = await pool.run({ specKey, specJson, datasetIndex: d, start: r.start, count: r.count, refColumns, encode: { formats: [], columns: [], escapeFormulas: true, refFields: [] } });
+    const e = res.encoded!;
+    const ops: Record<string, RecordOp[]> = {};
+    const invalid = new Set(res.invalid.map((i) => i.offset));
+    for (let k = 0; k < r.count; k++) {
+      if (invalid.has(k)) continue;
+      const suffixed = unique.admitKeys(e.keys, (j) => lineAt(e.templateValues, j), k * u, r.start + k);
+      if (suffixed) {
+        if (suffixed.length) ops[k] = suffixed;
+        continue;
+      }
+      const log: RecordOp[] = [];
+      unique.admit(compiled.generate(r.start + k), r.start + k, log);
+      ops[k] = log;
+    }
+    return ops;
+  };
+  if (isModelDataset(ds)) return { unique, before: decide };
+  const columns = datasetColumns(ds);
+  const patchers = Object.fromEntries(spec.output.formats.map((f) => [f, createLinePatcher(f, { columns, escapeFormulas: spec.output.escapeFormulas })]));
+  const encoders = Object.fromEntries(spec.output.formats.map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas })]));
+  const refPaths = refFields.map((f) => f.split('.'));
+  return {
+    unique,
+    replay: async (r) => void (await decide(r)),
+    after(out, start) {
+      const dropped = new Set(out.dropped);
+      const replaced = (out.replaced ??= {});
+      const current = (f: Format, k: number) => replaced[f]?.get(k) ?? lineAt(out.lines[f]!, k);
+      const set = (f: Format, k: number, line: string) => (replaced[f] ??= new Map()).set(k, line);
+      const templateValue = (j: number) => lineAt(out.templateValues!, j);
+      for (let k = 0; k < out.count; k++) {
+        if (dropped.has(k)) continue;
+        const i = start + k;
+        const suffixed = unique.admitKeys(out.keys!, templateValue, k * u, i);
+        if (suffixed) {
+          // Only templates collided: set their suffixed values in the encoded lines.
+          for (const [id, op] of suffixed) {
+            const path = compiled.nodes[id]!.path;
+            const v = (op as { v: unknown }).v;
+            for (const f of Object.keys(out.lines) as Format[]) set(f, k, patchers[f]!(current(f, k), path, v));
+            refFields.forEach((p, r) => p === path && (out.refValues[r]![k] = v));
+          }
+          continue;
+        }
+        // A drawn field collided: rebuild the record here (same bytes as the worker's), redraw, re-encode.
+        const rec = compiled.generate(i);
+        unique.admit(rec, i);
+        for (const f of Object.keys(out.lines) as Format[]) set(f, k, encoders[f]!(rec));
+        refPaths.forEach((segs, r) => (out.refValues[r]![k] = getPath(rec, segs)));
+      }
+    },
+  };
+}
+
+async function everyAsync<T>(xs: readonly T[], f: (x: T) => Promise<boolean>): Promise<boolean> {
+  for (const x of xs) if (!(await f(x))) return false;
+  return true;
+}
+
+function relativeFiles(datasets: Record<string, DatasetManifest>, dir: string): Record<string, DatasetManifest> {
+  for (const m of Object.values(datasets)) m.files = m.files.map((f) => ({ ...f, path: f.path.slice(dir.length).replace(/^[/\\]/, '') }));
+  return datasets;
+}
+
+/**
+ * The events a committed batch adds to the run's log, in a fixed order: its backend calls (in the
+ * order they were made) and host state changes, routing decisions, audit verdict, rejects by
+ * reason, then the commit itself.
+ */
+function batchEvents(dataset: string, batch: number, out: BatchOutput, written: number): RunEvent[] {
+  const at = Date.now();
+  const events: RunEvent[] = [...(out.events ?? [])];
+  for (const r of out.routing) events.push({ type: 'routing_decision', at, dataset: r.dataset, batch: r.batch, backend: r.backend, reason: r.reason });
+  if (out.audit) {
+    const a = out.audit;
+    const regen = a.regeneratedBatches.find((x) => x.batch === batch);
+    events.push({
+      type: 'audit_verdict', at, dataset, batch, sampled: a.sampled, enrichFailures: a.enrichFailures, audited: a.audited, defects: a.defects, auditErrors: a.auditErrors,
+      ...(regen ? { regenerated: regen.defectRate } : {}), ...(a.sampleProblems.length ? { problems: a.sampleProblems } : {}),
+    });
+  }
+  if (out.rejects.length) {
+    const reasons: Record<string, number> = {};
+    for (const r of out.rejects) reasons[r.reason] = (reasons[r.reason] ?? 0) + 1;
+    events.push({ type: 'reject', at, dataset, batch, count: out.rejects.length, reasons });
+  }
+  const tokensOut = Object.values(out.backends).reduce((n, b) => n + b.tokensOut, 0);
+  events.push({
+    type: 'batch_committed', at, dataset, batch, records: out.count, written, rejected: out.rejects.length, tokensOut,
+    ...(out.host ? { host: out.host } : {}), ...(out.busyMs !== undefined && out.host ? { busyMs: Math.round(out.busyMs) } : {}),
+  });
+  return events;
+}
+
+/** The manifest's backends: what the caller knows of each (provider, model), with the figures folded from the events. */
+function backendsSection(base: Manifest['backends'], record: RunRecord): Manifest['backends'] {
+  const out: Manifest['backends'] = {};
+  for (const name of new Set([...Object.keys(base), ...Object.keys(record.backends)])) {
+    const b = base[name];
+    out[name] = { ...(b && typeof b === 'object' ? b : {}), ...manifestBackend(record.backends[name] ?? emptyBackendTotals()) };
+  }
+  return out;
+}

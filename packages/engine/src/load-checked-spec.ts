@@ -1,0 +1,20 @@
+import { checkCompiles } from '@synthfarm/codegen';
+import { currentSpecLimits, loadSpecFile, parseSpecText, type LoadedSpec, type LoadSpecOptions } from '@synthfarm/spec';
+
+/** Where a spec comes from: a file, or text already read (an HTTP body, a schedule's payload). */
+export type SpecInput = { file: string } | { text: string; source: string };
+
+/**
+ * The one way a spec is loaded for use: read, parsed, validated against the schema, the limits
+ * and (for a submitted spec) the farm policy, and every code dataset compiled once, so what
+ * only compilation finds (an unknown faker method, a dependency cycle) fails here with the
+ * field's path — at `schedule add`, not when the schedule fires at 2 a.m. `run`, `validate`,
+ * `plan`, `schedule add`, schedule firings and the API's validator thread all call this.
+ * @throws UsageError or SpecError (exit 2).
+ */
+export async function loadSpec(input: SpecInput, opts: LoadSpecOptions = {}): Promise<LoadedSpec> {
+  const limits = opts.limits ?? currentSpecLimits();
+  const loaded = 'file' in input ? await loadSpecFile(input.file, { ...opts, limits }) : parseSpecText(input.text, input.source, { ...opts, limits });
+  await checkCompiles(loaded.spec, limits);
+  return loaded;
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'csv-stringify/sync';
+import { CSV_OPTIONS, createLinePatcher, createRecordEncoder, csvHeader, csvLine } from './record-encoder.js';
+
+/** What csv-stringify writes for one row of cells: the bytes csvLine must keep. */
+const reference = (cells: string[]) => stringify([cells], CSV_OPTIONS);
+
+// A small deterministic generator (no Math.random: a failure must reproduce).
+function* awkwardRows(n: number): Generator<string[]> {
+  const alphabet = ['a', 'Z', ' ', ',', '"', '\r', '\n', '\r\n', "'", '=', '-', '+', '@', '\t', 'é', '日', '😀', '""', ',,', '\\'];
+  let s = 0x2545f491;
+  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8);
+  for (let r = 0; r < n; r++) {
+    const width = 1 + (next() % 6);
+    const row: string[] = [];
+    for (let c = 0; c < width; c++) {
+      const len = next() % 7;
+      let cell = '';
+      for (let k = 0; k < len; k++) cell += alphabet[next() % alphabet.length];
+      row.push(cell);
+    }
+    yield row;
+  }
+}
+
+describe('csvLine', () => {
+  it('writes every row byte-for-byte as csv-stringify does under CSV_OPTIONS', () => {
+    const rows = [...awkwardRows(5000), ['plain'], [''], ['', ''], ['"'], ['a\rb'], ['a\nb'], ['x\r'], ['\r\n'], [',']];
+    const mismatches = rows.filter((row) => csvLine(row) !== reference(row) && !(row.length === 1 && row[0] === ''));
+    expect(mismatches.slice(0, 3).map((row) => [row, csvLine(row), reference(row)])).toEqual([]);
+  });
+
+  it('writes a one-column row with an empty cell as "" so it is not a blank line', () => {
+    expect(csvLine([''])).toBe('""\r\n');
+  });
+
+  it('writes headers as csv-stringify does', () => {
+    const columns = ['id', 'firstName', 'address.city', 'tags'];
+    expect(csvHeader(columns)).toBe(reference(columns));
+  });
+
+  it('a record encoder and a line patcher agree with csv-stringify on the record they write', () => {
+    const columns = ['a', 'b', 'c'];
+    const encode = createRecordEncoder('csv', { columns });
+    const rec = { a: 'x,"y"', b: ['p', 'q'], c: 'line\nbreak' };
+    expect(encode(rec)).toBe(reference(['x,"y"', '["p","q"]', 'line\nbreak']));
+    const patch = createLinePatcher('csv', { columns });
+    expect(patch(encode(rec), 'b', 'ann,lee2@x.com')).toBe(reference(['x,"y"', 'ann,lee2@x.com', 'line\nbreak']));
+  });
+
+  it('a line patcher changes exactly one cell, as re-encoding the whole row would', () => {
+    let checked = 0;
+    for (const row of awkwardRows(1500)) {
+      const columns = row.map((_, c) => `c${c}`);
+      const patch = createLinePatcher('csv', { columns, escapeFormulas: false });
+      for (let c = 0; c < row.length; c++) {
+        const value = row[(c + 1) % row.length]! + '"x,y';
+        const expected = row.map((cell, j) => (j === c ? value : cell));
+        expect(patch(csvLine(row), `c${c}`, value)).toBe(row.length === 1 ? csvLine(expected) : reference(expected));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(3000);
+    // A one-column row patched to empty stays a row, not a blank line.
+    expect(createLinePatcher('csv', { columns: ['a'] })('x\r\n', 'a', '')).toBe('""\r\n');
+    // Formula escaping applies to the new cell as it does when encoding.
+    expect(createLinePatcher('csv', { columns: ['a', 'b'] })('1,2\r\n', 'b', '=cmd')).toBe("1,'=cmd\r\n");
+  });
+});
+

@@ -1,0 +1,41 @@
+/**
+ * A legacy source: one table of rows read by range. A batch of a source dataset is a range, so
+ * any worker can read its own slice (`source.read({ start, end })`) without the rows crossing
+ * the queue (DESIGN §9).
+ */
+
+/** A cell as read: strings for files (sentinels such as `"NULL"` untouched), typed values for PostgreSQL. */
+export type SourceValue = string | number | boolean | Date | null | Record<string, unknown> | unknown[];
+
+/** Rows `start` (inclusive) to `end` (exclusive), 0-based, in the source's stable order. */
+export interface SourceRange {
+  start: number;
+  end: number;
+}
+
+/** One item of a read: a row, or a malformed row reported with where it is and why. */
+export type SourceItem =
+  | { ok: true; row: number; line?: number; values: Record<string, SourceValue> }
+  | { ok: false; row: number; line?: number; reason: string };
+
+/** What a source knows about a column before reading rows. */
+export interface SourceColumn {
+  name: string;
+  /** Declared type (PostgreSQL's `udt_name`, e.g. `int4`, `date`, `text`); files have none. */
+  declaredType?: string;
+}
+
+/** How a source should be described in messages and reports (never with a password). */
+export interface Source {
+  /** The table name: the dataset the profile writes for it (file name without extension for files). */
+  readonly name: string;
+  /** `[source:csv legacy/customers.csv]`, `[source:postgres host:5432/db table customers]`. */
+  readonly label: string;
+  /** Columns in source order. Throws {@link SourceError} when the source cannot be read. */
+  columns(): Promise<SourceColumn[]>;
+  /** Rows (malformed ones included: they hold a row number too). */
+  count(): Promise<number>;
+  /** Reads a range (default: all rows), streaming: memory does not grow with the range. */
+  read(range?: SourceRange): AsyncIterable<SourceItem>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,37 @@
+import type { Spec } from './spec-schema.js';
+
+/** True for datasets the model writes into (llm fields, or a shape). */
+export function isModelDataset(ds: Spec['datasets'][number]): boolean {
+  return !!ds.shape || Object.values(ds.fields ?? {}).some((f) => f.kind === 'llm');
+}
+
+/** Names of the enrich stage's fields (`stages.enrich.fields`). */
+export function enrichFieldNames(spec: Spec): Set<string> {
+  return new Set(Object.keys(spec.stages.enrich?.fields ?? {}));
+}
+
+const derived = new WeakMap<Spec, Spec>();
+
+/**
+ * The spec a run executes: the parsed spec plus, on every model dataset, the enrich fields as
+ * columns of its own (null on records outside the enrich sample), so outputs and record checks
+ * see them. Derived, never patched into the parsed spec; the same object for the same spec, so
+ * every part of a run sees one spec.
+ */
+export function runSpec(spec: Spec): Spec {
+  const fields = spec.stages.enrich?.fields ?? {};
+  if (!Object.keys(fields).length) return spec;
+  let out = derived.get(spec);
+  if (out) return out;
+  out = {
+    ...spec,
+    datasets: spec.datasets.map((ds) => {
+      if (!isModelDataset(ds)) return ds;
+      if (ds.shape) return { ...ds, shape: { ...ds.shape, ...Object.fromEntries(Object.keys(fields).filter((n) => !(n in ds.shape!)).map((n) => [n, 'string'])) } };
+      return { ...ds, fields: { ...ds.fields!, ...Object.fromEntries(Object.entries(fields).filter(([n]) => !(n in ds.fields!)).map(([n, f]) => [n, { ...f, nullRate: 0 }])) } };
+    }),
+  };
+  derived.set(spec, out);
+  derived.set(out, out);
+  return out;
+}
