@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
+import type { Spec } from '@synthfarm/spec';
 import { DEFAULT_RECORDS_PER_CALL } from '@synthfarm/stages';
 import type { FarmKeys } from './keys.js';
+import { modelOf } from './worker-watch.js';
 
 /**
  * How many batches a worker and the coordinator keep in flight, from the host's slots and the
@@ -55,11 +57,28 @@ export function windowFor(beats: WorkerBeat[], model: string | undefined, calls:
 }
 
 /** Heartbeats of the workers seen within `staleMs` (default 15 s: three missed beats). */
-export async function liveWorkers(redis: Redis, keys: FarmKeys, staleMs = 15_000): Promise<WorkerBeat[]> {
+export async function liveWorkers(redis: Pick<Redis, 'hgetall'>, keys: FarmKeys, staleMs = 15_000): Promise<WorkerBeat[]> {
   const now = Date.now();
   return Object.values(await redis.hgetall(keys.workers))
     .map((raw) => JSON.parse(raw) as WorkerBeat)
     .filter((w) => now - Date.parse(w.seenAt) < staleMs);
+}
+
+/**
+ * The committer's window for dataset `d`, sized to the farm that is there (64 hosts × 8 slots
+ * need ~10× the batches 4 × 4 do): twice what the live workers serving its model hold, from their
+ * heartbeats, read at most every 2 s; never below `min`. Heartbeats that cannot be read leave the
+ * last size.
+ */
+export function farmWindow(redis: Pick<Redis, 'hgetall'>, keys: FarmKeys, spec: Spec, min: number): (d: number) => Promise<number> {
+  let last = { d: -1, at: 0, size: min };
+  return async (d) => {
+    if (d === last.d && Date.now() - last.at < 2000) return last.size;
+    const beats = await liveWorkers(redis, keys).catch(() => undefined);
+    const size = beats ? windowFor(beats, modelOf(spec, d), callsPerBatch(spec.datasets[d]!), min) : d === last.d ? last.size : min;
+    last = { d, at: Date.now(), size };
+    return size;
+  };
 }
 
 function sameModel(a: string, b: string): boolean {

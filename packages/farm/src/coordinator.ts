@@ -2,18 +2,15 @@ import { z } from 'zod';
 import { SynthfarmError, createLogger, intOption, parseOptions, serializeError, type Logger } from '@synthfarm/core';
 import { createRun, type Manifest, type CommitterResult, type Progress, type RunRecord } from '@synthfarm/engine';
 import { usedBackendNames } from '@synthfarm/stages';
-import type { Spec } from '@synthfarm/spec';
-import type { Redis } from 'ioredis';
 import { createRedisEventLog } from './redis-event-log.js';
 import { createBullmqExecutor } from './bullmq-executor.js';
 import { createRedisRunState } from './redis-run-state.js';
 import { assertNotFinished, RunLock, runLockKey } from './run-lock.js';
-import type { FarmKeys } from './keys.js';
 import type { RunStore } from './run-store.js';
 import type { FarmConnection } from './farm-connection.js';
 import { cancelRequested } from './cancel-run.js';
-import { modelOf, watchWorkers } from './worker-watch.js';
-import { callsPerBatch, liveWorkers, windowFor } from './batch-sizing.js';
+import { watchWorkers } from './worker-watch.js';
+import { farmWindow } from './batch-sizing.js';
 
 /**
  * Options of {@link runCoordinator}. Parsed once, each default here and nowhere else; a bad
@@ -115,23 +112,6 @@ async function spent(store: RunStore, runId: string): Promise<number> {
   return Object.values(totals).reduce((n, t) => n + (t.cost ?? 0), 0);
 }
 
-
-/**
- * The committer's window for dataset `d`, sized to the farm that is there (64 hosts × 8 slots
- * need ~10× the batches 4 × 4 do): twice what the live workers serving its model hold, from their
- * heartbeats, read at most every 2 s; never below `min`. Heartbeats that cannot be read leave the
- * last size.
- */
-function farmWindow(redis: Redis, keys: FarmKeys, spec: Spec, min: number): (d: number) => Promise<number> {
-  let last = { d: -1, at: 0, size: min };
-  return async (d) => {
-    if (d === last.d && Date.now() - last.at < 2000) return last.size;
-    const beats = await liveWorkers(redis, keys).catch(() => undefined);
-    const size = beats ? windowFor(beats, modelOf(spec, d), callsPerBatch(spec.datasets[d]!), min) : d === last.d ? last.size : min;
-    last = { d, at: Date.now(), size };
-    return size;
-  };
-}
 
 /** Stores the run's record at most every 250 ms, and always the final one. */
 function recordWriter(store: RunStore, runId: string): (record: RunRecord, final: boolean) => Promise<void> {
