@@ -58,10 +58,11 @@ describe('farm worker faults: every record exactly once, the embedded bytes', ()
       await waitFor(() => c.sims[0]!.sim.stats().active > 0, { what: 'gpu1 to be generating' });
       w1.kill('SIGKILL');
       const w2 = await spawnWorker(slow);
-      // w2 holds every customer batch, some of them for the second time.
+      // w2 has taken back batches w1 died holding (a worker holds ceil(slots / calls) + 1 batches
+      // of a run, batch-sizing.ts, so not necessarily all of them): killing it stalls those twice.
       await waitFor(async () => {
         const active = await q.getActive();
-        return active.length === CUSTOMERS / 50 && active.some((j) => j.stalledCounter >= 1);
+        return active.some((j) => j.stalledCounter >= 1);
       }, { what: 'the second worker to take the stalled batches' });
       w2.kill('SIGKILL');
       await spawnWorker({ redisUrl: c.redis.url, host: { name: 'gpu2', url: c.sims[1]!.url }, extraArgs: [...LOCK, '--no-schedules'] });

@@ -44,8 +44,11 @@ export interface CommitterOptions {
   pool: CodegenPool;
   /** Records per batch of dataset `d` (default its batchSize). */
   batchRecords?: (d: number) => number;
-  /** Batches in flight at most for dataset `d`. */
-  window: (d: number) => number;
+  /**
+   * Batches in flight at most for dataset `d`, asked before each round of dispatching (a farm's
+   * follows the workers that join and leave during a dataset).
+   */
+  window: (d: number) => number | Promise<number>;
   /** Checked before each batch is dispatched: a spent budget stops the run (in-flight batches finish). */
   shouldStop?: () => RunStatus | undefined | Promise<RunStatus | undefined>;
   /**
@@ -211,10 +214,10 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       const inflight = new Map<number, BatchJob>(replay.map((j) => [j.batch, j]));
 
       let stopped: RunStatus | undefined;
-      const window = opts.window(d);
       opts.onDataset?.(d);
       while (commit.committed < ranges.length) {
         const jobs: BatchJob[] = [];
+        const window = await opts.window(d);
         while (!stopped && produced < ranges.length && produced - commit.committed < window) {
           if (signal.aborted) throw stoppedError();
           stopped = await opts.shouldStop?.();

@@ -57,6 +57,11 @@ export interface RunParts {
   pool?: CodegenPool;
   /** Model stages built once for the run (embedded mode; farm workers build their own). */
   model?: RunModel;
+  /**
+   * Batches in flight for dataset `d`, asked before each round of dispatching (farm: sized from
+   * the live workers' heartbeats). Default the `window` option, else `model`'s, else 8 per thread.
+   */
+  windowFor?: CommitterOptions['window'];
   /** Checked before each batch; with `model`'s budget, whichever stops first. */
   shouldStop?: CommitterOptions['shouldStop'];
   cancelled?: CommitterOptions['cancelled'];
@@ -126,7 +131,7 @@ export function createRun(source: RunSource, options: CreateRunOptions): Run {
           // (measured: 250 → ~126k records/s and ~250 MB; 500 → ~118k and ~285 MB; 1000 → 95k).
           // A farm run keeps whole batches: a job per batch is what the queue can carry.
           batchRecords: (d) => (embedded && codeOnly(d) ? Math.min(spec.datasets[d]!.batchSize, CODE_TASK_RECORDS) : spec.datasets[d]!.batchSize),
-          window: (d) => o.window ?? model?.windowFor(d) ?? Math.max(8, pool.threads * 8),
+          window: options.windowFor ?? ((d) => o.window ?? model?.windowFor(d) ?? Math.max(8, pool.threads * 8)),
           ...(model || shouldStop ? { shouldStop: async () => model?.shouldStop() ?? (await shouldStop?.()) } : {}),
           ...(options.cancelled ? { cancelled: options.cancelled } : {}),
           ...(options.onDataset ? { onDataset: options.onDataset } : {}),

@@ -10,6 +10,7 @@ import type { RunStore } from './run-store.js';
 import type { FarmConnection } from './farm-connection.js';
 import { cancelRequested } from './cancel-run.js';
 import { watchWorkers } from './worker-watch.js';
+import { farmWindow } from './batch-sizing.js';
 
 /**
  * Options of {@link runCoordinator}. Parsed once, each default here and nowhere else; a bad
@@ -22,7 +23,7 @@ export const CoordinatorOptionsSchema = z.object({
   runId: z.string().min(1, { error: 'must name a submitted run' }),
   window: intOption(1)
     .default(32)
-    .describe('Batches handed out ahead of the aggregator, per dataset. Bounds Redis and aggregator memory (results wait in Redis at most this many); enough to keep every worker slot busy. Default 32.'),
+    .describe('Least batches handed out ahead of the aggregator, per dataset. The window is twice what the live workers serving the dataset hold (batch-sizing.ts), re-read from their heartbeats at most every 2 s, and never below this. Bounds Redis and aggregator memory (results wait in Redis at most this many). Default 32.'),
   threads: intOption(0).default(1).describe('Code threads for uniqueness admission (only datasets with unique fields use them; started on first use); 0 = inline. Default 1.'),
   onProgress: z.custom<(p: Progress) => void>((v) => typeof v === 'function', { error: 'must be a function' }).optional(),
   onWarning: z.custom<(message: string) => void>((v) => typeof v === 'function', { error: 'must be a function' }).optional().describe('Said while the run waits for workers (none serves its model). Default: the log at warn.'),
@@ -76,7 +77,8 @@ export async function runCoordinator(options: CoordinatorOptions): Promise<Manif
   try {
     await store.setState(runId, 'running');
     result = await createRun({ spec, sha256: meta.specSha256 }, {
-      mode: 'farm', runId, offline: meta.offline, maxRejects: meta.maxRejects, threads: opts.threads, window: opts.window,
+      mode: 'farm', runId, offline: meta.offline, maxRejects: meta.maxRejects, threads: opts.threads,
+      windowFor: farmWindow(redis, keys, spec, opts.window),
       // A posted run's directory is opened inside the server's out root without following links.
       dir: meta.outDir, outRoot: meta.outRoot, startedAt: new Date(meta.createdAt),
       state: (s) => createRedisRunState(store, runId, s),

@@ -10,6 +10,7 @@ import { createRedisBatchStore } from './redis-batch-store.js';
 import { farmKeys } from './keys.js';
 import { FarmWorkerOptionsSchema, type FarmWorkerOptions } from './farm-worker-options.js';
 import { BATCH_ATTEMPTS } from './farm-constants.js';
+import { batchesHeld, callsPerBatch, initialBatchesHeld } from './batch-sizing.js';
 import { handBack } from './hand-back.js';
 import { settlesWithin } from './settles-within.js';
 import { refColumnsFor, type RunContext } from './process-batch.js';
@@ -36,7 +37,8 @@ const MAX_RUN_CONTEXTS = 8;
 
 /**
  * A worker pinned to one GPU host: asks the host which models it serves, listens to the queue
- * of each (plus code-only and remote-API batches), `slots` batches at a time. A host that fails
+ * of each (plus code-only and remote-API batches), as many batches as its slots run plus one
+ * ready (batch-sizing.ts). A host that fails
  * is paused for a cooldown and its batches are retried by other workers.
  */
 export async function createFarmWorker(options: FarmWorkerOptions): Promise<FarmWorker> {
@@ -143,6 +145,10 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
     const data: BatchJob = BatchJobSchema.parse(job.data);
     const ctx = await contextFor(data.runId);
     const refColumns = await refColumnsFor(ctx, store, data.dataset);
+    // A model queue holds as many batches as this host's slots run plus one ready (batch-sizing.ts);
+    // BullMQ applies a new concurrency from the next job it fetches.
+    const mq = modelQueues.get(job.queueName);
+    if (mq) mq.concurrency = batchesHeld(slots, callsPerBatch(ctx.spec.datasets[data.dataset]!));
     const stop = signal ?? new AbortController().signal;
     // An interrupted batch (whether its stages returned or threw on the abort) is handed back
     // whole: its unwritten records must not become rejects. Neither this nor a cooldown spends an
@@ -165,8 +171,9 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
       await coolDown(down.error, data.runId);
       return handBack(job, token, `[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} hit a failing backend; handing it back`);
     }
-    await results.put(data.runId, data.dataset, data.batch, out);
-    await store.addBackendWork(data.runId, out.backends);
+    // One round trip, not two: ioredis writes commands issued together on one connection without
+    // waiting for replies, and Redis still runs them in this order (the result first, as before).
+    await Promise.all([results.put(data.runId, data.dataset, data.batch, out), store.addBackendWork(data.runId, out.backends)]);
     return { rows: writtenRows(out), rejects: out.rejects.length };
   };
 
@@ -177,9 +184,10 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
   const queues = [
     [CODE_QUEUE, 1],
     [REMOTE_QUEUE, slots],
-    ...models.map((m) => [modelQueue(m), slots] as const),
+    ...models.map((m) => [modelQueue(m), initialBatchesHeld(slots)] as const),
   ] as const;
   const workers = queues.map(([q, concurrency]) => new Worker(q, processor, { ...common, concurrency }));
+  const modelQueues = new Map(models.map((m, i) => [modelQueue(m), workers[2 + i]!] as const));
   for (const w of workers) {
     w.on('failed', (job, err) => log.warn({ job: job?.id, err: err.message }, 'batch failed'));
     // Redis going away (a restart) is waited out by reconnects; BullMQ reports it here.

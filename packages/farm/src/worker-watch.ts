@@ -71,7 +71,7 @@ export function watchWorkers(opts: WorkerWatchOptions): () => void {
 }
 
 /** The local model a dataset's batches need, or undefined when any worker takes them (code-only, remote API). */
-function modelOf(spec: Spec, d: number): string | undefined {
+export function modelOf(spec: Spec, d: number): string | undefined {
   const ds = spec.datasets[d];
   if (!ds || !isModelDataset(ds)) return undefined;
   const name = generateBackendName(spec);
