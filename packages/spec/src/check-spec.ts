@@ -1,7 +1,7 @@
 import { SpecError } from '@synthfarm/core';
 import type { Spec } from './spec-schema.js';
 import { NUMERIC_KINDS, type FieldSpec } from './field-schema.js';
-import { fieldPaths, placeholders } from './field-paths.js';
+import { fieldPaths, isHiddenPath, placeholders } from './field-paths.js';
 import { empiricalOutput } from './empirical.js';
 
 const DAY_MS = 86_400_000;
@@ -39,6 +39,8 @@ function checkRef(spec: Spec, d: number, f: Extract<FieldSpec, { kind: 'ref' }>,
   const tf = spec.datasets[target]!;
   const has = tf.fields ? fieldPaths(tf.fields).has(f.field) : Object.hasOwn(tf.shape ?? {}, f.field);
   if (!has) throw new SpecError(`${fp}.field`, `dataset '${f.dataset}' has no field '${f.field}'`);
+  // Like a foreign key to a column that is never exported: refused rather than joined on nothing.
+  if (tf.fields && isHiddenPath(tf.fields, f.field)) throw new SpecError(`${fp}.field`, `refers to ${f.dataset}.${f.field}, which is hidden (hidden fields are not written, so no output could join on them)`);
   if (tf.fields && alwaysNull(tf.fields, f.field)) throw new SpecError(`${fp}.field`, `'${f.dataset}.${f.field}' is always null (nullRate: 1): a ref needs written values to point at`);
 }
 
@@ -56,6 +58,7 @@ function alwaysNull(fields: Record<string, FieldSpec>, path: string): boolean {
 
 /** Refs and templates inside `array.of` (nested objects and arrays included). */
 function checkArrayItems(spec: Spec, d: number, f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, array: string): void {
+  if (f.hidden) throw new SpecError(`${fp}.hidden`, 'applies to fields of a record, not to the items of an array (hide the array instead)');
   if (f.kind === 'ref') checkRef(spec, d, f, fp);
   if (f.kind === 'template') {
     for (const p of placeholders(f.template)) {

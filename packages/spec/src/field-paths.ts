@@ -47,13 +47,43 @@ export function compileTemplate(template: string): (lookup: (path: string) => un
 }
 
 /**
- * Output columns of a dataset: nested objects flattened to dot paths (`address.city`),
+ * Dot paths of a dataset's `hidden: true` fields (outermost only: a hidden object hides its
+ * children): generated for other fields to use, removed before a record is written.
+ */
+export function hiddenPaths(ds: { fields?: Record<string, FieldSpec> | undefined }): string[] {
+  const out: string[] = [];
+  const walk = (fields: Record<string, FieldSpec>, prefix: string) => {
+    for (const [k, f] of Object.entries(fields)) {
+      const p = prefix ? `${prefix}.${k}` : k;
+      if (f.hidden) out.push(p);
+      else if (f.kind === 'object') walk(f.fields, p);
+    }
+  };
+  if (ds.fields) walk(ds.fields, '');
+  return out;
+}
+
+/** True when a field, or an object it sits in, is `hidden: true`. */
+export function isHiddenPath(fields: Record<string, FieldSpec>, path: string): boolean {
+  let at: Record<string, FieldSpec> | undefined = fields;
+  for (const seg of path.split('.')) {
+    const f: FieldSpec | undefined = at?.[seg];
+    if (!f) return false;
+    if (f.hidden) return true;
+    at = f.kind === 'object' ? f.fields : undefined;
+  }
+  return false;
+}
+
+/**
+ * Output columns of a dataset (hidden fields left out): nested objects flattened to dot paths (`address.city`),
  * arrays kept as one column (written as JSON text). Works for `fields:` and `shape:`.
  */
 export function datasetColumns(ds: { fields?: Record<string, FieldSpec> | undefined; shape?: Record<string, unknown> | undefined }): string[] {
   const out: string[] = [];
   const walkFields = (fields: Record<string, FieldSpec>, prefix: string) => {
     for (const [k, f] of Object.entries(fields)) {
+      if (f.hidden) continue;
       const p = prefix ? `${prefix}.${k}` : k;
       if (f.kind === 'object') walkFields(f.fields, p);
       else out.push(p);
