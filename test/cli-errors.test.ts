@@ -12,6 +12,7 @@ const KINDS = 'sequence, uuid, faker, template, uniform, normal, lognormal, expo
 
 const SPECS: Record<string, string> = {
   'ok.yaml': 'name: people\ncount: 5\nfields:\n  id: { kind: sequence }\n',
+  'bigseed.yaml': 'seed: 9007199254740993\nname: people\ncount: 5\nfields:\n  id: { kind: sequence }\n',
   'syntax.yaml': 'name: people\ncount: 5\nfields:\n  id: { kind: sequence\n  b: 1\n',
   'kind.yaml': 'name: people\ncount: 5\nfields:\n  id: { kind: wibble }\n',
   'faker.yaml': 'name: people\ncount: 5\nfields:\n  name: { kind: faker, method: person.nope }\n',
@@ -44,6 +45,7 @@ const cases: Array<[string, () => string[], (dir: string) => string | RegExp]> =
   ['unknown faker method', () => ['validate', at('faker.yaml')], () => /^synthfarm: datasets\[0\]\.fields\.name\.method: unknown faker method 'person\.nope' \(person has: firstName, .*\)$/],
   ['ref to a missing dataset', () => ['plan', at('ref.yaml')], () => "synthfarm: datasets[0].fields.customerId.dataset: refers to dataset 'customers', which this spec does not define (datasets: orders)"],
   ['impossible unique', () => ['run', at('unique.yaml')], () => 'synthfarm: datasets[0].fields.plan.unique: impossible: 10 records need 10 distinct values, but this choice field has only 3'],
+  ['seed past 2^53-1 in the spec (would be rounded)', () => ['run', at('bigseed.yaml'), '--out', at('never')], () => 'synthfarm: seed: must be an integer from 0 to 9007199254740991 (larger seeds are rounded when read)'],
   ['count: 0 in the spec', () => ['validate', at('count0.yaml')], () => 'synthfarm: datasets[0].count: must be > 0'],
   ['count: -3 in the spec', () => ['run', at('countneg.yaml')], () => 'synthfarm: datasets[0].count: must be > 0'],
   ['environment variable not set', () => ['validate', at('env.yaml')], () => 'synthfarm: count: environment variable NOPE is not set (write ${NOPE:-default} to give a default)'],
@@ -73,6 +75,14 @@ describe('bad input: one short line, exit 2, no stack trace', () => {
     const res = await synthfarm(['run', at('ok.yaml'), opt!, value!, '--out', at('never')]);
     expect(stackLines(res.stderr)).toEqual([]);
     expect(res.stderr).toContain(`${opt} must be a positive integer, got '${value}'`);
+    expect(res.code).toBe(2);
+    await expect(readdir(at('never'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it.concurrent('--seed past 2^53-1 is refused, not rounded to a neighbouring seed', async ({ expect }) => {
+    const res = await synthfarm(['run', at('ok.yaml'), '--seed', '9007199254740993', '--out', at('never')]);
+    expect(stackLines(res.stderr)).toEqual([]);
+    expect(res.stderr).toContain("--seed must be at most 9007199254740991 (2^53-1), got '9007199254740993'");
     expect(res.code).toBe(2);
     await expect(readdir(at('never'))).rejects.toThrow(/ENOENT/);
   });

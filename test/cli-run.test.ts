@@ -75,6 +75,8 @@ describe('synthfarm run jobs/loadtest-customers.yaml --json', () => {
     const orders = await readJsonl(join(out.dir, 'orders.jsonl'));
     expect(customers.map((c) => c.id)).toEqual(Array.from({ length: 10000 }, (_, i) => i + 1));
     expect(new Set(customers.map((c) => c.email)).size).toBe(10000);
+    // Names carry apostrophes, spaces and accents (O'Hara, Mary Ann, José); emails must not.
+    expect(customers.map((c) => c.email as string).filter((e) => !/^[a-z0-9._-]+@example\.com$/.test(e))).toEqual([]);
     const ids = new Set(customers.map((c) => c.id));
     expect(orders.filter((o) => !ids.has(o.customerId))).toEqual([]);
     const header = (await readCsv(join(out.dir, 'customers.csv'))).header;

@@ -8,10 +8,11 @@ export function positiveInt(name: string) {
   };
 }
 
-/** Commander option parser for integers >= 0. */
+/** Commander option parser for integers >= 0 (refuses past 2^53-1, which a JS number would round silently). */
 export function nonNegativeInt(name: string) {
   return (value: string): number => {
     if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be an integer >= 0, got '${value}'`);
+    if (!Number.isSafeInteger(Number(value))) throw new InvalidArgumentError(`${name} must be at most ${Number.MAX_SAFE_INTEGER} (2^53-1), got '${value}'`);
     return Number(value);
   };
 }

@@ -1,6 +1,6 @@
 import type { RefColumns, DataRecord } from '@synthfarm/codegen';
 import { createRecordEncoder, type Format } from '@synthfarm/output';
-import { datasetColumns, isModelDataset, type Spec } from '@synthfarm/spec';
+import { datasetColumns, hiddenPaths, isModelDataset, type Spec } from '@synthfarm/spec';
 import { withBatchAccount, type BatchAccount } from './batch-accounting.js';
 import type { BatchJob } from './batch-job.js';
 import type { BatchOutput } from './batch-output.js';
@@ -39,14 +39,15 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
   const wanted = referencedFields(spec);
   const perDataset = spec.datasets.map((ds) => {
     const columns = datasetColumns(ds);
+    const hidden = hiddenPaths(ds);
     const refFields = [...wanted].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
     return {
       ds,
       refFields,
       refPaths: refFields.map((f) => f.split('.')),
       codeOnly: !!ds.fields && !isModelDataset(ds),
-      encoders: spec.output.formats.map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas })] as const),
-      encode: { formats: spec.output.formats, columns, escapeFormulas: spec.output.escapeFormulas, refFields },
+      encoders: spec.output.formats.map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })] as const),
+      encode: { formats: spec.output.formats, columns, escapeFormulas: spec.output.escapeFormulas, refFields, hidden },
     };
   });
 

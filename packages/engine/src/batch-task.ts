@@ -12,6 +12,8 @@ export interface EncodeRequest {
   formats: Format[];
   columns: string[];
   escapeFormulas: boolean;
+  /** Dot paths of hidden fields, left out of the lines. */
+  hidden?: string[];
   /** Field paths later datasets reference: their values come back alongside the lines. */
   refFields: string[];
 }

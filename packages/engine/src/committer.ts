@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { serializeError, SynthfarmError } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type RecordOp } from '@synthfarm/codegen';
 import { createLinePatcher, createRecordEncoder, csvHeader, type Format, type Reject, type SinkFile } from '@synthfarm/output';
-import { datasetColumns, isModelDataset, type Spec } from '@synthfarm/spec';
+import { datasetColumns, hiddenPaths, isModelDataset, type Spec } from '@synthfarm/spec';
 import { emptyAudit, mergeAudit } from './audit-summary.js';
 import type { BatchExecutor } from './batch-executor.js';
 import type { BatchJob } from './batch-job.js';
@@ -433,8 +433,9 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
   };
   if (isModelDataset(ds)) return { unique, before: decide };
   const columns = datasetColumns(ds);
-  const patchers = Object.fromEntries(spec.output.formats.map((f) => [f, createLinePatcher(f, { columns, escapeFormulas: spec.output.escapeFormulas })]));
-  const encoders = Object.fromEntries(spec.output.formats.map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas })]));
+  const hidden = hiddenPaths(ds);
+  const patchers = Object.fromEntries(spec.output.formats.map((f) => [f, createLinePatcher(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })]));
+  const encoders = Object.fromEntries(spec.output.formats.map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })]));
   const refPaths = refFields.map((f) => f.split('.'));
   return {
     unique,

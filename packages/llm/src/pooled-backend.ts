@@ -53,8 +53,9 @@ export function createPooledBackend(cfg: PooledBackendConfig): LlmBackend {
     isHostFault,
     prefix,
     onCircuitChange: (host, state) => {
-      if (state === 'open') log.warn({ backend: name, host }, 'circuit open: host gets no work until its cooldown ends');
-      else log.info({ backend: name, host, state }, 'circuit changed');
+      // warn, not info: README promises SYNTHFARM_LOG_LEVEL=warn shows every circuit change.
+      if (state === 'open') log.warn({ backend: name, host, state }, 'circuit open: host gets no work until its cooldown ends');
+      else log.warn({ backend: name, host, state }, `circuit ${state}`);
     },
     onHostState: (host, state) => {
       for (const l of hostListeners) l(host, state);
@@ -162,7 +163,7 @@ export function createPooledBackend(cfg: PooledBackendConfig): LlmBackend {
             onRetry: ({ attempt: n, delayMs, error }) => {
               stats.retried();
               opts.onRetry?.();
-              log.debug({ backend: name, attempt: n, delayMs, code: (error as { code?: string }).code }, error instanceof Error ? error.message : 'retry');
+              log.warn({ backend: name, attempt: n, delayMs, code: (error as { code?: string }).code }, error instanceof Error ? error.message : 'retry');
             },
           },
         );

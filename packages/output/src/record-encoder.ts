@@ -1,4 +1,5 @@
 import { csvCells } from './csv-cells.js';
+import { omitPaths } from './omit-paths.js';
 import type { OutRecord } from './sink.js';
 
 /** Output formats. */
@@ -12,6 +13,8 @@ export interface EncoderOptions {
   columns: string[];
   /** CSV formula-injection escaping; default true. */
   escapeFormulas?: boolean;
+  /** Dot paths of `hidden: true` fields: left out of JSONL (CSV leaves them out of `columns`). */
+  hidden?: string[];
 }
 
 /**
@@ -19,7 +22,11 @@ export interface EncoderOptions {
  * records where they are generated and hand the aggregator finished lines.
  */
 export function createRecordEncoder(format: Format, opts: EncoderOptions): RecordEncoder {
-  if (format === 'jsonl') return (rec) => JSON.stringify(rec) + '\n';
+  if (format === 'jsonl') {
+    const hidden = (opts.hidden ?? []).map((p) => p.split('.'));
+    if (hidden.length > 0) return (rec) => JSON.stringify(omitPaths(rec, hidden)) + '\n';
+    return (rec) => JSON.stringify(rec) + '\n';
+  }
   const segments = opts.columns.map((c) => c.split('.'));
   const escape = opts.escapeFormulas ?? true;
   // One cells array per encoder: the line is built from it and it keeps nothing.
@@ -38,6 +45,13 @@ export type LinePatcher = (line: string, field: string, value: unknown) => strin
  * the line is not split and re-quoted whole).
  */
 export function createLinePatcher(format: Format, opts: EncoderOptions): LinePatcher {
+  const hidden = new Set(opts.hidden ?? []);
+  // A hidden field is in no line: its suffixed value matters only to the fields built from it.
+  const patch = createVisiblePatcher(format, opts);
+  return hidden.size === 0 ? patch : (line, field, value) => (hidden.has(field) ? line : patch(line, field, value));
+}
+
+function createVisiblePatcher(format: Format, opts: EncoderOptions): LinePatcher {
   if (format === 'jsonl') {
     return (line, field, value) => {
       const o = JSON.parse(line) as OutRecord;

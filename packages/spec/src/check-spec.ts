@@ -1,7 +1,8 @@
 import { SpecError } from '@synthfarm/core';
 import type { Spec } from './spec-schema.js';
 import { NUMERIC_KINDS, type FieldSpec } from './field-schema.js';
-import { fieldPaths, placeholders } from './field-paths.js';
+import { fieldPaths, isHiddenPath, placeholders, templateFilters } from './field-paths.js';
+import { isTemplateFilter, TEMPLATE_FILTERS } from './template-filters.js';
 import { empiricalOutput } from './empirical.js';
 
 const DAY_MS = 86_400_000;
@@ -39,6 +40,8 @@ function checkRef(spec: Spec, d: number, f: Extract<FieldSpec, { kind: 'ref' }>,
   const tf = spec.datasets[target]!;
   const has = tf.fields ? fieldPaths(tf.fields).has(f.field) : Object.hasOwn(tf.shape ?? {}, f.field);
   if (!has) throw new SpecError(`${fp}.field`, `dataset '${f.dataset}' has no field '${f.field}'`);
+  // Like a foreign key to a column that is never exported: refused rather than joined on nothing.
+  if (tf.fields && isHiddenPath(tf.fields, f.field)) throw new SpecError(`${fp}.field`, `refers to ${f.dataset}.${f.field}, which is hidden (hidden fields are not written, so no output could join on them)`);
   if (tf.fields && alwaysNull(tf.fields, f.field)) throw new SpecError(`${fp}.field`, `'${f.dataset}.${f.field}' is always null (nullRate: 1): a ref needs written values to point at`);
 }
 
@@ -56,8 +59,10 @@ function alwaysNull(fields: Record<string, FieldSpec>, path: string): boolean {
 
 /** Refs and templates inside `array.of` (nested objects and arrays included). */
 function checkArrayItems(spec: Spec, d: number, f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, array: string): void {
+  if (f.hidden) throw new SpecError(`${fp}.hidden`, 'applies to fields of a record, not to the items of an array (hide the array instead)');
   if (f.kind === 'ref') checkRef(spec, d, f, fp);
   if (f.kind === 'template') {
+    checkFilters(f.template, `${fp}.template`);
     for (const p of placeholders(f.template)) {
       if (!paths.has(p)) throw new SpecError(`${fp}.template`, `{{${p}}} names no field of this dataset (fields inside arrays cannot be named)`);
       if (p === array || p.startsWith(`${array}.`)) throw new SpecError(`${fp}.template`, `{{${p}}} refers to the array it is in`);
@@ -68,12 +73,19 @@ function checkArrayItems(spec: Spec, d: number, f: FieldSpec, fp: string, paths:
   if (f.kind === 'array') checkArrayItems(spec, d, f.of, `${fp}.of`, paths, array);
 }
 
+function checkFilters(template: string, at: string): void {
+  for (const name of templateFilters(template)) {
+    if (!isTemplateFilter(name)) throw new SpecError(at, `unknown template filter '${name}' (filters: ${Object.keys(TEMPLATE_FILTERS).join(', ')})`);
+  }
+}
+
 function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, self: string): void {
   if (NUMERIC_KINDS.has(f.kind) && 'min' in f && f.min !== undefined && 'max' in f && f.max !== undefined && f.min > f.max) {
     throw new SpecError(`${fp}.min`, `must be <= max (${f.min} > ${f.max})`);
   }
   if ((f.kind === 'date' || f.kind === 'datetime') && f.from > f.to) throw new SpecError(`${fp}.from`, `must be on or before to (${f.from} > ${f.to})`);
   if (f.kind === 'template') {
+    checkFilters(f.template, `${fp}.template`);
     for (const p of placeholders(f.template)) {
       const target = paths.get(p);
       if (!target) throw new SpecError(`${fp}.template`, `{{${p}}} names no field of this dataset`);
@@ -82,6 +94,7 @@ function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, sel
     }
   }
   if (f.kind === 'llm') {
+    checkFilters(f.prompt, `${fp}.prompt`);
     for (const p of placeholders(f.prompt)) {
       if (!paths.has(p)) throw new SpecError(`${fp}.prompt`, `{{${p}}} names no field of this dataset`);
       if (paths.get(p)!.kind === 'llm') throw new SpecError(`${fp}.prompt`, `{{${p}}} is another llm field; prompts can use code fields only`);

@@ -15,6 +15,8 @@ const common = {
   nullRate: probability.optional().describe('fraction of records that are null, 0..1'),
   /** Values must be distinct over the whole dataset (nulls excepted). */
   unique: z.boolean().optional().describe('distinct over the whole dataset'),
+  /** A helper: generated (templates, prompts, correlations may use it) but written to no output. */
+  hidden: z.boolean().optional().describe('generated for other fields to use, not written'),
 };
 
 /** Options every numeric kind accepts: clamping, integer rounding, decimals, correlation. */
@@ -157,6 +159,7 @@ export interface ObjectFieldSpec {
   fields: Record<string, FieldSpec>;
   nullRate?: number | undefined;
   unique?: boolean | undefined;
+  hidden?: boolean | undefined;
 }
 export interface ArrayFieldSpec {
   kind: 'array';
@@ -165,6 +168,7 @@ export interface ArrayFieldSpec {
   of: FieldSpec;
   nullRate?: number | undefined;
   unique?: boolean | undefined;
+  hidden?: boolean | undefined;
 }
 
 export type NumericFieldSpec = Extract<FieldSpec, { kind: 'uniform' | 'normal' | 'lognormal' | 'exponential' | 'poisson' }>;

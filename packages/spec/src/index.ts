@@ -5,7 +5,7 @@ export { RESERVED_DATASET_NAMES, DatasetSchema, BackendSchema } from './spec-sch
 export type { ShapeNode, DatasetSpec, BackendSpec, Spec } from './spec-schema.js';
 export { loadSpecFile, parseSpecText, validateSpec } from './load-spec.js';
 export type { LoadSpecOptions, LoadedSpec } from './load-spec.js';
-export { placeholders, renderTemplate, datasetColumns } from './field-paths.js';
+export { placeholders, renderTemplate, datasetColumns, hiddenPaths } from './field-paths.js';
 export { llmValueSchema } from './record-schema.js';
 export { redactSecrets, resolveBoundSecret } from './secrets.js';
 export { createFarmPolicy, farmPolicyFromOptions } from './farm-policy.js';

@@ -97,7 +97,8 @@ export const OutputSchema = z
 /** A whole spec in its canonical multi-dataset form. */
 export const SpecSchema = z.strictObject({
   version: z.literal(1, 'must be 1').default(1),
-  seed: z.number().int('must be an integer').min(0, 'must be >= 0').default(42),
+  // zod's int() also refuses unsafe integers: a YAML/JSON number past 2^53-1 is already rounded when parsed.
+  seed: z.number().int(`must be an integer from 0 to ${Number.MAX_SAFE_INTEGER} (larger seeds are rounded when read)`).min(0, 'must be >= 0').default(42),
   datasets: z.array(DatasetSchema).min(1, 'must list at least one dataset'),
   stages: StagesSchema,
   backends: z.record(name, BackendSchema).default({}),
