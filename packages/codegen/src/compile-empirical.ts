@@ -2,7 +2,7 @@ import { SpecError } from '@synthfarm/core';
 import { empiricalOutput, empiricalValues, type EmpiricalFieldSpec } from '@synthfarm/spec';
 import { normalCdf, normalQuantile } from './distributions.js';
 import { isoDay, isoSecond } from './iso-date.js';
-import type { FieldSite } from './compile-field.js';
+import type { FieldSite } from './field-generator.js';
 import type { FieldGenerator } from './field-generator.js';
 
 const DAY_MS = 86_400_000;

@@ -5,20 +5,10 @@ import { isoDay, isoSecond } from './iso-date.js';
 import { normalCdf, normalQuantile, poissonQuantile } from './distributions.js';
 import type { FakerRegistry } from './faker-registry.js';
 import { compileEmpirical } from './compile-empirical.js';
-import type { FieldGenerator } from './field-generator.js';
+import type { FieldGenerator, FieldSite } from './field-generator.js';
 import type { Rng } from './rng.js';
 
 const DAY_MS = 86_400_000;
-
-/** Where a field sits, for messages and for correlation lookups. */
-export interface FieldSite {
-  /** Spec path for errors: `datasets[0].fields.age`. */
-  specPath: string;
-  /** Node id of this field (addressable fields only), for latents. */
-  node?: number;
-  /** Node id of the `correlate.with` field. */
-  correlateNode?: number;
-}
 
 /**
  * Compiles one field spec into a generator. Objects and arrays compiled here are *inline*:

@@ -15,3 +15,13 @@ export interface GenContext {
 
 /** A compiled field: draws its value from its own stream. */
 export type FieldGenerator = (rng: Rng, ctx: GenContext) => unknown;
+
+/** Where a field sits, for messages and for correlation lookups. */
+export interface FieldSite {
+  /** Spec path for errors: `datasets[0].fields.age`. */
+  specPath: string;
+  /** Node id of this field (addressable fields only), for latents. */
+  node?: number;
+  /** Node id of the `correlate.with` field. */
+  correlateNode?: number;
+}
