@@ -18,6 +18,7 @@ import { applyMaxRejects, failedDatasets } from './run-verdict.js';
 import type { Progress } from './progress.js';
 import { createFileEventLog, EVENTS_FILE, type EventLog } from './event-log.js';
 import type { RunEvent } from './run-events.js';
+import { createDuplicateFilter } from './source-keys.js';
 import { emptyBackendTotals, emptyRunRecord, foldEvents, hostSummaries, manifestBackend, runRates, type RunRecord } from './run-record.js';
 
 /** What the committer needs; everything mode-specific comes in through these. */
@@ -118,6 +119,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   let rejectsFile: Omit<SinkFile, 'format'> = { path: 'rejects.jsonl', rows: 0, bytes: 0, sha256: '' };
   let out: RunFiles | undefined;
   let eventFile: OutputFile | undefined;
+  let lineage: OutputFile | undefined;
+  let lineageFile: Manifest['lineage'];
   let log: EventLog | undefined;
   // The run's record: everything it reports is folded from its events (run-record.ts).
   const record = emptyRunRecord();
@@ -149,6 +152,12 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     eventFile = await files.open(EVENTS_FILE, lastEvents);
     open.push(eventFile);
     log = createFileEventLog(eventFile);
+    // lineage.jsonl: each output row of a transform dataset and the source key it came from.
+    if (spec.output.lineage) {
+      const lastLineage = [...commits].reverse().find((c) => c.offsets.lineage !== undefined)?.offsets.lineage;
+      lineage = await files.open('lineage.jsonl', lastLineage);
+      open.push(lineage);
+    }
     if (lastEvents !== undefined) {
       for await (const e of log.read()) {
         foldEvents(record, e);
@@ -200,6 +209,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       // A resumed committer rebuilds the unique index by replaying admission (model datasets:
       // every batch handed out; code-only: every batch committed), and re-offers batches it
       // handed out but never committed.
+      const duplicates = ds.source ? createDuplicateFilter(ds) : undefined;
       let produced = await state.produced(d);
       const replay: BatchJob[] = [];
       for (let b = 0; b < produced; b++) {
@@ -239,8 +249,15 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
           inflight.clear();
           break;
         }
+        duplicates?.(batch, ranges.at(b).start);
         if (admission?.after && batch.keys) admission.after(batch, ranges.at(b).start);
         const dropped = new Set(batch.dropped);
+        if (lineage && batch.sourceKeys) {
+          let row = commit.written;
+          let text = '';
+          for (let k = 0; k < batch.count; k++) if (!dropped.has(k)) text += JSON.stringify({ dataset: ds.name, row: row++, source: ds.source!.from, sourceKey: batch.sourceKeys[k] }) + '\n';
+          await lineage.append(text);
+        }
         for (const [f, file] of outputs) {
           const p = batch.lines[f];
           if (p) await file.append(assembleLines(p, dropped, batch.replaced?.[f]));
@@ -250,7 +267,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         await emit(batchEvents(ds.name, b, batch, rows));
         commit = {
           produced, committed: b + 1, written: commit.written + rows, rejected: commit.rejected + batch.rejects.length,
-          offsets: { ...Object.fromEntries([...outputs].map(([f, file]) => [f, file.bytes])), rejects: rejects.bytes, events: eventFile.bytes },
+          offsets: { ...Object.fromEntries([...outputs].map(([f, file]) => [f, file.bytes])), rejects: rejects.bytes, events: eventFile.bytes, ...(lineage ? { lineage: lineage.bytes } : {}) },
           uniqueRedraws: admission?.unique.redrawn ?? 0,
         };
         const refs = refFields.map((f, r): [string, unknown[]] => [`${ds.name}.${f}`, (batch.refValues[r] ?? []).filter((v, k) => !dropped.has(k) && v !== null && v !== undefined)]);
@@ -283,6 +300,11 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       datasetsMs[ds.name] = Math.round(performance.now() - t0);
       if (signal.aborted) throw stoppedError();
     }
+    if (lineage) {
+      const info = await lineage.commit();
+      open.splice(open.indexOf(lineage), 1);
+      lineageFile = { path: 'lineage.jsonl', rows: counters.written, bytes: info.bytes, sha256: info.sha256 };
+    }
     rejectsFile = { ...(await rejects.commit()), path: 'rejects.jsonl', rows: counters.rejected };
     open.splice(open.indexOf(rejects), 1);
   } catch (err) {
@@ -302,6 +324,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     // A failed run publishes no data: its manifest says so rather than count records it lost.
     datasets: failure || !out ? failedDatasets(spec.datasets, datasets) : relativeFiles(datasets, out.staging),
     rejects: { ...rejectsFile, format: 'jsonl' },
+    ...(lineageFile && !failure ? { lineage: lineageFile } : {}),
     backends,
     ...(Object.values(record.hosts).some((h) => h.records > 0) ? { hosts: Object.fromEntries(Object.entries(hosts).filter(([, h]) => h.records > 0).map(([n, h]) => [n, { records: h.records, tokensOut: h.tokensOut, busyMs: h.busyMs }])) } : {}),
     routing,

@@ -1,4 +1,5 @@
 import { checkCompiles } from '@synthfarm/codegen';
+import { resolveSourceCounts } from './source-rows.js';
 import { currentSpecLimits, loadSpecFile, parseSpecText, type LoadedSpec, type LoadSpecOptions } from '@synthfarm/spec';
 
 /** Where a spec comes from: a file, or text already read (an HTTP body, a schedule's payload). */
@@ -12,9 +13,11 @@ export type SpecInput = { file: string } | { text: string; source: string };
  * `plan`, `schedule add`, schedule firings and the API's validator thread all call this.
  * @throws UsageError or SpecError (exit 2).
  */
-export async function loadSpec(input: SpecInput, opts: LoadSpecOptions = {}): Promise<LoadedSpec> {
+export async function loadSpec(input: SpecInput, opts: LoadSpecOptions & { skipSources?: boolean } = {}): Promise<LoadedSpec> {
   const limits = opts.limits ?? currentSpecLimits();
   const loaded = 'file' in input ? await loadSpecFile(input.file, { ...opts, limits }) : parseSpecText(input.text, input.source, { ...opts, limits });
   await checkCompiles(loaded.spec, limits);
+  // Transform datasets: their sources are read (columns, row count) before anything is written.
+  if (!opts.skipSources) await resolveSourceCounts(loaded.spec);
   return loaded;
 }

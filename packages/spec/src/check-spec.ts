@@ -17,8 +17,21 @@ export function checkSpec(spec: Spec): void {
     if (seen.has(ds.name)) throw new SpecError(`${at}.name`, `duplicate dataset name '${ds.name}' (also datasets[${seen.get(ds.name)}])`);
     seen.set(ds.name, d);
     if (!ds.fields) return;
+    if (ds.source && !spec.sources[ds.source.from]) {
+      const names = Object.keys(spec.sources);
+      throw new SpecError(`${at}.source.from`, `names source '${ds.source.from}', which sources: does not define${names.length ? ` (defined: ${names.join(', ')})` : ''}`);
+    }
+    if (ds.source) {
+      const src = spec.sources[ds.source.from]!;
+      if (src.url && (ds.source.csv || ds.source.jsonl)) throw new SpecError(`${at}.source`, `source '${ds.source.from}' is a database: name a table or a query`);
+      if (src.dir && (ds.source.table || ds.source.query)) throw new SpecError(`${at}.source`, `source '${ds.source.from}' is a directory: name a csv or jsonl file`);
+    }
     const paths = fieldPaths(ds.fields);
+    // `{{source.col}}` reaches the legacy row of a source dataset.
+    if (ds.source) paths.set('source', { kind: 'from', column: '' } as FieldSpec);
     for (const [path, f] of paths) {
+      if (path === 'source' && ds.source) continue;
+      if ((f.kind === 'from' || f.kind === 'pseudonym') && !ds.source) throw new SpecError(`${at}.fields.${path.split('.').join('.fields.')}`, `kind ${f.kind} reads a legacy row: the dataset needs a source`);
       // Spec path as written (`fields.address.fields.city`), like zod's and codegen's messages.
       const fp = `${at}.fields.${path.split('.').join('.fields.')}`;
       checkField(f, fp, paths, path);
@@ -75,7 +88,7 @@ function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, sel
   if ((f.kind === 'date' || f.kind === 'datetime') && f.from > f.to) throw new SpecError(`${fp}.from`, `must be on or before to (${f.from} > ${f.to})`);
   if (f.kind === 'template') {
     for (const p of placeholders(f.template)) {
-      const target = paths.get(p);
+      const target = sourcePath(p, paths) ?? paths.get(p);
       if (!target) throw new SpecError(`${fp}.template`, `{{${p}}} names no field of this dataset`);
       if (p === self) throw new SpecError(`${fp}.template`, `{{${p}}} refers to itself`);
       if (target.kind === 'llm') throw new SpecError(`${fp}.template`, `{{${p}}} is an llm field; templates are filled before the model runs`);
@@ -83,6 +96,7 @@ function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, sel
   }
   if (f.kind === 'llm') {
     for (const p of placeholders(f.prompt)) {
+      if (sourcePath(p, paths)) continue;
       if (!paths.has(p)) throw new SpecError(`${fp}.prompt`, `{{${p}}} names no field of this dataset`);
       if (paths.get(p)!.kind === 'llm') throw new SpecError(`${fp}.prompt`, `{{${p}}} is another llm field; prompts can use code fields only`);
     }
@@ -94,6 +108,11 @@ function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, sel
     if (!NUMERIC_KINDS.has(target.kind)) throw new SpecError(`${fp}.correlate.with`, `'${f.correlate.with}' is ${target.kind}; correlate needs a numeric field (${[...NUMERIC_KINDS].join(', ')})`);
     if (target.kind === 'empirical' && empiricalOutput(target) !== 'number') throw new SpecError(`${fp}.correlate.with`, `'${f.correlate.with}' is an empirical field without numeric quantiles; correlate needs numbers`);
   }
+}
+
+/** `source.col` in a source dataset: the legacy row's column (any name; the source decides). */
+function sourcePath(p: string, paths: Map<string, FieldSpec>): FieldSpec | undefined {
+  return p.startsWith('source.') && paths.has('source') ? paths.get('source') : undefined;
 }
 
 /** Distinct values a field can take, when that is finite and known up front. */
