@@ -6,6 +6,7 @@ import type { BatchJob } from './batch-job.js';
 import type { BatchOutput } from './batch-output.js';
 import type { BatchTask } from './batch-task.js';
 import type { CodegenPool } from './codegen-pool.js';
+import { encodedFormats } from './encoded-formats.js';
 import { packLines } from './packed-lines.js';
 import { referencedFields } from './ref-columns.js';
 import { readSourceBatch, sourceFor, type SourceBatch } from './source-rows.js';
@@ -46,8 +47,8 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       refFields,
       refPaths: refFields.map((f) => f.split('.')),
       codeOnly: !!ds.fields && !isModelDataset(ds),
-      encoders: spec.output.formats.map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas })] as const),
-      encode: { formats: spec.output.formats, columns, escapeFormulas: spec.output.escapeFormulas, refFields },
+      encoders: encodedFormats(spec).map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas })] as const),
+      encode: { formats: encodedFormats(spec), columns, escapeFormulas: spec.output.escapeFormulas, refFields },
     };
   });
 

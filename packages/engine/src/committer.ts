@@ -19,6 +19,8 @@ import type { Progress } from './progress.js';
 import { createFileEventLog, EVENTS_FILE, type EventLog } from './event-log.js';
 import type { RunEvent } from './run-events.js';
 import { createDuplicateFilter } from './source-keys.js';
+import { encodedFormats } from './encoded-formats.js';
+import { createPostgresSink, type PostgresSink } from './postgres-sink.js';
 import { emptyBackendTotals, emptyRunRecord, foldEvents, hostSummaries, manifestBackend, runRates, type RunRecord } from './run-record.js';
 
 /** What the committer needs; everything mode-specific comes in through these. */
@@ -136,9 +138,15 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   const signal = opts.signal ?? new AbortController().signal;
   setMaxListeners(0, signal);
 
+  let sink: PostgresSink | undefined;
   const appendRejects = (rs: Reject[]) => rejects!.append(rs.map((r) => JSON.stringify(r) + '\n').join(''));
 
   try {
+    // The PostgreSQL target is checked (and its tables made) before any file is written.
+    if (spec.output.postgres) {
+      sink = createPostgresSink(spec, opts.specSha256, runId);
+      await sink.prepare();
+    }
     // Every file goes to the run's staging directory and is published all together at the end.
     out = await openRunFiles({ dir, runId, outRoot: opts.outRoot, resumable: !!opts.resumable });
     const files = out;
@@ -251,6 +259,14 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         }
         duplicates?.(batch, ranges.at(b).start);
         if (admission?.after && batch.keys) admission.after(batch, ranges.at(b).start);
+        if (sink) {
+          // Loaded once (the sink's ledger), before the files: its orphans are rejects there too.
+          const gone = new Set(batch.dropped);
+          const json = batch.lines.jsonl!;
+          const { orphans } = await sink.load({ dataset: d, start: ranges.at(b).start, count: batch.count, sourceKeys: batch.sourceKeys, record: (k) => (gone.has(k) ? undefined : batch.replaced?.jsonl?.get(k) ?? lineAt(json, k)) });
+          for (const o of orphans) batch.dropped.push(o.index - ranges.at(b).start);
+          batch.rejects.push(...orphans);
+        }
         const dropped = new Set(batch.dropped);
         if (lineage && batch.sourceKeys) {
           let row = commit.written;
@@ -312,6 +328,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     status = 'failed';
   } finally {
     await executor.close();
+    await sink?.close();
   }
 
   if (failure) await Promise.all(open.map((f) => f.discard().catch(() => undefined)));
@@ -453,8 +470,8 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
   };
   if (isModelDataset(ds)) return { unique, before: decide };
   const columns = datasetColumns(ds);
-  const patchers = Object.fromEntries(spec.output.formats.map((f) => [f, createLinePatcher(f, { columns, escapeFormulas: spec.output.escapeFormulas })]));
-  const encoders = Object.fromEntries(spec.output.formats.map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas })]));
+  const patchers = Object.fromEntries(encodedFormats(spec).map((f) => [f, createLinePatcher(f, { columns, escapeFormulas: spec.output.escapeFormulas })]));
+  const encoders = Object.fromEntries(encodedFormats(spec).map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas })]));
   const refPaths = refFields.map((f) => f.split('.'));
   return {
     unique,

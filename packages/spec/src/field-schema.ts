@@ -130,6 +130,7 @@ export const FromField = z.strictObject({
       z.strictObject({ number: z.strictObject({ thousands: z.string().max(1).default(','), decimal: z.string().length(1).default('.') }).prefault({}) }),
     ])
     .optional(),
+  references: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_]*$/, "must be 'dataset.field'").optional().describe('a foreign key to an earlier dataset\'s key field (PostgreSQL sink)'),
   ...common,
 });
 /** A fake picked by a keyed hash of a legacy value: the same value gives the same fake in every table and run. */
@@ -138,6 +139,7 @@ export const PseudonymField = z.strictObject({
   column: z.string().min(1, 'must name a source column'),
   method: z.string().regex(/^[a-zA-Z]+(\.[a-zA-Z]+)+$/, "must be a faker method path like 'person.fullName'"),
   locale: z.string().optional(),
+  references: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_]*$/, "must be 'dataset.field'").optional().describe('a foreign key to an earlier dataset\'s key field (PostgreSQL sink)'),
   ...common,
 });
 export const RefField = z.strictObject({ kind: z.literal('ref'), dataset: z.string().min(1), field: z.string().min(1), ...common });
