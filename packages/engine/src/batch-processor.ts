@@ -1,6 +1,6 @@
 import type { RefColumns, DataRecord } from '@synthfarm/codegen';
 import { createRecordEncoder, type Format } from '@synthfarm/output';
-import { datasetColumns, isModelDataset, type Spec } from '@synthfarm/spec';
+import { datasetColumns, isModelDataset, placeholders, type Spec } from '@synthfarm/spec';
 import { withBatchAccount, type BatchAccount } from './batch-accounting.js';
 import type { BatchJob } from './batch-job.js';
 import type { BatchOutput } from './batch-output.js';
@@ -47,6 +47,7 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       refFields,
       refPaths: refFields.map((f) => f.split('.')),
       codeOnly: !!ds.fields && !isModelDataset(ds),
+      promptColumns: ds.source ? [...new Set(Object.values(ds.fields ?? {}).flatMap((f) => (f.kind === 'llm' ? placeholders(f.prompt) : [])).filter((p) => p.startsWith('source.')).map((p) => p.slice(7)))] : [],
       encoders: encodedFormats(spec).map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas })] as const),
       encode: { formats: encodedFormats(spec), columns, escapeFormulas: spec.output.escapeFormulas, refFields },
     };
@@ -81,6 +82,8 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
         const keys = Object.keys(p.ds.shape ?? {});
         staged.records = Array.from({ length: job.count }, () => Object.fromEntries(keys.map((k) => [k, null])));
       }
+      // The legacy columns the prompts name travel with each record through the model stages, and no further.
+      if (src && p.promptColumns.length) staged.records!.forEach((r, k) => r && (r.source = Object.fromEntries(p.promptColumns.map((c) => [c, src.rows[k]?.[c] ?? null]))));
       const account: BatchAccount = { backends: {}, busyMs: 0, dataset: p.ds.name, batch: job.batch };
       if (opts.stages.length) {
         staged = await withBatchAccount(account, async () => {
@@ -89,6 +92,7 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
           return b;
         });
       }
+      if (src && p.promptColumns.length) for (const r of staged.records ?? []) if (r) delete r.source;
       const out = encodeStaged(staged, p.encoders, p.refPaths, account);
       return src ? { ...out, sourceKeys: src.keys } : out;
     },

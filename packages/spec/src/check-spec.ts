@@ -43,6 +43,31 @@ export function checkSpec(spec: Spec): void {
     for (const [path, f] of paths) if (f.kind === 'array') checkArrayItems(spec, d, f.of, `${at}.fields.${path.split('.').join('.fields.')}.of`, paths, path);
   });
   checkStages(spec);
+  checkLegacyPrivacy(spec);
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Legacy text goes only to local backends unless the spec says `privacy: { remote: true }`
+ * (DESIGN §9): a transform spec with model fields may name only loopback hosts and base URLs.
+ */
+function checkLegacyPrivacy(spec: Spec): void {
+  if (spec.privacy.remote) return;
+  const legacyToModel = spec.datasets.some((ds) => ds.source && Object.values(ds.fields ?? {}).some((f) => f.kind === 'llm'));
+  if (!legacyToModel && !(spec.stages.enrich && spec.datasets.some((ds) => ds.source))) return;
+  for (const [name, b] of Object.entries(spec.backends)) {
+    const urls: Array<[string, string]> = [...(b.hosts ?? []).map((h, i): [string, string] => [`hosts[${i}]`, h]), ...(b.baseUrl ? [['baseUrl', b.baseUrl] as [string, string]] : [])];
+    for (const [key, url] of urls) {
+      let host = '';
+      try {
+        host = new URL(url).hostname;
+      } catch {
+        continue;
+      }
+      if (!LOOPBACK.test(host)) throw new SpecError(`backends.${name}.${key}`, `${host} is not a local backend: legacy text goes only to local backends unless the spec sets privacy: { remote: true }`);
+    }
+  }
 }
 
 function checkRef(spec: Spec, d: number, f: Extract<FieldSpec, { kind: 'ref' }>, fp: string): void {
