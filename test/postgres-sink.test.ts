@@ -112,4 +112,39 @@ describe('PostgreSQL sink', () => {
     expect([Number(o!.n), Number(o!.d)]).toEqual([5999, 5999]);
     expect(Number((await query<{ n: string }>('SELECT count(*) AS n FROM customers'))[0]!.n)).toBe(300);
   });
+
+  it('an unreadable source is exit 2 naming it, before anything is loaded', async () => {
+    await db.exec('CREATE TABLE legacy_customers (customer_id text PRIMARY KEY, contact_name text)');
+    await db.exec("INSERT INTO legacy_customers VALUES ('C1', 'Maria Anders')");
+    const pgSpec = (url: string, table: string) => `
+sources:
+  old: { url: "${'${LEGACY_DB}'}" }
+datasets:
+  - name: people
+    source: { from: old, table: ${table}, key: customer_id }
+    fields:
+      id:   { kind: from, column: customer_id }
+      name: { kind: pseudonym, column: contact_name, method: person.fullName }
+output:
+  formats: [jsonl]
+  dir: out3
+  postgres: { url: "${url}", mode: upsert }
+`;
+    await writeFile(join(dir, 'pg-missing-table.yaml'), pgSpec(db.url, 'nope'));
+    const env = { SYNTHFARM_PSEUDONYM_KEY: KEY, LEGACY_DB: db.url };
+    const missingTable = await synthfarm(['run', 'pg-missing-table.yaml'], { cwd: dir, env });
+    expect(missingTable.code).toBe(2);
+    expect(missingTable.stderr).toMatch(/source:postgres .*table nope.*does not exist/);
+    expect(await query('SELECT 1 FROM information_schema.tables WHERE table_name = \'people\'')).toHaveLength(0);
+    const missingDb = await synthfarm(['run', 'pg-missing-table.yaml'], { cwd: dir, env: { ...env, LEGACY_DB: `${db.url}_gone` } });
+    expect(missingDb.code).toBe(2);
+    expect(missingDb.stderr).toContain(`${db.name}_gone`);
+    expect(missingDb.stderr).not.toMatch(/at .*\.js:\d+/);
+    // A readable PostgreSQL source loads (a query source too); the target database need not be this one.
+    await writeFile(join(dir, 'pg-ok.yaml'), pgSpec(db.url, 'legacy_customers'));
+    const ok = await synthfarm(['run', 'pg-ok.yaml'], { cwd: dir, env });
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
+    expect(await query<{ id: string }>('SELECT id FROM people')).toEqual([{ id: 'C1' }]);
+  });
 });
