@@ -1,6 +1,6 @@
 import { checkCompiles } from '@synthfarm/codegen';
 import { resolveSourceCounts } from './source-rows.js';
-import { currentSpecLimits, loadSpecFile, parseSpecText, type LoadedSpec, type LoadSpecOptions } from '@synthfarm/spec';
+import { checkSubmittedSources, currentSpecLimits, loadSpecFile, parseSpecText, type LoadedSpec, type LoadSpecOptions } from '@synthfarm/spec';
 
 /** Where a spec comes from: a file, or text already read (an HTTP body, a schedule's payload). */
 export type SpecInput = { file: string } | { text: string; source: string };
@@ -17,6 +17,7 @@ export async function loadSpec(input: SpecInput, opts: LoadSpecOptions & { skipS
   const limits = opts.limits ?? currentSpecLimits();
   const loaded = 'file' in input ? await loadSpecFile(input.file, { ...opts, limits }) : parseSpecText(input.text, input.source, { ...opts, limits });
   await checkCompiles(loaded.spec, limits);
+  if (opts.farmPolicy) await checkSubmittedSources(loaded.spec, opts.farmPolicy);
   // Transform datasets: their sources are read (columns, row count) before anything is written.
   if (!opts.skipSources) await resolveSourceCounts(loaded.spec);
   return loaded;

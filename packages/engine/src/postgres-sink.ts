@@ -57,7 +57,9 @@ function cell(v: unknown): string {
  */
 export function createPostgresSink(spec: Spec, specSha256: string, runId: string): PostgresSink {
   const cfg = spec.output.postgres!;
-  const label = `[output.postgres ${describe(cfg.url)}]`;
+  if (!cfg.url) throw new OutputError(`[output.postgres] names database '${cfg.database}': only a farm resolves database names (its operator's list); give url: instead`);
+  const url = cfg.url;
+  const label = `[output.postgres ${describe(url)}]`;
   const schema = cfg.schema;
   const table = (name: string) => (schema ? `${ident(schema)}.${ident(name)}` : ident(name));
   const tables = new Map(targetTables(spec).map((t) => [t.dataset, t]));
@@ -83,7 +85,7 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
 
   return {
     async prepare() {
-      client = new pg.Client({ connectionString: cfg.url, application_name: 'synthfarm-load', connectionTimeoutMillis: 10_000 });
+      client = new pg.Client({ connectionString: url, application_name: 'synthfarm-load', connectionTimeoutMillis: 10_000 });
       client.on('error', () => {});
       try {
         await client.connect();

@@ -15,6 +15,7 @@ export function openDatasetSource(spec: Spec, ds: DatasetSpec): Source {
   const s = ds.source!;
   const src = spec.sources[s.from];
   if (!src) throw new SourceError(`[dataset ${ds.name}] names source '${s.from}', which the spec does not define`);
+  if (src.database && !src.url) throw new SourceError(`[source ${s.from}] names database '${src.database}': only a farm resolves database names (its operator's list); give url: instead`);
   if (src.url) return createPostgresSource({ url: src.url, ...(s.table ? { table: s.table } : { query: s.query! }), key: s.key, name: ds.name });
   const dir = resolve(src.dir!);
   const file = resolve(dir, s.csv ?? s.jsonl!);

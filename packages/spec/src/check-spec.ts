@@ -23,7 +23,7 @@ export function checkSpec(spec: Spec): void {
     }
     if (ds.source) {
       const src = spec.sources[ds.source.from]!;
-      if (src.url && (ds.source.csv || ds.source.jsonl)) throw new SpecError(`${at}.source`, `source '${ds.source.from}' is a database: name a table or a query`);
+      if ((src.url || src.database) && (ds.source.csv || ds.source.jsonl)) throw new SpecError(`${at}.source`, `source '${ds.source.from}' is a database: name a table or a query`);
       if (src.dir && (ds.source.table || ds.source.query)) throw new SpecError(`${at}.source`, `source '${ds.source.from}' is a directory: name a csv or jsonl file`);
     }
     const paths = fieldPaths(ds.fields);

@@ -8,9 +8,11 @@ export const SpecSourceSchema = z
   .strictObject({
     url: z.string().regex(/^postgres(ql)?:\/\//i, 'must be a postgres:// URL').optional().describe('a PostgreSQL database'),
     dir: z.string().min(1).optional().describe('a directory of .csv / .jsonl files'),
+    /** A database the farm operator named (a submitted spec names one, never gives a URL). */
+    database: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'database names are letters, digits, _ and -').optional(),
   })
   .superRefine((s, ctx) => {
-    if (!s.url === !s.dir) ctx.addIssue({ code: 'custom', message: 'needs exactly one of url or dir' });
+    if ([s.url, s.dir, s.database].filter((x) => x !== undefined).length !== 1) ctx.addIssue({ code: 'custom', message: 'needs exactly one of url, dir or database' });
   });
 export type SpecSource = z.infer<typeof SpecSourceSchema>;
 
@@ -34,10 +36,12 @@ export type DatasetSource = z.infer<typeof DatasetSourceSchema>;
 
 /** Where a transform run also loads its rows (DESIGN §9). */
 export const PostgresSinkSchema = z.strictObject({
-  url: z.string().regex(/^postgres(ql)?:\/\//i, 'must be a postgres:// URL'),
+  url: z.string().regex(/^postgres(ql)?:\/\//i, 'must be a postgres:// URL').optional(),
+  /** A database the farm operator named, instead of `url` (submitted specs). */
+  database: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'database names are letters, digits, _ and -').optional(),
   mode: z.enum(['insert', 'upsert', 'replace']).default('upsert'),
   schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a schema name').optional(),
-});
+}).refine((p) => !p.url !== !p.database, 'needs exactly one of url or database');
 export type PostgresSink = z.infer<typeof PostgresSinkSchema>;
 
 /** What legacy values may leave the run: to remote backends, into rejects and reports. */
