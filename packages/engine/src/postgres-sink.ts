@@ -41,6 +41,23 @@ function describe(url: string): string {
   }
 }
 
+/** Creates the database `url` names, connected to the server's `postgres` database. */
+async function createDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.slice(1));
+  u.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: u.toString(), application_name: 'synthfarm-load', connectionTimeoutMillis: 10_000 });
+  admin.on('error', () => {});
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${ident(name)}`);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42P04') throw err; // created meanwhile: fine
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
 /** A CSV cell for COPY: NULL is an unquoted empty cell, '' a quoted one. */
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '';
@@ -88,9 +105,19 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
       client = new pg.Client({ connectionString: url, application_name: 'synthfarm-load', connectionTimeoutMillis: 10_000 });
       client.on('error', () => {});
       try {
-        await client.connect();
+        try {
+          await client.connect();
+        } catch (err) {
+          await client.end().catch(() => undefined);
+          // A missing target database is created, like the tables in it (3D000: invalid_catalog_name).
+          if ((err as { code?: string }).code !== '3D000') throw err;
+          await createDatabase(url);
+          client = new pg.Client({ connectionString: url, application_name: 'synthfarm-load', connectionTimeoutMillis: 10_000 });
+          client.on('error', () => {});
+          await client.connect();
+        }
       } catch (err) {
-        await client.end().catch(() => undefined);
+        await client?.end().catch(() => undefined);
         client = undefined;
         throw fail('cannot connect', err, 2);
       }
