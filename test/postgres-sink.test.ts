@@ -147,4 +147,32 @@ output:
     expect(ok.code).toBe(0);
     expect(await query<{ id: string }>('SELECT id FROM people')).toEqual([{ id: 'C1' }]);
   });
+
+  it('a self-reference loads with deferred constraints; a reference to a later dataset is a spec error', async () => {
+    await writeFile(join(dir, 'legacy/staff.csv'), 'id,boss\nS2,S1\nS1,\nS3,S2\nS4,S9\n');
+    const staff = (extra = '') => `
+sources:
+  legacy: { dir: legacy }
+datasets:
+  - name: staff
+    source: { from: legacy, csv: staff.csv, key: id }
+    fields:
+      id:   { kind: from, column: id }
+      boss: { kind: from, column: boss, references: ${extra || 'staff.id'} }
+output:
+  formats: [jsonl]
+  dir: out4
+  postgres: { url: "${db.url}", mode: insert }
+`;
+    await writeFile(join(dir, 'staff.yaml'), staff());
+    const r = await synthfarm(['run', 'staff.yaml', '--max-rejects', '10'], { cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await query<{ id: string; boss: string | null }>('SELECT id, boss FROM staff ORDER BY id')).toEqual([{ id: 'S1', boss: null }, { id: 'S2', boss: 'S1' }, { id: 'S3', boss: 'S2' }]);
+    expect((await readFile(join(dir, 'out4/rejects.jsonl'), 'utf8'))).toContain('"reason":"orphan"');
+    await writeFile(join(dir, 'staff-bad.yaml'), staff('orders.id'));
+    const bad = await synthfarm(['run', 'staff-bad.yaml'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("datasets[0].fields.boss.references: refers to dataset 'orders', which this spec does not define");
+  });
 });

@@ -101,4 +101,16 @@ describe('transform datasets', () => {
     expect(missing.stderr).not.toMatch(/at .*\.js:\d+/);
     await expect(readFile(join(dir, 'out-missing/customers.jsonl'))).rejects.toThrow();
   });
+
+  it('onDuplicate: first keeps the first row of a key, last the last one', async () => {
+    for (const [mode, amount] of [['first', 12], ['last', 99]] as const) {
+      await writeFile(join(dir, `${mode}.yaml`), spec().replace('key: order_id }', `key: order_id, onDuplicate: ${mode} }`).replace('dir: out', `dir: out-${mode}`));
+      const r = await synthfarm(['run', `${mode}.yaml`, '--max-rejects', '10'], { cwd: dir, env: { SYNTHFARM_PSEUDONYM_KEY: KEY } });
+      expect(r.code).toBe(0);
+      const orders = await jsonl(`out-${mode}/orders.jsonl`);
+      expect(orders.filter((o) => o.id === '3').map((o) => o.amount)).toEqual([amount]);
+      const rejects = await jsonl(`out-${mode}/rejects.jsonl`);
+      expect(rejects.filter((x) => x.sourceKey === '3')).toEqual([expect.objectContaining({ reason: mode === 'first' ? 'duplicate_skipped' : 'duplicate_superseded', index: mode === 'first' ? 3 : 2 })]);
+    }
+  });
 });

@@ -18,7 +18,7 @@ import { applyMaxRejects, failedDatasets } from './run-verdict.js';
 import type { Progress } from './progress.js';
 import { createFileEventLog, EVENTS_FILE, type EventLog } from './event-log.js';
 import type { RunEvent } from './run-events.js';
-import { createDuplicateFilter } from './source-keys.js';
+import { createDuplicateFilter, lastRowOfKeys } from './source-keys.js';
 import { encodedFormats } from './encoded-formats.js';
 import { createPostgresSink, type PostgresSink } from './postgres-sink.js';
 import { emptyBackendTotals, emptyRunRecord, foldEvents, hostSummaries, manifestBackend, runRates, type RunRecord } from './run-record.js';
@@ -217,7 +217,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       // A resumed committer rebuilds the unique index by replaying admission (model datasets:
       // every batch handed out; code-only: every batch committed), and re-offers batches it
       // handed out but never committed.
-      const duplicates = ds.source ? createDuplicateFilter(ds) : undefined;
+      const duplicates = ds.source ? createDuplicateFilter(ds, ds.source.onDuplicate === 'last' ? await lastRowOfKeys(spec, ds) : undefined) : undefined;
       let produced = await state.produced(d);
       const replay: BatchJob[] = [];
       for (let b = 0; b < produced; b++) {

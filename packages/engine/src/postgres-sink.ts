@@ -165,7 +165,9 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
       for (const c of t.columns) {
         const parent = c.references && tables.get(c.references.dataset);
         if (!parent || parent.primaryKey !== c.references!.field) continue;
-        const r = await q(`DELETE FROM ${stage} s WHERE s.${ident(c.name)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${table(parent.dataset)} p WHERE p.${ident(parent.primaryKey)} = s.${ident(c.name)}) RETURNING sf_offset`);
+        // A self-reference may point at a row of the same batch (loaded in the same transaction, constraints deferred).
+        const self = parent.dataset === ds.name ? ` AND NOT EXISTS (SELECT 1 FROM ${stage} s2 WHERE s2.${ident(parent.primaryKey)} = s.${ident(c.name)})` : '';
+        const r = await q(`DELETE FROM ${stage} s WHERE s.${ident(c.name)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${table(parent.dataset)} p WHERE p.${ident(parent.primaryKey)} = s.${ident(c.name)})${self} RETURNING sf_offset`);
         for (const row of r.rows as Array<{ sf_offset: number }>) {
           const k = row.sf_offset;
           orphans.push({ dataset: ds.name, index: b.start + k, reason: 'orphan', error: `${c.name} references ${parent.dataset}.${parent.primaryKey}, which has no such row`, ...(ds.source ? { source: ds.source.from, sourceKey: b.sourceKeys?.[k] } : {}) });

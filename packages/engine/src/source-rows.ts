@@ -50,7 +50,7 @@ export async function readSourceBatch(source: Source, spec: Spec, d: number, sta
 }
 
 /** Keys compare as text: `7` from a file and 7 from a database are the same key. */
-function normalizeKey(v: unknown): unknown {
+export function normalizeKey(v: unknown): unknown {
   if (v === null || v === undefined) return null;
   return v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v).trim();
 }

@@ -38,6 +38,7 @@ export function checkSpec(spec: Spec): void {
       if (f.unique && path.includes('.')) throw new SpecError(`${fp}.unique`, 'unique is supported on top-level fields');
       if (f.unique) checkUniqueSpace(f, `${fp}.unique`, ds.count);
       if (f.kind === 'ref') checkRef(spec, d, f, fp);
+      if ((f.kind === 'from' || f.kind === 'pseudonym') && f.references) checkReferences(spec, d, f.references, `${fp}.references`);
     }
     // Fields inside arrays are not addressable, but their refs and templates run all the same.
     for (const [path, f] of paths) if (f.kind === 'array') checkArrayItems(spec, d, f.of, `${at}.fields.${path.split('.').join('.fields.')}.of`, paths, path);
@@ -78,6 +79,15 @@ function checkRef(spec: Spec, d: number, f: Extract<FieldSpec, { kind: 'ref' }>,
   const has = tf.fields ? fieldPaths(tf.fields).has(f.field) : Object.hasOwn(tf.shape ?? {}, f.field);
   if (!has) throw new SpecError(`${fp}.field`, `dataset '${f.dataset}' has no field '${f.field}'`);
   if (tf.fields && alwaysNull(tf.fields, f.field)) throw new SpecError(`${fp}.field`, `'${f.dataset}.${f.field}' is always null (nullRate: 1): a ref needs written values to point at`);
+}
+
+/** `references: dataset.field` names a field of this dataset or an earlier one (it loads first). */
+function checkReferences(spec: Spec, d: number, ref: string, fp: string): void {
+  const [dataset, field] = [ref.slice(0, ref.indexOf('.')), ref.slice(ref.indexOf('.') + 1)];
+  const target = spec.datasets.findIndex((o) => o.name === dataset);
+  if (target < 0) throw new SpecError(fp, `refers to dataset '${dataset}', which this spec does not define`);
+  if (target > d) throw new SpecError(fp, `must refer to this dataset or an earlier one; '${dataset}' loads after this one`);
+  if (!spec.datasets[target]!.fields?.[field]) throw new SpecError(fp, `dataset '${dataset}' has no field '${field}'`);
 }
 
 /** True when a field (or an object it sits in) has nullRate 1: no record ever has a value there. */

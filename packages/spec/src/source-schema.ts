@@ -26,7 +26,7 @@ export const DatasetSourceSchema = z
     jsonl: z.string().min(1).optional().describe('a .jsonl file inside the source dir'),
     key: z.string().min(1, 'must name the source key column'),
     limit: z.number().int().gt(0, 'must be > 0').optional(),
-    onDuplicate: z.enum(['reject', 'first']).default('reject').describe('rows whose key was seen before'),
+    onDuplicate: z.enum(['reject', 'first', 'last']).default('reject').describe('rows whose key was seen before'),
   })
   .superRefine((s, ctx) => {
     const n = [s.table, s.query, s.csv, s.jsonl].filter((x) => x !== undefined).length;
