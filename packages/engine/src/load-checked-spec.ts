@@ -1,5 +1,4 @@
 import { checkCompiles } from '@synthfarm/codegen';
-import { resolveSourceCounts } from './source-rows.js';
 import { checkSubmittedSources, currentSpecLimits, loadSpecFile, parseSpecText, type LoadedSpec, type LoadSpecOptions } from '@synthfarm/spec';
 
 /** Where a spec comes from: a file, or text already read (an HTTP body, a schedule's payload). */
@@ -19,6 +18,7 @@ export async function loadSpec(input: SpecInput, opts: LoadSpecOptions & { skipS
   await checkCompiles(loaded.spec, limits);
   if (opts.farmPolicy) await checkSubmittedSources(loaded.spec, opts.farmPolicy);
   // Transform datasets: their sources are read (columns, row count) before anything is written.
-  if (!opts.skipSources) await resolveSourceCounts(loaded.spec);
+  // Imported when needed: the API's validator thread (a small heap) loads no database driver for other specs.
+  if (!opts.skipSources && loaded.spec.datasets.some((d) => d.source)) await (await import('./source-rows.js')).resolveSourceCounts(loaded.spec);
   return loaded;
 }
