@@ -8,7 +8,7 @@ import { stackLines, synthfarm, tempDir } from './support/cli.js';
  * stack trace (DESIGN §2, §4). Each case spawns the built CLI the way a user would run it.
  */
 
-const KINDS = 'sequence, uuid, faker, template, uniform, normal, lognormal, exponential, poisson, bool, choice, date, datetime, empirical, ref, llm, object, array';
+const KINDS = 'sequence, uuid, faker, template, uniform, normal, lognormal, exponential, poisson, bool, choice, date, datetime, empirical, ref, llm, object, array, from, pseudonym';
 
 const SPECS: Record<string, string> = {
   'ok.yaml': 'name: people\ncount: 5\nfields:\n  id: { kind: sequence }\n',

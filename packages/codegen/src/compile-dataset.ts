@@ -56,6 +56,9 @@ export class CompiledDataset {
   private current: DataRecord = {};
   private readonly ctx: GenContext;
   private readonly makeSkeleton: () => DataRecord;
+  private sourceStart = 0;
+  private sourceRows: ReadonlyArray<Record<string, unknown> | null> = [];
+  private row: Record<string, unknown> | null | undefined;
 
   constructor(readonly spec: Spec, readonly datasetIndex: number, fakers = new FakerRegistry()) {
     const ds = spec.datasets[datasetIndex]!;
@@ -108,7 +111,10 @@ export class CompiledDataset {
     };
     this.ctx = {
       index: 0,
-      lookup: (p) => getPath(this.current, split(p)),
+      attempt: 0,
+      // `{{source.col}}` reads the legacy row (a source dataset has no field named source).
+      lookup: (p) => (p.startsWith('source.') && this.row !== undefined ? this.row?.[p.slice(7)] : getPath(this.current, split(p))),
+      source: (column) => this.row?.[column],
       latent: (id) => this.latents[id]!,
       setLatent: (id, z) => {
         this.latents[id] = z;
@@ -131,6 +137,15 @@ export class CompiledDataset {
   }
 
   /**
+   * Supplies the legacy rows of a source dataset's batch: record `start + k` transforms `rows[k]`
+   * (null for a malformed row).
+   */
+  setSourceRows(start: number, rows: ReadonlyArray<Record<string, unknown> | null>): void {
+    this.sourceStart = start;
+    this.sourceRows = rows;
+  }
+
+  /**
    * Record i with the changes uniqueness made to it replayed in order: a field redrawn with
    * stream `a`, or set to value `v` (a suffixed template). Dependents follow each change, so
    * the result is byte-for-byte the record the aggregator admitted.
@@ -150,6 +165,7 @@ export class CompiledDataset {
     const rec = this.makeSkeleton();
     this.current = rec;
     this.ctx.index = index;
+    this.selectRow(index);
     for (const n of this.order) this.evaluate(rec, n, index, 0);
     return rec;
   }
@@ -163,6 +179,7 @@ export class CompiledDataset {
   redraw(rec: DataRecord, index: number, node: FieldNode, attempt: number, attempts: Map<number, number>, value?: { v: unknown }): void {
     this.current = rec;
     this.ctx.index = index;
+    this.selectRow(index);
     attempts.set(node.id, attempt);
     const redrawn = new Set([node.id, ...node.dependents]);
     // Correlated dependents need the latents of the fields they follow: recompute those (same values).
@@ -173,7 +190,12 @@ export class CompiledDataset {
     }
   }
 
+  private selectRow(index: number): void {
+    if (this.spec.datasets[this.datasetIndex]!.source) this.row = this.sourceRows[index - this.sourceStart] ?? null;
+  }
+
   private evaluate(rec: DataRecord, n: FieldNode, index: number, attempt: number): void {
+    this.ctx.attempt = attempt;
     // Sequences, templates and model holes draw nothing: no stream to seed.
     if (n.drawn) this.rng.reset(attempt === 0 ? mix32(n.key, index) : mix32(n.key, index, attempt));
     let value = n.gen(this.rng, this.ctx);

@@ -5,6 +5,7 @@ import { isoDay, isoSecond } from './iso-date.js';
 import { normalCdf, normalQuantile, poissonQuantile } from './distributions.js';
 import type { FakerRegistry } from './faker-registry.js';
 import { compileEmpirical } from './compile-empirical.js';
+import { compileFrom, compilePseudonym } from './compile-transform.js';
 import type { FieldGenerator, FieldSite } from './field-generator.js';
 import type { Rng } from './rng.js';
 
@@ -78,6 +79,10 @@ function compileValue(f: FieldSpec, site: FieldSite, fakers: FakerRegistry): Fie
       const { dataset, field } = f;
       return (rng, ctx) => ctx.pickRef(dataset, field, rng);
     }
+    case 'from':
+      return compileFrom(f);
+    case 'pseudonym':
+      return compilePseudonym(f, site.specPath, fakers);
     case 'llm':
       // Written by the model in a later stage; the code stage leaves a hole.
       return () => null;

@@ -108,7 +108,7 @@ export class FakerRegistry {
 function fakerLocales(spec: Spec): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const walk = (f: FieldSpec, path: string) => {
-    if (f.kind === 'faker' && f.locale && f.locale !== 'en') out.push([path, f.locale]);
+    if ((f.kind === 'faker' || f.kind === 'pseudonym') && f.locale && f.locale !== 'en') out.push([path, f.locale]);
     else if (f.kind === 'object') for (const [k, c] of Object.entries(f.fields)) walk(c, `${path}.fields.${k}`);
     else if (f.kind === 'array') walk(f.of, `${path}.of`);
   };

@@ -9,6 +9,10 @@ export interface GenContext {
   /** Standard-normal latent of a numeric field, by node id (for `correlate`). */
   latent(node: number): number;
   setLatent(node: number, z: number): void;
+  /** Which draw of a unique field this is (0 first; a collision redraws with 1, 2, ...). */
+  attempt: number;
+  /** A column of the legacy row this record transforms (undefined outside source datasets). */
+  source(column: string): unknown;
   /** Picks a value of a referenced dataset's written column. */
   pickRef(dataset: string, field: string, rng: Rng): unknown;
 }

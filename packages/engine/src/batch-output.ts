@@ -27,6 +27,8 @@ export interface BatchOutput {
   /** Values of unique template fields ('' for other unique fields), laid out like `keys`. */
   templateValues?: PackedLines;
   rejects: Reject[];
+  /** A source dataset's source key per offset (lineage, duplicates, the PostgreSQL sink). */
+  sourceKeys?: unknown[];
   routing: RoutingDecision[];
   /** This batch's enrich/audit figures, when the spec has an enrich stage. */
   audit?: AuditSummary;

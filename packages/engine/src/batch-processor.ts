@@ -1,13 +1,15 @@
 import type { RefColumns, DataRecord } from '@synthfarm/codegen';
 import { createRecordEncoder, type Format } from '@synthfarm/output';
-import { datasetColumns, hiddenPaths, isModelDataset, type Spec } from '@synthfarm/spec';
+import { datasetColumns, hiddenPaths, isModelDataset, placeholders, type Spec } from '@synthfarm/spec';
 import { withBatchAccount, type BatchAccount } from './batch-accounting.js';
 import type { BatchJob } from './batch-job.js';
 import type { BatchOutput } from './batch-output.js';
 import type { BatchTask } from './batch-task.js';
 import type { CodegenPool } from './codegen-pool.js';
+import { encodedFormats } from './encoded-formats.js';
 import { packLines } from './packed-lines.js';
 import { referencedFields } from './ref-columns.js';
+import { readSourceBatch, sourceFor, type SourceBatch } from './source-rows.js';
 import type { RecordStage, StagedBatch } from './staged-batch.js';
 
 /** What the one batch processor needs: built once per run (per process), shared by its batches. */
@@ -46,8 +48,9 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       refFields,
       refPaths: refFields.map((f) => f.split('.')),
       codeOnly: !!ds.fields && !isModelDataset(ds),
-      encoders: spec.output.formats.map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })] as const),
-      encode: { formats: spec.output.formats, columns, escapeFormulas: spec.output.escapeFormulas, refFields, hidden },
+      promptColumns: ds.source ? [...new Set(Object.values(ds.fields ?? {}).flatMap((f) => (f.kind === 'llm' ? placeholders(f.prompt) : [])).filter((p) => p.startsWith('source.')).map((p) => p.slice(7)))] : [],
+      encoders: encodedFormats(spec).map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })] as const),
+      encode: { formats: encodedFormats(spec), columns, escapeFormulas: spec.output.escapeFormulas, refFields, hidden },
     };
   });
 
@@ -55,29 +58,33 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
     async process(job, refColumns, signal) {
       const p = perDataset[job.dataset]!;
       const ops = Object.keys(job.ops).length ? Object.fromEntries(Object.entries(job.ops).map(([k, v]) => [Number(k), v])) : undefined;
-      const task: BatchTask = { specKey: opts.specKey, specJson, datasetIndex: job.dataset, start: job.start, count: job.count, refColumns, ...(ops ? { ops } : {}) };
+      // A source dataset's batch is a source range: this process reads it, on any worker.
+      const src = p.ds.source ? await readSourceBatch(sourceFor(opts.specKey, spec, job.dataset), spec, job.dataset, job.start, job.count) : undefined;
+      const task: BatchTask = { specKey: opts.specKey, specJson, datasetIndex: job.dataset, start: job.start, count: job.count, refColumns, ...(ops ? { ops } : {}), ...(src ? { sourceRows: src.rows } : {}) };
+      const rejectsOf = (invalid: Array<{ offset: number; error: string }>) => (src ? sourceRejects(p.ds.name, p.ds.source!.from, job.start, src, invalid) : invalid.map((i) => ({ dataset: p.ds.name, index: job.start + i.offset, reason: 'invalid_record', error: i.error })));
       if (p.codeOnly) {
         const res = await pool.run({ ...task, encode: p.encode });
         const e = res.encoded!;
         return {
           count: job.count, lines: e.lines, keys: e.keys, templateValues: e.templateValues, refValues: e.refValues,
           dropped: res.invalid.map((i) => i.offset),
-          rejects: res.invalid.map((i) => ({ dataset: p.ds.name, index: job.start + i.offset, reason: 'invalid_record', error: i.error })),
+          rejects: rejectsOf(res.invalid),
           routing: [], backends: {},
+          ...(src ? { sourceKeys: src.keys } : {}),
         };
       }
       let staged: StagedBatch = { datasetIndex: job.dataset, batch: job.batch, start: job.start, count: job.count, rejects: [] };
       if (p.ds.fields) {
         const res = await pool.run(task);
         staged.records = res.records!;
-        for (const inv of res.invalid) {
-          staged.records[inv.offset] = null;
-          staged.rejects.push({ dataset: p.ds.name, index: job.start + inv.offset, reason: 'invalid_record', error: inv.error });
-        }
+        for (const inv of res.invalid) staged.records[inv.offset] = null;
+        staged.rejects.push(...rejectsOf(res.invalid));
       } else {
         const keys = Object.keys(p.ds.shape ?? {});
         staged.records = Array.from({ length: job.count }, () => Object.fromEntries(keys.map((k) => [k, null])));
       }
+      // The legacy columns the prompts name travel with each record through the model stages, and no further.
+      if (src && p.promptColumns.length) staged.records!.forEach((r, k) => r && (r.source = Object.fromEntries(p.promptColumns.map((c) => [c, src.rows[k]?.[c] ?? null]))));
       const account: BatchAccount = { backends: {}, busyMs: 0, dataset: p.ds.name, batch: job.batch };
       if (opts.stages.length) {
         staged = await withBatchAccount(account, async () => {
@@ -86,9 +93,17 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
           return b;
         });
       }
-      return encodeStaged(staged, p.encoders, p.refPaths, account);
+      if (src && p.promptColumns.length) for (const r of staged.records ?? []) if (r) delete r.source;
+      const out = encodeStaged(staged, p.encoders, p.refPaths, account);
+      return src ? { ...out, sourceKeys: src.keys } : out;
     },
   };
+}
+
+/** Rejects of a source batch with lineage: malformed rows name their line, the others their source key. */
+function sourceRejects(dataset: string, source: string, start: number, src: SourceBatch, invalid: Array<{ offset: number; error: string }>) {
+  const malformed = new Map(src.rejects.map((r) => [r.index - start, r]));
+  return invalid.map((i) => malformed.get(i.offset) ?? { dataset, index: start + i.offset, reason: 'transform_error', error: i.error, source, sourceKey: src.keys[i.offset] });
 }
 
 function encodeStaged(b: StagedBatch, encoders: ReadonlyArray<readonly [Format, (r: DataRecord) => string]>, refPaths: string[][], account: BatchAccount): BatchOutput {

@@ -51,6 +51,8 @@ export interface BatchTask {
   refColumns: RefColumns;
   /** Changes uniqueness made to some records (by offset), replayed so a remote worker builds the admitted records. */
   ops?: Record<number, ReadonlyArray<RecordOp>>;
+  /** A source dataset's legacy rows, one per record (null: malformed, its reject is the processor's). */
+  sourceRows?: Array<Record<string, unknown> | null>;
   /** Encode in the worker instead of returning records. */
   encode?: EncodeRequest;
 }

@@ -18,6 +18,9 @@ import { applyMaxRejects, failedDatasets } from './run-verdict.js';
 import type { Progress } from './progress.js';
 import { createFileEventLog, EVENTS_FILE, type EventLog } from './event-log.js';
 import type { RunEvent } from './run-events.js';
+import { createDuplicateFilter, lastRowOfKeys } from './source-keys.js';
+import { encodedFormats } from './encoded-formats.js';
+import { createPostgresSink, type PostgresSink } from './postgres-sink.js';
 import { emptyBackendTotals, emptyRunRecord, foldEvents, hostSummaries, manifestBackend, runRates, type RunRecord } from './run-record.js';
 
 /** What the committer needs; everything mode-specific comes in through these. */
@@ -121,6 +124,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   let rejectsFile: Omit<SinkFile, 'format'> = { path: 'rejects.jsonl', rows: 0, bytes: 0, sha256: '' };
   let out: RunFiles | undefined;
   let eventFile: OutputFile | undefined;
+  let lineage: OutputFile | undefined;
+  let lineageFile: Manifest['lineage'];
   let log: EventLog | undefined;
   // The run's record: everything it reports is folded from its events (run-record.ts).
   const record = emptyRunRecord();
@@ -136,9 +141,15 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   const signal = opts.signal ?? new AbortController().signal;
   setMaxListeners(0, signal);
 
+  let sink: PostgresSink | undefined;
   const appendRejects = (rs: Reject[]) => rejects!.append(rs.map((r) => JSON.stringify(r) + '\n').join(''));
 
   try {
+    // The PostgreSQL target is checked (and its tables made) before any file is written.
+    if (spec.output.postgres) {
+      sink = createPostgresSink(spec, opts.specSha256, runId);
+      await sink.prepare();
+    }
     // Every file goes to the run's staging directory and is published all together at the end.
     out = await openRunFiles({ dir, runId, outRoot: opts.outRoot, resumable: !!opts.resumable });
     const files = out;
@@ -152,6 +163,12 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     eventFile = await files.open(EVENTS_FILE, lastEvents);
     open.push(eventFile);
     log = createFileEventLog(eventFile);
+    // lineage.jsonl: each output row of a transform dataset and the source key it came from.
+    if (spec.output.lineage) {
+      const lastLineage = [...commits].reverse().find((c) => c.offsets.lineage !== undefined)?.offsets.lineage;
+      lineage = await files.open('lineage.jsonl', lastLineage);
+      open.push(lineage);
+    }
     if (lastEvents !== undefined) {
       for await (const e of log.read()) {
         foldEvents(record, e);
@@ -203,6 +220,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       // A resumed committer rebuilds the unique index by replaying admission (model datasets:
       // every batch handed out; code-only: every batch committed), and re-offers batches it
       // handed out but never committed.
+      const duplicates = ds.source ? createDuplicateFilter(ds, ds.source.onDuplicate === 'last' ? await lastRowOfKeys(spec, ds) : undefined) : undefined;
       let produced = await state.produced(d);
       const replay: BatchJob[] = [];
       for (let b = 0; b < produced; b++) {
@@ -242,8 +260,23 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
           inflight.clear();
           break;
         }
+        duplicates?.(batch, ranges.at(b).start);
         if (admission?.after && batch.keys) admission.after(batch, ranges.at(b).start);
+        if (sink) {
+          // Loaded once (the sink's ledger), before the files: its orphans are rejects there too.
+          const gone = new Set(batch.dropped);
+          const json = batch.lines.jsonl!;
+          const { orphans } = await sink.load({ dataset: d, start: ranges.at(b).start, count: batch.count, sourceKeys: batch.sourceKeys, record: (k) => (gone.has(k) ? undefined : batch.replaced?.jsonl?.get(k) ?? lineAt(json, k)) });
+          for (const o of orphans) batch.dropped.push(o.index - ranges.at(b).start);
+          batch.rejects.push(...orphans);
+        }
         const dropped = new Set(batch.dropped);
+        if (lineage && batch.sourceKeys) {
+          let row = commit.written;
+          let text = '';
+          for (let k = 0; k < batch.count; k++) if (!dropped.has(k)) text += JSON.stringify({ dataset: ds.name, row: row++, source: ds.source!.from, sourceKey: batch.sourceKeys[k] }) + '\n';
+          await lineage.append(text);
+        }
         for (const [f, file] of outputs) {
           const p = batch.lines[f];
           if (p) await file.append(assembleLines(p, dropped, batch.replaced?.[f]));
@@ -253,7 +286,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         await emit(batchEvents(ds.name, b, batch, rows));
         commit = {
           produced, committed: b + 1, written: commit.written + rows, rejected: commit.rejected + batch.rejects.length,
-          offsets: { ...Object.fromEntries([...outputs].map(([f, file]) => [f, file.bytes])), rejects: rejects.bytes, events: eventFile.bytes },
+          offsets: { ...Object.fromEntries([...outputs].map(([f, file]) => [f, file.bytes])), rejects: rejects.bytes, events: eventFile.bytes, ...(lineage ? { lineage: lineage.bytes } : {}) },
           uniqueRedraws: admission?.unique.redrawn ?? 0,
         };
         const refs = refFields.map((f, r): [string, unknown[]] => [`${ds.name}.${f}`, (batch.refValues[r] ?? []).filter((v, k) => !dropped.has(k) && v !== null && v !== undefined)]);
@@ -286,6 +319,11 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       datasetsMs[ds.name] = Math.round(performance.now() - t0);
       if (signal.aborted) throw stoppedError();
     }
+    if (lineage) {
+      const info = await lineage.commit();
+      open.splice(open.indexOf(lineage), 1);
+      lineageFile = { path: 'lineage.jsonl', rows: counters.written, bytes: info.bytes, sha256: info.sha256 };
+    }
     rejectsFile = { ...(await rejects.commit()), path: 'rejects.jsonl', rows: counters.rejected };
     open.splice(open.indexOf(rejects), 1);
   } catch (err) {
@@ -293,6 +331,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     status = 'failed';
   } finally {
     await executor.close();
+    await sink?.close();
   }
 
   if (failure) await Promise.all(open.map((f) => f.discard().catch(() => undefined)));
@@ -305,6 +344,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     // A failed run publishes no data: its manifest says so rather than count records it lost.
     datasets: failure || !out ? failedDatasets(spec.datasets, datasets) : relativeFiles(datasets, out.staging),
     rejects: { ...rejectsFile, format: 'jsonl' },
+    ...(lineageFile && !failure ? { lineage: lineageFile } : {}),
     backends,
     ...(Object.values(record.hosts).some((h) => h.records > 0) ? { hosts: Object.fromEntries(Object.entries(hosts).filter(([, h]) => h.records > 0).map(([n, h]) => [n, { records: h.records, tokensOut: h.tokensOut, busyMs: h.busyMs }])) } : {}),
     routing,
@@ -434,8 +474,8 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
   if (isModelDataset(ds)) return { unique, before: decide };
   const columns = datasetColumns(ds);
   const hidden = hiddenPaths(ds);
-  const patchers = Object.fromEntries(spec.output.formats.map((f) => [f, createLinePatcher(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })]));
-  const encoders = Object.fromEntries(spec.output.formats.map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })]));
+  const patchers = Object.fromEntries(encodedFormats(spec).map((f) => [f, createLinePatcher(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })]));
+  const encoders = Object.fromEntries(encodedFormats(spec).map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })]));
   const refPaths = refFields.map((f) => f.split('.'));
   return {
     unique,

@@ -1,4 +1,4 @@
-import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen';
+import { CompiledDataset, FakerRegistry, TransformValueError, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen';
 // Subpath imports keep a code thread's start-up to what it runs (the barrels bring zod, yaml,
 // pino and the file sinks).
 import { createRecordEncoder, type RecordEncoder } from '@synthfarm/output/record-encoder';
@@ -39,16 +39,16 @@ export async function compiledFor(task: Pick<BatchTask, 'spec' | 'specJson' | 's
 export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const { dataset, check } = await compiledFor(task);
   dataset.setRefColumns(task.refColumns);
+  if (task.sourceRows) dataset.setSourceRows(task.start, task.sourceRows);
   const enc = task.encode;
   if (!enc) {
     const records = new Array<DataRecord>(task.count);
     const invalid: BatchResult['invalid'] = [];
     for (let k = 0; k < task.count; k++) {
-      const ops = task.ops?.[k];
-      const rec = ops ? dataset.generateWith(task.start + k, ops) : dataset.generate(task.start + k);
-      const problem = check(rec);
-      if (problem !== undefined) invalid.push({ offset: k, error: problem });
-      records[k] = rec;
+      const rec = make(dataset, task, k, invalid);
+      const problem = rec && check(rec);
+      if (problem !== undefined && problem !== null) invalid.push({ offset: k, error: problem });
+      records[k] = rec ?? {};
     }
     return { records, invalid };
   }
@@ -64,15 +64,34 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const refValues = refPaths.map(() => new Array<unknown>(task.count));
   const invalid: BatchResult['invalid'] = [];
   for (let k = 0; k < task.count; k++) {
-    const ops = task.ops?.[k];
-    const rec = ops ? dataset.generateWith(task.start + k, ops) : dataset.generate(task.start + k);
-    const problem = check(rec);
-    if (problem !== undefined) invalid.push({ offset: k, error: problem });
-    for (let f = 0; f < encoders.length; f++) builders[f]!.add(encoders[f]!(rec));
+    const made = make(dataset, task, k, invalid);
+    const rec = made ?? {};
+    const problem = made && check(made);
+    if (problem !== undefined && problem !== null) invalid.push({ offset: k, error: problem });
+    for (let f = 0; f < encoders.length; f++) builders[f]!.add(made ? encoders[f]!(rec) : '');
     if (unique) UniqueIndex.writeKeys(dataset, rec, keys, templateValues, k * unique);
     for (let r = 0; r < refPaths.length; r++) refValues[r]![k] = getPath(rec, refPaths[r]!);
   }
   const lines: EncodedBatch['lines'] = {};
   formats.forEach((f, i) => (lines[f] = builders[i]!.done()));
   return { encoded: { lines, keys, templateValues: templateValues.done(), refValues }, invalid };
+}
+
+/**
+ * Record `start + k`, or undefined (listed in `invalid`) when a legacy value cannot be transformed
+ * (a date in no listed format) or the legacy row is malformed (the processor rejects it with its line).
+ */
+function make(dataset: CompiledDataset, task: BatchTask, k: number, invalid: BatchResult['invalid']): DataRecord | undefined {
+  if (task.sourceRows && !task.sourceRows[k]) {
+    invalid.push({ offset: k, error: 'malformed source row' });
+    return undefined;
+  }
+  const ops = task.ops?.[k];
+  try {
+    return ops ? dataset.generateWith(task.start + k, ops) : dataset.generate(task.start + k);
+  } catch (err) {
+    if (!(err instanceof TransformValueError)) throw err;
+    invalid.push({ offset: k, error: dataset.spec.privacy?.keepValues ? `${err.message} (value '${err.value}')` : err.message });
+    return undefined;
+  }
 }

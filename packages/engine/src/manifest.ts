@@ -46,6 +46,8 @@ export interface Manifest {
   hosts?: Record<string, { records: number; tokensOut: number; busyMs: number }>;
   /** The run's event log (`events.jsonl`), published with the other files. */
   events?: Omit<SinkFile, 'format'>;
+  /** lineage.jsonl: output row → source key (transform runs with `output.lineage`). */
+  lineage?: Omit<SinkFile, 'format'>;
   routing: RoutingDecision[];
   audit?: unknown;
   timings: { totalMs: number; datasetsMs: Record<string, number> };

@@ -10,6 +10,10 @@ export interface Reject {
   error: string;
   /** How many attempts were made on it (repairs and escalations included). */
   attempts?: number;
+  /** Lineage of a transform dataset's reject: the source's name, the row's source key, its line in a file. */
+  source?: string;
+  sourceKey?: unknown;
+  line?: number;
   /** The record as far as it got, when there is one. */
   record?: OutRecord | null;
 }

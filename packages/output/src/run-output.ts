@@ -17,6 +17,8 @@ export interface PublishedManifest {
   rejects?: { path: string } | undefined;
   /** The run's event log (events.jsonl). */
   events?: { path: string } | undefined;
+  /** lineage.jsonl of a transform run with `output.lineage`. */
+  lineage?: { path: string } | undefined;
 }
 
 interface Owner {
@@ -89,6 +91,7 @@ function listedFiles(m: PublishedManifest | undefined): string[] {
   const paths = Object.values(m.datasets ?? {}).flatMap((d) => (d?.files ?? []).map((f) => f?.path));
   if (m.rejects?.path) paths.push(m.rejects.path);
   if (m.events?.path) paths.push(m.events.path);
+  if (m.lineage?.path) paths.push(m.lineage.path);
   return paths.filter((p): p is string => typeof p === 'string' && /^[^/\\]+$/.test(p) && p !== '.' && p !== '..' && p !== MANIFEST);
 }
 

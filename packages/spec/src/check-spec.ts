@@ -18,19 +18,58 @@ export function checkSpec(spec: Spec): void {
     if (seen.has(ds.name)) throw new SpecError(`${at}.name`, `duplicate dataset name '${ds.name}' (also datasets[${seen.get(ds.name)}])`);
     seen.set(ds.name, d);
     if (!ds.fields) return;
+    if (ds.source && !spec.sources[ds.source.from]) {
+      const names = Object.keys(spec.sources);
+      throw new SpecError(`${at}.source.from`, `names source '${ds.source.from}', which sources: does not define${names.length ? ` (defined: ${names.join(', ')})` : ''}`);
+    }
+    if (ds.source) {
+      const src = spec.sources[ds.source.from]!;
+      if ((src.url || src.database) && (ds.source.csv || ds.source.jsonl)) throw new SpecError(`${at}.source`, `source '${ds.source.from}' is a database: name a table or a query`);
+      if (src.dir && (ds.source.table || ds.source.query)) throw new SpecError(`${at}.source`, `source '${ds.source.from}' is a directory: name a csv or jsonl file`);
+    }
     const paths = fieldPaths(ds.fields);
+    // `{{source.col}}` reaches the legacy row of a source dataset.
+    if (ds.source) paths.set('source', { kind: 'from', column: '' } as FieldSpec);
     for (const [path, f] of paths) {
+      if (path === 'source' && ds.source) continue;
+      if ((f.kind === 'from' || f.kind === 'pseudonym') && !ds.source) throw new SpecError(`${at}.fields.${path.split('.').join('.fields.')}`, `kind ${f.kind} reads a legacy row: the dataset needs a source`);
       // Spec path as written (`fields.address.fields.city`), like zod's and codegen's messages.
       const fp = `${at}.fields.${path.split('.').join('.fields.')}`;
       checkField(f, fp, paths, path);
       if (f.unique && path.includes('.')) throw new SpecError(`${fp}.unique`, 'unique is supported on top-level fields');
       if (f.unique) checkUniqueSpace(f, `${fp}.unique`, ds.count);
       if (f.kind === 'ref') checkRef(spec, d, f, fp);
+      if ((f.kind === 'from' || f.kind === 'pseudonym') && f.references) checkReferences(spec, d, f.references, `${fp}.references`);
     }
     // Fields inside arrays are not addressable, but their refs and templates run all the same.
     for (const [path, f] of paths) if (f.kind === 'array') checkArrayItems(spec, d, f.of, `${at}.fields.${path.split('.').join('.fields.')}.of`, paths, path);
   });
   checkStages(spec);
+  checkLegacyPrivacy(spec);
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * Legacy text goes only to local backends unless the spec says `privacy: { remote: true }`
+ * (DESIGN §9): a transform spec with model fields may name only loopback hosts and base URLs.
+ */
+function checkLegacyPrivacy(spec: Spec): void {
+  if (spec.privacy.remote) return;
+  const legacyToModel = spec.datasets.some((ds) => ds.source && Object.values(ds.fields ?? {}).some((f) => f.kind === 'llm'));
+  if (!legacyToModel && !(spec.stages.enrich && spec.datasets.some((ds) => ds.source))) return;
+  for (const [name, b] of Object.entries(spec.backends)) {
+    const urls: Array<[string, string]> = [...(b.hosts ?? []).map((h, i): [string, string] => [`hosts[${i}]`, h]), ...(b.baseUrl ? [['baseUrl', b.baseUrl] as [string, string]] : [])];
+    for (const [key, url] of urls) {
+      let host = '';
+      try {
+        host = new URL(url).hostname;
+      } catch {
+        continue;
+      }
+      if (!LOOPBACK.test(host)) throw new SpecError(`backends.${name}.${key}`, `${host} is not a local backend: legacy text goes only to local backends unless the spec sets privacy: { remote: true }`);
+    }
+  }
 }
 
 function checkRef(spec: Spec, d: number, f: Extract<FieldSpec, { kind: 'ref' }>, fp: string): void {
@@ -43,6 +82,15 @@ function checkRef(spec: Spec, d: number, f: Extract<FieldSpec, { kind: 'ref' }>,
   // Like a foreign key to a column that is never exported: refused rather than joined on nothing.
   if (tf.fields && isHiddenPath(tf.fields, f.field)) throw new SpecError(`${fp}.field`, `refers to ${f.dataset}.${f.field}, which is hidden (hidden fields are not written, so no output could join on them)`);
   if (tf.fields && alwaysNull(tf.fields, f.field)) throw new SpecError(`${fp}.field`, `'${f.dataset}.${f.field}' is always null (nullRate: 1): a ref needs written values to point at`);
+}
+
+/** `references: dataset.field` names a field of this dataset or an earlier one (it loads first). */
+function checkReferences(spec: Spec, d: number, ref: string, fp: string): void {
+  const [dataset, field] = [ref.slice(0, ref.indexOf('.')), ref.slice(ref.indexOf('.') + 1)];
+  const target = spec.datasets.findIndex((o) => o.name === dataset);
+  if (target < 0) throw new SpecError(fp, `refers to dataset '${dataset}', which this spec does not define`);
+  if (target > d) throw new SpecError(fp, `must refer to this dataset or an earlier one; '${dataset}' loads after this one`);
+  if (!spec.datasets[target]!.fields?.[field]) throw new SpecError(fp, `dataset '${dataset}' has no field '${field}'`);
 }
 
 /** True when a field (or an object it sits in) has nullRate 1: no record ever has a value there. */
@@ -87,7 +135,7 @@ function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, sel
   if (f.kind === 'template') {
     checkFilters(f.template, `${fp}.template`);
     for (const p of placeholders(f.template)) {
-      const target = paths.get(p);
+      const target = sourcePath(p, paths) ?? paths.get(p);
       if (!target) throw new SpecError(`${fp}.template`, `{{${p}}} names no field of this dataset`);
       if (p === self) throw new SpecError(`${fp}.template`, `{{${p}}} refers to itself`);
       if (target.kind === 'llm') throw new SpecError(`${fp}.template`, `{{${p}}} is an llm field; templates are filled before the model runs`);
@@ -96,6 +144,7 @@ function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, sel
   if (f.kind === 'llm') {
     checkFilters(f.prompt, `${fp}.prompt`);
     for (const p of placeholders(f.prompt)) {
+      if (sourcePath(p, paths)) continue;
       if (!paths.has(p)) throw new SpecError(`${fp}.prompt`, `{{${p}}} names no field of this dataset`);
       if (paths.get(p)!.kind === 'llm') throw new SpecError(`${fp}.prompt`, `{{${p}}} is another llm field; prompts can use code fields only`);
     }
@@ -107,6 +156,11 @@ function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, sel
     if (!NUMERIC_KINDS.has(target.kind)) throw new SpecError(`${fp}.correlate.with`, `'${f.correlate.with}' is ${target.kind}; correlate needs a numeric field (${[...NUMERIC_KINDS].join(', ')})`);
     if (target.kind === 'empirical' && empiricalOutput(target) !== 'number') throw new SpecError(`${fp}.correlate.with`, `'${f.correlate.with}' is an empirical field without numeric quantiles; correlate needs numbers`);
   }
+}
+
+/** `source.col` in a source dataset: the legacy row's column (any name; the source decides). */
+function sourcePath(p: string, paths: Map<string, FieldSpec>): FieldSpec | undefined {
+  return p.startsWith('source.') && paths.has('source') ? paths.get('source') : undefined;
 }
 
 /** Distinct values a field can take, when that is finite and known up front. */

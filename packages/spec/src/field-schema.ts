@@ -120,6 +120,30 @@ export const EmpiricalField = z
       if (dates && f.correlate) ctx.addIssue({ code: 'custom', path: ['correlate'], message: 'correlate needs numeric quantiles, not dates' });
     }
   });
+/** A legacy column, mapped and parsed (transform datasets, DESIGN §9). */
+export const FromField = z.strictObject({
+  kind: z.literal('from'),
+  column: z.string().min(1, 'must name a source column'),
+  map: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional().describe('legacy value → new value'),
+  parse: z
+    .union([
+      z.literal('trim'),
+      z.strictObject({ date: z.array(z.string().min(1)).min(1, 'must list at least one format') }),
+      z.strictObject({ number: z.strictObject({ thousands: z.string().max(1).default(','), decimal: z.string().length(1).default('.') }).prefault({}) }),
+    ])
+    .optional(),
+  references: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_]*$/, "must be 'dataset.field'").optional().describe('a foreign key to an earlier dataset\'s key field (PostgreSQL sink)'),
+  ...common,
+});
+/** A fake picked by a keyed hash of a legacy value: the same value gives the same fake in every table and run. */
+export const PseudonymField = z.strictObject({
+  kind: z.literal('pseudonym'),
+  column: z.string().min(1, 'must name a source column'),
+  method: z.string().regex(/^[a-zA-Z]+(\.[a-zA-Z]+)+$/, "must be a faker method path like 'person.fullName'"),
+  locale: z.string().optional(),
+  references: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_]*$/, "must be 'dataset.field'").optional().describe('a foreign key to an earlier dataset\'s key field (PostgreSQL sink)'),
+  ...common,
+});
 export const RefField = z.strictObject({ kind: z.literal('ref'), dataset: z.string().min(1), field: z.string().min(1), ...common });
 export const LlmField = z.strictObject({
   kind: z.literal('llm'),
@@ -150,6 +174,8 @@ export type FieldSpec =
   | z.infer<typeof DatetimeField>
   | z.infer<typeof EmpiricalField>
   | z.infer<typeof RefField>
+  | z.infer<typeof FromField>
+  | z.infer<typeof PseudonymField>
   | z.infer<typeof LlmField>
   | ObjectFieldSpec
   | ArrayFieldSpec;
@@ -178,7 +204,7 @@ export type EmpiricalFieldSpec = z.infer<typeof EmpiricalField>;
 /** Every kind's name, for error messages. */
 export const FIELD_KINDS = [
   'sequence', 'uuid', 'faker', 'template', 'uniform', 'normal', 'lognormal', 'exponential', 'poisson',
-  'bool', 'choice', 'date', 'datetime', 'empirical', 'ref', 'llm', 'object', 'array',
+  'bool', 'choice', 'date', 'datetime', 'empirical', 'ref', 'llm', 'object', 'array', 'from', 'pseudonym',
 ] as const;
 export const NUMERIC_KINDS = new Set(['uniform', 'normal', 'lognormal', 'exponential', 'poisson', 'empirical']);
 
@@ -188,7 +214,7 @@ export const FieldSchema: z.ZodType<FieldSpec> = z.lazy(() =>
   z.discriminatedUnion('kind', [
     SequenceField, UuidField, FakerField, TemplateField, UniformField, NormalField, LognormalField,
     ExponentialField, PoissonField, BoolField, ChoiceField, DateField, DatetimeField, EmpiricalField, RefField, LlmField,
-    ObjectField, ArrayField,
+    FromField, PseudonymField, ObjectField, ArrayField,
   ]),
 ) as z.ZodType<FieldSpec>;
 

@@ -9,6 +9,7 @@ export { placeholders, renderTemplate, datasetColumns, hiddenPaths } from './fie
 export { llmValueSchema } from './record-schema.js';
 export { redactSecrets, resolveBoundSecret } from './secrets.js';
 export { createFarmPolicy, farmPolicyFromOptions } from './farm-policy.js';
+export { checkSubmittedSources } from './submitted-sources.js';
 export type { FarmPolicy } from './farm-policy.js';
 export { isModelDataset, enrichFieldNames, runSpec } from './run-spec.js';
 export { httpUrlProblem } from './http-url.js';

@@ -116,7 +116,7 @@ describe('loadSpecFile', () => {
 /** A one-dataset spec with one field line (and optional top-level lines). */
 const field = (line: string, top = ''): string => `name: people\ncount: 10\n${top}fields:\n  ${line}\n`;
 const two = (a: string, b: string): string => `datasets:\n  - name: a\n    count: 5\n    fields: { ${a} }\n  - name: b\n    count: 5\n    fields: { ${b} }\n`;
-const KINDS = 'sequence, uuid, faker, template, uniform, normal, lognormal, exponential, poisson, bool, choice, date, datetime, empirical, ref, llm, object, array';
+const KINDS = 'sequence, uuid, faker, template, uniform, normal, lognormal, exponential, poisson, bool, choice, date, datetime, empirical, ref, llm, object, array, from, pseudonym';
 
 describe('bad specs: the path and the rule, exactly', () => {
   const cases: Array<[string, string, string]> = [

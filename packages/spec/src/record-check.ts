@@ -44,6 +44,9 @@ function valueCheck(f: FieldSpec): ValueCheck {
       return (v) => (typeof v === 'string' && UUID.test(v) ? undefined : 'must be a UUID');
     case 'faker':
       return (v) => (v === undefined ? 'is missing' : undefined);
+    case 'from': case 'pseudonym':
+      // A legacy value (null when the legacy row had none); parse failures are rejects already.
+      return (v) => (v === undefined ? 'is missing' : undefined);
     case 'template':
       return (v) => (typeof v === 'string' ? undefined : 'must be a string');
     case 'uniform': case 'normal': case 'lognormal': case 'exponential': case 'poisson': {

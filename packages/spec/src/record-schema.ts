@@ -20,6 +20,7 @@ function valueSchema(f: FieldSpec): z.ZodType {
     case 'sequence': return z.number().int();
     case 'uuid': return z.uuid();
     case 'faker': return z.unknown();
+    case 'from': case 'pseudonym': return z.unknown();
     case 'template': return z.string();
     case 'uniform': case 'normal': case 'lognormal': case 'exponential': case 'poisson': {
       let s = f.integer || f.kind === 'poisson' ? z.number().int() : z.number();

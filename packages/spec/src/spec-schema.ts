@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FieldsSchema } from './field-schema.js';
 import { httpUrl } from './http-url.js';
+import { DatasetSourceSchema, PostgresSinkSchema, PrivacySchema, SpecSourceSchema } from './source-schema.js';
 
 const positiveInt = z.number().int('must be an integer').gt(0, 'must be > 0');
 const name = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'names are letters, digits, _ and - and start with a letter');
@@ -27,7 +28,9 @@ const datasetName = name.refine((n) => !(RESERVED_DATASET_NAMES as readonly stri
 export const DatasetSchema = z
   .strictObject({
     name: datasetName,
-    count: positiveInt.describe('records requested'),
+    /** Records requested; a source dataset's count is its source's row count (or `source.limit`). */
+    count: positiveInt.optional().describe('records requested'),
+    source: DatasetSourceSchema.optional().describe('legacy rows this dataset transforms'),
     batchSize: positiveInt.max(100_000, 'must be <= 100000').default(250).describe('records per batch job'),
     /** Records per model call in fast-generate; defaults to the whole batch, capped at 50. */
     recordsPerCall: positiveInt.max(500, 'must be <= 500').optional().describe('records per model call'),
@@ -36,7 +39,11 @@ export const DatasetSchema = z
   })
   .superRefine((d, ctx) => {
     if (!d.fields === !d.shape) ctx.addIssue({ code: 'custom', message: 'needs exactly one of fields or shape' });
-  });
+    if (d.count === undefined && !d.source) ctx.addIssue({ code: 'custom', path: ['count'], message: 'is required (unless the dataset has a source)' });
+    if (d.source && d.shape) ctx.addIssue({ code: 'custom', path: ['source'], message: 'a source dataset needs fields, not shape' });
+  })
+  // A source dataset's count is filled in when its source is opened (resolveSourceCounts).
+  .transform((d) => ({ ...d, count: d.count ?? d.source?.limit ?? 0 }));
 export type DatasetSpec = z.infer<typeof DatasetSchema>;
 
 export const BackendSchema = z
@@ -91,6 +98,9 @@ export const OutputSchema = z
     dir: z.string().min(1).default('out'),
     /** Prefix cells starting with = + - @ (and tab/CR) so spreadsheets do not run them. */
     escapeFormulas: z.boolean().default(true),
+    /** Write lineage.jsonl: each output row's dataset, row number and source key. */
+    lineage: z.boolean().default(false),
+    postgres: PostgresSinkSchema.optional().describe('also load the rows into PostgreSQL'),
   })
   .prefault({});
 
@@ -103,5 +113,7 @@ export const SpecSchema = z.strictObject({
   stages: StagesSchema,
   backends: z.record(name, BackendSchema).default({}),
   output: OutputSchema,
+  sources: z.record(name, SpecSourceSchema).default({}),
+  privacy: PrivacySchema,
 });
 export type Spec = z.infer<typeof SpecSchema>;

@@ -1,0 +1,111 @@
+import { createHmac } from 'node:crypto';
+import { SpecError } from '@synthfarm/core/errors';
+import type { FieldSpec } from '@synthfarm/spec';
+import type { FakerRegistry } from './faker-registry.js';
+import type { FieldGenerator } from './field-generator.js';
+import { Rng } from './rng.js';
+
+/** Environment variable holding the key of `pseudonym` fields. */
+export const PSEUDONYM_KEY_ENV = 'SYNTHFARM_PSEUDONYM_KEY';
+
+/**
+ * Text legacy systems write for "no value" (the same set the sources' profile counts as null):
+ * a `from` or `pseudonym` field reads it as null.
+ */
+const NULL_SENTINELS: ReadonlySet<string> = new Set(['', 'NULL', 'null', 'Null', 'N/A', 'n/a', '\\N', 'NaN', 'None']);
+
+/**
+ * A legacy value that cannot become the field's value: the record is a reject naming why. The
+ * message names the column and the rule, never the value (privacy, DESIGN §9); `value` holds it
+ * for a spec with `privacy.keepValues`.
+ */
+export class TransformValueError extends Error {
+  constructor(message: string, readonly value: string) {
+    super(message);
+  }
+}
+
+function nullish(v: unknown): boolean {
+  return v === null || v === undefined || (typeof v === 'string' && NULL_SENTINELS.has(v.trim()));
+}
+
+/** Compiles a `from` field: the legacy column, trimmed / parsed / mapped. */
+export function compileFrom(f: Extract<FieldSpec, { kind: 'from' }>): FieldGenerator {
+  const { column, map, parse } = f;
+  const parseValue = parse === undefined ? undefined : parse === 'trim' ? (v: unknown) => (typeof v === 'string' ? v.trim() : v)
+    : 'date' in parse ? dateParser(parse.date, column) : numberParser(parse.number, column);
+  return (_rng, ctx) => {
+    const raw = ctx.source(column);
+    if (nullish(raw)) return null;
+    let v: unknown = raw instanceof Date ? raw.toISOString() : raw;
+    if (map) {
+      const key = typeof v === 'string' ? v.trim() : String(v);
+      if (Object.hasOwn(map, key)) return map[key];
+    }
+    if (parseValue) v = parseValue(v);
+    return v;
+  };
+}
+
+/**
+ * Compiles a `pseudonym` field: HMAC-SHA256 (key from {@link PSEUDONYM_KEY_ENV}) of the method and
+ * the legacy value seeds the faker call, so one legacy value gives one fake in every table and run
+ * (the spec's seed plays no part). A unique field that collides redraws with the attempt number in
+ * the hash: deterministic for the same source order.
+ * @throws SpecError when the key is not set.
+ */
+export function compilePseudonym(f: Extract<FieldSpec, { kind: 'pseudonym' }>, specPath: string, fakers: FakerRegistry): FieldGenerator {
+  const key = process.env[PSEUDONYM_KEY_ENV];
+  if (!key) throw new SpecError(specPath, `kind pseudonym needs a key: set ${PSEUDONYM_KEY_ENV} in the environment (the same key gives the same pseudonyms in every run)`);
+  const fake = fakers.resolve(f.method, undefined, f.locale, `${specPath}.method`);
+  const rng = new Rng();
+  const column = f.column;
+  const salt = `${f.method}\u0000${f.locale ?? 'en'}\u0000`;
+  return (_rng, ctx) => {
+    const raw = ctx.source(column);
+    if (nullish(raw)) return null;
+    const value = raw instanceof Date ? raw.toISOString() : typeof raw === 'object' ? JSON.stringify(raw) : String(raw).trim();
+    const mac = createHmac('sha256', key).update(`${salt}${value}\u0000${ctx.attempt}`).digest();
+    return fake(rng.reset(mac.readInt32LE(0)));
+  };
+}
+
+/** Parses legacy dates in the first matching format (`DD/MM/YYYY`, `YYYY-MM-DD HH:mm:ss`, ...) into ISO-8601. */
+function dateParser(formats: string[], column: string): (v: unknown) => unknown {
+  const compiled = formats.map((fmt) => {
+    const order: string[] = [];
+    const src = fmt.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/YYYY|YY|MM|M|DD|D|HH|H|mm|ss/g, (t) => {
+      order.push(t[0]!);
+      return t.length === 4 ? '(\\d{4})' : t.length === 2 && t !== 'YY' ? '(\\d{2})' : t === 'YY' ? '(\\d{2})' : '(\\d{1,2})';
+    });
+    return { re: new RegExp(`^${src}$`), order, time: /H|m|s/.test(order.join('')) };
+  });
+  return (v) => {
+    const s = String(v).trim();
+    for (const c of compiled) {
+      const m = c.re.exec(s);
+      if (!m) continue;
+      const p: Record<string, number> = { Y: 0, M: 1, D: 1, H: 0, m: 0, s: 0 };
+      c.order.forEach((k, i) => (p[k] = Number(m[i + 1])));
+      if (p.Y! < 100) p.Y! += p.Y! < 50 ? 2000 : 1900;
+      const d = new Date(Date.UTC(p.Y!, p.M! - 1, p.D!, p.H!, p.m!, p.s!));
+      if (d.getUTCMonth() !== p.M! - 1 || d.getUTCDate() !== p.D!) continue; // 31/02 is no date
+      const iso = d.toISOString();
+      return c.time ? iso.replace('.000Z', 'Z') : iso.slice(0, 10);
+    }
+    throw new TransformValueError(`column ${column}: matches none of the date formats ${formats.join(', ')}`, s.slice(0, 80));
+  };
+}
+
+/** Parses numbers written with thousands separators and a decimal mark (`1.234,50`). */
+function numberParser(o: { thousands: string; decimal: string }, column: string): (v: unknown) => unknown {
+  return (v) => {
+    if (typeof v === 'number') return v;
+    let s = String(v).trim();
+    if (o.thousands) s = s.split(o.thousands).join('');
+    if (o.decimal !== '.') s = s.replace(o.decimal, '.');
+    const n = s === '' ? NaN : Number(s);
+    if (!Number.isFinite(n)) throw new TransformValueError(`column ${column}: is not a number`, String(v).slice(0, 80));
+    return n;
+  };
+}

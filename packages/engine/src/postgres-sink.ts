@@ -1,0 +1,198 @@
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { OutputError, OutputWriteError } from '@synthfarm/core';
+import type { Spec } from '@synthfarm/spec';
+import type { Reject } from '@synthfarm/output';
+import { targetTables, type TargetTable } from './postgres-table.js';
+
+/** The ledger table: one row per batch loaded, so a rerun, resume or redelivery loads it once. */
+export const LEDGER_TABLE = 'synthfarm_ledger';
+
+/** What a committed batch hands the sink: its records as JSON lines (unescaped), by offset. */
+export interface SinkBatch {
+  dataset: number;
+  start: number;
+  count: number;
+  /** JSON text of record k, or undefined for a dropped one. */
+  record(k: number): string | undefined;
+  sourceKeys?: unknown[] | undefined;
+}
+
+/** The PostgreSQL sink of a run (`output.postgres`), driven by the committer at commit time. */
+export interface PostgresSink {
+  /** Connects, creates missing tables and the ledger, and truncates once per run in `replace` mode. */
+  prepare(): Promise<void>;
+  /** Loads one batch exactly once; returns its orphans (offsets whose foreign key has no parent), to reject. */
+  load(b: SinkBatch): Promise<{ orphans: Reject[] }>;
+  close(): Promise<void>;
+}
+
+const ident = (n: string) => `"${n.replace(/"/g, '""')}"`;
+
+/** `user@host:port/db` of a URL: never the password. */
+function describe(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.username ? `${decodeURIComponent(u.username)}@` : ''}${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+/** Creates the database `url` names, connected to the server's `postgres` database. */
+async function createDatabase(url: string): Promise<void> {
+  const u = new URL(url);
+  const name = decodeURIComponent(u.pathname.slice(1));
+  u.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: u.toString(), application_name: 'synthfarm-load', connectionTimeoutMillis: 10_000 });
+  admin.on('error', () => {});
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${ident(name)}`);
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42P04') throw err; // created meanwhile: fine
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
+
+/** A CSV cell for COPY: NULL is an unquoted empty cell, '' a quoted one. */
+function cell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return `"${s.replace(/"/g, '""')}"`;
+}
+
+/**
+ * Loads a run's rows into PostgreSQL (DESIGN §9). Per batch: COPY into a temporary staging table,
+ * then one transaction that claims the batch in {@link LEDGER_TABLE} (keyed by the spec's hash,
+ * the dataset and the batch's record range, so a rerun of the same spec, a resume or a redelivered
+ * farm batch finds it there and loads nothing), drops orphans and inserts or upserts the rest —
+ * the idempotent-consumer pattern with a transactional outbox ledger.
+ */
+export function createPostgresSink(spec: Spec, specSha256: string, runId: string): PostgresSink {
+  const cfg = spec.output.postgres!;
+  if (!cfg.url) throw new OutputError(`[output.postgres] names database '${cfg.database}': only a farm resolves database names (its operator's list); give url: instead`);
+  const url = cfg.url;
+  const label = `[output.postgres ${describe(url)}]`;
+  const schema = cfg.schema;
+  const table = (name: string) => (schema ? `${ident(schema)}.${ident(name)}` : ident(name));
+  const tables = new Map(targetTables(spec).map((t) => [t.dataset, t]));
+  let client: pg.Client | undefined;
+  // Before anything is loaded: exit 2 (like an unwritable output directory); once loading began: exit 1.
+  const fail = (what: string, err: unknown, exit: 1 | 2 = 1) => {
+    const message = `${label} ${what}: ${(err as Error).message}`;
+    return exit === 2 ? new OutputError(message, { cause: err }) : new OutputWriteError(message, { cause: err });
+  };
+
+  async function q(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+    return client!.query(sql, params);
+  }
+
+  function createSql(t: TargetTable): string {
+    const cols = t.columns.map((c) => `${ident(c.name)} ${c.type}${c.name === t.primaryKey ? ' PRIMARY KEY' : ''}`);
+    for (const c of t.columns) {
+      const parent = c.references && tables.get(c.references.dataset);
+      if (parent && parent.primaryKey === c.references!.field) cols.push(`FOREIGN KEY (${ident(c.name)}) REFERENCES ${table(parent.dataset)} (${ident(parent.primaryKey)}) DEFERRABLE INITIALLY IMMEDIATE`);
+    }
+    return `CREATE TABLE IF NOT EXISTS ${table(t.dataset)} (${cols.join(', ')})`;
+  }
+
+  return {
+    async prepare() {
+      client = new pg.Client({ connectionString: url, application_name: 'synthfarm-load', connectionTimeoutMillis: 10_000 });
+      client.on('error', () => {});
+      try {
+        try {
+          await client.connect();
+        } catch (err) {
+          await client.end().catch(() => undefined);
+          // A missing target database is created, like the tables in it (3D000: invalid_catalog_name).
+          if ((err as { code?: string }).code !== '3D000') throw err;
+          await createDatabase(url);
+          client = new pg.Client({ connectionString: url, application_name: 'synthfarm-load', connectionTimeoutMillis: 10_000 });
+          client.on('error', () => {});
+          await client.connect();
+        }
+      } catch (err) {
+        await client?.end().catch(() => undefined);
+        client = undefined;
+        throw fail('cannot connect', err, 2);
+      }
+      try {
+        if (schema) await q(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
+        await q(`CREATE TABLE IF NOT EXISTS ${table(LEDGER_TABLE)} (load text NOT NULL, dataset text NOT NULL, first_record bigint NOT NULL, records integer NOT NULL, run_id text NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (load, dataset, first_record, records))`);
+        for (const t of tables.values()) await q(createSql(t));
+        if (cfg.mode === 'replace') {
+          // Once per run (recorded): a resumed run does not truncate what it already loaded.
+          await q('BEGIN');
+          const claimed = await q(`INSERT INTO ${table(LEDGER_TABLE)} (load, dataset, first_record, records, run_id) VALUES ($1, '*replace*', 0, 0, $1) ON CONFLICT DO NOTHING RETURNING 1`, [`replace:${runId}`]);
+          if (claimed.rowCount) {
+            await q(`TRUNCATE ${[...tables.values()].map((t) => table(t.dataset)).join(', ')}`);
+            await q(`DELETE FROM ${table(LEDGER_TABLE)} WHERE load = $1`, [specSha256]);
+          }
+          await q('COMMIT');
+        }
+      } catch (err) {
+        await q('ROLLBACK').catch(() => undefined);
+        throw fail('cannot prepare the target tables', err, 2);
+      }
+    },
+
+    async load(b) {
+      const ds = spec.datasets[b.dataset]!;
+      const t = tables.get(ds.name)!;
+      const stage = ident(`sf_stage_${ds.name}`);
+      const cols = t.columns.map((c) => ident(c.name)).join(', ');
+      await q(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (sf_offset integer, ${t.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`);
+      await q(`TRUNCATE ${stage}`);
+      const lines: string[] = [];
+      for (let k = 0; k < b.count; k++) {
+        const json = b.record(k);
+        if (json === undefined) continue;
+        const rec = JSON.parse(json) as Record<string, unknown>;
+        lines.push(`${k},${t.columns.map((c) => cell(rec[c.name])).join(',')}\n`);
+      }
+      try {
+        await pipeline(Readable.from(lines), client!.query(copyFrom(`COPY ${stage} (sf_offset, ${cols}) FROM STDIN (FORMAT csv)`)));
+      } catch (err) {
+        throw fail(`cannot COPY ${ds.name} records ${b.start}..${b.start + b.count - 1}`, err);
+      }
+      // Orphans: a foreign key with no parent row is a reject, never a failed batch.
+      const orphans: Reject[] = [];
+      for (const c of t.columns) {
+        const parent = c.references && tables.get(c.references.dataset);
+        if (!parent || parent.primaryKey !== c.references!.field) continue;
+        // A self-reference may point at a row of the same batch (loaded in the same transaction, constraints deferred).
+        const self = parent.dataset === ds.name ? ` AND NOT EXISTS (SELECT 1 FROM ${stage} s2 WHERE s2.${ident(parent.primaryKey)} = s.${ident(c.name)})` : '';
+        const r = await q(`DELETE FROM ${stage} s WHERE s.${ident(c.name)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${table(parent.dataset)} p WHERE p.${ident(parent.primaryKey)} = s.${ident(c.name)})${self} RETURNING sf_offset`);
+        for (const row of r.rows as Array<{ sf_offset: number }>) {
+          const k = row.sf_offset;
+          orphans.push({ dataset: ds.name, index: b.start + k, reason: 'orphan', error: `${c.name} references ${parent.dataset}.${parent.primaryKey}, which has no such row`, ...(ds.source ? { source: ds.source.from, sourceKey: b.sourceKeys?.[k] } : {}) });
+        }
+      }
+      const upsert = cfg.mode === 'upsert' && t.primaryKey;
+      const others = t.columns.filter((c) => c.name !== t.primaryKey);
+      const insert = `INSERT INTO ${table(ds.name)} (${cols}) SELECT ${cols} FROM ${stage} ORDER BY sf_offset`
+        + (upsert ? ` ON CONFLICT (${ident(t.primaryKey!)}) DO ${others.length ? `UPDATE SET ${others.map((c) => `${ident(c.name)} = EXCLUDED.${ident(c.name)}`).join(', ')}` : 'NOTHING'}` : '');
+      try {
+        await q('BEGIN');
+        await q('SET CONSTRAINTS ALL DEFERRED');
+        const claimed = await q(`INSERT INTO ${table(LEDGER_TABLE)} (load, dataset, first_record, records, run_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1`, [specSha256, ds.name, b.start, b.count, runId]);
+        if (claimed.rowCount) await q(insert);
+        await q('COMMIT');
+      } catch (err) {
+        await q('ROLLBACK').catch(() => undefined);
+        throw fail(`cannot load ${ds.name} records ${b.start}..${b.start + b.count - 1}`, err);
+      }
+      return { orphans };
+    },
+
+    async close() {
+      await client?.end().catch(() => undefined);
+      client = undefined;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { openDatasetSource } from '@synthfarm/sources';
+import type { DatasetSpec, Spec } from '@synthfarm/spec';
+import type { BatchOutput } from './batch-output.js';
+import { normalizeKey } from './source-rows.js';
+
+/**
+ * `onDuplicate: last`: the last row of each key, read in one pass over the source's keys before the
+ * dataset's first batch is committed. Memory: one entry per distinct key.
+ */
+export async function lastRowOfKeys(spec: Spec, ds: DatasetSpec): Promise<Map<unknown, number>> {
+  const source = openDatasetSource(spec, ds);
+  const last = new Map<unknown, number>();
+  try {
+    for await (const item of source.read({ start: 0, end: ds.count })) if (item.ok) last.set(normalizeKey(item.values[ds.source!.key]), item.row);
+  } finally {
+    await source.close().catch(() => undefined);
+  }
+  return last;
+}
+
+/**
+ * Duplicate source keys of one transform dataset, decided in commit order (DESIGN §9): a row
+ * whose key was committed before is a reject (`onDuplicate: reject`, the default) or skipped
+ * as a reject with reason `duplicate_skipped` (`first`: the first row wins); with `last` (given
+ * {@link lastRowOfKeys}) every row but the key's last is `duplicate_superseded`. A row with no key is
+ * a reject. Memory: one entry per distinct key of the dataset.
+ */
+export function createDuplicateFilter(ds: DatasetSpec, last?: Map<unknown, number>): (out: BatchOutput, start: number) => void {
+  const seen = new Set<unknown>();
+  const src = ds.source!;
+  return (out, start) => {
+    const keys = out.sourceKeys;
+    if (!keys) return;
+    const dropped = new Set(out.dropped);
+    for (let k = 0; k < out.count; k++) {
+      if (dropped.has(k)) continue;
+      const key = keys[k];
+      if (key === null || key === undefined || key === '') {
+        out.dropped.push(k);
+        out.rejects.push({ dataset: ds.name, index: start + k, reason: 'missing_key', error: `source key column ${src.key} is empty`, source: src.from });
+      } else if (last) {
+        const at = last.get(key);
+        if (at !== undefined && at !== start + k) {
+          out.dropped.push(k);
+          out.rejects.push({ dataset: ds.name, index: start + k, reason: 'duplicate_superseded', error: `source key ${src.key} appears again in a later row (onDuplicate: last)`, source: src.from, sourceKey: key });
+        }
+      } else if (seen.has(key)) {
+        out.dropped.push(k);
+        out.rejects.push({ dataset: ds.name, index: start + k, reason: src.onDuplicate === 'first' ? 'duplicate_skipped' : 'duplicate_key', error: `source key ${src.key} was seen in an earlier row (onDuplicate: ${src.onDuplicate})`, source: src.from, sourceKey: key });
+      } else seen.add(key);
+    }
+  };
+}
