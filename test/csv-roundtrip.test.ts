@@ -2,13 +2,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEmbedded } from '@synthfarm/engine';
 import { parseSpecText } from '@synthfarm/spec';
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+import { castCsvField } from '@synthfarm/sources';
 import { tempDir } from './support/cli.js';
-import { readCsv, readJsonl } from './support/output.js';
+import { readJsonl } from './support/output.js';
 
 /**
- * DESIGN §5: the CSV says what the JSONL says. Parsed back with csv-parse, every row equals
- * its JSONL record flattened: dot-path columns, arrays as JSON text, booleans true/false,
- * nulls empty, and text that a spreadsheet would run as a formula prefixed with `'`.
+ * DESIGN §5: the CSV says what the JSONL says. Parsed back with csv-parse (as the CSV source
+ * reads: an empty unquoted cell is null, `""` the empty string), every row equals its JSONL
+ * record flattened: dot-path columns, arrays as JSON text, booleans true/false, nulls null apart
+ * from empty strings, and text that a spreadsheet would run as a formula prefixed with `'`.
  */
 const SPEC = `
 name: tricky
@@ -38,16 +42,22 @@ output:
 const COLUMNS = ['id', 'text', 'num', 'neg', 'flag', 'when', 'day', 'label', 'address.city', 'address.geo.lat', 'address.zip', 'tags'];
 
 /** What a CSV cell must hold for a JSON value (written independently of the encoder). */
-function expectedCell(v: unknown, escape: boolean): string {
-  if (v === null || v === undefined) return '';
+function expectedCell(v: unknown, escape: boolean): string | null {
+  if (v === null || v === undefined) return null;
   if (typeof v === 'string') return escape && /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number') return String(v);
   return JSON.stringify(v);
 }
 
-function flatten(rec: Record<string, unknown>, escape: boolean): Record<string, string> {
-  const out: Record<string, string> = {};
+/** Rows of a CSV file read with the CSV source's settings (null apart from ""). */
+async function readCsv(path: string): Promise<{ header: string[]; rows: Record<string, string | null>[] }> {
+  const [header, ...rest] = parse(await readFile(path, 'utf8'), { cast: castCsvField }) as string[][];
+  return { header: header!, rows: rest.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]!]))) };
+}
+
+function flatten(rec: Record<string, unknown>, escape: boolean): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
   for (const col of COLUMNS) {
     let v: unknown = rec;
     for (const seg of col.split('.')) v = v === null || typeof v !== 'object' ? undefined : (v as Record<string, unknown>)[seg];
@@ -90,19 +100,19 @@ describe('CSV parsed back equals the JSONL', () => {
   it('the data really contains the hard cases, and they come out as a user expects', async () => {
     const records = await readJsonl(join(escaped.dir, 'tricky.jsonl'));
     const { rows } = await readCsv(join(escaped.dir, 'tricky.csv'));
-    const cells = (col: string): Set<string> => new Set(rows.map((r) => r[col]!));
+    const cells = (col: string): Set<string | null> => new Set(rows.map((r) => r[col]!));
     expect(cells('text')).toEqual(new Set(['a,b', 'say "hi"', 'line1\nline2', 'crlf\r\nend', "'=SUM(A1:A2)", "'+1 555 0100", "'-minus", "'@home", "'\ttab", "'-5", 'a=b', 'plain', '', 'ünï ✓']));
     // Numbers are numbers, not formulas: -5 and -0.5 stay as written.
     expect(cells('num')).toEqual(new Set(['-5', '0', '3.25', '-0.5']));
     expect(rows.some((r) => r.neg!.startsWith('-'))).toBe(true);
     expect(rows.filter((r) => r.neg!.startsWith("'"))).toEqual([]);
-    expect(cells('flag')).toEqual(new Set(['true', 'false', '']));
+    expect(cells('flag')).toEqual(new Set(['true', 'false', null]));
     expect(rows.every((r) => r.label!.startsWith("'-"))).toBe(true);
-    expect(cells('address.city')).toEqual(new Set(["'=cmd|' /C calc'!A0", 'Berlin, DE', "O'Hare", '']));
+    expect(cells('address.city')).toEqual(new Set(["'=cmd|' /C calc'!A0", 'Berlin, DE', "O'Hare", null]));
     // A null object empties all of its columns; a null leaf only its own.
     const nullAddress = records.findIndex((r) => r.address === null);
     expect(nullAddress).toBeGreaterThanOrEqual(0);
-    expect([rows[nullAddress]!['address.city'], rows[nullAddress]!['address.geo.lat'], rows[nullAddress]!['address.zip']]).toEqual(['', '', '']);
+    expect([rows[nullAddress]!['address.city'], rows[nullAddress]!['address.geo.lat'], rows[nullAddress]!['address.zip']]).toEqual([null, null, null]);
     // Arrays are JSON text; elements are not formula-escaped inside the JSON.
     const tagged = rows.find((r) => r.tags!.includes('=1'));
     expect(tagged && (JSON.parse(tagged.tags!) as string[])).toContain('=1');

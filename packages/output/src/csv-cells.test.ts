@@ -32,18 +32,18 @@ describe('csvCells', () => {
     [1e21, '1e+21'],
     [true, 'true'],
     [false, 'false'],
-    [null, ''],
-    [undefined, ''],
+    [null, null],
+    [undefined, null],
     [['a', 1, null], '["a",1,null]'],
     [[], '[]'],
   ])('value %j becomes cell %j: numbers are never formula-escaped', (value, cell) => {
     expect(csvCells({ v: value }, cols('v'), true)).toEqual([cell]);
   });
 
-  it('flattens nested objects to dot-path columns; a null parent gives empty cells', () => {
+  it('flattens nested objects to dot-path columns; a null parent gives null cells', () => {
     const columns = cols('id', 'address.city', 'address.geo.lat', 'tags');
     expect(csvCells({ id: 1, address: { city: 'Berlin', geo: { lat: 52.5 } }, tags: ['x'] }, columns, true)).toEqual(['1', 'Berlin', '52.5', '["x"]']);
-    expect(csvCells({ id: 2, address: null, tags: [] }, columns, true)).toEqual(['2', '', '', '[]']);
+    expect(csvCells({ id: 2, address: null, tags: [] }, columns, true)).toEqual(['2', null, null, '[]']);
   });
 });
 

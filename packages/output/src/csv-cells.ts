@@ -6,9 +6,18 @@ function startsLikeFormula(v: string): boolean {
   return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13;
 }
 
-/** Turns a record into CSV cells: dot-path columns, arrays as JSON, booleans true/false, nulls empty. */
-export function csvCells(rec: OutRecord, columns: string[][], escapeFormulas: boolean, into?: string[]): string[] {
-  const row = into ?? new Array<string>(columns.length);
+/**
+ * A CSV cell before quoting: its text, or `null` for no value (a null or missing field), which
+ * {@link csvLine} writes as an empty unquoted cell, apart from the empty string (`""`).
+ */
+export type CsvCell = string | null;
+
+/**
+ * Turns a record into CSV cells: dot-path columns, arrays as JSON, booleans true/false, a null or
+ * missing value as `null` (an empty unquoted cell once written; the empty string is written `""`).
+ */
+export function csvCells(rec: OutRecord, columns: string[][], escapeFormulas: boolean, into?: CsvCell[]): CsvCell[] {
+  const row = into ?? new Array<CsvCell>(columns.length);
   for (let c = 0; c < columns.length; c++) {
     const segs = columns[c]!;
     let v: unknown = segs.length === 1 ? rec[segs[0]!] : rec;
@@ -19,7 +28,7 @@ export function csvCells(rec: OutRecord, columns: string[][], escapeFormulas: bo
       }
       v = (v as OutRecord)[segs[s]!];
     }
-    if (v === null || v === undefined) row[c] = '';
+    if (v === null || v === undefined) row[c] = null;
     else if (typeof v === 'string') row[c] = escapeFormulas && startsLikeFormula(v) ? `'${v}` : v;
     else if (typeof v === 'object') row[c] = JSON.stringify(v);
     else row[c] = String(v);

@@ -1,4 +1,4 @@
-import { csvCells } from './csv-cells.js';
+import { csvCells, type CsvCell } from './csv-cells.js';
 import { omitPaths } from './omit-paths.js';
 import type { OutRecord } from './sink.js';
 
@@ -30,7 +30,7 @@ export function createRecordEncoder(format: Format, opts: EncoderOptions): Recor
   const segments = opts.columns.map((c) => c.split('.'));
   const escape = opts.escapeFormulas ?? true;
   // One cells array per encoder: the line is built from it and it keeps nothing.
-  const cells = new Array<string>(segments.length);
+  const cells = new Array<CsvCell>(segments.length);
   return (rec) => csvLine(csvCells(rec, segments, escape, cells));
 }
 
@@ -65,7 +65,7 @@ function createVisiblePatcher(format: Format, opts: EncoderOptions): LinePatcher
     if (c < 0) throw new Error(`no column ${field}`);
     // Only cell c changes: splice its new text in place of the old. The other cells keep their
     // bytes, as re-quoting them would give (they were quoted by the same rules).
-    const cell = csvCells({ v: value }, [['v']], escape)[0]!;
+    const cell = csvCells({ v: value }, [['v']], escape)[0] ?? null;
     if (opts.columns.length === 1) return csvLine([cell]);
     const [from, to] = cellSpan(line, c);
     return line.slice(0, from) + csvCell(cell) + line.slice(to);
@@ -104,21 +104,25 @@ function cellSpan(line: string, c: number): [number, number] {
 
 /**
  * One CSV line per call: the cells quoted as csv-stringify quotes them under {@link CSV_OPTIONS}
- * (a cell holding `"`, `,`, CR or LF is wrapped in quotes, its quotes doubled; an empty cell
- * stays empty), joined by commas, CRLF-terminated. Written out by hand because it runs for
- * every record on the code threads, where csv-stringify's general path (casting, option
- * merging, per-cell arrays) cost about a third of a thread's time. The encoder test checks its
- * lines against csv-stringify's own output, cell by cell, over awkward strings.
+ * (a cell holding `"`, `,`, CR or LF is wrapped in quotes, its quotes doubled), joined by commas,
+ * CRLF-terminated. NULL and the empty string stay apart: a `null` cell (no value) is written
+ * empty and unquoted, the empty string as `""` (csv-stringify's `quoted_empty`, applied to
+ * empty strings only), as PostgreSQL's `COPY … CSV` writes them and reads them back. Written out by
+ * hand because it runs for every record on the code threads, where csv-stringify's general path
+ * (casting, option merging, per-cell arrays) cost about a third of a thread's time. The encoder
+ * test checks its lines against csv-stringify's own output, cell by cell, over awkward strings.
  */
-export function csvLine(cells: readonly string[]): string {
+export function csvLine(cells: readonly CsvCell[]): string {
   if (isBlankRow(cells)) return EMPTY_ONE_CELL_ROW;
-  let out = csvCell(cells[0]!);
-  for (let c = 1; c < cells.length; c++) out += ',' + csvCell(cells[c]!);
+  let out = csvCell(cells[0] ?? null);
+  for (let c = 1; c < cells.length; c++) out += ',' + csvCell(cells[c] ?? null);
   return out + '\r\n';
 }
 
-/** One cell as csv-stringify writes it under {@link CSV_OPTIONS}. */
-function csvCell(v: string): string {
+/** One cell as csv-stringify writes it under {@link CSV_OPTIONS}: `null` empty, `''` as `""`. */
+function csvCell(v: CsvCell): string {
+  if (v === null) return '';
+  if (v === '') return '""';
   for (let i = 0; i < v.length; i++) {
     const ch = v.charCodeAt(i);
     // " , CR LF: the characters that force quotes.
@@ -128,15 +132,16 @@ function csvCell(v: string): string {
 }
 
 /**
- * A one-column row whose cell is empty (null or "") would be a blank line, which CSV readers
- * (csv-parse, Python's csv, pandas, spreadsheets) drop as no row at all. It is written as `""`:
- * a row holding one empty cell, so the file keeps one line per record. In a one-column file a null
- * therefore reads back as "" (in wider rows a null stays an empty, unquoted cell).
+ * A one-column row whose cell is null would be a blank line, which CSV readers (csv-parse,
+ * Python's csv, pandas, spreadsheets) drop as no row at all. It is written as `""`, a row holding
+ * one empty string, so the file keeps one line per record: in a one-column file a null therefore
+ * reads back as "" (the one place NULL and "" are not told apart; in wider rows a null is an
+ * empty, unquoted cell and "" is `""`).
  */
 const EMPTY_ONE_CELL_ROW = '""\r\n';
 
-function isBlankRow(cells: readonly string[]): boolean {
-  return cells.length === 1 && cells[0] === '';
+function isBlankRow(cells: readonly CsvCell[]): boolean {
+  return cells.length === 1 && cells[0] === null;
 }
 
 /**

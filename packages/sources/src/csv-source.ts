@@ -47,7 +47,7 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     }
     for await (const r of records(dialect, { row: -1, byte: dialect.bomBytes, line: 1 })) {
       if ('error' in r) throw new SourceError(`${label} line ${r.line}: the header row cannot be read (${r.error})`);
-      header = r.fields.map((h, i) => h.trim() || `column_${i + 1}`);
+      header = r.fields.map((h, i) => (h ?? '').trim() || `column_${i + 1}`);
       headerEnd = { row: 0, byte: r.end, line: r.nextLine };
       break;
     }
@@ -97,7 +97,10 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
         continue;
       }
       const values: Record<string, SourceValue> = {};
-      for (let i = 0; i < h.length; i++) values[h[i]!] = d.encoding === 'latin1' ? fixCp1252(r.fields[i]!) : r.fields[i]!;
+      for (let i = 0; i < h.length; i++) {
+        const v = r.fields[i] ?? null;
+        values[h[i]!] = v !== null && d.encoding === 'latin1' ? fixCp1252(v) : v;
+      }
       yield { ok: true, row: here, line: r.line, values };
     }
   }
@@ -121,9 +124,21 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
   };
 }
 
+/** A field as read: its text, or `null` for an empty unquoted field (`""` is the empty string). */
+type CsvField = string | null;
+
 type ParsedRecord =
-  | { fields: string[]; line: number; end: number; nextLine: number }
+  | { fields: CsvField[]; line: number; end: number; nextLine: number }
   | { error: string; line: number };
+
+/**
+ * An empty unquoted field is NULL, a quoted empty field (`""`) the empty string: how synthfarm's
+ * CSV output writes them apart, and how PostgreSQL's `COPY … CSV` reads them. Any other field is
+ * its text, as written.
+ */
+export function castCsvField(value: string, context: { quoting: boolean }): CsvField {
+  return value === '' && !context.quoting ? null : value;
+}
 
 /** csv-parse over a byte stream from `from`: records with their first line and end byte. */
 async function* parseRecords(stream: NodeJS.ReadableStream, d: CsvDialect, from: IndexEntry, label: string): AsyncIterable<ParsedRecord> {
@@ -134,6 +149,7 @@ async function* parseRecords(stream: NodeJS.ReadableStream, d: CsvDialect, from:
     delimiter: d.delimiter,
     encoding: d.encoding,
     info: true,
+    cast: castCsvField,
     relax_column_count: true,
     relax_quotes: true,
     skip_empty_lines: true,
@@ -141,6 +157,7 @@ async function* parseRecords(stream: NodeJS.ReadableStream, d: CsvDialect, from:
     on_skip: (err: CsvError | undefined) => {
       if (err) skipped.push({ error: err.message.replace(/ at line \d+.*$/, ''), line: from.line + parsedLines });
     },
+    // Records hold CsvField values (cast: castCsvField); csv-parse's untyped options say string[].
     on_record: (record: string[], context: { lines: number }) => {
       parsedLines = context.lines;
       return record;
@@ -150,7 +167,7 @@ async function* parseRecords(stream: NodeJS.ReadableStream, d: CsvDialect, from:
   stream.pipe(parser);
   let prevLines = 0;
   try {
-    for await (const rec of parser as AsyncIterable<{ record: string[]; info: { bytes: number; lines: number } }>) {
+    for await (const rec of parser as AsyncIterable<{ record: CsvField[]; info: { bytes: number; lines: number } }>) {
       // Lines counted by the parser run from 1 at `from`; a record starts after the previous one.
       const line = from.line + prevLines;
       while (skipped.length && skipped[0]!.line < line) yield skipped.shift()!;

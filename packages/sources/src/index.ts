@@ -1,4 +1,4 @@
-export { createCsvSource } from './csv-source.js';
+export { createCsvSource, castCsvField } from './csv-source.js';
 export { profileSource } from './profile/profile-source.js';
 export { specFromProfile } from './profile/spec-from-profile.js';
 export { compareOutput } from './compare/compare-output.js';
