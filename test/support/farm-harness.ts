@@ -226,9 +226,10 @@ export async function killRunCoordinators(farm: FarmConnection): Promise<void> {
     // The lock's value is `<pid>@<host>:<token>` of its holder.
     const pid = Number.parseInt((await farm.redis.get(key).catch(() => null)) ?? '', 10);
     if (!(pid > 0) || pid === process.pid) continue;
-    // The lock outlives its holder by up to its TTL: only a pid that is still a synthfarm process.
+    // The lock outlives its holder by up to its TTL, and pids are reused: only a synthfarm process
+    // started against this farm's Redis (its URL is on the command line), never another test's CLI.
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.includes('synthfarm')) continue;
+    if (!cmdline.includes('synthfarm') || !cmdline.includes(farm.url)) continue;
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
