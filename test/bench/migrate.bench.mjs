@@ -275,7 +275,7 @@ try {
     console.log(`| synthfarm run (transform + pseudonyms + PostgreSQL insert), spawn to exit, peak RSS ${median(res.rss).toFixed(0)} MB | ${fmt(t)} |`);
     console.log(`| raw COPY FROM STDIN of the same rows | ${fmt(cp)} |`);
     console.log(`| naive batched INSERT, 1,000 rows per statement | ${fmt(ins)} |`);
-    console.log(`\ntransform/COPY ${(t / cp).toFixed(2)} (target >= 0.50: ${t / cp >= 0.5 ? 'met' : 'not met'}); transform/INSERT ${(t / ins).toFixed(2)}`);
+    console.log(`\ntransform/COPY ${(t / cp).toFixed(3)} (target >= 0.50: ${t / cp >= 0.5 ? 'met' : 'not met'}); transform/INSERT ${(t / ins).toFixed(2)}`);
   }
 } finally {
   for (const name of [...created]) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((e) => console.error(`cannot drop ${name}: ${e.message}`));
