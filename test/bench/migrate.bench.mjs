@@ -107,9 +107,7 @@ datasets:
     source: { from: legacy, csv: legacy_customers.csv, key: id }
     fields:
       id:           { kind: from, column: id }
-      # No unique: true here: with it, a row whose pseudonym is redrawn comes out all-null and unrejected
-      # (legacy row 28785 of this table), which the NOT NULL primary key refuses: an engine bug, reported.
-      code:         { kind: pseudonym, column: code, method: string.uuid }
+      code:         { kind: pseudonym, column: code, method: string.uuid, unique: true }
       name:         { kind: pseudonym, column: contact_name, method: person.fullName }
       email:        { kind: pseudonym, column: email, method: internet.email }
       phone:        { kind: from, column: phone, parse: trim }

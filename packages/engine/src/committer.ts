@@ -6,6 +6,7 @@ import { datasetColumns, hiddenPaths, isModelDataset, type Spec } from '@synthfa
 import { emptyAudit, mergeAudit } from './audit-summary.js';
 import type { BatchExecutor } from './batch-executor.js';
 import type { BatchJob } from './batch-job.js';
+import { readSourceBatch, sourceFor } from './source-rows.js';
 import type { BatchOutput } from './batch-output.js';
 import type { CodegenPool } from './codegen-pool.js';
 import type { DatasetManifest, Manifest, RoutingDecision, RunStatus } from './manifest.js';
@@ -261,7 +262,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
           break;
         }
         duplicates?.(batch, ranges.at(b).start);
-        if (admission?.after && batch.keys) admission.after(batch, ranges.at(b).start);
+        if (admission?.after && batch.keys) await admission.after(batch, ranges.at(b).start);
         if (sink) {
           // Loaded once (the sink's ledger), before the files: its orphans are rejects there too.
           const gone = new Set(batch.dropped);
@@ -438,7 +439,7 @@ interface Admission {
   /** Model datasets: decides a batch's uniqueness before dispatch; its ops travel with the job. */
   before?: (r: { start: number; count: number }) => Promise<BatchJob['ops']>;
   /** Code-only datasets: admits a finished batch's keys in record order, patching lines that changed. */
-  after?: (out: BatchOutput, start: number) => void;
+  after?: (out: BatchOutput, start: number) => Promise<void>;
   /** Rebuilds the index for a batch committed before a resume. */
   replay?: (r: { start: number; count: number }) => Promise<void>;
 }
@@ -452,9 +453,14 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
   compiled.setRefColumns(refColumns);
   const u = compiled.uniqueNodes.length;
   const specJson = JSON.stringify(spec);
+  // A source dataset's records are transforms of its legacy rows: a key pass or a redraw here
+  // needs the batch's rows too (read by range, as the batch's own processor read them).
+  const rowsOf = async (start: number, count: number) => (await readSourceBatch(sourceFor(specKey, spec, d), spec, d, start, count)).rows;
   // Decides one batch from a key pass on the code threads: the ops a worker replays.
   const decide = async (r: { start: number; count: number }): Promise<BatchJob['ops']> => {
-    const res = await pool.run({ specKey, specJson, datasetIndex: d, start: r.start, count: r.count, refColumns, encode: { formats: [], columns: [], escapeFormulas: true, refFields: [] } });
+    const sourceRows = ds.source ? await rowsOf(r.start, r.count) : undefined;
+    if (sourceRows) compiled.setSourceRows(r.start, sourceRows);
+    const res = await pool.run({ specKey, specJson, datasetIndex: d, start: r.start, count: r.count, refColumns, encode: { formats: [], columns: [], escapeFormulas: true, refFields: [] }, ...(sourceRows ? { sourceRows } : {}) });
     const e = res.encoded!;
     const ops: Record<string, RecordOp[]> = {};
     const invalid = new Set(res.invalid.map((i) => i.offset));
@@ -480,7 +486,8 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
   return {
     unique,
     replay: async (r) => void (await decide(r)),
-    after(out, start) {
+    async after(out, start) {
+      let rowsRead = false;
       const dropped = new Set(out.dropped);
       const replaced = (out.replaced ??= {});
       const current = (f: Format, k: number) => replaced[f]?.get(k) ?? lineAt(out.lines[f]!, k);
@@ -501,6 +508,10 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
           continue;
         }
         // A drawn field collided: rebuild the record here (same bytes as the worker's), redraw, re-encode.
+        if (ds.source && !rowsRead) {
+          compiled.setSourceRows(start, await rowsOf(start, out.count));
+          rowsRead = true;
+        }
         const rec = compiled.generate(i);
         unique.admit(rec, i);
         for (const f of Object.keys(out.lines) as Format[]) set(f, k, encoders[f]!(rec));
