@@ -3,6 +3,7 @@ import { empiricalOutput, empiricalValues, type EmpiricalFieldSpec } from '@synt
 import { normalCdf, normalQuantile } from './distributions.js';
 import { isoDay, isoSecond } from './iso-date.js';
 import type { FieldSite } from './field-generator.js';
+import { clampRound } from './clamp-round.js';
 import type { FieldGenerator } from './field-generator.js';
 
 const DAY_MS = 86_400_000;
@@ -23,7 +24,7 @@ export function compileEmpirical(f: EmpiricalFieldSpec, site: FieldSite): FieldG
     const i = Math.min(Math.floor(pos), last - 1);
     return xs[i]! + (xs[i + 1]! - xs[i]!) * (pos - i);
   };
-  const format = out === 'date' ? (ms: number) => isoDay(Math.floor(ms / DAY_MS)) : out === 'datetime' ? (ms: number) => isoSecond(Math.floor(ms / 1000)) : numberPost(f);
+  const format = out === 'date' ? (ms: number) => isoDay(Math.floor(ms / DAY_MS)) : out === 'datetime' ? (ms: number) => isoSecond(Math.floor(ms / 1000)) : clampRound(f);
   const { node, correlateNode } = site;
   const r = f.correlate?.r ?? 0;
   const noise = Math.sqrt(1 - r * r);
@@ -53,20 +54,5 @@ function weighted(f: EmpiricalFieldSpec): FieldGenerator {
     const u = rng.next();
     for (let i = 0; i < cumulative.length - 1; i++) if (u < cumulative[i]!) return values[i];
     return values[values.length - 1];
-  };
-}
-
-/** integer / round, then min / max clamping (the rules of every numeric kind). */
-function numberPost(f: EmpiricalFieldSpec): (x: number) => number {
-  const { min, max, integer, round } = f;
-  const scale = round !== undefined ? 10 ** round : 1;
-  return (x) => {
-    if (min !== undefined && x < min) x = min;
-    if (max !== undefined && x > max) x = max;
-    if (integer) x = Math.round(x);
-    else if (round !== undefined) x = Math.round(x * scale) / scale;
-    if (min !== undefined && x < min) x = integer ? Math.ceil(min) : min;
-    if (max !== undefined && x > max) x = integer ? Math.floor(max) : max;
-    return x === 0 ? 0 : x;
   };
 }

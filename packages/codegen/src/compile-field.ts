@@ -6,6 +6,7 @@ import { normalCdf, normalQuantile, poissonQuantile } from './distributions.js';
 import type { FakerRegistry } from './faker-registry.js';
 import { compileEmpirical } from './compile-empirical.js';
 import { compileFrom, compilePseudonym } from './compile-transform.js';
+import { clampRound } from './clamp-round.js';
 import type { FieldGenerator, FieldSite } from './field-generator.js';
 import type { Rng } from './rng.js';
 
@@ -114,7 +115,7 @@ function compileNumeric(f: NumericFieldSpec, site: FieldSite): FieldGenerator {
   const noise = Math.sqrt(1 - r * r);
   const { node, correlateNode } = site;
   if (corr && correlateNode === undefined) throw new SpecError(`${site.specPath}.correlate`, 'correlate is supported on top-level and object fields, not inside arrays');
-  const post = postProcess(f);
+  const post = clampRound(f);
   return (rng, ctx) => {
     let z = normalQuantile(rng.next());
     if (correlateNode !== undefined) z = r * ctx.latent(correlateNode) + noise * z;
@@ -132,21 +133,6 @@ function quantile(f: NumericFieldSpec): (z: number) => number {
     case 'exponential': return (z) => -Math.log(1 - Math.min(normalCdf(z), 1 - 1e-16)) / f.rate;
     case 'poisson': return (z) => poissonQuantile(normalCdf(z), f.lambda);
   }
-}
-
-/** integer / round, then min / max clamping. */
-function postProcess(f: NumericFieldSpec): (x: number) => number {
-  const { min, max, integer, round } = f;
-  const scale = round !== undefined ? 10 ** round : 1;
-  return (x) => {
-    if (min !== undefined && x < min) x = min;
-    if (max !== undefined && x > max) x = max;
-    if (integer) x = Math.round(x);
-    else if (round !== undefined) x = Math.round(x * scale) / scale;
-    if (min !== undefined && x < min) x = integer ? Math.ceil(min) : min;
-    if (max !== undefined && x > max) x = integer ? Math.floor(max) : max;
-    return x === 0 ? 0 : x; // no -0 in the output
-  };
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));

@@ -1,3 +1,4 @@
+import type { BackendStats, CircuitStateName } from '@synthfarm/llm';
 import type { RunEvent, HostStateEvent } from './run-events.js';
 
 /** Latencies kept per backend and host for p50/p95: the most recent ones, so memory stays bounded. */
@@ -9,8 +10,8 @@ export interface Reservoir {
   next: number;
 }
 
-/** A host's circuit as the manifest, `status` and `/metrics` show it. */
-export type CircuitName = 'closed' | 'open' | 'half-open';
+/** A host's circuit as the manifest, `status` and `/metrics` show it (the breaker's own states). */
+export type CircuitName = CircuitStateName;
 
 export interface HostTotals {
   /** Attempts sent to this host (every retry counts). */
@@ -186,18 +187,8 @@ export function quantile(r: Reservoir, q: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!);
 }
 
-/** A backend as the manifest's `backends.<name>` shows it (DESIGN §5), the same in both modes. */
-export interface ManifestBackend {
-  calls: number;
-  failures: number;
-  retries: number;
-  cacheHits: number;
-  tokensIn: number;
-  tokensOut: number;
-  cost: number;
-  latencyMs: { p50: number; p95: number };
-  hosts: Record<string, { calls: number; failures: number; tokensOut: number; busyMs: number; latencyMs: { p50: number; p95: number }; circuit: CircuitName }>;
-}
+/** A backend as the manifest's `backends.<name>` shows it (DESIGN §5), the same in both modes: a backend's own stats, folded from the run's events. */
+export type ManifestBackend = BackendStats;
 
 export function manifestBackend(b: BackendTotals): ManifestBackend {
   return {

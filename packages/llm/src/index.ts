@@ -1,5 +1,5 @@
 export type { LlmRequest, LlmResponse, LlmBackend, HostAttempt } from './llm-backend.js';
-export type { BackendStats } from './backend-stats.js';
+export type { BackendStats, CircuitStateName } from './backend-stats.js';
 export type { BackendDeps } from './backend-deps.js';
 export { createBackend } from './create-backend.js';
 export { listHostModels } from './list-host-models.js';
