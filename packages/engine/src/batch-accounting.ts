@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { callCost, type HostAttempt, type LlmBackend, type Prices } from '@synthfarm/llm';
+import { callCost, wrapBackend, type HostAttempt, type LlmBackend, type Prices } from '@synthfarm/llm';
 import { emptyDelta, type BackendDelta } from './batch-output.js';
 import type { BackendCallEvent, HostStateEvent } from './run-events.js';
 
@@ -42,18 +42,11 @@ export function withBatchAccounting(backend: LlmBackend, prices: Prices): LlmBac
   const unsubscribe = backend.onHostState?.((host, state) => {
     if (pending.length < MAX_PENDING_HOST_STATES) pending.push({ type: 'host_state', at: Date.now(), host, state, backend: backend.name });
   });
-  return {
-    name: backend.name,
-    provider: backend.provider,
-    model: backend.model,
-    ...(backend.requestDefaults ? { requestDefaults: backend.requestDefaults } : {}),
-    check: () => backend.check(),
-    stats: () => backend.stats(),
+  return wrapBackend(backend, {
     close: () => {
       unsubscribe?.();
       return backend.close();
     },
-    ...(backend.onHostState ? { onHostState: (l: Parameters<NonNullable<LlmBackend['onHostState']>>[0]) => backend.onHostState!(l) } : {}),
     async generate(req, opts) {
       const a = current.getStore();
       const slot = a ? (a.calls ??= []).push(undefined) - 1 : -1;
@@ -109,5 +102,5 @@ export function withBatchAccounting(backend: LlmBackend, prices: Prices): LlmBac
         throw err;
       }
     },
-  };
+  });
 }

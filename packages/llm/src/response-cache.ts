@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { sha256 } from '@synthfarm/core';
 import { canonicalJson } from './canonical-json.js';
+import { wrapBackend } from './wrap-backend.js';
 import type { GenerateOptions, LlmBackend, LlmRequest, LlmResponse } from './llm-backend.js';
 
 /** Bumped when the stored shape or the key recipe changes, so old entries are simply missed. */
@@ -79,13 +80,7 @@ export function withResponseCache(backend: LlmBackend, dir: string): LlmBackend 
     }
   }
 
-  return {
-    name: backend.name,
-    provider: backend.provider,
-    model: backend.model,
-    ...(backend.requestDefaults ? { requestDefaults: backend.requestDefaults } : {}),
-    check: () => backend.check(),
-    ...(backend.onHostState ? { onHostState: (l: Parameters<NonNullable<LlmBackend['onHostState']>>[0]) => backend.onHostState!(l) } : {}),
+  return wrapBackend(backend, {
     async generate(req: LlmRequest, opts?: GenerateOptions): Promise<LlmResponse> {
       const started = performance.now();
       const key = responseCacheKey(backend, req);
@@ -107,6 +102,5 @@ export function withResponseCache(backend: LlmBackend, dir: string): LlmBackend 
       const s = backend.stats();
       return { ...s, cacheHits: s.cacheHits + hits };
     },
-    close: () => backend.close(),
-  };
+  });
 }
