@@ -1,6 +1,6 @@
-import { Ollama } from 'ollama';
 import { BackendUnavailable } from '@synthfarm/core';
 import { hintPort } from './host-url.js';
+import { loadOllama } from './sdk-modules.js';
 
 /**
  * Models an Ollama host serves (GET /api/tags), through the same client the Ollama backend
@@ -10,6 +10,7 @@ import { hintPort } from './host-url.js';
  */
 export async function listHostModels(url: string, component = 'llm'): Promise<string[]> {
   try {
+    const { Ollama } = await loadOllama();
     const res = await new Ollama({ host: url }).list();
     return res.models.map((m) => m.name);
   } catch (err) {

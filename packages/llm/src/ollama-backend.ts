@@ -1,4 +1,4 @@
-import { Ollama, type ChatResponse, type Message, type Options } from 'ollama';
+import type { ChatResponse, Message, Options } from 'ollama';
 import { BackendUnavailable, RetryableBackendError, SynthfarmError } from '@synthfarm/core';
 import type { BackendSpec } from '@synthfarm/spec';
 import type { BackendDeps } from './backend-deps.js';
@@ -10,6 +10,7 @@ import { hintPort, hostLabel, sameModel } from './host-url.js';
 import type { LlmBackend } from './llm-backend.js';
 import { createPooledBackend } from './pooled-backend.js';
 import { parseRetryAfter } from './retry-after.js';
+import { loadOllama } from './sdk-modules.js';
 
 /** Where Ollama listens when a spec names no host. */
 export const OLLAMA_DEFAULT_HOST = 'http://127.0.0.1:11434';
@@ -46,6 +47,7 @@ export function createOllamaBackend(name: string, spec: BackendSpec, deps: Backe
   const transport: HostTransport = {
     async call(host: string, req: ResolvedRequest, signal: AbortSignal): Promise<AttemptResult> {
       let retryAfterMs: number | undefined;
+      const { Ollama } = await loadOllama();
       const client = new Ollama({
         host: urls.get(host) ?? host,
         fetch: agentFetch(agent, {
@@ -97,6 +99,7 @@ export function createOllamaBackend(name: string, spec: BackendSpec, deps: Backe
 
     async check(host: string, signal: AbortSignal): Promise<void> {
       const tagsUrl = `${host}/api/tags`;
+      const { Ollama } = await loadOllama();
       const client = new Ollama({ host: urls.get(host) ?? host, fetch: agentFetch(agent, { signal }) });
       let served: string[];
       try {

@@ -1,4 +1,4 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from 'openai';
+import type OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { BackendUnavailable, RetryableBackendError, SynthfarmError } from '@synthfarm/core';
 import type { BackendSpec } from '@synthfarm/spec';
@@ -11,6 +11,9 @@ import { hintPort, hostLabel, sameModel } from './host-url.js';
 import type { LlmBackend } from './llm-backend.js';
 import { createPooledBackend } from './pooled-backend.js';
 import { parseRetryAfter } from './retry-after.js';
+import { loadOpenAi } from './sdk-modules.js';
+
+type Sdk = typeof import('openai');
 
 /** Options of an OpenAI-compatible backend besides the shared {@link BackendDeps}. */
 export interface OpenAiBackendDeps extends BackendDeps {
@@ -45,23 +48,25 @@ export function createOpenAiBackend(name: string, spec: BackendSpec, deps: OpenA
   const startHint = (host: string): string =>
     `check baseUrl, or start a local server such as \`synthfarm sim --port ${hintPort(host)}\` (then use http://127.0.0.1:${hintPort(host)}/v1)`;
 
-  const clients = new Map<string, OpenAI>();
+  // Base URL per host label; each host's client is made on its first request (the SDK loads then).
+  const hostBases = new Map<string, string>();
   for (const base of bases) {
     const label = hostLabel(base);
-    if (clients.has(label)) continue;
-    clients.set(
-      label,
-      new OpenAI({ baseURL: base.replace(/\/+$/, ''), apiKey, maxRetries: 0, timeout: spec.timeoutMs, fetch: agentFetch(agent) }),
-    );
+    if (!hostBases.has(label)) hostBases.set(label, base.replace(/\/+$/, ''));
   }
-  const clientFor = (host: string): OpenAI => {
-    const c = clients.get(host);
-    if (!c) throw new BackendUnavailable(`${hostPrefix(host)} unknown host`);
+  const clients = new Map<string, OpenAI>();
+  const clientFor = (host: string, sdk: Sdk): OpenAI => {
+    let c = clients.get(host);
+    if (c) return c;
+    const baseURL = hostBases.get(host);
+    if (baseURL === undefined) throw new BackendUnavailable(`${hostPrefix(host)} unknown host`);
+    clients.set(host, (c = new sdk.default({ baseURL, apiKey, maxRetries: 0, timeout: spec.timeoutMs, fetch: agentFetch(agent) })));
     return c;
   };
 
   /** SDK errors as synthfarm errors, decided by class and status; messages scrubbed of the key. */
-  function mapError(host: string, err: unknown): unknown {
+  function mapError(sdk: Sdk, host: string, err: unknown): unknown {
+    const { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } = sdk;
     const p = hostPrefix(host);
     if (err instanceof SynthfarmError || err instanceof APIUserAbortError) return err;
     if (err instanceof APIConnectionTimeoutError) {
@@ -90,11 +95,12 @@ export function createOpenAiBackend(name: string, spec: BackendSpec, deps: OpenA
       if (req.seed !== undefined) body.seed = req.seed;
       if (req.temperature !== undefined) body.temperature = req.temperature;
       if (req.schema) body.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: req.schema, strict } };
+      const sdk = await loadOpenAi();
       let completion: OpenAI.Chat.Completions.ChatCompletion;
       try {
-        completion = await clientFor(host).chat.completions.create(body, { signal, timeout: spec.timeoutMs, maxRetries: 0 });
+        completion = await clientFor(host, sdk).chat.completions.create(body, { signal, timeout: spec.timeoutMs, maxRetries: 0 });
       } catch (err) {
-        throw mapError(host, err);
+        throw mapError(sdk, host, err);
       }
       const choice = completion.choices?.[0];
       if (!choice) throw new RetryableBackendError(`${hostPrefix(host)} answer has no choices`);
@@ -110,8 +116,10 @@ export function createOpenAiBackend(name: string, spec: BackendSpec, deps: OpenA
     async check(host: string, signal: AbortSignal): Promise<void> {
       const modelsUrl = `${host}/models`;
       const served: string[] = [];
+      const sdk = await loadOpenAi();
+      const { APIConnectionError, APIError } = sdk;
       try {
-        for await (const m of clientFor(host).models.list({ signal, maxRetries: 0 })) served.push(m.id);
+        for await (const m of clientFor(host, sdk).models.list({ signal, maxRetries: 0 })) served.push(m.id);
       } catch (err) {
         // Some compatible servers have no /v1/models: reachable is all that can be checked then.
         if (err instanceof APIError && (err.status === 404 || err.status === 405)) return;
@@ -135,5 +143,5 @@ export function createOpenAiBackend(name: string, spec: BackendSpec, deps: OpenA
     },
   };
 
-  return createPooledBackend({ name, provider: 'openai', spec, hosts: [...clients.keys()], transport, deps });
+  return createPooledBackend({ name, provider: 'openai', spec, hosts: [...hostBases.keys()], transport, deps });
 }
