@@ -1,5 +1,6 @@
 export { Rng } from './rng.js';
 export { FakerRegistry } from './faker-registry.js';
+export type { FakerCall } from './faker-registry.js';
 export { CompiledDataset, getPath } from './compile-dataset.js';
 export type { DataRecord, RecordOp } from './compile-dataset.js';
 export { UniqueIndex } from './unique-index.js';

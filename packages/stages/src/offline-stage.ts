@@ -5,16 +5,23 @@ import type { LlmFieldSpec, Spec } from '@synthfarm/spec';
 import { nullers } from './apply-values.js';
 import { llmField, modelFieldsOf, type ModelField } from './model-fields.js';
 import { createSampler } from './sample.js';
+import { hintedFaker, hintedFakerMethod } from './offline-hints.js';
 import { isModelDataset } from './enrich-fields.js';
 
 /**
- * `--offline`: model fields filled procedurally (faker sentences cut to the field's limits,
- * enum picks, numbers in range) with no model call. Valid against the same schema, clearly
+ * `--offline`: model fields filled procedurally with no model call: enum picks, numbers in
+ * range, a value of the hinted kind for a string whose hint or name says what it is ("a US city",
+ * `email`: a city, an example.com address), faker sentences cut to the field's limits otherwise. Valid against the same schema, clearly
  * not model text; the manifest says `offline: true`.
  */
 export function createOfflineStage(spec: Spec, enrichFields: ReadonlySet<string>): RecordStage {
   const fakers = new FakerRegistry();
   const sentence = fakers.resolve('lorem.sentence', [10], 'en', 'offline');
+  const hinted = hintedFaker(fakers);
+  const text = (rng: Rng, hint: string | undefined, name: string): string => {
+    const method = hintedFakerMethod(hint, name);
+    return String((method ? hinted(method) : sentence)(rng));
+  };
   const enrich = spec.stages.enrich;
   const enrichSpecs = Object.entries(enrich?.fields ?? {}).map(([n, f]) => llmField(n, f as LlmFieldSpec));
   const perDataset = spec.datasets.map((ds, d) => {
@@ -38,7 +45,7 @@ export function createOfflineStage(spec: Spec, enrichFields: ReadonlySet<string>
         const fill = (fields: ModelField[]) =>
           fields.forEach((f, n) => {
             rng.reset(mix32(p.key, i, n));
-            rec[f.name] = fakeValue(f.json, rng, () => sentence(rng) as string);
+            rec[f.name] = fakeValue(f.json, rng, f.name, (hint, name) => text(rng, hint, name));
           });
         fill(p.fields);
         for (const nl of p.nulls) if (nl.hit(i)) rec[nl.name] = null;
@@ -49,8 +56,8 @@ export function createOfflineStage(spec: Spec, enrichFields: ReadonlySet<string>
   };
 }
 
-/** A value that satisfies a model field's JSON schema. */
-function fakeValue(json: Record<string, unknown>, rng: Rng, text: () => string): unknown {
+/** A value that satisfies a model field's JSON schema; `name` is its dot path (`maker.city`). */
+function fakeValue(json: Record<string, unknown>, rng: Rng, name: string, text: (hint: string | undefined, name: string) => string): unknown {
   if (Array.isArray(json.enum)) return json.enum[rng.below(json.enum.length)];
   switch (json.type) {
     case 'boolean': return rng.next() < 0.5;
@@ -65,18 +72,19 @@ function fakeValue(json: Record<string, unknown>, rng: Rng, text: () => string):
       const items = json.items as Record<string, unknown>;
       const min = typeof json.minItems === 'number' ? json.minItems : 1;
       const max = typeof json.maxItems === 'number' ? json.maxItems : 3;
-      return Array.from({ length: min + rng.below(max - min + 1) }, () => fakeValue(items, rng, text));
+      return Array.from({ length: min + rng.below(max - min + 1) }, () => fakeValue(items, rng, name, text));
     }
     case 'object': {
       const props = (json.properties ?? {}) as Record<string, Record<string, unknown>>;
-      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, fakeValue(v, rng, text)]));
+      return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, fakeValue(v, rng, `${name}.${k}`, text)]));
     }
     default: {
       if (json.format === 'date-time') return new Date(Date.UTC(2020, 0, 1) + rng.below(5 * 365 * 86400) * 1000).toISOString().replace('.000Z', 'Z');
       const max = typeof json.maxLength === 'number' ? json.maxLength : 200;
       const min = typeof json.minLength === 'number' ? json.minLength : 1;
-      let s = text();
-      while (s.length < min) s += ` ${text()}`;
+      const hint = typeof json.description === 'string' ? json.description : undefined;
+      let s = text(hint, name);
+      while (s.length < min) s += ` ${text(undefined, '')}`;
       if (s.length > max) s = s.slice(0, max).replace(/\s+\S*$/, '') || s.slice(0, max);
       return s;
     }

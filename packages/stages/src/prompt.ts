@@ -32,7 +32,20 @@ function legacyData(v: unknown): string {
 }
 
 function describe(f: ModelField): string {
-  const j = f.json;
+  return describeSchema(f.json);
+}
+
+/**
+ * A field's rules in words: type, enum, limits, format, hint. Objects and arrays spell out their
+ * members, so a nested shape hint (`maker: { city: "a US city" }`) reaches the prompt and not only
+ * the JSON schema (which some servers ignore past the top level).
+ */
+function describeSchema(j: Record<string, unknown>): string {
+  if (j.type === 'object' && j.properties) {
+    const props = Object.entries(j.properties as Record<string, Record<string, unknown>>);
+    return `object {${props.map(([k, v]) => `${k}: ${describeSchema(v)}`).join('; ')}}`;
+  }
+  if (j.type === 'array' && j.items) return `list of ${describeSchema(j.items as Record<string, unknown>)}`;
   const rules: string[] = [String(j.type)];
   if (j.enum) rules.push(`one of ${(j.enum as string[]).join(' | ')}`);
   if (j.maxLength) rules.push(`at most ${j.maxLength} characters`);
