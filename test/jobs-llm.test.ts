@@ -74,3 +74,33 @@ describe('jobs/ with llm fields', () => {
     expect(new Set(rows.map((p) => p.maker.city)).size).toBeGreaterThan(100);
   });
 });
+
+describe('a rerun from the response cache', () => {
+  it('works with the model host down when every answer is cached, and rejects what it lacks naming the host', async () => {
+    const host = createSimServer({ tokensPerSecond: 1e6, promptTokensPerSecond: 1e7 });
+    const url = (await host.listen(0)).url;
+    const cacheDir = join(root, 'cache');
+    const first = join(root, 'cached-1');
+    const run = (out: string, extra: string[] = []) =>
+      synthfarm(['run', 'jobs/support-tickets.yaml', '--count', '200', '--out', out, '--cache-dir', cacheDir, ...extra], { env: { OLLAMA_HOST: url } });
+    const r1 = await run(first);
+    expect(r1.code, r1.stderr).toBe(0);
+    await host.close();
+
+    const second = join(root, 'cached-2');
+    const r2 = await synthfarm(['run', 'jobs/support-tickets.yaml', '--count', '200', '--out', second, '--cache-dir', cacheDir], { env: { OLLAMA_HOST: url, SYNTHFARM_LOG_LEVEL: 'warn' } });
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(r2.stderr).toContain('going on with the response cache');
+    expect(await readFile(join(second, 'tickets.csv'), 'utf8')).toBe(await readFile(join(first, 'tickets.csv'), 'utf8'));
+
+    // 300 records: the batches past the first 200 were never answered, so they need the (down)
+    // host: they are rejected naming it, and the rejects are over --max-rejects (exit 1).
+    const third = join(root, 'cached-3');
+    const r3 = await run(third, ['--count', '300']);
+    expect(r3.code).toBe(1);
+    const manifest = JSON.parse(await readFile(join(third, 'manifest.json'), 'utf8'));
+    expect(manifest.datasets.tickets).toMatchObject({ requested: 300, written: 200, rejected: 100 });
+    const rejects = (await readFile(join(third, 'rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejects.every((r) => r.index >= 200 && r.error.includes(`cannot reach ${url}`))).toBe(true);
+  });
+});

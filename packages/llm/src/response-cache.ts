@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { sha256 } from '@synthfarm/core';
+import { BackendUnavailable, createLogger, sha256 } from '@synthfarm/core';
 import { canonicalJson } from './canonical-json.js';
 import { wrapBackend } from './wrap-backend.js';
 import type { GenerateOptions, LlmBackend, LlmRequest, LlmResponse } from './llm-backend.js';
@@ -46,9 +46,15 @@ export function responseCacheKey(backend: Pick<LlmBackend, 'provider' | 'model' 
  * counts in `stats().cacheHits`. Only complete answers are stored: truncated answers and errors
  * are not. Unreadable entries count as misses and are overwritten; a failed write warns
  * (`process.emitWarning`) and still returns the answer.
+ *
+ * A host that fails the start-up check does not stop a run whose cache holds answers: a fully
+ * cached rerun needs no host. The run goes on (with a warning at `SYNTHFARM_LOG_LEVEL=warn`); a
+ * call the cache does not hold fails with the check's own error, so its records are rejected
+ * naming the host and how to start one.
  */
 export function withResponseCache(backend: LlmBackend, dir: string): LlmBackend {
   let hits = 0;
+  let unreachable: BackendUnavailable | undefined;
   const pathOf = (key: string): string => join(dir, key.slice(0, 2), `${key}.json`);
 
   async function read(key: string): Promise<Omit<LlmResponse, 'cached'> | undefined> {
@@ -81,6 +87,16 @@ export function withResponseCache(backend: LlmBackend, dir: string): LlmBackend 
   }
 
   return wrapBackend(backend, {
+    async check(): Promise<void> {
+      try {
+        await backend.check();
+        unreachable = undefined;
+      } catch (err) {
+        if (!(err instanceof BackendUnavailable) || !(await holdsEntries(dir))) throw err;
+        unreachable = err;
+        createLogger({ name: 'llm' }).warn({ backend: backend.name }, `${err.message}; going on with the response cache in ${dir}: a call it does not hold will fail`);
+      }
+    },
     async generate(req: LlmRequest, opts?: GenerateOptions): Promise<LlmResponse> {
       const started = performance.now();
       const key = responseCacheKey(backend, req);
@@ -89,6 +105,7 @@ export function withResponseCache(backend: LlmBackend, dir: string): LlmBackend 
         hits++;
         return { ...hit, latencyMs: Math.round(performance.now() - started), cached: true };
       }
+      if (unreachable) throw unreachable;
       const res = await backend.generate(req, opts);
       if (!res.truncated && !res.cached) {
         // The answer is already paid for: a cache that cannot be written must not lose it.
@@ -103,4 +120,13 @@ export function withResponseCache(backend: LlmBackend, dir: string): LlmBackend 
       return { ...s, cacheHits: s.cacheHits + hits };
     },
   });
+}
+
+/** True when the cache directory holds at least one entry directory (`dir/ab/`). */
+async function holdsEntries(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).some((e) => e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name));
+  } catch {
+    return false;
+  }
 }
