@@ -1,5 +1,6 @@
-import { SpecError } from '@synthfarm/core';
-import { empiricalOutput, empiricalValues, type EmpiricalFieldSpec } from '@synthfarm/spec';
+import { SpecError } from '@synthfarm/core/errors';
+import type { EmpiricalFieldSpec } from '@synthfarm/spec';
+import { empiricalOutput, empiricalValues } from '@synthfarm/spec/empirical';
 import { normalCdf, normalQuantile } from './distributions.js';
 import { isoDay, isoSecond } from './iso-date.js';
 import type { FieldSite } from './field-generator.js';

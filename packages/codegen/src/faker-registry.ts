@@ -1,6 +1,7 @@
 import { faker as enFaker } from '@faker-js/faker/locale/en';
 import type { Faker, FakerOptions, LocaleDefinition } from '@faker-js/faker';
-import { clip, limitError, type FieldSpec, type Spec, type SpecLimits } from '@synthfarm/spec';
+import type { FieldSpec, Spec, SpecLimits } from '@synthfarm/spec';
+import { clip, limitError } from '@synthfarm/spec/limit-error';
 import { SpecError } from '@synthfarm/core/errors';
 import { Rng } from './rng.js';
 

@@ -7,4 +7,3 @@ export { UniqueIndex } from './unique-index.js';
 export { SharedColumn } from './shared-column.js';
 export type { RefColumns } from './shared-column.js';
 export { checkCompiles } from './compile-spec.js';
-export { TransformValueError } from './compile-transform.js';

@@ -1,4 +1,4 @@
-import { CompiledDataset, FakerRegistry, TransformValueError, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen';
+import { CompiledDataset, FakerRegistry, TransformValueError, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen/generator';
 // Subpath imports keep a code thread's start-up to what it runs (the barrels bring zod, yaml,
 // pino and the file sinks).
 import { createRecordEncoder, type RecordEncoder } from '@synthfarm/output/record-encoder';

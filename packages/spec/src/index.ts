@@ -1,5 +1,4 @@
 export { LlmField, FIELD_KINDS } from './field-schema.js';
-export { empiricalOutput, empiricalValues } from './empirical.js';
 export type { FieldSpec, NumericFieldSpec, LlmFieldSpec, EmpiricalFieldSpec } from './field-schema.js';
 export { RESERVED_DATASET_NAMES, DatasetSchema, BackendSchema } from './spec-schema.js';
 export type { ShapeNode, DatasetSpec, BackendSpec, Spec } from './spec-schema.js';
@@ -13,5 +12,5 @@ export { checkSubmittedSources } from './submitted-sources.js';
 export type { FarmPolicy } from './farm-policy.js';
 export { isModelDataset, enrichFieldNames, runSpec } from './run-spec.js';
 export { httpUrlProblem } from './http-url.js';
-export { DEFAULT_SPEC_LIMITS, configureSpecLimits, currentSpecLimits, resolveSpecLimits, limitError, clip } from './spec-limits.js';
+export { DEFAULT_SPEC_LIMITS, configureSpecLimits, currentSpecLimits, resolveSpecLimits, limitError } from './spec-limits.js';
 export type { SpecLimits } from './spec-limits.js';

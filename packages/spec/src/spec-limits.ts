@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { SpecError, UsageError } from '@synthfarm/core';
+import { UsageError } from '@synthfarm/core';
+import { clip } from './limit-error.js';
 
 const limit = (def: number, what: string) => z.number().int('must be an integer').positive('must be > 0').default(def).describe(what);
 
@@ -28,6 +29,7 @@ export const SpecLimitsSchema = z.strictObject({
 });
 export type SpecLimits = z.infer<typeof SpecLimitsSchema>;
 export type SpecLimitName = keyof SpecLimits;
+export { clip, limitError } from './limit-error.js';
 
 /** The defaults, documented in {@link SpecLimitsSchema}. */
 export const DEFAULT_SPEC_LIMITS: Readonly<SpecLimits> = Object.freeze(SpecLimitsSchema.parse({}));
@@ -71,14 +73,4 @@ export function resolveSpecLimits(env: string | undefined, flags: readonly strin
   for (const e of (env ?? '').split(',')) if (e.trim()) apply(e, 'SYNTHFARM_LIMITS');
   for (const f of flags) for (const e of f.split(',')) if (e.trim()) apply(e, '--limit');
   return SpecLimitsSchema.parse(out);
-}
-
-/** A spec asks for more than a limit allows: exit 2 / HTTP 400, naming the limit and how to raise it. */
-export function limitError(path: string, what: string, name: SpecLimitName, limits: SpecLimits): SpecError {
-  return new SpecError(path, `${what} exceeds limit ${name} (${limits[name]}); raise it with --limit ${name}=N or SYNTHFARM_LIMITS`);
-}
-
-/** A value as it may be echoed in a message: at most `max` characters, its length said when cut. */
-export function clip(s: string, max = 80): string {
-  return s.length <= max ? s : `${s.slice(0, max)}… (${s.length} characters)`;
 }
