@@ -25,6 +25,12 @@ export interface EstimateRates {
   invalidRate: number;
   /** Share of audited records the auditor flags. */
   defectRate: number;
+  /**
+   * Actual over modelled tokens, in and out, of the run they were fitted to (1: none seen): a
+   * field's output budget is its longest value, and models write shorter ones.
+   */
+  tokensInScale?: number;
+  tokensOutScale?: number;
   /** Where the rates come from: `prior`, or the run whose manifest they were fitted to. */
   from: string;
 }
@@ -111,11 +117,13 @@ export async function createCostModel(spec: Spec, enrichFields: ReadonlySet<stri
     const dm = models[d];
     const out: Record<string, Usage> = {};
     if (!dm || m <= 0) return out;
+    const inScale = rates.tokensInScale ?? 1;
+    const outScale = rates.tokensOutScale ?? 1;
     const add = (b: string, u: Usage, times = 1) => {
       const x = (out[b] ??= { calls: 0, tokensIn: 0, tokensOut: 0 });
       x.calls += u.calls * times;
-      x.tokensIn += u.tokensIn * times;
-      x.tokensOut += u.tokensOut * times;
+      x.tokensIn += u.tokensIn * times * inScale;
+      x.tokensOut += u.tokensOut * times * outScale;
     };
     const write = (backends: string[], n: number, size: DatasetModel['gen'], times = 1) => {
       let left = n;

@@ -9,7 +9,7 @@ interface PastManifest {
   status?: string;
   offline?: boolean;
   datasets?: Record<string, { requested?: number }>;
-  backends?: Record<string, { calls?: number }>;
+  backends?: Record<string, { calls?: number; tokensIn?: number; tokensOut?: number }>;
   audit?: { audited?: number; defects?: number };
 }
 
@@ -38,7 +38,12 @@ export function fitRates(model: CostModel, spec: Spec, past: PastManifest): Esti
     else hi = mid;
   }
   const round = (x: number) => Math.round(x * 1e4) / 1e4;
-  return { invalidRate: round((lo + hi) / 2), defectRate: round(defectRate), from: `run ${past.runId ?? '?'}` };
+  const invalidRate = round((lo + hi) / 2);
+  // Then the tokens: what the run's calls carried against what the model says they carry.
+  const modelled = model.run({ invalidRate, defectRate, from: '' }).total;
+  const sum = (k: 'tokensIn' | 'tokensOut') => Object.values(past.backends!).reduce((n, b) => n + (b?.[k] ?? 0), 0);
+  const scale = (k: 'tokensIn' | 'tokensOut') => (modelled[k] > 0 && sum(k) > 0 ? round(sum(k) / modelled[k]) : 1);
+  return { invalidRate, defectRate: round(defectRate), tokensInScale: scale('tokensIn'), tokensOutScale: scale('tokensOut'), from: `run ${past.runId ?? '?'}` };
 }
 
 /** Rates fitted to the manifest.json in `dir` (the last run published there), else the priors. */
