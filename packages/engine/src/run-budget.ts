@@ -1,5 +1,3 @@
-import type { BackendDelta } from './batch-output.js';
-
 /**
  * Estimated USD per backend of a batch of `records` records of dataset `dataset`, before any
  * of it has run (the plan's model: first pass, repairs, fallbacks, enrich sample, audit and its
@@ -62,7 +60,7 @@ export interface RunBudget {
   /** A batch already in flight (handed out before a resume): its estimate is held without a check. */
   hold(dataset: number, batch: number, records: number): Promise<void>;
   /** The batch was committed: its reservation becomes what it cost (`backends`, the batch's own accounting). */
-  settle(dataset: number, batch: number, backends: Record<string, BackendDelta>): Promise<void>;
+  settle(dataset: number, batch: number, backends: Record<string, { cost: number }>): Promise<void>;
   /** A resumed run's spending before this session, per backend (from its events). */
   restore(spentByBackend: Record<string, number>): void;
   /** Gives back what is still reserved (batches never committed): the run is over. */

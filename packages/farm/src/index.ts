@@ -13,5 +13,5 @@ export { connectFarm } from './farm-connection.js';
 export type { FarmConnection } from './farm-connection.js';
 export { createFarmService } from './create-farm-service.js';
 export { addSchedule, listSchedules, removeSchedule, createScheduleWorker } from './schedules.js';
-export { applyFarmBudget, FarmBudgetOptionsSchema } from './farm-budget-options.js';
-export { createRedisDailyLedger, dailySpend } from './daily-ledger.js';
+export { applyFarmBudget } from './farm-budget-options.js';
+export { dailySpend } from './daily-ledger.js';
