@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SynthfarmError, createLogger, intOption, parseOptions, serializeError, type Logger } from '@synthfarm/core';
 import { createRun, type Manifest, type CommitterResult, type Progress, type RunRecord } from '@synthfarm/engine';
-import { prepareRunCosts, usedBackendNames } from '@synthfarm/stages';
+import { isModelDataset, prepareRunCosts, usedBackendNames } from '@synthfarm/stages';
 import { createRedisDailyLedger } from './daily-ledger.js';
 import { createRedisEventLog } from './redis-event-log.js';
 import { createBullmqExecutor } from './bullmq-executor.js';
@@ -79,7 +79,8 @@ export async function runCoordinator(options: CoordinatorOptions): Promise<Manif
     await store.setState(runId, 'running');
     // Every batch's estimated cost is reserved before dispatch against the run's caps and the
     // farm's day in Redis (shared by every coordinator), and settled to its cost at commit.
-    const costs = meta.offline ? undefined : await prepareRunCosts(spec, { maxCostUsd: meta.maxCostUsd, daily: createRedisDailyLedger(redis, keys), historyDir: meta.outDir });
+    // A run without model fields spends nothing: no estimate, no reservations (and no faker load before its first batch).
+    const costs = meta.offline || !spec.datasets.some(isModelDataset) ? undefined : await prepareRunCosts(spec, { maxCostUsd: meta.maxCostUsd, daily: createRedisDailyLedger(redis, keys), historyDir: meta.outDir });
     result = await createRun({ spec, sha256: meta.specSha256 }, {
       mode: 'farm', runId, offline: meta.offline, maxRejects: meta.maxRejects, threads: opts.threads,
       windowFor: farmWindow(redis, keys, spec, opts.window),
