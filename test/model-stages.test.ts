@@ -498,9 +498,9 @@ describe('CLI', () => {
     s.datasets[0]!.recordsPerCall = 10;
     s.backends.fast = { ...s.backends.fast, costPer1kInput: 0.01, costPer1kOutput: 0.02 };
     const out = freshDir('budget');
-    const res = await runCli(['run', await writeSpec(s), '--out', out, '--no-cache', '--max-cost', '0.001', '--json']);
+    const res = await runCli(['run', await writeSpec(s), '--out', out, '--no-cache', '--max-cost', '0.3', '--json']);
     expect(res.code).toBe(1);
-    expect(res.stderr).toContain('--max-cost 0.001 USD reached');
+    expect(res.stderr).toContain('budget reached: --max-cost 0.3 USD');
     expect(res.stderr).not.toContain('    at ');
     const summary = JSON.parse(res.stdout.trim().split('\n').at(-1)!) as { status: string; datasets: Record<string, { written: number; rejected: number }> };
     expect(summary.status).toBe('budget_exceeded');
@@ -597,8 +597,11 @@ describe('CLI', () => {
     expect(res.code).toBe(0);
     expect(sim.stats().requests).toEqual({});
     const plan = JSON.parse(res.stdout) as { estimate: { backends: Record<string, { calls: number; tokensIn: number; tokensOut: number; cost: number }>; totalCost: number } };
-    const est = plan.estimate.backends.fast!;
-    expect(est.calls).toBe(10);
+    const est = plan.estimate.backends.fast! as { calls: number; firstPassCalls: number; tokensIn: number; tokensOut: number; cost: number };
+    // 200 records, 20 per call: 10 first-pass calls, and the repairs the prior invalid rate expects.
+    expect(est.firstPassCalls).toBe(10);
+    expect(est.calls).toBeGreaterThanOrEqual(10);
+    expect(est.calls).toBeLessThanOrEqual(13);
     expect(est.tokensIn).toBeGreaterThan(0);
     expect(est.tokensOut).toBeGreaterThan(0);
     expect(est.cost).toBeCloseTo((est.tokensIn / 1000) * 0.0001 + (est.tokensOut / 1000) * 0.0002, 6);
@@ -606,7 +609,7 @@ describe('CLI', () => {
 
     // The estimate is the right size for what a clean run then spends.
     const actual = (await runSpec(s)).backends.fast!;
-    expect(actual.calls).toBe(est.calls);
+    expect(actual.calls).toBe(est.firstPassCalls);
     for (const k of ['tokensIn', 'tokensOut'] as const) {
       expect(est[k] / actual[k], k).toBeGreaterThan(1 / 3);
       expect(est[k] / actual[k], k).toBeLessThan(3);

@@ -8,6 +8,7 @@ import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from '
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 /** `--secret NAME@ORIGIN` (DESIGN §11): the only secrets a submitted spec may name, each sent only to its origin. */
+const DAILY_HELP = "farm: the whole farm's cap on a UTC day's model spending, in USD, over every run (stored in Redis: every coordinator holds to it)";
 const SECRET_HELP = 'farm: bind secret NAME (an environment variable) to the one origin it may be sent to, e.g. OPENAI_API_KEY@https://api.openai.com; repeatable (or SYNTHFARM_SECRETS, comma-separated)';
 /** `--allow-origin URL`: remote baseUrls a submitted spec may use besides bound origins. */
 const ORIGIN_HELP = "farm: an origin submitted specs' remote baseUrls may point at; repeatable (or SYNTHFARM_ALLOWED_ORIGINS, comma-separated)";
@@ -41,7 +42,8 @@ export function createCli(): Command {
     .option('--out <dir>', 'output directory (default: the spec\'s output.dir, else ./out)')
     .option('--threads <n>', 'code-stage worker threads (default: one per core; 0 = inline)', Number)
     .option('--offline', 'fill llm fields procedurally instead of calling a model (recorded in the manifest)')
-    .option('--max-cost <usd>', 'stop gracefully when the model spend would pass this, in USD', nonNegativeNumber('--max-cost'))
+    .option('--max-cost <usd>', "the run's cap in USD (overrides the spec's budgets.run): each batch's estimated cost is reserved before it is dispatched; batches past the cap are not run and their records are rejected budget_exceeded", nonNegativeNumber('--max-cost'))
+    .option('--max-daily-cost <usd>', DAILY_HELP, nonNegativeNumber('--max-daily-cost'))
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
     .option('--no-cache', 'do not read or write the model response cache')
     .option('--max-rejects <n|p%>', `fail the run (exit 1) when more records than this are rejected: a count, or a percentage of the records requested (default ${DEFAULT_MAX_REJECTS})`, parseMaxRejects)
@@ -96,6 +98,7 @@ export function createCli(): Command {
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
     .option('--no-cache', 'do not read or write the model response cache')
     .option('--no-schedules', 'do not take schedule firings on this worker')
+    .option('--max-daily-cost <usd>', DAILY_HELP, nonNegativeNumber('--max-daily-cost'))
     .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
     .option('--allow-origin <url>', ORIGIN_HELP, collect)
     .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
@@ -159,6 +162,7 @@ export function createCli(): Command {
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--out-root <dir>', 'output directories of posted runs stay inside this one', 'out/api')
     .option('--insecure', 'allow no token (loopback addresses only)')
+    .option('--max-daily-cost <usd>', DAILY_HELP, nonNegativeNumber('--max-daily-cost'))
     .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
     .option('--allow-origin <url>', ORIGIN_HELP, collect)
     .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))

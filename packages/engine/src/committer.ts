@@ -14,6 +14,8 @@ import { openRunFiles, type OutputFile, type RunFiles } from './output-file.js';
 import { assembleLines, lineAt } from './packed-lines.js';
 import { batchRangeList } from './plan.js';
 import { referencedFields } from './ref-columns.js';
+import type { RunBudget } from './run-budget.js';
+import { estimateReport, type RunEstimate } from './run-estimate.js';
 import type { RunState } from './run-state.js';
 import { applyMaxRejects, failedDatasets } from './run-verdict.js';
 import type { Progress } from './progress.js';
@@ -53,8 +55,14 @@ export interface CommitterOptions {
    * follows the workers that join and leave during a dataset).
    */
   window: (d: number) => number | Promise<number>;
-  /** Checked before each batch is dispatched: a spent budget stops the run (in-flight batches finish). */
-  shouldStop?: () => RunStatus | undefined | Promise<RunStatus | undefined>;
+  /**
+   * The run's budgets: each batch's estimated cost is reserved before it is dispatched and
+   * settled to what it cost at commit. A batch a cap refuses is not dispatched: the run ends
+   * `budget_exceeded` once the batches in flight are committed, the rest becoming rejects.
+   */
+  budget?: RunBudget | undefined;
+  /** What the plan predicted: the manifest sets it next to what the run made. */
+  estimate?: RunEstimate | undefined;
   /**
    * Checked before each batch is taken: true ends the run at once (`synthfarm cancel`). Nothing
    * more is dispatched or written, batches handed out are discarded, and every record not
@@ -120,6 +128,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   const total = spec.datasets.reduce((n, d) => n + d.count, 0);
   const counters = { done: 0, written: 0, rejected: 0, tokensOut: 0 };
   let status: RunStatus = 'completed';
+  /** Why the run stopped taking work (a cap's refusal), for the rejects it leaves. */
+  let stopReason: string | undefined;
   let failure: unknown;
   let rejects: OutputFile | undefined;
   let rejectsFile: Omit<SinkFile, 'format'> = { path: 'rejects.jsonl', rows: 0, bytes: 0, sha256: '' };
@@ -177,6 +187,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       }
     }
     await emit([{ type: 'run_state', at: Date.now(), state: 'running', mode: opts.mode }]);
+    // A resumed run's caps count what its earlier sessions spent.
+    opts.budget?.restore(Object.fromEntries(Object.entries(record.backends).map(([n, b]) => [n, b.cost])));
     for (const c of commits) {
       counters.done += c.written + c.rejected;
       counters.written += c.written;
@@ -229,6 +241,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         const job = b < commit.committed && !admission?.before ? undefined : await jobFor(b);
         if (job && b >= commit.committed) replay.push(job);
       }
+      for (const j of replay) await opts.budget?.hold(d, j.batch, j.count);
       if (replay.length) await executor.dispatch(replay);
       const inflight = new Map<number, BatchJob>(replay.map((j) => [j.batch, j]));
 
@@ -239,8 +252,13 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         const window = await opts.window(d);
         while (!stopped && produced < ranges.length && produced - commit.committed < window) {
           if (signal.aborted) throw stoppedError();
-          stopped = await opts.shouldStop?.();
-          if (stopped) break;
+          // Reserved before the job is made: a refused batch is never admitted or dispatched.
+          const refused = await opts.budget?.reserve(d, produced, ranges.at(produced).count);
+          if (refused) {
+            stopped = 'budget_exceeded';
+            stopReason = refused;
+            break;
+          }
           const job = await jobFor(produced);
           jobs.push(job);
           inflight.set(job.batch, job);
@@ -292,6 +310,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         };
         const refs = refFields.map((f, r): [string, unknown[]] => [`${ds.name}.${f}`, (batch.refValues[r] ?? []).filter((v, k) => !dropped.has(k) && v !== null && v !== undefined)]);
         await state.commit(d, commit, { done: batch.count, written: rows, rejected: batch.rejects.length }, refs);
+        await opts.budget?.settle(d, b, batch.backends);
         await executor.release(job);
         inflight.delete(b);
         routing.push(...batch.routing);
@@ -333,6 +352,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   } finally {
     await executor.close();
     await sink?.close();
+    await opts.budget?.close().catch(() => undefined);
   }
 
   if (failure) await Promise.all(open.map((f) => f.discard().catch(() => undefined)));
@@ -350,6 +370,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     ...(Object.values(record.hosts).some((h) => h.records > 0) ? { hosts: Object.fromEntries(Object.entries(hosts).filter(([, h]) => h.records > 0).map(([n, h]) => [n, { records: h.records, tokensOut: h.tokensOut, busyMs: h.busyMs }])) } : {}),
     routing,
     ...(opts.audit ? { audit } : {}),
+    ...(opts.budget ? { budget: opts.budget.summary() } : {}),
+    ...(opts.estimate ? { estimate: estimateReport(opts.estimate, record) } : {}),
     timings: { totalMs: finishedAt.getTime() - opts.startedAt.getTime(), datasetsMs },
   };
   if (failure) {
@@ -416,7 +438,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     const dataset = spec.datasets[d]!.name;
     const chunk: Reject[] = [];
     for (let i = from; i < m.requested; i++) {
-      chunk.push({ dataset, index: i, reason: status, error: `not generated: the run stopped (${status})` });
+      chunk.push({ dataset, index: i, reason: status, error: `not generated: ${stopReason ?? `the run stopped (${status})`}` });
       if (chunk.length === 1000) await appendRejects(chunk.splice(0));
     }
     await appendRejects(chunk);

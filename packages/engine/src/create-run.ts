@@ -5,7 +5,9 @@ import type { BatchExecutor } from './batch-executor.js';
 import { createBatchProcessor } from './batch-processor.js';
 import { createCodegenPool, lazyPool, type CodegenPool } from './codegen-pool.js';
 import { runCommitter, type CommitterOptions, type CommitterResult } from './committer.js';
-import type { Manifest, RunStatus } from './manifest.js';
+import type { Manifest } from './manifest.js';
+import type { RunBudget } from './run-budget.js';
+import type { RunEstimate } from './run-estimate.js';
 import { createMemoryRunState } from './memory-run-state.js';
 import type { RunState } from './run-state.js';
 import { parseRunOptions, type RunOptionsInput } from './run-options.js';
@@ -30,8 +32,10 @@ export interface RunSource {
 /** The model stages of a run as the pipeline uses them (what `createModelStages` returns). */
 export interface RunModel {
   stages: RecordStage[];
-  /** A spent budget: no new batch starts. */
-  shouldStop(): RunStatus | undefined;
+  /** The run's budgets (caps reserved per batch before dispatch); undefined when it has none. */
+  budget?: RunBudget | undefined;
+  /** What the plan predicts for the run (the manifest compares it with what the run made). */
+  estimate?: RunEstimate | undefined;
   /** Batches in flight that keep the model's slots busy, for model datasets. */
   windowFor(datasetIndex: number): number | undefined;
   /** The manifest's `backends` section. */
@@ -63,8 +67,10 @@ export interface RunParts {
    * the live workers' heartbeats). Default the `window` option, else `model`'s, else 8 per thread.
    */
   windowFor?: CommitterOptions['window'];
-  /** Checked before each batch; with `model`'s budget, whichever stops first. */
-  shouldStop?: CommitterOptions['shouldStop'];
+  /** The run's budgets; default `model`'s (a farm coordinator passes one counting the day in Redis). */
+  budget?: RunBudget | undefined;
+  /** The plan's estimate of the run; default `model`'s. */
+  estimate?: RunEstimate | undefined;
   cancelled?: CommitterOptions['cancelled'];
   onDataset?: CommitterOptions['onDataset'];
   /** The manifest's `backends` section. Default `model`'s, else none. */
@@ -122,7 +128,7 @@ export function createRun(source: RunSource, options: CreateRunOptions): Run {
       const state = options.state?.(spec) ?? createMemoryRunState(spec);
       const ctx: ExecutorContext = { runId, spec, specKey, pool, state, signal: options.signal };
       const executor = options.executor?.(ctx) ?? createThreadExecutor(createBatchProcessor({ spec, specKey, pool, stages: model?.stages ?? [] }), (d) => state.refColumns(d), options.signal);
-      const shouldStop = options.shouldStop;
+      const budget = options.budget ?? model?.budget;
       try {
         return await runCommitter({
           runId, mode: o.mode, spec, specSha256: source.sha256, specKey, offline: o.offline,
@@ -133,7 +139,8 @@ export function createRun(source: RunSource, options: CreateRunOptions): Run {
           // A farm run keeps whole batches: a job per batch is what the queue can carry.
           batchRecords: (d) => (embedded && codeOnly(d) ? Math.min(spec.datasets[d]!.batchSize, CODE_TASK_RECORDS) : spec.datasets[d]!.batchSize),
           window: options.windowFor ?? ((d) => o.window ?? model?.windowFor(d) ?? Math.max(8, pool.threads * 8)),
-          ...(model || shouldStop ? { shouldStop: async () => model?.shouldStop() ?? (await shouldStop?.()) } : {}),
+          ...(budget ? { budget } : {}),
+          ...((options.estimate ?? model?.estimate) ? { estimate: options.estimate ?? model?.estimate } : {}),
           ...(options.cancelled ? { cancelled: options.cancelled } : {}),
           ...(options.onDataset ? { onDataset: options.onDataset } : {}),
           backends: options.backends ?? (() => model?.manifestExtras().backends ?? {}),

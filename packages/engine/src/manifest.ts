@@ -1,4 +1,6 @@
 import type { SinkFile } from '@synthfarm/output';
+import type { BudgetSummary } from './run-budget.js';
+import type { EstimateReport } from './run-estimate.js';
 
 /** How a run ended. */
 export type RunStatus = 'completed' | 'failed' | 'budget_exceeded' | 'cancelled';
@@ -50,6 +52,10 @@ export interface Manifest {
   lineage?: Omit<SinkFile, 'format'>;
   routing: RoutingDecision[];
   audit?: unknown;
+  /** The run's caps and what its committed batches cost against them (when it has any cap). */
+  budget?: BudgetSummary;
+  /** The plan's estimate (calls, tokens, cost) against what the run made, with the relative errors. */
+  estimate?: EstimateReport;
   timings: { totalMs: number; datasetsMs: Record<string, number> };
   error?: { code: string; message: string };
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { SynthfarmError, createLogger, intOption, parseOptions, serializeError, type Logger } from '@synthfarm/core';
 import { createRun, type Manifest, type CommitterResult, type Progress, type RunRecord } from '@synthfarm/engine';
-import { usedBackendNames } from '@synthfarm/stages';
+import { isModelDataset, prepareRunCosts, usedBackendNames } from '@synthfarm/stages';
+import { createRedisDailyLedger } from './daily-ledger.js';
 import { createRedisEventLog } from './redis-event-log.js';
 import { createBullmqExecutor } from './bullmq-executor.js';
 import { createRedisRunState } from './redis-run-state.js';
@@ -76,6 +77,10 @@ export async function runCoordinator(options: CoordinatorOptions): Promise<Manif
   let result: CommitterResult;
   try {
     await store.setState(runId, 'running');
+    // Every batch's estimated cost is reserved before dispatch against the run's caps and the
+    // farm's day in Redis (shared by every coordinator), and settled to its cost at commit.
+    // A run without model fields spends nothing: no estimate, no reservations (and no faker load before its first batch).
+    const costs = meta.offline || !spec.datasets.some(isModelDataset) ? undefined : await prepareRunCosts(spec, { maxCostUsd: meta.maxCostUsd, daily: createRedisDailyLedger(redis, keys), historyDir: meta.outDir });
     result = await createRun({ spec, sha256: meta.specSha256 }, {
       mode: 'farm', runId, offline: meta.offline, maxRejects: meta.maxRejects, threads: opts.threads,
       windowFor: farmWindow(redis, keys, spec, opts.window),
@@ -83,7 +88,8 @@ export async function runCoordinator(options: CoordinatorOptions): Promise<Manif
       dir: meta.outDir, outRoot: meta.outRoot, startedAt: new Date(meta.createdAt),
       state: (s) => createRedisRunState(store, runId, s),
       executor: (ctx) => createBullmqExecutor({ redisUrl, keys, results, spec: ctx.spec, log, signal: opts.signal }),
-      shouldStop: async () => (meta.maxCostUsd !== undefined && (await spent(store, runId)) >= meta.maxCostUsd ? 'budget_exceeded' : undefined),
+      budget: costs?.budget,
+      estimate: costs?.estimate,
       cancelled,
       onDataset: (d) => (current = d),
       backends: () => (meta.offline ? {} : Object.fromEntries(usedBackendNames(spec).map((n) => [n, { provider: spec.backends[n]?.provider, model: spec.backends[n]?.model }]))),
@@ -105,11 +111,6 @@ export async function runCoordinator(options: CoordinatorOptions): Promise<Manif
   await lock.release().catch(() => undefined);
   if (failure) throw failure;
   return manifest;
-}
-
-async function spent(store: RunStore, runId: string): Promise<number> {
-  const totals = await store.backendTotals(runId);
-  return Object.values(totals).reduce((n, t) => n + (t.cost ?? 0), 0);
 }
 
 

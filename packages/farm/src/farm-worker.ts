@@ -97,7 +97,7 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
           }
         }
         // Model stages are built once per run on this worker, and shared by its batches.
-        const model = meta.offline || backends.size ? await createModelStages({ spec, sha256: meta.specSha256, source: 'farm', missingEnv: [], secretRefs: {} }, { offline: meta.offline, backends, skipCheck: true }) : undefined;
+        const model = meta.offline || backends.size ? await createModelStages({ spec, sha256: meta.specSha256, source: 'farm', missingEnv: [], secretRefs: {} }, { offline: meta.offline, backends, skipCheck: true, costs: false }) : undefined;
         const processor = createBatchProcessor({ spec: model?.spec ?? spec, specKey: runId, pool, stages: model?.stages ?? [] });
         return { meta, spec, backends, processor, refColumns: new Map() };
       })();

@@ -13,3 +13,5 @@ export { connectFarm } from './farm-connection.js';
 export type { FarmConnection } from './farm-connection.js';
 export { createFarmService } from './create-farm-service.js';
 export { addSchedule, listSchedules, removeSchedule, createScheduleWorker } from './schedules.js';
+export { applyFarmBudget } from './farm-budget-options.js';
+export { dailySpend } from './daily-ledger.js';

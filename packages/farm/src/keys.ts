@@ -32,6 +32,10 @@ export function farmKeys(prefix = DEFAULT_PREFIX) {
      * what the budget checks, redone work included. Reports read the run's record instead.
      */
     backends: (id: string) => `${run(id)}:backends`,
+    /** USD the farm spent or holds in flight on a UTC day (`2025-06-01`): what `--max-daily-cost` caps. */
+    dailySpend: (day: string) => `${prefix}:budget:day:${day}`,
+    /** The farm's cap on a day's spending, in USD (set by `--max-daily-cost`); absent: none. */
+    dailyCap: `${prefix}:budget:daily-cap`,
     /** Pub/sub channel of progress events. */
     events: (id: string) => `${run(id)}:events`,
     /**

@@ -210,4 +210,5 @@ function checkStages(spec: Spec): void {
       if (f.kind !== 'llm') throw new SpecError(`stages.enrich.fields.${name}.kind`, `enrich fields are written by the model: must be llm, got ${f.kind}`);
     }
   }
+  for (const n of Object.keys(spec.budgets?.perBackend ?? {})) known(n, `budgets.perBackend.${n}`);
 }

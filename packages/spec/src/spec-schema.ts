@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BudgetsSchema } from './budgets-schema.js';
 import { FieldsSchema } from './field-schema.js';
 import { httpUrl } from './http-url.js';
 import { DatasetSourceSchema, PostgresSinkSchema, PrivacySchema, SpecSourceSchema } from './source-schema.js';
@@ -115,5 +116,6 @@ export const SpecSchema = z.strictObject({
   output: OutputSchema,
   sources: z.record(name, SpecSourceSchema).default({}),
   privacy: PrivacySchema,
+  budgets: BudgetsSchema,
 });
 export type Spec = z.infer<typeof SpecSchema>;

@@ -1,8 +1,8 @@
 import type { Logger } from '@synthfarm/core';
-import { withBatchAccounting, type Manifest, type RecordStage, type RunStatus } from '@synthfarm/engine';
+import { withBatchAccounting, type Manifest, type RecordStage, type RunBudget, type RunEstimate } from '@synthfarm/engine';
 import type { BackendDeps, LlmBackend } from '@synthfarm/llm';
 import type { LoadedSpec } from '@synthfarm/spec';
-import { Budget } from './budget.js';
+import { prepareRunCosts } from './run-costs.js';
 import { createEnrichStage } from './enrich-stage.js';
 import { createFastGenerateStage, DEFAULT_RECORDS_PER_CALL, generateBackendName } from './fast-generate-stage.js';
 import { createOfflineStage } from './offline-stage.js';
@@ -12,7 +12,7 @@ import { enrichFieldNames, isModelDataset, runSpec } from './enrich-fields.js';
 export interface ModelStagesOptions {
   /** Fill model fields procedurally instead of calling a model. */
   offline?: boolean;
-  /** USD; no new batch starts once spent. */
+  /** `--max-cost` in USD (overrides the spec's `budgets.run`): each batch's estimated cost is reserved against it before dispatch. */
   maxCostUsd?: number | undefined;
   /** Response cache directory; undefined disables the cache. */
   cacheDir?: string | undefined;
@@ -23,6 +23,11 @@ export interface ModelStagesOptions {
   backends?: Map<string, LlmBackend>;
   /** Skip the start-up check (a farm worker checks its own host). */
   skipCheck?: boolean;
+  /**
+   * Build the run's budget and estimate. Default true; a farm worker, which runs batches of a
+   * run its coordinator budgets, passes false.
+   */
+  costs?: boolean;
   log?: Logger;
 }
 
@@ -32,8 +37,10 @@ export interface ModelStages {
   spec: import('@synthfarm/spec').Spec;
   stages: RecordStage[];
   backends: Map<string, LlmBackend>;
-  budget: Budget;
-  shouldStop(): RunStatus | undefined;
+  /** The run's caps, reserved per batch before dispatch; undefined when it has none. */
+  budget: RunBudget | undefined;
+  /** The plan's estimate of the run (none offline). */
+  estimate: RunEstimate | undefined;
   /** Batches in flight that keep the generate backend's slots busy, for model datasets. */
   windowFor(datasetIndex: number): number | undefined;
   /**
@@ -65,7 +72,8 @@ export async function createModelStages(loaded: LoadedSpec, opts: ModelStagesOpt
       throw err;
     }
   }
-  const budget = new Budget([...backends.values()], opts.maxCostUsd);
+  // Offline runs call no model: nothing to estimate or cap.
+  const costs = opts.offline || !backends.size || opts.costs === false ? undefined : await prepareRunCosts(spec, { maxCostUsd: opts.maxCostUsd });
   const common = { spec, backends, enrichFields, ...(opts.log ? { log: opts.log } : {}) };
   const stages: RecordStage[] = opts.offline
     ? [createOfflineStage(spec, enrichFields)]
@@ -73,8 +81,9 @@ export async function createModelStages(loaded: LoadedSpec, opts: ModelStagesOpt
       ? [createFastGenerateStage(common), createEnrichStage(common)].filter((s): s is RecordStage => !!s)
       : [];
   return {
-    spec, stages, backends, budget,
-    shouldStop: () => (budget.exceeded() ? 'budget_exceeded' : undefined),
+    spec, stages, backends,
+    budget: costs?.budget,
+    estimate: costs?.estimate,
     windowFor: (d) => {
       const ds = spec.datasets[d]!;
       const gen = generateBackendName(spec);

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { connectFarm, runCoordinator, submitRun } from '@synthfarm/farm';
+import { applyFarmBudget, connectFarm, runCoordinator, submitRun } from '@synthfarm/farm';
 import type { Manifest } from '@synthfarm/engine';
 import type { LoadedSpec } from '@synthfarm/spec';
 import { createProgressReporter } from '../progress-bar.js';
@@ -10,9 +10,10 @@ import { stopOnSignals } from '../stop-signals.js';
  * Farm mode: records the run in Redis, then coordinates it here (produce, aggregate, wait), or
  * with --detach hands coordination to a background `synthfarm resume RUN` and prints the id.
  */
-export async function farmRun(loaded: LoadedSpec, opts: { redis: string; detach?: boolean; offline?: boolean; maxCost?: number; maxRejects?: number; out?: string }): Promise<Manifest | undefined> {
+export async function farmRun(loaded: LoadedSpec, opts: { redis: string; detach?: boolean; offline?: boolean; maxCost?: number; maxDailyCost?: number; maxRejects?: number; out?: string }): Promise<Manifest | undefined> {
   const farm = await connectFarm(opts.redis);
   try {
+    await applyFarmBudget(farm.redis, farm.keys, { maxDailyCostUsd: opts.maxDailyCost });
     const runId = await submitRun(farm.store, loaded, { offline: opts.offline ?? false, maxCostUsd: opts.maxCost, maxRejects: opts.maxRejects, ...(opts.out ? { outDir: opts.out } : {}) });
     if (opts.detach) {
       const bin = fileURLToPath(new URL('../../bin/synthfarm.js', import.meta.url));

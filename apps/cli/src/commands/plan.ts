@@ -1,13 +1,18 @@
 import { loadSpec, planSpec } from '@synthfarm/engine';
-import { estimateCost, enrichFieldNames, runSpec } from '@synthfarm/stages';
+import { createCostModel, enrichFieldNames, ratesFromDir, runSpec } from '@synthfarm/stages';
 
-/** `synthfarm plan SPEC`: datasets, batches, fields by kind. Calls no model. */
+/**
+ * `synthfarm plan SPEC`: datasets, batches, fields by kind, and the cost estimate (repairs,
+ * escalations, enrich, audit regenerations included; rates fitted to the last run published in
+ * the output directory, else priors). Calls no model.
+ */
 export async function planCommand(file: string, opts: { count?: number; batchSize?: number; scale?: number; json?: boolean }): Promise<void> {
   const loaded = await loadSpec({ file }, { overrides: { count: opts.count, batchSize: opts.batchSize, scale: opts.scale } });
   const spec = runSpec(loaded.spec);
   const enrichFields = enrichFieldNames(spec);
   const plan = planSpec(spec);
-  const estimate = await estimateCost(spec, enrichFields);
+  const model = await createCostModel(spec, enrichFields);
+  const estimate = model.run(await ratesFromDir(model, spec, spec.output.dir));
   if (opts.json) {
     process.stdout.write(JSON.stringify({ ...plan, estimate }) + '\n');
     return;
@@ -18,9 +23,13 @@ export async function planCommand(file: string, opts: { count?: number; batchSiz
     for (const [kind, fields] of Object.entries(d.fieldsByKind)) lines.push(`    ${kind.padEnd(12)} ${fields.join(', ')}`);
   }
   if (estimate.datasets.length) {
-    lines.push('model estimate (a clean first run; no model was called):');
-    for (const [name, b] of Object.entries(estimate.backends)) lines.push(`  ${name}: ${b.calls} calls, ~${b.tokensIn} tokens in, ~${b.tokensOut} tokens out, ~$${b.cost.toFixed(4)}`);
+    const r = estimate.rates;
+    const from = r.from === 'prior' ? 'priors' : `fitted to ${r.from} in ${spec.output.dir}`;
+    lines.push(`model estimate (no model was called; ${(r.invalidRate * 100).toFixed(1)}% invalid answers, ${(r.defectRate * 100).toFixed(1)}% audit defects: ${from}):`);
+    for (const [name, b] of Object.entries(estimate.backends)) lines.push(`  ${name}: ${b.calls} calls (${b.firstPassCalls} first pass), ~${b.tokensIn} tokens in, ~${b.tokensOut} tokens out, ~$${b.cost.toFixed(4)}`);
     lines.push(`  total: ~$${estimate.totalCost.toFixed(4)}`);
+    const caps = spec.budgets;
+    if (caps?.run !== undefined && estimate.totalCost > caps.run) lines.push(`  note: more than budgets.run ${caps.run} USD: the run will stop there (budget_exceeded)`);
   } else lines.push('no model fields: no model calls, no cost');
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ExitCode, serializeError, SynthfarmError } from '@synthfarm/core';
+import { ExitCode, serializeError, SynthfarmError, UsageError } from '@synthfarm/core';
 import { loadSpec, newRunId, parseRunOptions, runEmbedded, type Manifest } from '@synthfarm/engine';
 import { farmPolicyFromOptions } from '@synthfarm/spec';
 import { createModelStages } from '@synthfarm/stages';
@@ -17,6 +17,7 @@ export interface RunCommandOptions {
   threads?: number;
   offline?: boolean;
   maxCost?: number;
+  maxDailyCost?: number;
   maxRejects?: MaxRejects;
   cacheDir?: string;
   cache?: boolean;
@@ -52,6 +53,7 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
   // The run's own options are checked first, by the run's schema (its rules and defaults): a bad
   // --threads is a usage error before the spec is read or a backend is asked.
   const { threads } = parseRunOptions({ threads: opts.threads });
+  if (opts.maxDailyCost !== undefined && !opts.redis) throw new UsageError("--max-daily-cost is the farm's cap and needs --redis; an embedded run's daily cap is the spec's budgets.daily");
   // A spec run on a farm is checked against the farm's policy (DESIGN §11): its apiKeys name
   // bound secrets the workers resolve. Other ${VAR}s are this user's own, read here.
   const farmPolicy = opts.redis ? farmPolicyFromOptions(opts) : undefined;
@@ -61,7 +63,7 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
   const maxRejects = maxRejectsOf(opts.maxRejects ?? parseMaxRejects(DEFAULT_MAX_REJECTS), total);
   if (opts.redis) {
     const { farmRun } = await import('./farm-run.js');
-    const m = await farmRun(loaded, { redis: opts.redis, detach: opts.detach ?? false, offline: opts.offline ?? false, maxRejects, ...(opts.maxCost !== undefined ? { maxCost: opts.maxCost } : {}), ...(opts.out ? { out: opts.out } : {}) });
+    const m = await farmRun(loaded, { redis: opts.redis, detach: opts.detach ?? false, offline: opts.offline ?? false, maxRejects, ...(opts.maxCost !== undefined ? { maxCost: opts.maxCost } : {}), ...(opts.maxDailyCost !== undefined ? { maxDailyCost: opts.maxDailyCost } : {}), ...(opts.out ? { out: opts.out } : {}) });
     if (m) finish(m, loaded.spec.output.dir, opts);
     return;
   }
@@ -99,7 +101,11 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
 /** Prints the summary, says why a run did not complete, and sets the exit code. */
 function finish(manifest: Manifest, dir: string, opts: RunCommandOptions): void {
   printSummary(manifest, dir, opts.json ?? false);
-  if (manifest.status === 'budget_exceeded') process.stderr.write(`synthfarm: --max-cost ${opts.maxCost} USD reached: stopped after the batches in flight; records not generated are in rejects.jsonl (reason budget_exceeded)\n`);
+  if (manifest.status === 'budget_exceeded') {
+    const why = manifest.budget?.stoppedBy ?? (opts.maxCost !== undefined ? `--max-cost ${opts.maxCost} USD reached` : 'a budget was reached');
+    const rejected = Object.values(manifest.datasets).reduce((n, d) => n + d.rejected, 0);
+    process.stderr.write(`synthfarm: budget reached: ${why}. Stopped after the batches in flight (spent ${manifest.budget?.spent ?? '?'} USD); ${rejected} records not generated are in rejects.jsonl (reason budget_exceeded)\n`);
+  }
   else if (manifest.status === 'cancelled') process.stderr.write(`synthfarm: run ${manifest.runId} was cancelled; records not written are in rejects.jsonl (reason cancelled)\n`);
   else if (manifest.status !== 'completed' && manifest.error) process.stderr.write(`synthfarm: ${manifest.error.message}\n`);
   process.exitCode = manifest.status === 'completed' ? ExitCode.Ok : ExitCode.Failed;

@@ -3,7 +3,7 @@ import { connectFarm } from '@synthfarm/farm';
 import { redisUrl } from './redis-url.js';
 
 /** `synthfarm serve --redis URL [--port P]`: HTTP API, dashboard and metrics until SIGTERM. */
-export async function serveCommand(opts: { redis?: string; port: number; host: string; outRoot: string; insecure?: boolean; secret?: string[]; allowOrigin?: string[] }): Promise<void> {
+export async function serveCommand(opts: { redis?: string; port: number; host: string; outRoot: string; insecure?: boolean; maxDailyCost?: number; secret?: string[]; allowOrigin?: string[] }): Promise<void> {
   const { resolve } = await import('node:path');
   const { mkdir } = await import('node:fs/promises');
   const { assertAuthConfig, createServer } = await import('@synthfarm/api');
@@ -13,6 +13,11 @@ export async function serveCommand(opts: { redis?: string; port: number; host: s
   const token = process.env.SYNTHFARM_API_TOKEN || undefined;
   assertAuthConfig({ token, insecure: opts.insecure ?? false, host: opts.host });
   const farm = await connectFarm(redisUrl(opts));
+  const { applyFarmBudget } = await import('@synthfarm/farm');
+  await applyFarmBudget(farm.redis, farm.keys, { maxDailyCostUsd: opts.maxDailyCost }).catch(async (err) => {
+    await farm.close();
+    throw err;
+  });
   const outRoot = resolve(opts.outRoot);
   await mkdir(outRoot, { recursive: true });
   const service = createFarmService(farm, { policy });

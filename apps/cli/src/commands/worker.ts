@@ -1,10 +1,10 @@
 import { UsageError } from '@synthfarm/core';
-import { connectFarm, createFarmWorker, createScheduleWorker, settlesWithin } from '@synthfarm/farm';
+import { applyFarmBudget, connectFarm, createFarmWorker, createScheduleWorker, settlesWithin } from '@synthfarm/farm';
 import { farmPolicyFromOptions } from '@synthfarm/spec';
 import { redisUrl } from './redis-url.js';
 
 /** `synthfarm worker --redis URL --host NAME=URL [--slots N]`: serves until SIGTERM. */
-export async function workerCommand(opts: { redis?: string; host: string; slots?: number; cacheDir?: string; cache?: boolean; drainMs?: number; lockMs?: number; schedules?: boolean; secret?: string[]; allowOrigin?: string[] }): Promise<void> {
+export async function workerCommand(opts: { redis?: string; host: string; slots?: number; cacheDir?: string; cache?: boolean; drainMs?: number; lockMs?: number; schedules?: boolean; maxDailyCost?: number; secret?: string[]; allowOrigin?: string[] }): Promise<void> {
   const m = /^([A-Za-z0-9._-]+)=(.+)$/.exec(opts.host);
   if (!m) throw new UsageError(`--host ${opts.host}: expected NAME=URL, e.g. gpu1=http://gpu1:11434`);
   const { checkHostUrl } = await import('@synthfarm/llm');
@@ -16,8 +16,9 @@ export async function workerCommand(opts: { redis?: string; host: string; slots?
     cacheDir: opts.cache === false ? undefined : opts.cacheDir,
   });
   // Any worker can take schedule firings (it then coordinates that run).
-  const farm = opts.schedules === false ? undefined : await connectFarm(redisUrl(opts));
-  const scheduler = farm && createScheduleWorker(farm, { policy });
+  const farm = opts.schedules === false && opts.maxDailyCost === undefined ? undefined : await connectFarm(redisUrl(opts));
+  if (farm) await applyFarmBudget(farm.redis, farm.keys, { maxDailyCostUsd: opts.maxDailyCost });
+  const scheduler = farm && opts.schedules !== false ? createScheduleWorker(farm, { policy }) : undefined;
   process.stderr.write(`[worker ${worker.name}] serving ${worker.models.join(', ')} with ${worker.slots} slots; SIGTERM to stop\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
