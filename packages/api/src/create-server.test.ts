@@ -19,7 +19,7 @@ const ZERO_COUNT = { datasets: [{ name: 'customers', count: 0, fields: { id: { k
 function summary(runId: string, over: Partial<RunSummary> = {}): RunSummary {
   return {
     runId, state: 'running', createdAt: '2030-01-01T00:00:00.000Z', updatedAt: '2030-01-01T00:00:10.000Z',
-    outDir: `/out/${runId}`, specSha256: 'ab'.repeat(32), total: 100, done: 40, written: 38, rejected: 2, hosts: {}, ...over,
+    outDir: `/out/${runId}`, specSha256: 'ab'.repeat(32), total: 100, done: 40, written: 38, rejected: 2, costUsd: 0, hosts: {}, ...over,
   };
 }
 
