@@ -49,12 +49,14 @@ export const PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Headers every page of the server sends: the CSP, no sniffing, no referrer, no caching. */
+/** Headers every page of the server sends: the CSP, no sniffing, no referrer to other sites, no caching. */
 export function pageHeaders(reply: FastifyReply, csp: string = PAGE_CSP): FastifyReply {
   return reply
     .header('Content-Security-Policy', csp)
     .header('X-Content-Type-Options', 'nosniff')
-    .header('Referrer-Policy', 'no-referrer')
+    // Not no-referrer: under it Chromium sends `Origin: null` with form posts, which the
+    // Origin check must refuse. same-origin tells other sites nothing.
+    .header('Referrer-Policy', 'same-origin')
     .header('Cache-Control', 'no-store');
 }
 
