@@ -62,7 +62,7 @@ ${item('Rate', 'rate', formatRate(run.recordsPerSec))}
 ${item('Tokens', 'tokens', run.tokensPerSec === undefined ? '—' : `${formatCount(run.tokensPerSec)} tok/s`)}
 ${item('ETA', 'eta', formatDuration(run.etaSeconds))}
 ${item('Cost', 'cost', formatCost(run.costUsd))}
-<div><dt>Started</dt><dd>${time(run.createdAt)}</dd></div>
+<div class="wide"><dt>Started</dt><dd>${time(run.createdAt)}</dd></div>
 </dl>`;
 }
 
