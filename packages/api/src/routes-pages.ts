@@ -53,9 +53,9 @@ ${runs.map(runRow)}
 }
 
 function figures(run: RunSummary): Html {
-  const item = (label: string, f: string, value: string): Html => html`<div><dt>${label}</dt><dd data-f="${f}">${value}</dd></div>`;
+  const item = (label: string, f: string, value: string, wide = false): Html => html`<div${wide ? html` class="wide"` : ''}><dt>${label}</dt><dd data-f="${f}">${value}</dd></div>`;
   return html`<dl class="figures">
-${item('Done', 'progress', `${formatCount(run.done)} / ${formatCount(run.total)} · ${formatPercent(run.done, run.total)}`)}
+${item('Done', 'progress', `${formatCount(run.done)} / ${formatCount(run.total)} · ${formatPercent(run.done, run.total)}`, true)}
 ${item('Written', 'written', formatCount(run.written))}
 ${item('Rejected', 'rejected', formatCount(run.rejected))}
 ${item('Rate', 'rate', formatRate(run.recordsPerSec))}
@@ -113,7 +113,7 @@ function manifestSection(run: RunSummary, text: string | undefined, dir: RunDir)
 <dl class="figures">
 <div><dt>Status</dt><dd><span class="state state-${m.status ?? ''}" data-f="manifest-status">${(m.status ?? '?').replace('_', ' ')}</span></dd></div>
 <div><dt>Time</dt><dd>${formatDuration(m.timings?.totalMs === undefined ? undefined : m.timings.totalMs / 1000)}</dd></div>
-${m.finishedAt ? html`<div><dt>Finished</dt><dd>${time(m.finishedAt)}</dd></div>` : ''}
+${m.finishedAt ? html`<div class="wide"><dt>Finished</dt><dd>${time(m.finishedAt)}</dd></div>` : ''}
 </dl>
 ${m.error ? html`<p class="error">${m.error.code ?? ''}: ${m.error.message ?? ''}</p>` : ''}
 <div class="split">
