@@ -1,4 +1,5 @@
-import { readFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -203,6 +204,25 @@ describe('runs pages in Chromium', () => {
     expect((await service.getRun(runB))?.state).toBe('cancelled');
     await page.close();
   }, 90_000);
+
+  it('shows a run\'s report.html in a sandboxed frame: its inline script runs, it reaches nothing', async () => {
+    const dir = join(tmp.dir, 'cancel-me');
+    const runB = (await service.listRuns()).find((r) => r.outDir === dir)!.runId;
+    // A run that wrote no report (this branch's runs write none yet) gets a small stand-in with an
+    // inline script, which is what a self-contained report is.
+    if (!existsSync(join(dir, 'report.html'))) {
+      await writeFile(join(dir, 'report.html'), '<!doctype html><meta charset="utf-8"><title>report</title><body><svg width="200" height="40"></svg><script>const r=document.createElementNS("http://www.w3.org/2000/svg","rect");r.setAttribute("width","120");r.setAttribute("height","20");document.querySelector("svg").append(r);document.body.insertAdjacentHTML("beforeend","<p id=drawn>drawn</p>");</script></body>');
+    }
+    const page = await newPage(context);
+    await page.goto(`${base}/run/${runB}`);
+    const frame = page.frameLocator('.report iframe');
+    // Drawn by the page's own script: marks inside an svg, or a canvas.
+    await frame.locator('svg *, canvas').first().waitFor();
+    const tab = await page.request.get(`${base}/runs/${runB}/files/report.html`);
+    expect(tab.headers()['content-security-policy']).toMatch(/^sandbox allow-scripts/);
+    expect(tab.headers()['content-disposition']).toMatch(/^inline;/);
+    await page.close();
+  }, 60_000);
 
   it('refuses a cross-origin POST that carries the session cookie', async () => {
     // Another origin on the same host (another port) is the same site: the SameSite=Strict
