@@ -54,7 +54,8 @@ interface Child {
 }
 
 function start(args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, REDIS_URL: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // No periodic progress lines: a run slowed by load would print some, and stderr is compared.
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, REDIS_URL: '', SYNTHFARM_PROGRESS_EVERY: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));

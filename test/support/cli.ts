@@ -25,7 +25,9 @@ export interface CliResult {
  */
 export function synthfarm(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   if (!existsSync(join(ROOT, 'apps/cli/dist/main.js'))) throw new Error('apps/cli is not built: run npx tsc -b apps/cli packages/engine');
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  // No periodic progress lines: whether a run outlasts their interval depends on the machine's
+  // load, and tests compare stderr exactly. A test of the lines sets SYNTHFARM_PROGRESS_EVERY.
+  const env: NodeJS.ProcessEnv = { ...process.env, SYNTHFARM_PROGRESS_EVERY: '0' };
   for (const k of UNSET) delete env[k];
   Object.assign(env, opts.env);
   return new Promise((done, fail) => {

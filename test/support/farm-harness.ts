@@ -20,9 +20,10 @@ const BIN = join(ROOT, 'apps/cli/bin/synthfarm.js');
 /** Variables that would change what the CLI does if the test shell happened to set them. */
 const UNSET = ['SEED', 'NOPE', 'REDIS_URL', 'SYNTHFARM_REDIS_URL', 'SYNTHFARM_DEBUG', 'OLLAMA_HOST'];
 
-/** The environment of a spawned CLI: quiet logs (errors only), nothing inherited that changes its mode. */
+/** The environment of a spawned CLI: quiet logs (errors only), no progress lines, nothing inherited that changes its mode. */
 export function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, SYNTHFARM_LOG_LEVEL: 'error' };
+  // No periodic progress lines (their number depends on the machine's load; tests compare stderr).
+  const env: NodeJS.ProcessEnv = { ...process.env, SYNTHFARM_LOG_LEVEL: 'error', SYNTHFARM_PROGRESS_EVERY: '0' };
   for (const k of UNSET) delete env[k];
   return Object.assign(env, extra);
 }

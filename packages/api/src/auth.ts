@@ -1,13 +1,11 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { UsageError } from '@synthfarm/core';
+import { SESSION_COOKIE, type SessionStore } from './session-store.js';
 
 /** Name of the env var the CLI reads the token from; named once, used in messages. */
 export const TOKEN_ENV = 'SYNTHFARM_API_TOKEN';
-
-/** Cookie that carries a dashboard session after `?token=` (scoped to the dashboard path). */
-export const UI_SESSION_COOKIE = 'synthfarm_ui';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -50,11 +48,6 @@ export function tokensEqual(presented: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** The dashboard session value: derived from the token, so the cookie never holds the token itself. */
-function sessionValue(token: string): string {
-  return createHmac('sha256', token).update('synthfarm ui session v1').digest('base64url');
-}
-
 function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
@@ -64,66 +57,99 @@ function readCookie(header: string | undefined, name: string): string | undefine
   return undefined;
 }
 
+/** The browser session id a request carries, if any. */
+export function sessionCookie(request: FastifyRequest): string | undefined {
+  return readCookie(request.headers.cookie, SESSION_COOKIE);
+}
+
 function bearer(header: string | undefined): string | undefined {
   const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   return m?.[1];
 }
 
-/** `?token=` from the raw URL (query parsing of routes does not run for 404s). */
-function queryToken(url: string): string | undefined {
-  const q = url.indexOf('?');
-  if (q < 0) return undefined;
-  return new URLSearchParams(url.slice(q + 1)).get('token') ?? undefined;
-}
-
-/** Removes `token=` values from a URL, for logs. */
+/** Removes `token=` values from a URL, for logs (a token pasted into a URL must not reach them). */
 export function redactTokenInUrl(url: string): string {
   return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+}
+
+/** Methods that change state: a request by cookie must come from this server's own pages. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * True when the request's `Origin` is this server: its host (and port) equals the `Host` the
+ * request was sent to. Browsers send `Origin` on every POST, PUT, PATCH and DELETE, cross-site or
+ * not; a missing or `null` Origin is not same-origin. The scheme is not compared, so a TLS proxy
+ * in front that keeps the Host header works.
+ */
+export function isSameOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  const host = request.headers.host;
+  if (!origin || origin === 'null' || !host) return false;
+  try {
+    const o = new URL(origin);
+    // Host read with the Origin's scheme, so a default port (`:80`, `:443`) compares equal to none.
+    return o.host === new URL(`${o.protocol}//${host}`).host;
+  } catch {
+    return false;
+  }
+}
+
+/** A browser navigating (it asks for HTML) rather than a script or API client. */
+function wantsPage(request: FastifyRequest): boolean {
+  return (request.method === 'GET' || request.method === 'HEAD') && (request.headers.accept ?? '').includes('text/html');
+}
+
+/** Path of the sign-in page; `?next=` is where it returns to. */
+export const SIGN_IN_PATH = '/signin';
+
+/** True for a local path a sign-in may send the browser back to (not `//host`, not a URL). */
+export function isLocalPath(p: string): boolean {
+  return /^\/(?![/\\])[^\s\\]*$/.test(p);
 }
 
 function deny(reply: FastifyReply, error: string): FastifyReply {
   return reply.code(401).header('WWW-Authenticate', 'Bearer realm="synthfarm"').send({ error });
 }
 
-function isUnder(url: string, basePath: string): boolean {
-  return url === basePath || url.startsWith(`${basePath}/`) || url.startsWith(`${basePath}?`);
+function refuseCrossOrigin(reply: FastifyReply): FastifyReply {
+  return reply.code(403).send({ error: 'cross-origin request refused: a state-changing request signed in by cookie must come from this server\'s pages (Origin header)' });
 }
 
 /**
- * The auth gate, run on every request before routing work. Accepts, in order:
- * `Authorization: Bearer <token>`; on GET, `?token=<token>` (EventSource and browsers cannot set
- * headers); under the dashboard path, the session cookie that a `?token=` visit sets, because the
- * dashboard's own scripts and API calls carry no token. Routes with `config.public` are open.
- * With no token configured (insecure mode, vetted by {@link assertAuthConfig}) everything is open.
+ * The auth gate, run on every request before routing work. Accepts `Authorization: Bearer
+ * <token>` (the API's credential), or the browser session cookie that signing in at
+ * {@link SIGN_IN_PATH} sets; a request by cookie that changes state (POST, PUT, PATCH, DELETE)
+ * must also carry this server's own `Origin`, so no other site can act with a signed-in
+ * browser. Without either, a browser asking for a page is sent to sign in (303), anything else
+ * gets 401. Routes with `config.public` are open. With no token configured (insecure mode,
+ * vetted by {@link assertAuthConfig}) everything is open, but a state-changing request from
+ * another origin is still refused.
  */
-export function createAuthHook(opts: { token: string | undefined; uiBasePath: string }): onRequestHookHandler {
-  const { token, uiBasePath } = opts;
-  const session = token === undefined ? undefined : sessionValue(token);
+export function createAuthHook(opts: { token: string | undefined; sessions: SessionStore }): onRequestHookHandler {
+  const { token, sessions } = opts;
   return async function authenticate(request: FastifyRequest, reply: FastifyReply) {
-    if (token === undefined || session === undefined) return;
     if (request.routeOptions.config?.public) return;
+    const unsafe = !SAFE_METHODS.has(request.method);
 
     const header = request.headers.authorization;
-    if (header !== undefined) {
+    if (header !== undefined && token !== undefined) {
       const presented = bearer(header);
       if (presented !== undefined && tokensEqual(presented, token)) return;
       return deny(reply, 'invalid bearer token');
     }
-    const inUi = isUnder(request.url, uiBasePath);
-    if (request.method === 'GET' || request.method === 'HEAD') {
-      const presented = queryToken(request.url);
-      if (presented !== undefined) {
-        if (!tokensEqual(presented, token)) return deny(reply, 'invalid token');
-        // SameSite=Strict: other sites cannot make the browser send it, so the dashboard's
-        // retry/clean buttons (PUT) are not open to cross-site requests.
-        if (inUi) reply.header('Set-Cookie', `${UI_SESSION_COOKIE}=${session}; Path=${uiBasePath}; HttpOnly; SameSite=Strict`);
-        return;
-      }
+    if (token === undefined) {
+      if (unsafe && request.headers.origin !== undefined && !isSameOrigin(request)) return refuseCrossOrigin(reply);
+      return;
     }
-    if (inUi) {
-      const cookie = readCookie(request.headers.cookie, UI_SESSION_COOKIE);
-      if (cookie !== undefined && tokensEqual(cookie, session)) return;
+    const session = sessionCookie(request);
+    if (session !== undefined && sessions.valid(session)) {
+      if (unsafe && !isSameOrigin(request)) return refuseCrossOrigin(reply);
+      return;
     }
-    return deny(reply, `missing bearer token: send 'Authorization: Bearer <${TOKEN_ENV}>'`);
+    if (wantsPage(request)) {
+      const next = isLocalPath(request.url) ? `?next=${encodeURIComponent(request.url)}` : '';
+      return reply.code(303).header('Location', `${SIGN_IN_PATH}${next}`).header('Cache-Control', 'no-store').send();
+    }
+    return deny(reply, `missing bearer token: send 'Authorization: Bearer <${TOKEN_ENV}>', or sign in at ${SIGN_IN_PATH}`);
   };
 }

@@ -19,7 +19,7 @@ const ZERO_COUNT = { datasets: [{ name: 'customers', count: 0, fields: { id: { k
 function summary(runId: string, over: Partial<RunSummary> = {}): RunSummary {
   return {
     runId, state: 'running', createdAt: '2030-01-01T00:00:00.000Z', updatedAt: '2030-01-01T00:00:10.000Z',
-    outDir: `/out/${runId}`, specSha256: 'ab'.repeat(32), total: 100, done: 40, written: 38, rejected: 2, hosts: {}, ...over,
+    outDir: `/out/${runId}`, specSha256: 'ab'.repeat(32), total: 100, done: 40, written: 38, rejected: 2, costUsd: 0, hosts: {}, ...over,
   };
 }
 
@@ -118,11 +118,11 @@ describe('auth', () => {
     expect(res.json()).toHaveProperty('error');
   });
 
-  it('200 with the bearer token; ?token= works for GET only', async () => {
+  it('200 with the bearer token; a token in the URL is no credential (it would end up in logs and history)', async () => {
     app = await build();
     expect((await app.inject({ url: '/runs', headers: AUTH })).statusCode).toBe(200);
-    expect((await app.inject({ url: `/runs?token=${TOKEN}` })).statusCode).toBe(200);
-    expect((await app.inject({ url: '/runs?token=nope' })).statusCode).toBe(401);
+    expect((await app.inject({ url: `/runs?token=${TOKEN}` })).statusCode).toBe(401);
+    expect((await app.inject({ url: `/ui?token=${TOKEN}` })).statusCode).toBe(401);
     expect((await app.inject({ method: 'POST', url: `/runs?token=${TOKEN}`, payload: { spec: VALID_YAML } })).statusCode).toBe(401);
   });
 
@@ -279,13 +279,13 @@ describe('GET /runs/:id/events', () => {
     expect((await app.inject({ url: '/runs/nope/events', headers: AUTH })).statusCode).toBe(404);
   });
 
-  it('unsubscribes when the client disconnects (real socket, ?token= like EventSource)', async () => {
+  it('unsubscribes when the client disconnects (real socket)', async () => {
     farm.runs.set('r2', summary('r2'));
     app = await build();
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     const before = farm.unsubscribed;
     await new Promise<void>((resolve, reject) => {
-      const req = get(`${url}/runs/r2/events?token=${TOKEN}`, (res) => {
+      const req = get(`${url}/runs/r2/events`, { headers: AUTH }, (res) => {
         res.once('data', () => {
           req.destroy();
           resolve();

@@ -3,8 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FarmService } from '@synthfarm/farm';
 import { startRedis, type RedisHandle } from '../../../test/support/redis-server.js';
-import { UI_SESSION_COOKIE } from './auth.js';
 import { createServer } from './create-server.js';
+import { DASHBOARD_CSP, stripRemoteStylesheets } from './dashboard.js';
+import { SESSION_COOKIE } from './session-store.js';
 
 const TOKEN = 'dash-token-0123456789';
 
@@ -51,22 +52,38 @@ describe('/ui (bull-board)', () => {
     expect(res.body).toMatch(/<html/i);
   });
 
-  it('?token= lets a browser in: the session cookie then opens the dashboard API, which lists the queues', async () => {
-    const page = await app.inject({ url: `/ui?token=${TOKEN}` });
-    expect(page.statusCode).toBe(200);
-    const setCookie = String(page.headers['set-cookie']);
-    expect(setCookie).toMatch(new RegExp(`^${UI_SESSION_COOKIE}=[^;]+; Path=/ui; HttpOnly; SameSite=Strict`));
-    expect(setCookie).not.toContain(TOKEN);
-    const cookie = setCookie.split(';')[0]!;
+  it('a signed-in browser (session cookie) opens the dashboard and its API, which lists the queues', async () => {
+    const signIn = await app.inject({ method: 'POST', url: '/signin', payload: `token=${TOKEN}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(signIn.statusCode).toBe(303);
+    const cookie = String(signIn.headers['set-cookie']).split(';')[0]!;
+    expect(cookie.startsWith(`${SESSION_COOKIE}=`)).toBe(true);
 
+    const page = await app.inject({ url: '/ui', headers: { cookie } });
+    expect(page.statusCode).toBe(200);
     const api = await app.inject({ url: '/ui/api/queues', headers: { cookie } });
     expect(api.statusCode).toBe(200);
     const body = api.json<{ queues: { name: string; counts: Record<string, number> }[] }>();
     expect(body.queues.map((q) => q.name).sort()).toEqual(['batches', 'results']);
     expect(body.queues.find((q) => q.name === 'batches')?.counts.waiting).toBe(1);
+    expect((await app.inject({ url: '/ui/api/queues', headers: { cookie: `${SESSION_COOKIE}=forged` } })).statusCode).toBe(401);
+  });
 
-    // The cookie is the dashboard's only: the API proper still wants the token.
-    expect((await app.inject({ url: '/runs', headers: { cookie } })).statusCode).toBe(401);
-    expect((await app.inject({ url: '/ui/api/queues', headers: { cookie: `${UI_SESSION_COOKIE}=forged` } })).statusCode).toBe(401);
+  it('a browser without a session is sent to sign in, and returns to /ui after', async () => {
+    const res = await app.inject({ url: '/ui', headers: { accept: 'text/html,application/xhtml+xml' } });
+    expect(res.statusCode).toBe(303);
+    expect(res.headers.location).toBe('/signin?next=%2Fui');
+  });
+
+  it('loads nothing from another host: no Google fonts link, and a CSP of self only', async () => {
+    const page = await app.inject({ url: '/ui', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(page.body).not.toMatch(/fonts\.googleapis|https?:\/\//);
+    expect(page.body).toContain('static/css/main.');
+    expect(page.headers['content-security-policy']).toBe(DASHBOARD_CSP);
+    expect(DASHBOARD_CSP).not.toMatch(/https?:/);
+  });
+
+  it('stripRemoteStylesheets removes only links to another host', () => {
+    const html = '<link href="https://fonts.googleapis.com/css2?family=X" rel="stylesheet">\n<link href="static/css/main.css" rel="stylesheet">';
+    expect(stripRemoteStylesheets(html)).toBe('<link href="static/css/main.css" rel="stylesheet">');
   });
 });

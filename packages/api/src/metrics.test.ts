@@ -9,7 +9,7 @@ import { createFarmMetrics } from './metrics.js';
  */
 
 function run(id: string, state: RunSummary['state'], hosts: RunSummary['hosts'] = {}): RunSummary {
-  return { runId: id, state, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', outDir: '/o', specSha256: 'x', total: 10, done: 5, written: 5, rejected: 0, hosts };
+  return { runId: id, state, createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', outDir: '/o', specSha256: 'x', total: 10, done: 5, written: 5, rejected: 0, costUsd: 0, hosts };
 }
 
 function service(runs: RunSummary[]): FarmService {

@@ -3,7 +3,7 @@ import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path
 import { UsageError } from '@synthfarm/core';
 
 /** True when `child` is `root` itself or below it (both already resolved). */
-function inside(root: string, child: string): boolean {
+export function inside(root: string, child: string): boolean {
   const rel = relative(root, child);
   return rel === '' || (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`));
 }

@@ -132,7 +132,7 @@ export class RunStore {
   }
 
   async summary(runId: string): Promise<RunSummary | undefined> {
-    const [h, states] = await Promise.all([this.redis.hgetall(this.keys.run(runId)), this.redis.hgetall(this.keys.hostStates(runId))]);
+    const [h, states, backends] = await Promise.all([this.redis.hgetall(this.keys.run(runId)), this.redis.hgetall(this.keys.hostStates(runId)), this.backendTotals(runId)]);
     if (!h.meta) return undefined;
     const meta = JSON.parse(h.meta) as RunMeta;
     const done = Number(h.done ?? 0);
@@ -148,6 +148,7 @@ export class RunStore {
       runId, state, createdAt: meta.createdAt, updatedAt: h.updatedAt ?? meta.createdAt, outDir: meta.outDir, specSha256: meta.specSha256,
       ...(meta.schedule ? { schedule: meta.schedule } : {}),
       total: meta.total, done, written: Number(h.written ?? 0), rejected: Number(h.rejected ?? 0),
+      costUsd: Object.values(backends).reduce((n, b) => n + (b.cost ?? 0), 0),
       ...(rates.recordsPerSec !== undefined ? { recordsPerSec: rates.recordsPerSec, tokensPerSec: rates.tokensPerSec ?? 0, etaSeconds: rates.etaSeconds ?? 0 } : {}),
       hosts,
       ...(h.error ? { error: h.error } : {}),

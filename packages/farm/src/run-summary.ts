@@ -28,6 +28,8 @@ export interface RunSummary {
   done: number;
   written: number;
   rejected: number;
+  /** Dollars spent on model calls so far (priced backends; 0 for local models), from the workers' live counters. */
+  costUsd: number;
   /** Records per second of committed batches (this coordinator session); undefined before the first commit. */
   recordsPerSec?: number;
   /** Output tokens per second of committed batches; undefined before the first commit. */

@@ -48,6 +48,31 @@ describe('openConfinedDir', () => {
   });
 });
 
+describe('openConfinedDir with create: false (reading a run\'s files)', () => {
+  it('opens an existing directory and reads through its handle', async () => {
+    await mkdir(join(root, 'done/run'), { recursive: true });
+    await writeFile(join(root, 'done/run/people.csv'), 'id\n1\n');
+    const d = await openConfinedDir(root, join(root, 'done/run'), { create: false });
+    try {
+      expect(await readFile(join(d.handle, 'people.csv'), 'utf8')).toBe('id\n1\n');
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('creates nothing: a missing directory is an error with code ENOENT, and stays missing', async () => {
+    const err = await openConfinedDir(root, join(root, 'missing/run'), { create: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OutputError);
+    expect((err as Error).message).toBe(`output directory ${join(root, 'missing/run')} cannot be read (ENOENT at ${join(root, 'missing')})`);
+    expect(((err as Error).cause as NodeJS.ErrnoException).code).toBe('ENOENT');
+    await expect(readFile(join(root, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('refuses a link on the way, naming it', async () => {
+    await expect(openConfinedDir(root, join(root, 'link'), { create: false })).rejects.toThrow(`output directory ${join(root, 'link')}: ${join(root, 'link')} is a symbolic link; refusing to read outside ${root}`);
+  });
+});
+
 describe('file creation never follows a planted link', () => {
   it('ResumableFile: a symlink or a hard link under the part name is refused, its target untouched', async () => {
     const dir = join(root, 'planted');

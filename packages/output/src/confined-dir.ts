@@ -28,6 +28,16 @@ function inside(root: string, child: string): boolean {
   return rel === '' || (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`));
 }
 
+/** How {@link openConfinedDir} opens the directory. */
+export interface ConfinedDirOptions {
+  /**
+   * Create missing directories (the root included) and require the directory to be writable, for
+   * a run's output. `false` opens an existing directory to read its files (the server's downloads):
+   * nothing is created and a missing component is an error with code ENOENT. Default true.
+   */
+  create?: boolean;
+}
+
 /**
  * Creates (as needed) and opens `dir` below `root` one component at a time, never following a
  * symbolic link: a link swapped into the path after the request was checked (a race) makes this
@@ -40,21 +50,23 @@ function inside(root: string, child: string): boolean {
  * `root` itself is trusted (the server's `--out-root`; it may be a link).
  * @throws OutputError naming the component that is a link or not a directory, or an fs error code.
  */
-export async function openConfinedDir(root: string, dir: string): Promise<ConfinedDir> {
+export async function openConfinedDir(root: string, dir: string, opts: ConfinedDirOptions = {}): Promise<ConfinedDir> {
+  const create = opts.create ?? true;
+  const access_ = create ? constants.W_OK : constants.R_OK | constants.X_OK;
   const absRoot = resolve(root);
   const absDir = resolve(dir);
   const refuse = (what: string): never => {
-    throw new OutputError(`output directory ${absDir}: ${what}; refusing to write outside ${absRoot}`);
+    throw new OutputError(`output directory ${absDir}: ${what}; refusing to ${create ? 'write' : 'read'} outside ${absRoot}`);
   };
   if (!inside(absRoot, absDir) || absDir === absRoot) refuse('not inside the output root');
   const parts = relative(absRoot, absDir).split(sep);
   const fail = (err: unknown, at: string): never => {
-    throw new OutputError(`output directory ${absDir} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message} at ${at})`, { cause: err });
+    throw new OutputError(`output directory ${absDir} cannot be ${create ? 'written' : 'read'} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message} at ${at})`, { cause: err });
   };
   let realRoot: string;
   try {
     // The root is the operator's (trusted): made when missing, like the output dir of a local run.
-    await mkdir(absRoot, { recursive: true });
+    if (create) await mkdir(absRoot, { recursive: true });
     realRoot = await realpath(absRoot);
   } catch (err) {
     return fail(err, absRoot);
@@ -70,12 +82,12 @@ export async function openConfinedDir(root: string, dir: string): Promise<Confin
     for (const [i, part] of parts.entries()) {
       cur = join(cur, part);
       const shown = join(absRoot, ...parts.slice(0, i + 1));
-      await mkdir(cur).catch((err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? undefined : fail(err, shown)));
-      const s = await lstat(cur);
+      if (create) await mkdir(cur).catch((err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? undefined : fail(err, shown)));
+      const s = await lstat(cur).catch((err) => fail(err, shown));
       if (s.isSymbolicLink() || !s.isDirectory()) await whyNot(cur);
     }
     if ((await realpath(cur)) !== cur) refuse('its path changed while it was opened');
-    await access(cur, constants.W_OK).catch((err) => fail(err, absDir));
+    await access(cur, access_).catch((err) => fail(err, absDir));
     return { path: absDir, handle: cur, close: async () => undefined };
   }
 
@@ -90,7 +102,7 @@ export async function openConfinedDir(root: string, dir: string): Promise<Confin
       const shown = join(absRoot, ...parts.slice(0, i + 1));
       const at = `${PROC_FD}/${fh.fd}/${part}`;
       // mkdir never follows a link in its last component: an existing link is EEXIST, then refused below.
-      await mkdir(at).catch((err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? undefined : fail(err, shown)));
+      if (create) await mkdir(at).catch((err: NodeJS.ErrnoException) => (err.code === 'EEXIST' ? undefined : fail(err, shown)));
       let next: FileHandle;
       try {
         next = await open(at, constants.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
@@ -106,7 +118,7 @@ export async function openConfinedDir(root: string, dir: string): Promise<Confin
     // The directory we hold must be where it was asked for: not moved out of the root meanwhile.
     const real = await realpath(handle);
     if (!inside(realRoot, real) || real === realRoot) refuse(`it resolves to ${real}`);
-    await access(handle, constants.W_OK).catch((err) => fail(err, absDir));
+    await access(handle, access_).catch((err) => fail(err, absDir));
     const held = fh;
     return { path: absDir, handle, close: () => held.close() };
   } catch (err) {

@@ -33,7 +33,7 @@ export async function serveCommand(opts: { redis?: string; port: number; host: s
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   process.stdout.write(`http://${opts.host}:${port}\n`);
-  process.stderr.write(`[serve] API on http://${opts.host}:${port} (dashboard /ui, metrics /metrics); runs write under ${outRoot}\n`);
+  process.stderr.write(`[serve] API on http://${opts.host}:${port} (runs page /, dashboard /ui, metrics /metrics); runs write under ${outRoot}\n`);
   await new Promise<void>((r) => {
     process.once('SIGINT', () => r());
     process.once('SIGTERM', () => r());

@@ -26,7 +26,7 @@ function formatRun(r: RunSummary): string {
   const pct = r.total ? ((r.done / r.total) * 100).toFixed(1) : '0';
   const lines = [
     `run ${r.runId}: ${r.state}${r.error ? ` (${r.error})` : ''}`,
-    `  progress ${r.done}/${r.total} (${pct}%): ${r.written} written, ${r.rejected} rejected${r.recordsPerSec !== undefined ? `, ${r.recordsPerSec} rec/s, ${r.tokensPerSec ?? 0} tok/s` : ''}${r.etaSeconds !== undefined ? `, ETA ${r.etaSeconds} s` : ''}`,
+    `  progress ${r.done}/${r.total} (${pct}%): ${r.written} written, ${r.rejected} rejected${r.recordsPerSec !== undefined ? `, ${r.recordsPerSec} rec/s, ${r.tokensPerSec ?? 0} tok/s` : ''}${r.etaSeconds !== undefined ? `, ETA ${r.etaSeconds} s` : ''}${r.costUsd > 0 ? `, $${r.costUsd.toFixed(4)} spent` : ''}`,
     `  output ${r.outDir}`,
   ];
   for (const [h, p] of Object.entries(r.hosts)) lines.push(`  host ${h}: ${p.records} records, ${p.recordsPerSec} rec/s, ${p.tokensOut} tokens out${p.circuit !== 'closed' ? `, circuit ${p.circuit}` : ''}`);
