@@ -12,4 +12,4 @@ export type { FarmWorker } from './farm-worker.js';
 export { connectFarm } from './farm-connection.js';
 export type { FarmConnection } from './farm-connection.js';
 export { createFarmService } from './create-farm-service.js';
-export { addSchedule, listSchedules, removeSchedule, createScheduleWorker } from './schedules.js';
+export { addSchedule, listSchedules, removeSchedule, runScheduleNow, updateSchedule, createScheduleWorker } from './schedules.js';
