@@ -62,7 +62,7 @@ export function claimFiringDir(root: string, name: string, tz: string, at: Date)
  * temporary name renamed over the old one, so a reader always finds a whole link. Refuses to
  * replace a `latest` that is a real directory (someone else's).
  */
-export function pointLatest(root: string, name: string, base: string): Promise<void> {
+export async function pointLatest(root: string, name: string, base: string): Promise<void> {
   if (!FIRING_NAME.test(base)) throw new Error(`[schedule ${name}] not a firing directory: ${base}`);
   return inScheduleDir(root, name, async (dir) => {
     const existing = await lstat(join(dir, LATEST)).catch(() => undefined);
@@ -75,14 +75,6 @@ export function pointLatest(root: string, name: string, base: string): Promise<v
       await unlink(temp).catch(() => undefined);
       throw err;
     }
-  });
-}
-
-/** The firing directory `latest` points at, or undefined. */
-export async function latestTarget(root: string, name: string): Promise<string | undefined> {
-  return inScheduleDir(root, name, async (dir) => {
-    const target = await readlink(join(dir, LATEST)).catch(() => undefined);
-    return target && FIRING_NAME.test(target) ? target : undefined;
   });
 }
 
