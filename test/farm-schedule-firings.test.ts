@@ -23,6 +23,9 @@ let redis: RedisHandle;
 let farm: FarmConnection;
 let root: string;
 
+/** Tests here chain a dozen CLI processes, each a few seconds on a loaded machine: headroom, not a timed assertion. */
+const LONG = { timeout: 240_000 };
+
 /** Timed firings never happen in these tests (1 January, midnight): only `schedule run` fires. */
 const NEVER = ['--cron', '0 0 1 1 *'];
 
@@ -91,7 +94,7 @@ afterAll(async () => {
 });
 
 describe('a schedule follows its spec file', () => {
-  it('list shows the path, the stored hash and whether the file changed; update re-reads it with every check run does', async () => {
+  it('list shows the path, the stored hash and whether the file changed; update re-reads it with every check run does', LONG, async () => {
     const spec = join(tmp.dir, 'nightly.yaml');
     await writeFile(spec, fixtures(50));
     const add = await runCli(['schedule', 'add', 'nightly', spec, ...NEVER, '--out', root, '--redis', redis.url]);
@@ -133,7 +136,7 @@ describe('a schedule follows its spec file', () => {
 });
 
 describe('schedule run: dated directories, latest, keep', () => {
-  it('a second firing of the day takes its own time; latest points at the newest; keep prunes only what the schedule made', async () => {
+  it('a second firing of the day takes its own time; latest points at the newest; keep prunes only what the schedule made', LONG, async () => {
     const dir = join(root, 'nightly');
     const first = (await info('nightly')).last!;
     const day = first.outDir!.split('/').at(-1)!;
@@ -239,7 +242,7 @@ describe('a firing that fails or rejects records is visible', () => {
     expect(posts).toEqual([]);
   });
 
-  it('rejects: exit 1 in list and from schedule run, last-success and last-run on /metrics, one small JSON posted', async () => {
+  it('rejects: exit 1 in list and from schedule run, last-success and last-run on /metrics, one small JSON posted', LONG, async () => {
     const origin = new URL(hookUrl).origin;
     const f = await fire('notes', ['--allow-origin', origin]);
     expect(f.code).toBe(1);

@@ -138,7 +138,9 @@ export async function updateSchedule(farm: FarmConnection, name: string, opts: {
   if (!job.specPath) throw new UsageError(`schedule '${name}' was added without its spec file's path; add it again (synthfarm schedule add ${name} SPEC ...)`);
   const policy = opts.policy ?? createFarmPolicy();
   const specText = await readSpecFile(job.specPath);
-  const extras = checkExtras({ keep: opts.keep === undefined ? job.keep : opts.keep ?? undefined, notify: opts.notify === undefined ? job.notify : opts.notify ?? undefined }, policy);
+  // A webhook kept as it was is not checked again here (the firing process checks it each time).
+  const checked = checkExtras({ keep: opts.keep === undefined ? job.keep : opts.keep ?? undefined, notify: opts.notify ?? undefined }, policy);
+  const extras = { ...checked, ...(opts.notify === undefined && job.notify ? { notify: job.notify } : {}) };
   await loadSpec({ text: specText, source: job.source }, { env: {}, farmPolicy: policy });
   const { keep: _keep, notify: _notify, ...rest } = job;
   const specSha256 = sha256(specText);
