@@ -41,7 +41,7 @@ describe('synthfarm schedule', () => {
     expect(list.code).toBe(0);
     expect(lastJson<{ schedules: unknown[] }>(list.stdout).schedules).toEqual([expect.objectContaining({ name: 'fx', everyMs: 1500, outRoot: root })]);
     const text = await runCli(['schedule', 'list', '--redis', redis.url]);
-    expect(text.stdout).toMatch(/^fx {2}every 1500 ms {2}next \S+ {2}→ .*\/fx\/<date>\/\n$/);
+    expect(text.stdout).toMatch(/^fx {2}every 1500 ms {2}next \S+ {2}→ .*\/fx\/<date>\/\n {2}spec {2}\S+nightly-fixtures\.yaml {2}sha256 [0-9a-f]{12} {2}unchanged since add\/update\n {2}last {2}/);
 
     const manifestPath = await waitFor(
       async () => {

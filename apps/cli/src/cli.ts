@@ -104,29 +104,57 @@ export function createCli(): Command {
     .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (opts) => (await import('./commands/worker.js')).workerCommand(opts));
 
-  const schedule = program.command('schedule').description('farm mode: nightly fixtures on BullMQ job schedulers; each firing writes out/NAME/DATE/ with its own manifest');
+  const schedule = program.command('schedule').description('farm mode: nightly fixtures on BullMQ job schedulers; each firing writes out/NAME/DATE/ with its own manifest, and out/NAME/latest links the newest completed one');
+  const NOTIFY_HELP = "POST a small JSON about firings to this URL (its origin must be allowed: --allow-origin; the workers that fire need it too)";
+  const NOTIFY_ON_HELP = 'when the webhook posts: problems (a firing that failed or rejected records; default) or always';
   schedule
     .command('add')
     .description('add or replace a schedule')
     .argument('<name>', 'schedule name')
-    .argument('<spec>', 'spec file (stored as written; it reads no environment when it fires: ${VAR:-default} takes its default)')
+    .argument('<spec>', 'spec file (stored as written; it reads no environment when it fires: ${VAR:-default} takes its default; schedule update re-reads it)')
     .option('--cron <expr>', "cron expression, e.g. '0 2 * * *'")
     .option('--every <ms>', 'fire every N milliseconds instead (for short intervals and tests)', positiveInt('--every'))
     .option('--tz <tz>', 'time zone of the cron expression and of the dated directory', 'UTC')
     .option('--out <dir>', 'root of the dated output directories', 'out')
+    .option('--keep <n>', 'keep the newest N firing directories, delete older ones this schedule made (default: keep all)', positiveInt('--keep'))
+    .option('--notify <url>', NOTIFY_HELP)
+    .addOption(new Option('--notify-on <when>', NOTIFY_ON_HELP).choices(['problems', 'always']))
     .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
     .option('--allow-origin <url>', ORIGIN_HELP, collect)
     .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (name: string, spec: string, opts) => (await import('./commands/schedule.js')).scheduleAddCommand(name, spec, opts));
   schedule
+    .command('update')
+    .description("re-read a schedule's spec file (checked as run checks it) and store it; change --keep / --notify")
+    .argument('<name>', 'schedule name')
+    .option('--keep <n>', 'keep the newest N firing directories', positiveInt('--keep'))
+    .option('--no-keep', 'keep every firing directory')
+    .option('--notify <url>', NOTIFY_HELP)
+    .option('--no-notify', 'post no webhook')
+    .addOption(new Option('--notify-on <when>', NOTIFY_ON_HELP).choices(['problems', 'always']))
+    .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
+    .option('--allow-origin <url>', ORIGIN_HELP, collect)
+    .option('--json', 'print JSON')
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
+    .action(async (name: string, opts) => (await import('./commands/schedule.js')).scheduleUpdateCommand(name, opts));
+  schedule
+    .command('run')
+    .description('fire a schedule now, in this process (farm workers do the batches); exit 0 when it completed with no rejects, else 1')
+    .argument('<name>', 'schedule name')
+    .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
+    .option('--allow-origin <url>', ORIGIN_HELP, collect)
+    .option('--json', 'print JSON')
+    .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
+    .action(async (name: string, opts) => (await import('./commands/schedule.js')).scheduleRunCommand(name, opts));
+  schedule
     .command('list')
-    .description('list schedules with their next firing')
+    .description("list schedules: timing, spec file (changed since add?), last firing's time, status and output dir")
     .option('--json', 'print JSON')
     .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (opts) => (await import('./commands/schedule.js')).scheduleListCommand(opts));
   schedule
     .command('remove')
-    .description('remove a schedule')
+    .description('remove a schedule (its output directories stay)')
     .argument('<name>', 'schedule name')
     .addOption(new Option('--redis <url>', 'Redis URL (or SYNTHFARM_REDIS_URL)').env('SYNTHFARM_REDIS_URL'))
     .action(async (name: string, opts) => (await import('./commands/schedule.js')).scheduleRemoveCommand(name, opts));

@@ -62,4 +62,22 @@ describe('/metrics exposition', () => {
     expect(text).toContain('synthfarm_host_circuit_open{host="gpu1"} 1');
     expect(text).toContain('synthfarm_host_circuit_open{host="gpu2"} 0');
   });
+
+  it('schedules: last success (0 when none), last run and whether it was clean; a removed schedule drops out', async () => {
+    let schedules = [
+      { name: 'nightly', lastSuccessAt: '2026-01-02T02:00:00.000Z', last: { at: '2026-01-03T02:00:00.000Z', endedAt: '2026-01-03T02:01:00.000Z', status: 'completed', code: 1, written: 9, rejected: 1 } },
+      { name: 'hourly', last: { at: '2026-01-03T03:00:00.000Z', endedAt: '2026-01-03T03:00:05.000Z', status: 'failed', code: 1, written: 0, rejected: 0 } },
+      { name: 'fresh' },
+    ];
+    const svc = { ...service([]), listSchedules: async () => schedules } as unknown as FarmService;
+    const metrics = createFarmMetrics(svc);
+    const { samples } = parse(await metrics.scrape());
+    const of = (name: string) => Object.fromEntries(samples.filter((s) => s.name === name).map((s) => [s.labels, s.value]));
+    expect(of('synthfarm_schedule_last_success_timestamp')).toEqual({ '{schedule="nightly"}': Date.parse('2026-01-02T02:00:00Z') / 1000, '{schedule="hourly"}': 0, '{schedule="fresh"}': 0 });
+    expect(of('synthfarm_schedule_last_run_timestamp')).toEqual({ '{schedule="nightly"}': Date.parse('2026-01-03T02:00:00Z') / 1000, '{schedule="hourly"}': Date.parse('2026-01-03T03:00:00Z') / 1000 });
+    expect(of('synthfarm_schedule_last_run_ok')).toEqual({ '{schedule="nightly"}': 0, '{schedule="hourly"}': 0 });
+    schedules = schedules.filter((s) => s.name === 'fresh');
+    const again = parse(await metrics.scrape()).samples.filter((s) => s.name.startsWith('synthfarm_schedule_'));
+    expect(again.map((s) => `${s.name}${s.labels}`)).toEqual(['synthfarm_schedule_last_success_timestamp{schedule="fresh"}']);
+  });
 });

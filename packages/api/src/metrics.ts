@@ -48,6 +48,11 @@ function hostTotals(runs: RunSummary[]): Map<string, HostTotals> {
  *   events): `synthfarm_host_records_per_second`, `synthfarm_host_tokens_per_second` (output
  *   tokens per second of slot busy time), `synthfarm_host_circuit_open` (1 when the host's last
  *   state in any running run is a circuit open, down or cooldown);
+ * - per schedule (named by the operator, so few), from its newest firings:
+ *   `synthfarm_schedule_last_success_timestamp{schedule}` (Unix seconds of the start of the newest
+ *   firing that completed with no rejects; 0 when none has), `synthfarm_schedule_last_run_timestamp{schedule}`
+ *   and `synthfarm_schedule_last_run_ok{schedule}` (1 when the newest firing completed with no
+ *   rejects, 0 when it failed or rejected records); a schedule that never fired has only the first;
  * - prom-client's default process metrics (`process_*`, `nodejs_*`).
  */
 export function createFarmMetrics(service: FarmService): FarmMetrics {
@@ -61,13 +66,16 @@ export function createFarmMetrics(service: FarmService): FarmMetrics {
   const runsByState = new Gauge({ name: 'synthfarm_runs', help: 'Runs by state.', labelNames: ['state'], registers });
   const hostRecords = new Gauge({ name: 'synthfarm_host_records_per_second', help: 'Records per second a GPU host finishes, over running runs.', labelNames: ['host'], registers });
   const hostTokens = new Gauge({ name: 'synthfarm_host_tokens_per_second', help: 'Output tokens per second of slot busy time on a GPU host, over running runs.', labelNames: ['host'], registers });
+  const scheduleSuccess = new Gauge({ name: 'synthfarm_schedule_last_success_timestamp', help: 'Unix time (seconds) the newest firing of a schedule that completed with no rejects started; 0 if none has.', labelNames: ['schedule'], registers });
+  const scheduleRun = new Gauge({ name: 'synthfarm_schedule_last_run_timestamp', help: 'Unix time (seconds) the newest firing of a schedule started.', labelNames: ['schedule'], registers });
+  const scheduleOk = new Gauge({ name: 'synthfarm_schedule_last_run_ok', help: '1 when the newest firing of a schedule completed with no rejects, 0 when it failed or rejected records.', labelNames: ['schedule'], registers });
   const hostCircuit = new Gauge({ name: 'synthfarm_host_circuit_open', help: '1 when the circuit breaker of a GPU host is open in a running run, else 0.', labelNames: ['host'], registers });
 
   async function scrape(): Promise<string> {
-    const [depths, runs] = await Promise.all([service.queueDepths(), service.listRuns()]);
+    const [depths, runs, schedules] = await Promise.all([service.queueDepths(), service.listRuns(), service.listSchedules?.() ?? []]);
     // Reset and set in one synchronous block: a concurrent scrape never sees a half-updated set,
     // and runs or hosts that are gone drop out instead of freezing at their last value.
-    for (const g of [queueJobs, progress, records, runsByState, hostRecords, hostTokens, hostCircuit]) g.reset();
+    for (const g of [queueJobs, progress, records, runsByState, hostRecords, hostTokens, hostCircuit, scheduleSuccess, scheduleRun, scheduleOk]) g.reset();
     for (const [queue, states] of Object.entries(depths)) {
       for (const [state, n] of Object.entries(states)) queueJobs.set({ queue, state }, n);
     }
@@ -82,6 +90,13 @@ export function createFarmMetrics(service: FarmService): FarmMetrics {
       hostRecords.set({ host }, t.recordsPerSec);
       hostTokens.set({ host }, t.busyMs > 0 ? t.tokensOut / (t.busyMs / 1000) : 0);
       hostCircuit.set({ host }, t.circuitOpen ? 1 : 0);
+    }
+    const seconds = (iso: string) => Date.parse(iso) / 1000;
+    for (const s of schedules) {
+      scheduleSuccess.set({ schedule: s.name }, s.lastSuccessAt ? seconds(s.lastSuccessAt) : 0);
+      if (!s.last) continue;
+      scheduleRun.set({ schedule: s.name }, seconds(s.last.at));
+      scheduleOk.set({ schedule: s.name }, s.last.code === 0 ? 1 : 0);
     }
     return registry.metrics();
   }

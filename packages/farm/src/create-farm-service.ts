@@ -11,6 +11,7 @@ import { submitRun } from './submit-run.js';
 import { FINAL_STATES, requestCancel } from './cancel-run.js';
 import { runLockHolder } from './run-lock.js';
 import { createRedis } from './redis-connection.js';
+import { SCHEDULE_QUEUE, listSchedules } from './schedules.js';
 
 /**
  * The farm as the HTTP API sees it. A posted spec is validated like a file, recorded, and
@@ -106,6 +107,9 @@ export function createFarmService(farm: FarmConnection, opts: { log?: Logger; en
       const out: Record<string, Record<string, number>> = {};
       for (const q of await knownQueues()) out[q.name] = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
       return out;
+    },
+    listSchedules() {
+      return listSchedules(farm, { queue: queueOf(SCHEDULE_QUEUE), specFiles: false });
     },
     async close() {
       await Promise.allSettled(running.values());

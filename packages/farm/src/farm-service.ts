@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { RunEvent, RunSummary } from './run-summary.js';
+import type { ScheduleInfo } from './schedules.js';
 
 /** What {@link FarmService.cancel} did. */
 export type CancelResult = { outcome: 'not_found' } | { outcome: 'finished' | 'cancelled'; run: RunSummary };
@@ -30,5 +31,7 @@ export interface FarmService {
   queues(): Queue[];
   /** Jobs waiting/active/delayed/failed per queue, for metrics. */
   queueDepths(): Promise<Record<string, Record<string, number>>>;
+  /** The schedules and their newest firings, for metrics. Optional: a service without schedules has none. */
+  listSchedules?(): Promise<ScheduleInfo[]>;
   close(): Promise<void>;
 }

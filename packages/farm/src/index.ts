@@ -12,6 +12,6 @@ export type { FarmWorker } from './farm-worker.js';
 export { connectFarm } from './farm-connection.js';
 export type { FarmConnection } from './farm-connection.js';
 export { createFarmService } from './create-farm-service.js';
-export { addSchedule, listSchedules, removeSchedule, createScheduleWorker } from './schedules.js';
+export { addSchedule, listSchedules, removeSchedule, runScheduleNow, updateSchedule, createScheduleWorker } from './schedules.js';
 export { applyFarmBudget } from './farm-budget-options.js';
 export { dailySpend } from './daily-ledger.js';

@@ -48,6 +48,10 @@ export function farmKeys(prefix = DEFAULT_PREFIX) {
       if (!channel.startsWith(head) || !channel.endsWith(tail) || channel.length <= head.length + tail.length) return undefined;
       return channel.slice(head.length, -tail.length);
     },
+    /** Hash of a schedule's firings: `last` (JSON of the newest firing), `lastSuccessAt` (ISO-8601). */
+    schedule: (name: string) => `${prefix}:schedule:${name}`,
+    /** List of the output directory names a schedule's firings created, newest first (what `keep` prunes). */
+    scheduleDirs: (name: string) => `${prefix}:schedule:${name}:dirs`,
     /** Hash of live workers: name → JSON {host, url, models, slots, pid, seenAt}. */
     workers: `${prefix}:workers`,
   };

@@ -7,7 +7,7 @@ export type { LoadSpecOptions, LoadedSpec } from './load-spec.js';
 export { placeholders, renderTemplate, datasetColumns, hiddenPaths } from './field-paths.js';
 export { llmValueSchema } from './record-schema.js';
 export { redactSecrets, resolveBoundSecret } from './secrets.js';
-export { createFarmPolicy, farmPolicyFromOptions } from './farm-policy.js';
+export { checkAllowedUrl, createFarmPolicy, farmPolicyFromOptions, originOf } from './farm-policy.js';
 export { checkSubmittedSources } from './submitted-sources.js';
 export type { FarmPolicy } from './farm-policy.js';
 export { isModelDataset, enrichFieldNames, runSpec } from './run-spec.js';
