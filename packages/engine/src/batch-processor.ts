@@ -25,6 +25,8 @@ export interface BatchProcessorOptions {
   pool: CodegenPool;
   /** Model stages, built once per run; none for code-only or when they do not apply. */
   stages: RecordStage[];
+  /** Summarize each batch's records for the run's report (default true). */
+  summarize?: boolean;
 }
 
 /** Runs one batch: code fields (replaying uniqueness ops) → model stages → encoded lines. */
@@ -53,7 +55,7 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       codeOnly: !!ds.fields && !isModelDataset(ds),
       promptColumns: ds.source ? [...new Set(Object.values(ds.fields ?? {}).flatMap((f) => (f.kind === 'llm' ? placeholders(f.prompt) : [])).filter((p) => p.startsWith('source.')).map((p) => p.slice(7)))] : [],
       encoders: encodedFormats(spec).map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })] as const),
-      encode: { formats: encodedFormats(spec), columns, escapeFormulas: spec.output.escapeFormulas, refFields, hidden, summarize: true },
+      encode: { formats: encodedFormats(spec), columns, escapeFormulas: spec.output.escapeFormulas, refFields, hidden, summarize: opts.summarize !== false },
       plan: planDataset(ds, spec.datasets),
     };
   });
@@ -100,9 +102,11 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       if (src && p.promptColumns.length) for (const r of staged.records ?? []) if (r) delete r.source;
       const out = encodeStaged(staged, p.encoders, p.refPaths, account);
       // The model stages ran here: so does the report's summary of the records they made.
-      const summary = createSummarizer(p.plan, refLookup(refColumns, opts.specKey));
-      for (const r of staged.records ?? []) if (r) summary.add(r);
-      out.summary = summary.done();
+      if (opts.summarize !== false) {
+        const summary = createSummarizer(p.plan, refLookup(refColumns, opts.specKey));
+        for (const r of staged.records ?? []) if (r) summary.add(r);
+        out.summary = summary.done();
+      }
       return src ? { ...out, sourceKeys: src.keys } : out;
     },
   };

@@ -77,6 +77,8 @@ export interface CommitterOptions {
   events?: EventLog;
   /** Told the run's record after every commit (farm mode stores it for `status`, SSE and `/metrics`). */
   onRecord?: (record: RunRecord, final: boolean) => void | Promise<void>;
+  /** Write report.html and report-data.json (default true). */
+  report?: boolean;
   /** Include the enrich/audit summary in the manifest. */
   audit: boolean;
   /**
@@ -382,7 +384,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     }
   }
   await Promise.resolve(opts.onRecord?.(record, true)).catch(() => undefined);
-  if (out && !(failure && signal.aborted)) await writeReport(out, manifest, report);
+  if (out && !(failure && signal.aborted) && opts.report !== false) await writeReport(out, manifest, report);
   // A run stopped by its signal publishes nothing; a resumable one keeps its staging and part
   // files for `synthfarm resume`, any other has its staging removed.
   const left = !!(failure && signal.aborted);
