@@ -384,7 +384,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     }
   }
   await Promise.resolve(opts.onRecord?.(record, true)).catch(() => undefined);
-  if (out && !(failure && signal.aborted) && opts.report !== false) await writeReport(out, manifest, report);
+  // A run that failed publishes only its manifest (`synthfarm report` can still draw a page from it).
+  if (out && !failure && opts.report !== false) await writeReport(out, manifest, report);
   // A run stopped by its signal publishes nothing; a resumable one keeps its staging and part
   // files for `synthfarm resume`, any other has its staging removed.
   const left = !!(failure && signal.aborted);
