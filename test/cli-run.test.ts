@@ -39,7 +39,7 @@ describe('synthfarm run jobs/loadtest-customers.yaml --json', () => {
   });
 
   it('writes exactly the data files, rejects and manifest: no temp files left', async () => {
-    expect((await readdir(out.dir)).sort()).toEqual(['customers.csv', 'customers.jsonl', 'events.jsonl', 'manifest.json', 'orders.csv', 'orders.jsonl', 'rejects.jsonl']);
+    expect((await readdir(out.dir)).sort()).toEqual(['customers.csv', 'customers.jsonl', 'events.jsonl', 'manifest.json', 'orders.csv', 'orders.jsonl', 'rejects.jsonl', 'report-data.json', 'report.html']);
     expect(await readFile(join(out.dir, 'rejects.jsonl'), 'utf8')).toBe('');
   });
 

@@ -57,7 +57,7 @@ describe('synthfarm schedule', () => {
     const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
     expect(manifest).toMatchObject({ status: 'completed', mode: 'farm', seed: 20261122 });
     expect(Object.fromEntries(Object.entries(manifest.datasets).map(([k, d]) => [k, [d.written, d.rejected]]))).toEqual({ accounts: [200, 0], projects: [600, 0], invoices: [2000, 0] });
-    expect((await readdir(join(root, 'fx', day))).sort()).toEqual(['accounts.csv', 'accounts.jsonl', 'events.jsonl', 'invoices.csv', 'invoices.jsonl', 'manifest.json', 'projects.csv', 'projects.jsonl', 'rejects.jsonl']);
+    expect((await readdir(join(root, 'fx', day))).sort()).toEqual(['accounts.csv', 'accounts.jsonl', 'events.jsonl', 'invoices.csv', 'invoices.jsonl', 'manifest.json', 'projects.csv', 'projects.jsonl', 'rejects.jsonl', 'report-data.json', 'report.html']);
 
     // The firing is a farm run like any other: status lists it with its schedule.
     const runs = lastJson<{ runs: Array<{ schedule?: string; state: string }> }>((await runCli(['status', '--redis', redis.url, '--json'])).stdout).runs;

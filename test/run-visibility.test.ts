@@ -123,7 +123,7 @@ describe('a rerun into the same directory', () => {
     const last = await synthfarm(['run', specPath, '--out', dir], { env: { SEED: '7' } });
     expect(last.code).toBe(0);
     expect(await trustedView(dir)).toBe(7);
-    expect((await readdir(dir)).sort()).toEqual(['customers.csv', 'customers.jsonl', 'events.jsonl', 'manifest.json', 'orders.csv', 'orders.jsonl', 'rejects.jsonl']);
+    expect((await readdir(dir)).sort()).toEqual(['customers.csv', 'customers.jsonl', 'events.jsonl', 'manifest.json', 'orders.csv', 'orders.jsonl', 'rejects.jsonl', 'report-data.json', 'report.html']);
   });
 
   it.for([
@@ -142,7 +142,7 @@ describe('a rerun into the same directory', () => {
     expect(stackLines(child.stderr())).toEqual([]);
     expect(child.stderr().trimEnd().split('\n')).toEqual([expect.stringMatching(new RegExp(`^synthfarm: stopped by ${sig}: run \\S+ was not published; `))]);
     expect(JSON.parse(child.stdout().trimEnd().split('\n').at(-1)!)).toMatchObject({ status: 'cancelled', exitCode: code, error: { code: 'INTERRUPTED' } });
-    expect((await readdir(dir)).sort()).toEqual(['customers.csv', 'customers.jsonl', 'events.jsonl', 'manifest.json', 'orders.csv', 'orders.jsonl', 'rejects.jsonl']);
+    expect((await readdir(dir)).sort()).toEqual(['customers.csv', 'customers.jsonl', 'events.jsonl', 'manifest.json', 'orders.csv', 'orders.jsonl', 'rejects.jsonl', 'report-data.json', 'report.html']);
     expect(await readFile(join(dir, 'manifest.json'), 'utf8')).toBe(before);
     expect(await trustedView(dir)).toBe(1);
   });

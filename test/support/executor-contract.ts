@@ -40,7 +40,7 @@ export function executorContract(name: string, opts: ContractOptions): void {
   const exact = async (out: string) => {
     expect(await sha256Files(out)).toEqual(opts.reference());
     // No staging, part or temp file is left beside the published files (the event log holds times: listed, not hashed).
-    expect(await listDir(out)).toEqual([...Object.keys(opts.reference()), 'events.jsonl', 'manifest.json'].sort());
+    expect(await listDir(out)).toEqual([...Object.keys(opts.reference()), 'events.jsonl', 'manifest.json', 'report-data.json', 'report.html'].sort());
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as Manifest;
     expect(manifest.status).toBe('completed');
     expect(manifest.datasets).toMatchObject({ customers: { written: opts.customers, rejected: 0 }, orders: { written: opts.orders, rejected: 0 } });

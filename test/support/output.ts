@@ -21,8 +21,11 @@ export async function readCsv(path: string): Promise<{ header: string[]; rows: R
   return { header: header!, rows: rest.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i]!]))) };
 }
 
-/** sha256 of every data file of an output directory (manifest.json and events.jsonl excluded: they hold times). */
+/** Files of a run that hold its id or times, not data: excluded from byte comparisons. */
+const RUN_RECORD_FILES = new Set(['manifest.json', 'events.jsonl', 'report.html', 'report-data.json']);
+
+/** sha256 of every data file of an output directory (the manifest, events and report excluded: they hold times). */
 export async function outputHashes(dir: string): Promise<Record<string, string>> {
-  const files = (await readdir(dir)).filter((f) => f !== 'manifest.json' && f !== 'events.jsonl').sort();
+  const files = (await readdir(dir)).filter((f) => !RUN_RECORD_FILES.has(f)).sort();
   return Object.fromEntries(await Promise.all(files.map(async (f) => [f, await sha256File(join(dir, f))] as const)));
 }

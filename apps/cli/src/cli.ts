@@ -88,6 +88,12 @@ export function createCli(): Command {
     .action(async (source: string, outDir: string, opts) => (await import('./commands/compare.js')).compareCommand(source, outDir, opts));
 
   program
+    .command('report')
+    .description('draw OUTDIR/report.html again from the run\'s manifest.json, report-data.json and events.jsonl')
+    .argument('<outdir>', 'the output directory of a run')
+    .action(async (outDir: string) => (await import('./commands/report.js')).reportCommand(outDir));
+
+  program
     .command('worker')
     .description('farm mode: a worker pinned to one GPU host (Ollama or the sim), taking batches for the models it serves')
     .requiredOption('--host <name=url>', 'the GPU host, e.g. gpu1=http://gpu1:11434')

@@ -5,3 +5,4 @@ export { CompiledDataset, getPath, type DataRecord } from './compile-dataset.js'
 export { TransformValueError } from './compile-transform.js';
 export { FakerRegistry } from './faker-registry.js';
 export { UniqueIndex } from './unique-index.js';
+export { SharedColumn, type RefColumns } from './shared-column.js';

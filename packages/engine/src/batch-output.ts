@@ -4,6 +4,7 @@ import type { AuditSummary } from './audit-summary.js';
 import type { RoutingDecision } from './manifest.js';
 import { packLines, type PackedLines } from './packed-lines.js';
 import type { RunEvent } from './run-events.js';
+import type { DatasetSummary } from '@synthfarm/report/batch-summary';
 
 /** Per-backend accounting of one batch: the summable part of a backend's stats. */
 export type BackendDelta = Pick<BackendStats, 'calls' | 'failures' | 'retries' | 'cacheHits' | 'tokensIn' | 'tokensOut' | 'cost'>;
@@ -43,6 +44,8 @@ export interface BatchOutput {
    * commits the batch.
    */
   events?: RunEvent[];
+  /** The report's summary of the batch's written records (made where the records were). */
+  summary?: DatasetSummary;
   /** Lines the committer changed at admission (suffixed templates, redrawn records), by format and offset. */
   replaced?: Partial<Record<Format, Map<number, string>>>;
 }

@@ -10,6 +10,9 @@ import { encodedFormats } from './encoded-formats.js';
 import { packLines } from './packed-lines.js';
 import { referencedFields } from './ref-columns.js';
 import { readSourceBatch, sourceFor, type SourceBatch } from './source-rows.js';
+import { createSummarizer } from '@synthfarm/report/batch-summary';
+import { planDataset } from '@synthfarm/report/column-plan';
+import { refLookup } from './ref-lookup.js';
 import type { RecordStage, StagedBatch } from './staged-batch.js';
 
 /** What the one batch processor needs: built once per run (per process), shared by its batches. */
@@ -22,6 +25,8 @@ export interface BatchProcessorOptions {
   pool: CodegenPool;
   /** Model stages, built once per run; none for code-only or when they do not apply. */
   stages: RecordStage[];
+  /** Summarize each batch's records for the run's report (default true). */
+  summarize?: boolean;
 }
 
 /** Runs one batch: code fields (replaying uniqueness ops) → model stages → encoded lines. */
@@ -50,7 +55,8 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       codeOnly: !!ds.fields && !isModelDataset(ds),
       promptColumns: ds.source ? [...new Set(Object.values(ds.fields ?? {}).flatMap((f) => (f.kind === 'llm' ? placeholders(f.prompt) : [])).filter((p) => p.startsWith('source.')).map((p) => p.slice(7)))] : [],
       encoders: encodedFormats(spec).map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })] as const),
-      encode: { formats: encodedFormats(spec), columns, escapeFormulas: spec.output.escapeFormulas, refFields, hidden },
+      encode: { formats: encodedFormats(spec), columns, escapeFormulas: spec.output.escapeFormulas, refFields, hidden, summarize: opts.summarize !== false },
+      plan: planDataset(ds, spec.datasets),
     };
   });
 
@@ -66,7 +72,7 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
         const res = await pool.run({ ...task, encode: p.encode });
         const e = res.encoded!;
         return {
-          count: job.count, lines: e.lines, keys: e.keys, templateValues: e.templateValues, refValues: e.refValues,
+          count: job.count, lines: e.lines, keys: e.keys, templateValues: e.templateValues, refValues: e.refValues, ...(e.summary ? { summary: e.summary } : {}),
           dropped: res.invalid.map((i) => i.offset),
           rejects: rejectsOf(res.invalid),
           routing: [], backends: {},
@@ -95,6 +101,12 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       }
       if (src && p.promptColumns.length) for (const r of staged.records ?? []) if (r) delete r.source;
       const out = encodeStaged(staged, p.encoders, p.refPaths, account);
+      // The model stages ran here: so does the report's summary of the records they made.
+      if (opts.summarize !== false) {
+        const summary = createSummarizer(p.plan, refLookup(refColumns, opts.specKey));
+        for (const r of staged.records ?? []) if (r) summary.add(r);
+        out.summary = summary.done();
+      }
       return src ? { ...out, sourceKeys: src.keys } : out;
     },
   };

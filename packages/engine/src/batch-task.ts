@@ -3,6 +3,7 @@ import type { RefColumns, DataRecord } from '@synthfarm/codegen';
 import type { Format } from '@synthfarm/output';
 import type { PackedLines } from './packed-lines.js';
 import type { Spec } from '@synthfarm/spec';
+import type { DatasetSummary } from '@synthfarm/report/batch-summary';
 
 /**
  * Asks the worker to encode records into output lines itself (datasets with no model
@@ -16,6 +17,8 @@ export interface EncodeRequest {
   hidden?: string[];
   /** Field paths later datasets reference: their values come back alongside the lines. */
   refFields: string[];
+  /** Summarize the valid records for the run's report (not for the committer's key passes). */
+  summarize?: boolean;
 }
 
 /** A batch already encoded by a worker. */
@@ -31,6 +34,8 @@ export interface EncodedBatch {
   templateValues: PackedLines;
   /** Per referenced field, one value per record. */
   refValues: unknown[][];
+  /** The report's summary of the batch's valid records, when asked for. */
+  summary?: DatasetSummary;
 }
 
 /** A batch descriptor: which records of which dataset. Carries no rows. */

@@ -24,6 +24,7 @@ import type { RunEvent } from './run-events.js';
 import { createDuplicateFilter, lastRowOfKeys } from './source-keys.js';
 import { encodedFormats } from './encoded-formats.js';
 import { createPostgresSink, type PostgresSink } from './postgres-sink.js';
+import { createReportCollector, renderReport, REPORT_DATA_FILE, REPORT_FILE, type ReportCollector } from '@synthfarm/report';
 import { emptyBackendTotals, emptyRunRecord, foldEvents, hostSummaries, manifestBackend, runRates, type RunRecord } from './run-record.js';
 
 /** What the committer needs; everything mode-specific comes in through these. */
@@ -84,6 +85,8 @@ export interface CommitterOptions {
   events?: EventLog;
   /** Told the run's record after every commit (farm mode stores it for `status`, SSE and `/metrics`). */
   onRecord?: (record: RunRecord, final: boolean) => void | Promise<void>;
+  /** Write report.html and report-data.json (default true). */
+  report?: boolean;
   /** Include the enrich/audit summary in the manifest. */
   audit: boolean;
   /**
@@ -140,9 +143,12 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   let log: EventLog | undefined;
   // The run's record: everything it reports is folded from its events (run-record.ts).
   const record = emptyRunRecord();
+  // What the report draws, gathered as batches commit (DESIGN §10): nothing is read back.
+  const report = createReportCollector(spec.datasets);
   let eventRows = 0;
   const emit = async (events: RunEvent[]) => {
     for (const e of events) foldEvents(record, e);
+    report.addEvents(events);
     eventRows += events.length;
     await log!.append(events);
     await opts.events?.append(events).catch(() => undefined);
@@ -153,7 +159,10 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   setMaxListeners(0, signal);
 
   let sink: PostgresSink | undefined;
-  const appendRejects = (rs: Reject[]) => rejects!.append(rs.map((r) => JSON.stringify(r) + '\n').join(''));
+  const appendRejects = (rs: Reject[]) => {
+    report.addRejects(rs);
+    return rejects!.append(rs.map((r) => JSON.stringify(r) + '\n').join(''));
+  };
 
   try {
     // The PostgreSQL target is checked (and its tables made) before any file is written.
@@ -183,6 +192,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     if (lastEvents !== undefined) {
       for await (const e of log.read()) {
         foldEvents(record, e);
+        report.addEvents([e]);
         eventRows++;
       }
     }
@@ -301,6 +311,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
           if (p) await file.append(assembleLines(p, dropped, batch.replaced?.[f]));
         }
         await appendRejects(batch.rejects);
+        report.addBatch(d, batch.summary);
         const rows = batch.count - dropped.size;
         await emit(batchEvents(ds.name, b, batch, rows));
         commit = {
@@ -395,6 +406,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     }
   }
   await Promise.resolve(opts.onRecord?.(record, true)).catch(() => undefined);
+  // A run that failed publishes only its manifest (`synthfarm report` can still draw a page from it).
+  if (out && !failure && opts.report !== false) await writeReport(out, manifest, report);
   // A run stopped by its signal publishes nothing; a resumable one keeps its staging and part
   // files for `synthfarm resume`, any other has its staging removed.
   const left = !!(failure && signal.aborted);
@@ -449,6 +462,29 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     if (n > 0) await emit([{ type: 'reject', at: Date.now(), dataset, count: n, reasons: { [status]: n } }]);
     // The run's own counters (status, GET /runs/:id) count them too: written + rejected = requested.
     await state.skipped(n);
+  }
+}
+
+/**
+ * Writes report.html and report-data.json into the run's staging, to be published with its other
+ * files, and names them in the manifest. A report that cannot be written does not fail the run:
+ * the manifest then names none.
+ */
+async function writeReport(out: RunFiles, manifest: Manifest, report: ReportCollector): Promise<void> {
+  const written: OutputFile[] = [];
+  try {
+    const data = await out.open(REPORT_DATA_FILE);
+    written.push(data);
+    await data.append(JSON.stringify(report.data(manifest.runId)));
+    await data.commit();
+    const page = await out.open(REPORT_FILE);
+    written.push(page);
+    manifest.report = { path: REPORT_FILE, data: REPORT_DATA_FILE };
+    await page.append(renderReport({ manifest: manifest as unknown as Record<string, unknown>, data: report.data(manifest.runId), timeline: report.timeline() }));
+    await page.commit();
+  } catch {
+    delete manifest.report;
+    await Promise.all(written.map((f) => f.discard().catch(() => undefined)));
   }
 }
 

@@ -83,6 +83,11 @@ export interface RunParts {
   signal?: AbortSignal | undefined;
   /** Output directory; default the spec's `output.dir`. */
   dir?: string;
+  /**
+   * Write report.html (and gather its summaries). Default true: every run has its report
+   * (DESIGN §10); false only to measure what the report costs (`npm run bench:report`).
+   */
+  report?: boolean;
   outRoot?: string | undefined;
   startedAt?: Date;
 }
@@ -127,7 +132,7 @@ export function createRun(source: RunSource, options: CreateRunOptions): Run {
       const pool = options.pool ?? (embedded ? createCodegenPool(o.threads, { maxBatchRecords }) : lazyPool(() => createCodegenPool(o.threads, { maxBatchRecords })));
       const state = options.state?.(spec) ?? createMemoryRunState(spec);
       const ctx: ExecutorContext = { runId, spec, specKey, pool, state, signal: options.signal };
-      const executor = options.executor?.(ctx) ?? createThreadExecutor(createBatchProcessor({ spec, specKey, pool, stages: model?.stages ?? [] }), (d) => state.refColumns(d), options.signal);
+      const executor = options.executor?.(ctx) ?? createThreadExecutor(createBatchProcessor({ spec, specKey, pool, stages: model?.stages ?? [], summarize: options.report !== false }), (d) => state.refColumns(d), options.signal);
       const budget = options.budget ?? model?.budget;
       try {
         return await runCommitter({
@@ -150,6 +155,7 @@ export function createRun(source: RunSource, options: CreateRunOptions): Run {
           ...(options.onRecord ? { onRecord: options.onRecord } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
           maxRejects: o.maxRejects,
+          report: options.report !== false,
           resumable: !embedded,
         });
       } finally {

@@ -4,12 +4,17 @@ import { CompiledDataset, FakerRegistry, TransformValueError, UniqueIndex, getPa
 import { createRecordEncoder, type RecordEncoder } from '@synthfarm/output/record-encoder';
 import { compileRecordCheck, type RecordCheck } from '@synthfarm/spec/record-check';
 import type { Spec } from '@synthfarm/spec';
+import { createSummarizer } from '@synthfarm/report/batch-summary';
+import { planDataset, type DatasetPlan } from '@synthfarm/report/column-plan';
+import { refLookup } from './ref-lookup.js';
 import type { BatchResult, BatchTask, EncodedBatch } from './batch-task.js';
 import { PackedLinesBuilder } from './packed-lines.js';
 
 interface Compiled {
   dataset: CompiledDataset;
   check: RecordCheck;
+  /** The report's plan of the dataset's columns (made on first use). */
+  plan?: DatasetPlan;
 }
 
 const cache = new Map<string, Compiled>();
@@ -37,7 +42,8 @@ export async function compiledFor(task: Pick<BatchTask, 'spec' | 'specJson' | 's
  * dataset's schema. Pure: the same task gives the same records in any thread or process.
  */
 export async function generateBatch(task: BatchTask): Promise<BatchResult> {
-  const { dataset, check } = await compiledFor(task);
+  const compiled = await compiledFor(task);
+  const { dataset, check } = compiled;
   dataset.setRefColumns(task.refColumns);
   if (task.sourceRows) dataset.setSourceRows(task.start, task.sourceRows);
   const enc = task.encode;
@@ -63,18 +69,20 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const refPaths = enc.refFields.map((f) => f.split('.'));
   const refValues = refPaths.map(() => new Array<unknown>(task.count));
   const invalid: BatchResult['invalid'] = [];
+  const summary = enc.summarize ? createSummarizer((compiled.plan ??= planDataset(dataset.spec.datasets[task.datasetIndex]!, dataset.spec.datasets)), refLookup(task.refColumns, task.specKey)) : undefined;
   for (let k = 0; k < task.count; k++) {
     const made = make(dataset, task, k, invalid);
     const rec = made ?? {};
     const problem = made && check(made);
     if (problem !== undefined && problem !== null) invalid.push({ offset: k, error: problem });
+    else if (made && summary) summary.add(made);
     for (let f = 0; f < encoders.length; f++) builders[f]!.add(made ? encoders[f]!(rec) : '');
     if (unique) UniqueIndex.writeKeys(dataset, rec, keys, templateValues, k * unique);
     for (let r = 0; r < refPaths.length; r++) refValues[r]![k] = getPath(rec, refPaths[r]!);
   }
   const lines: EncodedBatch['lines'] = {};
   formats.forEach((f, i) => (lines[f] = builders[i]!.done()));
-  return { encoded: { lines, keys, templateValues: templateValues.done(), refValues }, invalid };
+  return { encoded: { lines, keys, templateValues: templateValues.done(), refValues, ...(summary ? { summary: summary.done() } : {}) }, invalid };
 }
 
 /**

@@ -48,6 +48,11 @@ export interface Manifest {
   hosts?: Record<string, { records: number; tokensOut: number; busyMs: number }>;
   /** The run's event log (`events.jsonl`), published with the other files. */
   events?: Omit<SinkFile, 'format'>;
+  /**
+   * The run's report (DESIGN §10): `report.html`, and the summaries it is drawn from
+   * (`report-data.json`, for `synthfarm report` to draw it again). Absent when it could not be written.
+   */
+  report?: { path: string; data: string };
   /** lineage.jsonl: output row → source key (transform runs with `output.lineage`). */
   lineage?: Omit<SinkFile, 'format'>;
   routing: RoutingDecision[];

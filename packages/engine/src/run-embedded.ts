@@ -16,6 +16,8 @@ export interface RunEmbeddedOptions extends Omit<RunOptionsInput, 'mode'> {
   /** The run's model stages, built once (`createModelStages`); none for a code-only run. */
   model?: RunModel;
   onProgress?: (p: Progress) => void;
+  /** Write report.html (default true; false only to measure its cost). */
+  report?: boolean;
   /**
    * Stops the run: in-flight work is dropped, nothing is published (the output directory keeps
    * the previous run's files) and the signal's reason is thrown.

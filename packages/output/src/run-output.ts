@@ -19,6 +19,8 @@ export interface PublishedManifest {
   events?: { path: string } | undefined;
   /** lineage.jsonl of a transform run with `output.lineage`. */
   lineage?: { path: string } | undefined;
+  /** report.html and the report-data.json it is drawn from. */
+  report?: { path: string; data: string } | undefined;
 }
 
 interface Owner {
@@ -92,6 +94,8 @@ function listedFiles(m: PublishedManifest | undefined): string[] {
   if (m.rejects?.path) paths.push(m.rejects.path);
   if (m.events?.path) paths.push(m.events.path);
   if (m.lineage?.path) paths.push(m.lineage.path);
+  if (m.report?.path) paths.push(m.report.path);
+  if (m.report?.data) paths.push(m.report.data);
   return paths.filter((p): p is string => typeof p === 'string' && /^[^/\\]+$/.test(p) && p !== '.' && p !== '..' && p !== MANIFEST);
 }
 

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { DatasetSchema } from '@synthfarm/spec';
+import { createSummarizer } from './batch-summary.js';
+import { planDataset } from './column-plan.js';
+import { createDatasetAccumulator } from './dataset-accumulator.js';
+import { emptyTimeline } from './event-timeline.js';
+import { estimate, mergeText, newRegisters } from './hll.js';
+import { buildPageModel } from './page-model.js';
+import { expectedShares } from './target-curve.js';
+
+const ds = DatasetSchema.parse({
+  name: 'people',
+  count: 4000,
+  fields: {
+    id: { kind: 'sequence' },
+    age: { kind: 'normal', mean: 40, sd: 10, integer: true, min: 18 },
+    tier: { kind: 'choice', weights: { free: 3, paid: 1 } },
+    nick: { kind: 'faker', method: 'person.firstName', nullRate: 0.25 },
+  },
+});
+
+/** A deterministic standard normal (Box–Muller over a fixed LCG). */
+function normals(n: number): number[] {
+  let s = 1;
+  const u = () => ((s = (s * 48271) % 2147483647) / 2147483647);
+  return Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
+}
+
+function summarize(records: Array<Record<string, unknown>>, batch = 500) {
+  const plan = planDataset(ds);
+  const acc = createDatasetAccumulator();
+  for (let i = 0; i < records.length; i += batch) {
+    const s = createSummarizer(plan);
+    for (const r of records.slice(i, i + batch)) s.add(r);
+    acc.add(JSON.parse(JSON.stringify(s.done())));
+  }
+  const data = { version: 1 as const, runId: 'r', datasets: [{ plan, summary: acc.summary() }], rejectExamples: {} };
+  return buildPageModel({ runId: 'r', datasets: { people: { requested: records.length, written: records.length, rejected: 0, files: [] } } }, data, emptyTimeline()).datasets[0]!;
+}
+
+const good = normals(4000).map((z, i) => ({ id: i + 1, age: Math.max(18, Math.round(40 + 10 * z)), tier: i % 4 === 0 ? 'paid' : 'free', nick: i % 4 === 1 ? null : `n${i % 700}` }));
+
+describe('report summaries', () => {
+  it('add up over batches to the same figures whatever the batch size', () => {
+    const a = summarize(good, 500);
+    const b = summarize(good, 333);
+    expect(a.columns.map((c) => [c.n, c.nulls, c.hist?.map((h) => h.count), c.cats])).toEqual(b.columns.map((c) => [c.n, c.nulls, c.hist?.map((h) => h.count), c.cats]));
+    expect(a.summarized).toBe(4000);
+  });
+
+  it('pass every check when the records follow the spec', () => {
+    const v = summarize(good);
+    expect(v.columns.flatMap((c) => c.checks).filter((k) => !k.ok)).toEqual([]);
+    const nick = v.columns.find((c) => c.path === 'nick')!;
+    expect(nick.nulls).toBe(1000);
+    // 525 distinct nicknames (n0…n699 less the residues of the null rows): the sketch is within its error.
+    expect(Math.abs(nick.distinct! - 525) / 525).toBeLessThan(0.08);
+  });
+
+  it('fail the checks a user would want to see: a shifted distribution, wrong weights, a missing null rate', () => {
+    const bad = good.map((r, i) => ({ ...r, age: (r.age as number) + 8, tier: i % 2 ? 'paid' : 'free', nick: `n${i}` }));
+    const failed = summarize(bad).columns.flatMap((c) => c.checks.filter((k) => !k.ok).map((k) => `${c.path}:${k.name}`));
+    expect(failed).toEqual(['age:distribution', 'tier:categories', 'nick:nulls']);
+  });
+
+  it("draws each target with its clamped mass in the edge bin, summing to 1", () => {
+    const age = planDataset(ds).columns.find((c) => c.path === 'age')!;
+    const shares = expectedShares(age)!;
+    expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
+    // P(age < 18) ≈ 1.4% piles up at 18: the first bin holds it.
+    expect(shares[0]!).toBeGreaterThan(0.013);
+  });
+
+  it('estimates distinct counts from merged sketches', () => {
+    const a = newRegisters();
+    const b = newRegisters();
+    const s1 = createSummarizer({ name: 'x', columns: [{ path: 'v', field: 'faker', nullRate: 0, unique: false, type: 'text' }], correlated: [], correlationTargets: {} });
+    const s2 = createSummarizer({ name: 'x', columns: [{ path: 'v', field: 'faker', nullRate: 0, unique: false, type: 'text' }], correlated: [], correlationTargets: {} });
+    for (let i = 0; i < 50_000; i++) s1.add({ v: `value-${i}` });
+    for (let i = 25_000; i < 100_000; i++) s2.add({ v: `value-${i}` });
+    mergeText(a, s1.done().columns[0]!.hll!);
+    mergeText(b, s2.done().columns[0]!.hll!);
+    mergeText(a, [...b].map((r) => String.fromCharCode(r + 48)).join(''));
+    expect(Math.abs(estimate(a) - 100_000) / 100_000).toBeLessThan(0.08);
+  });
+});

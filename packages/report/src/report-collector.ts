@@ -1,0 +1,61 @@
+import type { DatasetSpec } from '@synthfarm/spec';
+import type { DatasetSummary } from './batch-summary.js';
+import { planDataset, type DatasetPlan } from './column-plan.js';
+import { createDatasetAccumulator, type DatasetAccumulator } from './dataset-accumulator.js';
+import { emptyTimeline, foldTimeline, type Timeline } from './event-timeline.js';
+import type { RejectExample, ReportData } from './report-data.js';
+
+/** Rejects kept as examples per dataset and reason. */
+export const REJECT_EXAMPLES = 5;
+const MAX_ERROR_CHARS = 300;
+
+/** A reject as the committer has it (rejects.jsonl's record). */
+export interface RejectInput extends Omit<RejectExample, 'error'> {
+  reason: string;
+  error: string;
+}
+
+/**
+ * What a run gathers for its report as it commits (DESIGN §10): the summaries its batches carry,
+ * merged in commit order; a few rejects per reason; its events folded into a timeline. Memory is
+ * bounded by the spec (columns, caps), not by the records.
+ */
+export interface ReportCollector {
+  readonly plans: DatasetPlan[];
+  addBatch(dataset: number, summary: DatasetSummary | undefined): void;
+  addRejects(rejects: readonly RejectInput[]): void;
+  addEvents(events: ReadonlyArray<object>): void;
+  data(runId: string): ReportData;
+  timeline(): Timeline;
+}
+
+export function createReportCollector(datasets: readonly DatasetSpec[]): ReportCollector {
+  const plans = datasets.map((d) => planDataset(d, datasets));
+  const accs: DatasetAccumulator[] = plans.map(() => createDatasetAccumulator());
+  const examples: ReportData['rejectExamples'] = {};
+  const timeline = emptyTimeline();
+  return {
+    plans,
+    addBatch(d, summary) {
+      if (summary) accs[d]?.add(summary);
+    },
+    addRejects(rejects) {
+      for (const r of rejects) {
+        const list = ((examples[r.dataset] ??= {})[r.reason] ??= []);
+        if (list.length >= REJECT_EXAMPLES) continue;
+        list.push({
+          dataset: r.dataset, index: r.index, error: String(r.error).slice(0, MAX_ERROR_CHARS),
+          ...(r.attempts !== undefined ? { attempts: r.attempts } : {}), ...(r.source !== undefined ? { source: r.source } : {}),
+          ...(r.sourceKey !== undefined ? { sourceKey: r.sourceKey } : {}), ...(r.line !== undefined ? { line: r.line } : {}),
+        });
+      }
+    },
+    addEvents(events) {
+      for (const e of events) foldTimeline(timeline, e as Record<string, unknown>);
+    },
+    data(runId) {
+      return { version: 1, runId, datasets: plans.map((plan, d) => ({ plan, summary: accs[d]!.summary() })), rejectExamples: examples };
+    },
+    timeline: () => timeline,
+  };
+}
