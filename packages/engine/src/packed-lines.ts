@@ -43,20 +43,21 @@ export function lineAt(p: PackedLines, k: number): string {
   return p.text.slice(k ? p.ends[k - 1]! : 0, p.ends[k]!);
 }
 
-/** The batch's text without `dropped` lines and with `replaced` ones swapped in. */
-export function assembleLines(p: PackedLines, dropped: ReadonlySet<number>, replaced: ReadonlyMap<number, string> | undefined): string {
-  if (!dropped.size && !replaced?.size) return p.text;
+/**
+ * The batch's lines without `dropped` ones and with `replaced` ones swapped in, with where each
+ * kept line ends (a writer cuts files at record counts). The batch itself when nothing changes.
+ */
+export function assemblePacked(p: PackedLines, dropped: ReadonlySet<number>, replaced: ReadonlyMap<number, string> | undefined): PackedLines {
+  if (!dropped.size && !replaced?.size) return p;
   const parts: string[] = [];
-  let from = 0;
+  const ends = new Uint32Array(p.ends.length - dropped.size);
+  let at = 0;
+  let n = 0;
   for (let k = 0; k < p.ends.length; k++) {
-    const keep = !dropped.has(k) && !replaced?.has(k);
-    if (keep) continue;
-    const start = k ? p.ends[k - 1]! : 0;
-    if (start > from) parts.push(p.text.slice(from, start));
-    const r = dropped.has(k) ? undefined : replaced?.get(k);
-    if (r !== undefined) parts.push(r);
-    from = p.ends[k]!;
+    if (dropped.has(k)) continue;
+    const line = replaced?.get(k) ?? lineAt(p, k);
+    parts.push(line);
+    ends[n++] = at += line.length;
   }
-  parts.push(p.text.slice(from));
-  return parts.join('');
+  return { text: parts.join(''), ends };
 }
