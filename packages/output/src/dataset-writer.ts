@@ -1,6 +1,7 @@
 import type { OutputFormat, ValueColumn } from '@synthfarm/spec';
 import type { FileStore, Lines } from './file-store.js';
 import { openGzipPart } from './gzip-part.js';
+import { GZIP_MEMBER_ROWS } from './gzip-member.js';
 import { openParquetPart } from './parquet-part.js';
 import type { PartResume, PartWriter } from './part-writer.js';
 import type { SinkFile } from './sink.js';
@@ -17,6 +18,8 @@ export interface DatasetWriterOptions {
   splitRows?: number | undefined;
   /** CSV and JSONL gzip-compressed (`output.gzip`). */
   gzip?: boolean;
+  /** Records per gzip member; default {@link GZIP_MEMBER_ROWS}. */
+  gzipMemberRows?: number;
   /** Parquet: the dataset's columns and records per row group. */
   parquet?: { columns: readonly ValueColumn[]; rowGroupRows: number };
 }
@@ -129,5 +132,5 @@ function openPartWriter(opts: DatasetWriterOptions, name: string, resume?: PartR
     return openParquetPart(opts.store, name, opts.parquet, resume);
   }
   const header = opts.format === 'csv' ? (opts.header ?? '') : '';
-  return opts.gzip ? openGzipPart(opts.store, name, header, resume) : openTextPart(opts.store, name, header, resume);
+  return opts.gzip ? openGzipPart(opts.store, name, header, opts.gzipMemberRows ?? GZIP_MEMBER_ROWS, resume) : openTextPart(opts.store, name, header, resume);
 }

@@ -1,19 +1,19 @@
 import type { ByteFile, FileStore } from './file-store.js';
-import { GZIP_MEMBER_ROWS, gzipMember } from './gzip-member.js';
+import { gzipMember } from './gzip-member.js';
 import { sliceLines, type PartResume, type PartWriter } from './part-writer.js';
 
 /**
- * A CSV or JSONL file written gzip-compressed, one gzip member per {@link GZIP_MEMBER_ROWS}
- * records (and one for the rest): member boundaries depend only on record numbers, so a resumed
- * run writes the same bytes as one that never stopped. The member being filled is held in
+ * A CSV or JSONL file written gzip-compressed, one gzip member per `memberRows` records (and
+ * one for the rest): member boundaries depend only on record numbers, so a resumed run writes
+ * the same bytes as one that never stopped. The member being filled is held in
  * memory; in a resumable run it is also kept, uncompressed, in a scratch part file named after
  * the member's offset (`<name>.m<offset>`), which is what a resume reads it back from. The file
  * itself only ever grows by whole members, so its offset at a commit point is a member boundary.
  */
-export async function openGzipPart(store: FileStore, name: string, header: string, resume?: PartResume): Promise<PartWriter> {
+export async function openGzipPart(store: FileStore, name: string, header: string, memberRows: number, resume?: PartResume): Promise<PartWriter> {
   const file = await store.open(name, resume ? resume.position[''] ?? 0 : undefined);
   let member: string[] = [];
-  let memberRows = 0;
+  let filled = 0;
   let scratch: { file: ByteFile; name: string } | undefined;
   /** Chunks of `member` already in `scratch`. */
   let kept = 0;
@@ -27,7 +27,7 @@ export async function openGzipPart(store: FileStore, name: string, header: strin
     for await (const c of scratch.file.read()) chunks.push(Buffer.from(c));
     member = [Buffer.concat(chunks).toString('utf8')];
     kept = 1;
-    memberRows = resume.rows % GZIP_MEMBER_ROWS;
+    filled = resume.rows % memberRows;
   } else if (file.bytes === 0 && header) member = [header];
 
   const compress = async () => {
@@ -37,7 +37,7 @@ export async function openGzipPart(store: FileStore, name: string, header: strin
       stale.push(scratch.name);
     }
     member = [];
-    memberRows = 0;
+    filled = 0;
     scratch = undefined;
     kept = 0;
   };
@@ -49,11 +49,11 @@ export async function openGzipPart(store: FileStore, name: string, header: strin
       for (const s of stale) await store.remove(s);
       stale = [];
       for (let k = from; k < to; ) {
-        const take = Math.min(to - k, GZIP_MEMBER_ROWS - memberRows);
+        const take = Math.min(to - k, memberRows - filled);
         member.push(sliceLines(lines, k, k + take));
-        memberRows += take;
+        filled += take;
         k += take;
-        if (memberRows === GZIP_MEMBER_ROWS) await compress();
+        if (filled === memberRows) await compress();
       }
       if (!store.resumable || kept === member.length) return;
       scratch ??= { name: scratchName(), file: await store.open(scratchName()) };
