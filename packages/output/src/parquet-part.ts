@@ -72,7 +72,11 @@ export async function openParquetPart(store: FileStore, name: string, opts: Parq
       if (pending.length) await writeGroup();
       await writer.finish();
       await drain();
-      return file.commit();
+      const info = await file.commit();
+      // Kept (closed, not removed) until the run is over: a resume from a commit point before this
+      // one rebuilds the file from it.
+      await rowsFile?.discard();
+      return info;
     },
     async discard() {
       await rowsFile?.discard();
