@@ -10,6 +10,5 @@ export type { ConfinedDir } from './confined-dir.js';
 export { STAGING_PREFIX, RunOutput } from './run-output.js';
 export type { PublishedManifest } from './run-output.js';
 export { ioError } from './io-error.js';
-export { openDatasetWriter, datasetFiles, datasetFileName } from './dataset-writer.js';
+export { openDatasetWriter, datasetFiles } from './dataset-writer.js';
 export type { DatasetWriter, DatasetWriterOptions } from './dataset-writer.js';
-export type { ByteFile, FileStore } from './file-store.js';
