@@ -49,15 +49,28 @@ export function lineAt(p: PackedLines, k: number): string {
  */
 export function assemblePacked(p: PackedLines, dropped: ReadonlySet<number>, replaced: ReadonlyMap<number, string> | undefined): PackedLines {
   if (!dropped.size && !replaced?.size) return p;
+  // Unchanged runs of lines are copied as one slice; a kept line's end moves by what changed before it.
   const parts: string[] = [];
   const ends = new Uint32Array(p.ends.length - dropped.size);
-  let at = 0;
+  let from = 0;
+  let shift = 0;
   let n = 0;
   for (let k = 0; k < p.ends.length; k++) {
-    if (dropped.has(k)) continue;
-    const line = replaced?.get(k) ?? lineAt(p, k);
-    parts.push(line);
-    ends[n++] = at += line.length;
+    const start = k ? p.ends[k - 1]! : 0;
+    const end = p.ends[k]!;
+    const r = dropped.has(k) ? undefined : replaced?.get(k);
+    if (dropped.has(k) || r !== undefined) {
+      if (start > from) parts.push(p.text.slice(from, start));
+      from = end;
+      if (r === undefined) {
+        shift -= end - start;
+        continue;
+      }
+      parts.push(r);
+      shift += r.length - (end - start);
+    }
+    ends[n++] = end + shift;
   }
+  parts.push(p.text.slice(from));
   return { text: parts.join(''), ends };
 }
