@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { serializeError, SynthfarmError } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type RecordOp } from '@synthfarm/codegen';
-import { createLinePatcher, createRecordEncoder, csvHeader, type Format, type Reject, type SinkFile } from '@synthfarm/output';
+import { createLinePatcher, createRecordEncoder, type Format, type Reject, type SinkFile } from '@synthfarm/output';
 import { datasetColumns, hiddenPaths, isModelDataset, type Spec } from '@synthfarm/spec';
 import { emptyAudit, mergeAudit } from './audit-summary.js';
 import type { BatchExecutor } from './batch-executor.js';
@@ -11,7 +11,8 @@ import type { BatchOutput } from './batch-output.js';
 import type { CodegenPool } from './codegen-pool.js';
 import type { DatasetManifest, Manifest, RoutingDecision, RunStatus } from './manifest.js';
 import { openRunFiles, type OutputFile, type RunFiles } from './output-file.js';
-import { assembleLines, lineAt } from './packed-lines.js';
+import { lineAt } from './packed-lines.js';
+import { finishedDatasetFiles, openDatasetOutputs } from './dataset-outputs.js';
 import { batchRangeList } from './plan.js';
 import { referencedFields } from './ref-columns.js';
 import type { RunBudget } from './run-budget.js';
@@ -153,7 +154,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     await log!.append(events);
     await opts.events?.append(events).catch(() => undefined);
   };
-  const open: OutputFile[] = [];
+  const open: Array<{ discard(): Promise<void> }> = [];
   let fakers: Promise<FakerRegistry> | undefined;
   const signal = opts.signal ?? new AbortController().signal;
   setMaxListeners(0, signal);
@@ -211,9 +212,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       let commit = commits[d]!;
       const m: DatasetManifest = { requested: ds.count, written: commit.written, rejected: commit.rejected, uniqueRedraws: commit.uniqueRedraws ?? 0, files: [] };
       datasets[ds.name] = m;
-      const fileName = (f: Format) => `${ds.name}.${f}`;
       if (commit.finished) {
-        for (const f of spec.output.formats) m.files.push({ ...(await files.info(fileName(f))), format: f, rows: commit.written });
+        m.files.push(...(await finishedDatasetFiles(files, spec, d, commit.written)));
         continue;
       }
       if (status !== 'completed') {
@@ -223,19 +223,10 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       // Computed when asked for: a huge run holds no list of its batches (memory flat in the count).
       const ranges = batchRangeList(ds.count, opts.batchRecords?.(d) ?? ds.batchSize);
       const fresh = commit.offsets[spec.output.formats[0]!] === undefined;
-      if (!fresh && commit.committed === ranges.length && (await everyAsync(spec.output.formats, (f) => files.renamed(fileName(f))))) {
-        // Died between renaming the files into the staging and recording it: the files are complete.
-        for (const f of spec.output.formats) m.files.push({ ...(await files.info(fileName(f))), format: f, rows: commit.written });
-        await state.commit(d, { ...commit, finished: true, offsets: { ...commit.offsets, events: eventFile.bytes } }, { done: 0, written: 0, rejected: 0 }, []);
-        continue;
-      }
-      const outputs = new Map<Format, OutputFile>();
-      for (const f of spec.output.formats) {
-        const file = await files.open(fileName(f), fresh ? undefined : commit.offsets[f]);
-        open.push(file);
-        if (fresh && f === 'csv') await file.append(csvHeader(datasetColumns(ds)));
-        outputs.set(f, file);
-      }
+      // A resume reopens the files at the commit point (taking back any renamed into the staging
+      // after it): a dataset whose every batch was committed is completed again, to the same bytes.
+      const outputs = await openDatasetOutputs(files, spec, d, fresh ? undefined : commit);
+      open.push(outputs);
       const refFields = [...wanted].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
       const admission = ds.fields ? await createAdmission(spec, d, await (fakers ??= FakerRegistry.forSpec(spec)), await state.refColumns(d), refFields, opts.pool, opts.specKey) : undefined;
       const jobFor = async (b: number): Promise<BatchJob> => ({ runId, dataset: d, batch: b, start: ranges.at(b).start, count: ranges.at(b).count, ops: admission?.before ? await admission.before(ranges.at(b)) : {} });
@@ -306,17 +297,14 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
           for (let k = 0; k < batch.count; k++) if (!dropped.has(k)) text += JSON.stringify({ dataset: ds.name, row: row++, source: ds.source!.from, sourceKey: batch.sourceKeys[k] }) + '\n';
           await lineage.append(text);
         }
-        for (const [f, file] of outputs) {
-          const p = batch.lines[f];
-          if (p) await file.append(assembleLines(p, dropped, batch.replaced?.[f]));
-        }
+        await outputs.append(batch, dropped);
         await appendRejects(batch.rejects);
         report.addBatch(d, batch.summary);
         const rows = batch.count - dropped.size;
         await emit(batchEvents(ds.name, b, batch, rows));
         commit = {
           produced, committed: b + 1, written: commit.written + rows, rejected: commit.rejected + batch.rejects.length,
-          offsets: { ...Object.fromEntries([...outputs].map(([f, file]) => [f, file.bytes])), rejects: rejects.bytes, events: eventFile.bytes, ...(lineage ? { lineage: lineage.bytes } : {}) },
+          offsets: { ...outputs.offsets(), rejects: rejects.bytes, events: eventFile.bytes, ...(lineage ? { lineage: lineage.bytes } : {}) },
           uniqueRedraws: admission?.unique.redrawn ?? 0,
         };
         const refs = refFields.map((f, r): [string, unknown[]] => [`${ds.name}.${f}`, (batch.refValues[r] ?? []).filter((v, k) => !dropped.has(k) && v !== null && v !== undefined)]);
@@ -342,10 +330,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         await rejectRest(d, m, commit.written + commit.rejected);
       }
       if (admission) m.uniqueRedraws = admission.unique.redrawn;
-      for (const [f, file] of outputs) {
-        m.files.push({ ...(await file.commit()), format: f, rows: m.written });
-        open.splice(open.indexOf(file), 1);
-      }
+      m.files.push(...(await outputs.commit()));
+      open.splice(open.indexOf(outputs), 1);
       await state.commit(d, { ...commit, produced, written: m.written, rejected: m.rejected, finished: true, uniqueRedraws: m.uniqueRedraws, offsets: { ...commit.offsets, rejects: rejects.bytes, events: eventFile.bytes } }, { done: 0, written: 0, rejected: 0 }, []);
       datasetsMs[ds.name] = Math.round(performance.now() - t0);
       if (signal.aborted) throw stoppedError();
@@ -577,11 +563,6 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
       }
     },
   };
-}
-
-async function everyAsync<T>(xs: readonly T[], f: (x: T) => Promise<boolean>): Promise<boolean> {
-  for (const x of xs) if (!(await f(x))) return false;
-  return true;
 }
 
 function relativeFiles(datasets: Record<string, DatasetManifest>, dir: string): Record<string, DatasetManifest> {

@@ -2,9 +2,12 @@ import type { Format } from '@synthfarm/output';
 import type { Spec } from '@synthfarm/spec';
 
 /**
- * Formats a batch is encoded in: the spec's files, plus JSON lines when rows also go to
- * PostgreSQL (the sink reads them: unescaped values, no spreadsheet formula escaping).
+ * Formats a batch is encoded in: the spec's line formats (CSV, JSONL), plus JSON lines when rows
+ * also go to PostgreSQL (the sink reads them: unescaped values, no spreadsheet formula escaping)
+ * or to Parquet (its writer reads the records back from them).
  */
 export function encodedFormats(spec: Spec): Format[] {
-  return spec.output.postgres && !spec.output.formats.includes('jsonl') ? [...spec.output.formats, 'jsonl'] : spec.output.formats;
+  const lines = spec.output.formats.filter((f): f is Format => f !== 'parquet');
+  const needJson = !!spec.output.postgres || spec.output.formats.includes('parquet');
+  return needJson && !lines.includes('jsonl') ? [...lines, 'jsonl'] : lines;
 }

@@ -1,15 +1,17 @@
-import { access, readdir, unlink } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AtomicFile, ioError, openConfinedDir, ResumableFile, RunOutput, type ConfinedDir, type FileInfo, type PublishedManifest } from '@synthfarm/output';
 
 /** An output file the committer appends to, renamed into the run's staging directory only when complete. */
 export interface OutputFile {
-  append(text: string): Promise<void>;
+  append(data: string | Uint8Array): Promise<void>;
   /** Bytes written so far (a commit point records it). */
   readonly bytes: number;
   commit(): Promise<FileInfo>;
   /** What was written so far (a resumable file, reopened at a commit point); '' for an atomic file. */
   text(): Promise<string>;
+  /** What was written so far, in chunks (a resumable file; nothing for an atomic file). */
+  read(): AsyncIterable<Uint8Array>;
   /** The run failed or stopped: an atomic file is removed, a part file is kept (a resume, or {@link RunFiles.finish}, deals with it). */
   discard(): Promise<void>;
 }
@@ -36,16 +38,21 @@ export interface RunFilesOptions {
  * (see RunOutput) and become visible all together when {@link publish} runs, or never.
  */
 export interface RunFiles {
+  /** Farm mode: part files a resume reopens at a commit point (see {@link RunFilesOptions.resumable}). */
+  readonly resumable: boolean;
   /** The directory files are opened through (for a confined directory its `/proc/self/fd` path). */
   readonly dir: string;
   /** The staging directory: the manifest's file paths are relative to it. */
   readonly staging: string;
-  /** Opens file `name`: fresh, or (resumable) cut back to the commit point `resumeAt`. */
+  /**
+   * Opens file `name`: fresh, or (resumable) cut back to the commit point `resumeAt`; a file
+   * renamed into the staging directory after that commit point is taken back first.
+   */
   open(name: string, resumeAt?: number): Promise<OutputFile>;
   /** A file already renamed into the staging directory (a resume that finds a dataset finished). */
   info(name: string): Promise<FileInfo>;
-  /** True when file `name` is staged and its part file gone: renamed before a crash recorded it. */
-  renamed(name: string): Promise<boolean>;
+  /** Removes the part file of `name`, never committed (a writer's scratch file); nothing in embedded mode. */
+  remove(name: string): Promise<void>;
   /** Publishes the staged files the manifest lists, then the manifest (see RunOutput.publish). */
   publish(manifest: PublishedManifest): Promise<void>;
   /** Drops everything staged: the output directory keeps what it had before the run. */
@@ -84,14 +91,13 @@ export async function openRunFiles(opts: RunFilesOptions): Promise<RunFiles> {
     await confined?.close().catch(() => undefined);
   };
   return {
+    resumable,
     dir,
     staging: out.staging,
     open: (name, resumeAt) => (resumable ? openResumable(staged(name), runId, resumeAt, dir) : openAtomic(staged(name))),
     info: (name) => ResumableFile.info(staged(name)),
-    async renamed(name) {
-      if (!resumable) return false;
-      const exists = (p: string) => access(p).then(() => true, () => false);
-      return !(await exists(part(name))) && (await exists(staged(name)));
+    remove: async (name) => {
+      if (resumable) await unlink(part(name)).catch(() => undefined);
     },
     publish: (manifest) => out.publish(manifest),
     discard: () => out.discard(),
@@ -114,13 +120,14 @@ async function openAtomic(path: string): Promise<OutputFile> {
     get bytes() {
       return bytes;
     },
-    async append(text) {
-      bytes += Buffer.byteLength(text, 'utf8');
-      await f.write(text);
+    async append(data) {
+      bytes += typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;
+      await f.write(data);
     },
     commit: () => f.commit(),
     // Written from the start by this process: nothing to read back.
     text: async () => '',
+    read: async function* () {},
     discard: () => f.abort(),
   };
 }
@@ -136,6 +143,7 @@ async function openResumable(path: string, runId: string, resumeAt: number | und
     append: (text) => f.append(text).catch((err: unknown) => Promise.reject(ioError('write', path, err))),
     commit: () => f.commit().catch((err: unknown) => Promise.reject(ioError('write', path, err))),
     text: () => f.text(),
+    read: () => f.read(),
     discard: () => f.close(),
   };
 }

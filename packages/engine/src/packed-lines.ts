@@ -43,20 +43,34 @@ export function lineAt(p: PackedLines, k: number): string {
   return p.text.slice(k ? p.ends[k - 1]! : 0, p.ends[k]!);
 }
 
-/** The batch's text without `dropped` lines and with `replaced` ones swapped in. */
-export function assembleLines(p: PackedLines, dropped: ReadonlySet<number>, replaced: ReadonlyMap<number, string> | undefined): string {
-  if (!dropped.size && !replaced?.size) return p.text;
+/**
+ * The batch's lines without `dropped` ones and with `replaced` ones swapped in, with where each
+ * kept line ends (a writer cuts files at record counts). The batch itself when nothing changes.
+ */
+export function assemblePacked(p: PackedLines, dropped: ReadonlySet<number>, replaced: ReadonlyMap<number, string> | undefined): PackedLines {
+  if (!dropped.size && !replaced?.size) return p;
+  // Unchanged runs of lines are copied as one slice; a kept line's end moves by what changed before it.
   const parts: string[] = [];
+  const ends = new Uint32Array(p.ends.length - dropped.size);
   let from = 0;
+  let shift = 0;
+  let n = 0;
   for (let k = 0; k < p.ends.length; k++) {
-    const keep = !dropped.has(k) && !replaced?.has(k);
-    if (keep) continue;
     const start = k ? p.ends[k - 1]! : 0;
-    if (start > from) parts.push(p.text.slice(from, start));
+    const end = p.ends[k]!;
     const r = dropped.has(k) ? undefined : replaced?.get(k);
-    if (r !== undefined) parts.push(r);
-    from = p.ends[k]!;
+    if (dropped.has(k) || r !== undefined) {
+      if (start > from) parts.push(p.text.slice(from, start));
+      from = end;
+      if (r === undefined) {
+        shift -= end - start;
+        continue;
+      }
+      parts.push(r);
+      shift += r.length - (end - start);
+    }
+    ends[n++] = end + shift;
   }
   parts.push(p.text.slice(from));
-  return parts.join('');
+  return { text: parts.join(''), ends };
 }

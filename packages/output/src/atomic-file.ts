@@ -50,14 +50,20 @@ export class AtomicFile {
     });
   }
 
-  /** Appends text; resolves once the stream can take more (backpressure). */
-  async write(chunk: string): Promise<void> {
+  /** Appends text (UTF-8) or bytes; resolves once the stream can take more (backpressure). */
+  async write(chunk: string | Uint8Array): Promise<void> {
     if (this.failed) throw this.wrap(this.failed);
-    if (!chunk) return;
+    if (!chunk.length) return;
     // The string goes to the hash and the stream as it is: no Buffer copy of every batch.
-    this.bytes += Buffer.byteLength(chunk, 'utf8');
-    this.hash.update(chunk, 'utf8');
-    if (!this.stream.write(chunk, 'utf8')) await this.drained();
+    if (typeof chunk === 'string') {
+      this.bytes += Buffer.byteLength(chunk, 'utf8');
+      this.hash.update(chunk, 'utf8');
+      if (!this.stream.write(chunk, 'utf8')) await this.drained();
+    } else {
+      this.bytes += chunk.length;
+      this.hash.update(chunk);
+      if (!this.stream.write(chunk)) await this.drained();
+    }
     if (this.failed) throw this.wrap(this.failed);
   }
 

@@ -10,3 +10,5 @@ export type { ConfinedDir } from './confined-dir.js';
 export { STAGING_PREFIX, RunOutput } from './run-output.js';
 export type { PublishedManifest } from './run-output.js';
 export { ioError } from './io-error.js';
+export { openDatasetWriter, datasetFiles } from './dataset-writer.js';
+export type { DatasetWriter, DatasetWriterOptions } from './dataset-writer.js';

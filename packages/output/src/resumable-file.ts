@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { open, rename, stat, type FileHandle } from 'node:fs/promises';
+import { access, open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { constants, createReadStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { OutputError } from '@synthfarm/core';
@@ -22,6 +22,9 @@ export class ResumableFile {
   static async open(path: string, runId: string, resumeAt?: number, tmpDir = dirname(path)): Promise<ResumableFile> {
     const tmp = join(tmpDir, `.${basename(path)}.${runId}.part`);
     try {
+      // A file renamed into place after its last commit point (a split part completed by a batch
+      // that was never committed) goes back to being the part file, to be cut back and refilled.
+      if (resumeAt !== undefined) await access(tmp).catch(() => rename(path, tmp).catch(() => undefined));
       // Never through a link (O_NOFOLLOW), and only a file of our own: a hard link to a file
       // elsewhere would be truncated and overwritten, so it is checked before truncating.
       const fh = await open(tmp, (resumeAt === undefined ? constants.O_CREAT : 0) | constants.O_RDWR | (constants.O_NOFOLLOW ?? 0), 0o666);
@@ -60,9 +63,9 @@ export class ResumableFile {
     return buf.subarray(0, off).toString('utf8');
   }
 
-  async append(text: string): Promise<void> {
-    if (!text) return;
-    const buf = Buffer.from(text, 'utf8');
+  async append(data: string | Uint8Array): Promise<void> {
+    if (!data.length) return;
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     let off = 0;
     while (off < buf.length) {
       const { bytesWritten } = await this.fh.write(buf, off, buf.length - off, this.size + off);
@@ -70,6 +73,12 @@ export class ResumableFile {
     }
     this.size += buf.length;
     this.hash.update(buf);
+  }
+
+  /** The bytes written so far, in chunks. */
+  async *read(): AsyncGenerator<Uint8Array> {
+    if (this.size === 0) return;
+    for await (const chunk of createReadStream(this.tmp, { start: 0, end: this.size - 1 })) yield chunk as Buffer;
   }
 
   async commit(): Promise<FileInfo> {

@@ -1,3 +1,4 @@
+import type { OutputFormat } from '@synthfarm/spec';
 import type { FileInfo } from './atomic-file.js';
 
 /** A record as the sinks see it: JSON values, nesting kept. */
@@ -5,7 +6,7 @@ export type OutRecord = Record<string, unknown>;
 
 /** A finished output file as the manifest lists it. */
 export interface SinkFile extends FileInfo {
-  format: 'csv' | 'jsonl';
+  format: OutputFormat;
   rows: number;
 }
 

@@ -46,6 +46,20 @@ export function checkSpec(spec: Spec): void {
   });
   checkStages(spec);
   checkLegacyPrivacy(spec);
+  checkSplit(spec);
+}
+
+/** Most parts `output.split` may cut one dataset into: five-digit part numbers, which sort in order. */
+const MAX_SPLIT_PARTS = 10_000;
+
+/** `output.split.rows` small enough to make more than {@link MAX_SPLIT_PARTS} files of one dataset is a mistake, not a plan. */
+function checkSplit(spec: Spec): void {
+  const rows = spec.output.split?.rows;
+  if (!rows) return;
+  for (const ds of spec.datasets) {
+    const parts = Math.ceil(ds.count / rows);
+    if (parts > MAX_SPLIT_PARTS) throw new SpecError('output.split.rows', `${rows} records per part cuts ${ds.name} (${ds.count} records) into ${parts} parts; at most ${MAX_SPLIT_PARTS} per dataset: use rows >= ${Math.ceil(ds.count / MAX_SPLIT_PARTS)}`);
+  }
 }
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;

@@ -14,3 +14,6 @@ export { isModelDataset, enrichFieldNames, runSpec } from './run-spec.js';
 export { httpUrlProblem } from './http-url.js';
 export { DEFAULT_SPEC_LIMITS, configureSpecLimits, currentSpecLimits, resolveSpecLimits, limitError } from './spec-limits.js';
 export type { SpecLimits } from './spec-limits.js';
+export { datasetValueColumns } from './value-types.js';
+export type { ValueColumn, ValueType } from './value-types.js';
+export type { OutputFormat } from './spec-schema.js';

@@ -177,7 +177,7 @@ describe('bad specs: the path and the rule, exactly', () => {
     ['unique inside an object', field('o: { kind: object, fields: { y: { kind: uuid, unique: true } } }'), 'datasets[0].fields.o.fields.y.unique: unique is supported on top-level fields'],
     ['unknown top-level key', field('x: { kind: uuid }', 'colour: red\n'), "unknown key 'colour'"],
     ['unknown backend', field('x: { kind: uuid }', 'stages: { generate: { backend: fast } }\n'), "stages.generate.backend: names backend 'fast', which backends: does not define"],
-    ['unknown format', field('x: { kind: uuid }', 'output: { formats: [xml] }\n'), 'output.formats[0]: must be one of "csv", "jsonl"'],
+    ['unknown format', field('x: { kind: uuid }', 'output: { formats: [xml] }\n'), 'output.formats[0]: must be one of "csv", "jsonl", "parquet"'],
     ['prompt names no field', field('x: { kind: llm, prompt: "about {{nope}}" }'), 'datasets[0].fields.x.prompt: {{nope}} names no field of this dataset'],
     ['not a mapping', '- 1\n- 2\n', 'people.yaml: a spec must be a mapping (datasets:, or name/count/fields)'],
   ];

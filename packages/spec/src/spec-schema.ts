@@ -93,10 +93,23 @@ export const StagesSchema = z
   })
   .prefault({});
 
+/** File formats a dataset can be written in. */
+export const OUTPUT_FORMATS = ['csv', 'jsonl', 'parquet'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
 export const OutputSchema = z
   .strictObject({
-    formats: z.array(z.enum(['csv', 'jsonl'])).min(1).default(['csv', 'jsonl']),
+    formats: z.array(z.enum(OUTPUT_FORMATS)).min(1).default(['csv', 'jsonl']).describe('files written per dataset: csv, jsonl, parquet'),
     dir: z.string().min(1).default('out'),
+    /**
+     * Each dataset's files written as numbered parts of at most `rows` records each
+     * (`customers.part-00001.csv`, ...); a CSV part repeats the header. Default: one file.
+     */
+    split: z.strictObject({ rows: positiveInt.describe('records per part') }).optional(),
+    /** CSV and JSONL written gzip-compressed (`.csv.gz`, `.jsonl.gz`); Parquet compresses itself. */
+    gzip: z.boolean().default(false),
+    /** Parquet files: records per row group (what a writer holds in memory before writing it). */
+    parquet: z.strictObject({ rowGroupRows: positiveInt.max(1_000_000, 'must be <= 1000000').default(10_000).describe('records per row group') }).prefault({}),
     /** Prefix cells starting with = + - @ (and tab/CR) so spreadsheets do not run them. */
     escapeFormulas: z.boolean().default(true),
     /** Write lineage.jsonl: each output row's dataset, row number and source key. */
