@@ -7,3 +7,4 @@ export { SharedColumn } from './shared-column.js';
 export type { RefColumns } from './shared-column.js';
 export { checkCompiles } from './compile-spec.js';
 export { TransformValueError } from './compile-transform.js';
+export { OrphanRecordError, resolveChildCounts } from './per-parent.js';
