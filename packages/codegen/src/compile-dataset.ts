@@ -62,6 +62,8 @@ export class CompiledDataset {
   private row: Record<string, unknown> | null | undefined;
   /** Children by parent row, built on first use (a perParent dataset only). */
   private parents: ParentIndex | undefined;
+  /** The last parent row read per `dataset.field`, and its value. */
+  private readonly lastParent = new Map<string, { row: number; value: unknown }>();
 
   constructor(readonly spec: Spec, readonly datasetIndex: number, fakers = new FakerRegistry()) {
     const ds = spec.datasets[datasetIndex]!;
@@ -128,9 +130,15 @@ export class CompiledDataset {
       parent: (dataset, field) => {
         this.parents ??= ParentIndex.build(this.spec, this.datasetIndex, perParentRef(this.spec, this.datasetIndex)!);
         const row = this.parents.parentOf(this.ctx.index);
-        const col = this.refs.get(`${dataset}.${field}`);
+        const key = `${dataset}.${field}`;
+        // Siblings are contiguous: the previous record's parent is usually this one's (no JSON parse again).
+        const last = this.lastParent.get(key);
+        if (last && last.row === row) return last.value;
+        const col = this.refs.get(key);
         if (!col || row >= col.length) throw new OrphanRecordError(`parent row ${row} of ${dataset} was not written (${dataset} wrote ${col?.length ?? 0} of its ${this.parents.parents} rows): this child has no parent`);
-        return col.get(row);
+        const value = col.get(row);
+        this.lastParent.set(key, { row, value });
+        return value;
       },
       pickRef: (dataset, field, rng) => {
         const col = this.refs.get(`${dataset}.${field}`);
@@ -147,6 +155,7 @@ export class CompiledDataset {
   /** Supplies the written columns of referenced datasets (shared, not copied, across threads). */
   setRefColumns(columns: RefColumns): void {
     this.refs = new Map(Object.entries(columns).map(([k, d]) => [k, new SharedColumn(d)]));
+    this.lastParent.clear();
   }
 
   /**

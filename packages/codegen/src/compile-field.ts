@@ -124,9 +124,16 @@ function compileDatetime(f: Extract<FieldSpec, { kind: 'datetime' }>, site: Fiel
   const pick = weights ? (rng: Rng, lo: number) => weights.sample(rng.next(), lo) : (rng: Rng, lo: number) => lo + rng.below(to - lo + 1);
   if (!f.after) return (rng) => format(pick(rng, from));
   const [dataset, field] = splitAfter(f.after);
+  let lastParent: unknown;
+  let lastLo = from;
   return (rng, ctx) => {
     // A date parent is midnight UTC of its day. A parent after `to` gives its own instant.
-    const lo = Math.max(from, Math.ceil(Date.parse(String(ctx.parent(dataset, field))) / 1000));
+    const parent = ctx.parent(dataset, field);
+    if (parent !== lastParent) {
+      lastParent = parent;
+      lastLo = Math.max(from, Math.ceil(Date.parse(String(parent)) / 1000));
+    }
+    const lo = lastLo;
     return format(lo > to ? lo : pick(rng, lo));
   };
 }

@@ -9,6 +9,8 @@ const STEP = 7 * DAY;
  */
 export class ZoneOffsets {
   private static readonly cache = new Map<string, ZoneOffsets>();
+  /** The interval the last lookup fell in: values of a batch are often near each other. */
+  private last = 0;
 
   private constructor(
     private readonly starts: Float64Array,
@@ -58,6 +60,8 @@ export class ZoneOffsets {
   /** Seconds east of UTC at instant `sec`. */
   at(sec: number): number {
     const s = this.starts;
+    const l = this.last;
+    if (s[l]! <= sec && (l + 1 === s.length || sec < s[l + 1]!)) return this.offsets[l]!;
     let lo = 0;
     let hi = s.length - 1;
     while (lo < hi) {
@@ -65,6 +69,7 @@ export class ZoneOffsets {
       if (s[mid]! <= sec) lo = mid;
       else hi = mid - 1;
     }
+    this.last = lo;
     return this.offsets[lo]!;
   }
 }
