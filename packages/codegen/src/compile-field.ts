@@ -120,7 +120,7 @@ function compileDatetime(f: Extract<FieldSpec, { kind: 'datetime' }>, site: Fiel
   const to = Math.floor(Date.parse(f.to) / 1000);
   const zone = f.tz ? ZoneOffsets.of(f.tz, from, to) : undefined;
   const format = zone ? (sec: number) => isoSecondAt(sec, zone.at(sec)) : isoSecond;
-  const weights = f.weights ? new TrafficWeights(f.weights, from, to, zone, site.specPath) : undefined;
+  const weights = f.weights ? TrafficWeights.of(f.weights, from, to, f.tz, zone, site.specPath) : undefined;
   const pick = weights ? (rng: Rng, lo: number) => weights.sample(rng.next(), lo) : (rng: Rng, lo: number) => lo + rng.below(to - lo + 1);
   if (!f.after) return (rng) => format(pick(rng, from));
   const [dataset, field] = splitAfter(f.after);
