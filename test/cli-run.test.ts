@@ -10,6 +10,8 @@ import { readCsv, readJsonl, sha256File } from './support/output.js';
 
 const LOADTEST = 'jobs/loadtest-customers.yaml';
 const NIGHTLY = 'jobs/nightly-fixtures.yaml';
+/** The orders of the load test at seed 42: the sum of each customer's perParent draw. */
+const ORDERS = 28427;
 
 describe('synthfarm run jobs/loadtest-customers.yaml --json', () => {
   let out: { dir: string; cleanup: () => Promise<void> };
@@ -34,7 +36,7 @@ describe('synthfarm run jobs/loadtest-customers.yaml --json', () => {
     expect(summary.outDir).toBe(out.dir);
     expect(summary.datasets).toEqual({
       customers: { requested: 10000, written: 10000, rejected: 0 },
-      orders: { requested: 30000, written: 30000, rejected: 0 },
+      orders: { requested: ORDERS, written: ORDERS, rejected: 0 },
     });
   });
 
@@ -49,8 +51,8 @@ describe('synthfarm run jobs/loadtest-customers.yaml --json', () => {
     expect(manifest.runId).toMatch(/\S/);
     expect(Date.parse(manifest.finishedAt)).toBeGreaterThanOrEqual(Date.parse(manifest.startedAt));
     expect(Object.keys(manifest.datasets)).toEqual(['customers', 'orders']);
-    expect(manifest.datasets.customers).toMatchObject({ requested: 10000, written: 10000, rejected: 0 });
-    expect(manifest.datasets.orders).toMatchObject({ requested: 30000, written: 30000, rejected: 0 });
+    expect(manifest.datasets.customers).toMatchObject({ requested: 10000, written: 10000, rejected: 0, refilled: 0 });
+    expect(manifest.datasets.orders).toMatchObject({ requested: ORDERS, written: ORDERS, rejected: 0 });
     for (const d of Object.values(manifest.datasets)) expect(d.written + d.rejected).toBe(d.requested);
     expect(manifest.rejects).toMatchObject({ path: 'rejects.jsonl', rows: 0, bytes: 0 });
   });
@@ -79,6 +81,22 @@ describe('synthfarm run jobs/loadtest-customers.yaml --json', () => {
     expect(customers.map((c) => c.email as string).filter((e) => !/^[a-z0-9._-]+@example\.com$/.test(e))).toEqual([]);
     const ids = new Set(customers.map((c) => c.id));
     expect(orders.filter((o) => !ids.has(o.customerId))).toEqual([]);
+    // Orders per customer: a fifth have none, the others Poisson(3.5) with 0 left out; contiguous by customer.
+    const perCustomer = new Map<unknown, number>();
+    for (const o of orders) perCustomer.set(o.customerId, (perCustomer.get(o.customerId) ?? 0) + 1);
+    expect(Math.abs(1 - perCustomer.size / 10000 - 0.2)).toBeLessThan(0.017);
+    expect(orders.findIndex((o, i) => i > 0 && (o.customerId as number) < (orders[i - 1]!.customerId as number))).toBe(-1);
+    // Placed after the customer signed up, in Berlin time, busiest on Monday mornings.
+    const signedUp = new Map(customers.map((c) => [c.id, Date.parse(c.signedUp as string)]));
+    expect(orders.filter((o) => Date.parse(o.placedAt as string) < signedUp.get(o.customerId)!)).toEqual([]);
+    expect(orders.filter((o) => !/T\d{2}:\d{2}:\d{2}\+0[12]:00$/.test(o.placedAt as string))).toEqual([]);
+    const slots = new Map<string, number>();
+    for (const o of orders) {
+      const at = o.placedAt as string;
+      const slot = `${new Date(`${at.slice(0, 10)}T00:00:00Z`).getUTCDay()}:${at.slice(11, 13)}`;
+      slots.set(slot, (slots.get(slot) ?? 0) + 1);
+    }
+    expect([...slots].sort((a, b) => b[1] - a[1])[0]![0]).toBe('1:09');
     const header = (await readCsv(join(out.dir, 'customers.csv'))).header;
     expect(header).toEqual(['id', 'firstName', 'lastName', 'email', 'age', 'revenue', 'tier', 'signedUp', 'churned', 'address.city', 'address.country', 'tags', 'nickname']);
   });
@@ -86,7 +104,7 @@ describe('synthfarm run jobs/loadtest-customers.yaml --json', () => {
 
 describe('validate, plan, --help', () => {
   it.concurrent.for([
-    [LOADTEST, `${LOADTEST}: valid (2 datasets, 40000 records, seed 42)\n`],
+    [LOADTEST, `${LOADTEST}: valid (2 datasets, ${10000 + ORDERS} records, seed 42)\n`],
     [NIGHTLY, `${NIGHTLY}: valid (3 datasets, 2800 records, seed 20261122)\n`],
   ] as const)('validate %s', async ([job, line], { expect }) => {
     const res = await synthfarm(['validate', job]);
@@ -98,9 +116,9 @@ describe('validate, plan, --help', () => {
     expect(res.code).toBe(0);
     expect(res.stderr).toBe('');
     const lines = res.stdout.split('\n');
-    expect(lines[0]).toBe('seed 42: 40000 records in 50 batches');
+    expect(lines[0]).toBe(`seed 42: ${10000 + ORDERS} records in 49 batches`);
     expect(lines).toContain('  customers: 10000 records, 20 batches of 500');
-    expect(lines).toContain('  orders: 30000 records, 30 batches of 1000');
+    expect(lines).toContain(`  orders: ${ORDERS} records, 29 batches of 1000`);
     expect(lines.some((l) => /^\s+faker\s+firstName, lastName, address\.city, address\.country, nickname$/.test(l))).toBe(true);
     expect(lines.some((l) => /^\s+ref\s+customerId$/.test(l))).toBe(true);
   });
@@ -115,7 +133,7 @@ describe('validate, plan, --help', () => {
   });
 
   it.concurrent.for([
-    [LOADTEST, { totalRecords: 40000, totalBatches: 50, seed: 42 }, ['customers', 'orders']],
+    [LOADTEST, { totalRecords: 10000 + ORDERS, totalBatches: 49, seed: 42 }, ['customers', 'orders']],
     [NIGHTLY, { totalRecords: 2800, totalBatches: 12, seed: 20261122 }, ['accounts', 'projects', 'invoices']],
   ] as const)('plan --json %s', async ([job, totals, names], { expect }) => {
     const res = await synthfarm(['plan', job, '--json']);

@@ -9,6 +9,7 @@ import { FakerRegistry } from './faker-registry.js';
 import type { FieldGenerator, GenContext } from './field-generator.js';
 import { Rng } from './rng.js';
 import { SharedColumn, type RefColumns } from './shared-column.js';
+import { OrphanRecordError, ParentIndex, perParentRef } from './per-parent.js';
 
 /** A JSON record as generated: nesting kept, keys in spec order. */
 export type DataRecord = Record<string, unknown>;
@@ -59,6 +60,10 @@ export class CompiledDataset {
   private sourceStart = 0;
   private sourceRows: ReadonlyArray<Record<string, unknown> | null> = [];
   private row: Record<string, unknown> | null | undefined;
+  /** Children by parent row, built on first use (a perParent dataset only). */
+  private parents: ParentIndex | undefined;
+  /** The last parent row read per `dataset.field`, and its value. */
+  private readonly lastParent = new Map<string, { row: number; value: unknown }>();
 
   constructor(readonly spec: Spec, readonly datasetIndex: number, fakers = new FakerRegistry()) {
     const ds = spec.datasets[datasetIndex]!;
@@ -91,6 +96,9 @@ export class CompiledDataset {
       if (n.spec.kind === 'template') placeholders(n.spec.template).forEach(dep);
       if ('correlate' in n.spec && n.spec.correlate) dep(n.spec.correlate.with);
     }
+    // A field `after` its parent's date follows the parent ref: a redrawn ref moves it too.
+    const parentRefNode = this.nodes.find((n) => n.spec.kind === 'ref' && n.spec.perParent);
+    if (parentRefNode) for (const n of this.nodes) if ((n.spec.kind === 'date' || n.spec.kind === 'datetime') && n.spec.after) n.deps.push(parentRefNode.id);
     this.order = topoSort(this.nodes);
     for (const n of this.nodes) {
       const correlateNode = 'correlate' in n.spec && n.spec.correlate ? byPath.get(n.spec.correlate.with)?.id : undefined;
@@ -119,6 +127,19 @@ export class CompiledDataset {
       setLatent: (id, z) => {
         this.latents[id] = z;
       },
+      parent: (dataset, field) => {
+        this.parents ??= ParentIndex.build(this.spec, this.datasetIndex, perParentRef(this.spec, this.datasetIndex)!);
+        const row = this.parents.parentOf(this.ctx.index);
+        const key = `${dataset}.${field}`;
+        // Siblings are contiguous: the previous record's parent is usually this one's (no JSON parse again).
+        const last = this.lastParent.get(key);
+        if (last && last.row === row) return last.value;
+        const col = this.refs.get(key);
+        if (!col || row >= col.length) throw new OrphanRecordError(`parent row ${row} of ${dataset} was not written (${dataset} wrote ${col?.length ?? 0} of its ${this.parents.parents} rows): this child has no parent`);
+        const value = col.get(row);
+        this.lastParent.set(key, { row, value });
+        return value;
+      },
       pickRef: (dataset, field, rng) => {
         const col = this.refs.get(`${dataset}.${field}`);
         if (!col || col.length === 0) throw new SpecError('', `ref ${dataset}.${field}: the referenced dataset has no written values to point at`);
@@ -134,6 +155,7 @@ export class CompiledDataset {
   /** Supplies the written columns of referenced datasets (shared, not copied, across threads). */
   setRefColumns(columns: RefColumns): void {
     this.refs = new Map(Object.entries(columns).map(([k, d]) => [k, new SharedColumn(d)]));
+    this.lastParent.clear();
   }
 
   /**

@@ -1,7 +1,9 @@
 import { SpecError } from '@synthfarm/core/errors';
 import { compileTemplate } from '@synthfarm/spec/field-paths';
 import type { FieldSpec, NumericFieldSpec } from '@synthfarm/spec';
-import { isoDay, isoSecond } from './iso-date.js';
+import { isoDay, isoSecond, isoSecondAt } from './iso-date.js';
+import { TrafficWeights } from './traffic-weights.js';
+import { ZoneOffsets } from './zone-offsets.js';
 import { normalCdf, normalQuantile, poissonQuantile } from './distributions.js';
 import type { FakerRegistry } from './faker-registry.js';
 import { compileEmpirical } from './compile-empirical.js';
@@ -66,18 +68,23 @@ function compileValue(f: FieldSpec, site: FieldSite, fakers: FakerRegistry): Fie
     }
     case 'date': {
       const from = Math.floor(Date.parse(f.from) / DAY_MS);
-      const days = Math.floor(Date.parse(f.to) / DAY_MS) - from + 1;
-      return (rng) => isoDay(from + rng.below(days));
+      const to = Math.floor(Date.parse(f.to) / DAY_MS);
+      if (!f.after) return (rng) => isoDay(from + rng.below(to - from + 1));
+      const [dataset, field] = splitAfter(f.after);
+      return (rng, ctx) => {
+        // On or after the parent's date as written (a datetime parent: its own calendar day).
+        const lo = Math.max(from, Math.floor(Date.parse(String(ctx.parent(dataset, field)).slice(0, 10)) / DAY_MS));
+        return isoDay(lo > to ? lo : lo + rng.below(to - lo + 1));
+      };
     }
-    case 'datetime': {
-      const from = Math.floor(Date.parse(f.from) / 1000);
-      const secs = Math.floor(Date.parse(f.to) / 1000) - from + 1;
-      return (rng) => isoSecond(from + rng.below(secs));
-    }
+    case 'datetime':
+      return compileDatetime(f, site);
     case 'empirical':
       return compileEmpirical(f, site);
     case 'ref': {
       const { dataset, field } = f;
+      // A child's ref is its parent's value: the row is a function of the record index alone.
+      if (f.perParent) return (_rng, ctx) => ctx.parent(dataset, field);
       return (rng, ctx) => ctx.pickRef(dataset, field, rng);
     }
     case 'from':
@@ -106,6 +113,34 @@ function compileValue(f: FieldSpec, site: FieldSite, fakers: FakerRegistry): Fie
       };
     }
   }
+}
+
+function compileDatetime(f: Extract<FieldSpec, { kind: 'datetime' }>, site: FieldSite): FieldGenerator {
+  const from = Math.floor(Date.parse(f.from) / 1000);
+  const to = Math.floor(Date.parse(f.to) / 1000);
+  const zone = f.tz ? ZoneOffsets.of(f.tz, from, to) : undefined;
+  const format = zone ? (sec: number) => isoSecondAt(sec, zone.at(sec)) : isoSecond;
+  const weights = f.weights ? TrafficWeights.of(f.weights, from, to, f.tz, zone, site.specPath) : undefined;
+  const pick = weights ? (rng: Rng, lo: number) => weights.sample(rng.next(), lo) : (rng: Rng, lo: number) => lo + rng.below(to - lo + 1);
+  if (!f.after) return (rng) => format(pick(rng, from));
+  const [dataset, field] = splitAfter(f.after);
+  let lastParent: unknown;
+  let lastLo = from;
+  return (rng, ctx) => {
+    // A date parent is midnight UTC of its day. A parent after `to` gives its own instant.
+    const parent = ctx.parent(dataset, field);
+    if (parent !== lastParent) {
+      lastParent = parent;
+      lastLo = Math.max(from, Math.ceil(Date.parse(String(parent)) / 1000));
+    }
+    const lo = lastLo;
+    return format(lo > to ? lo : pick(rng, lo));
+  };
+}
+
+function splitAfter(after: string): [dataset: string, field: string] {
+  const dot = after.indexOf('.');
+  return [after.slice(0, dot), after.slice(dot + 1)];
 }
 
 function compileNumeric(f: NumericFieldSpec, site: FieldSite): FieldGenerator {

@@ -13,6 +13,11 @@ export interface GenContext {
   attempt: number;
   /** A column of the legacy row this record transforms (undefined outside source datasets). */
   source(column: string): unknown;
+  /**
+   * The value of `field` on this record's parent row (the row of `dataset` its perParent ref
+   * belongs to). Throws an OrphanRecordError when that parent row was not written.
+   */
+  parent(dataset: string, field: string): unknown;
   /** Picks a value of a referenced dataset's written column. */
   pickRef(dataset: string, field: string, rng: Rng): unknown;
 }

@@ -6,3 +6,4 @@ export { TransformValueError } from './compile-transform.js';
 export { FakerRegistry } from './faker-registry.js';
 export { UniqueIndex } from './unique-index.js';
 export { SharedColumn, type RefColumns } from './shared-column.js';
+export { OrphanRecordError } from './per-parent.js';

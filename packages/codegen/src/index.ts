@@ -7,3 +7,4 @@ export { UniqueIndex } from './unique-index.js';
 export { SharedColumn } from './shared-column.js';
 export type { RefColumns } from './shared-column.js';
 export { checkCompiles } from './compile-spec.js';
+export { resolveChildCounts } from './per-parent.js';

@@ -10,6 +10,8 @@ export const ErrorCode = {
   Output: 'OUTPUT_UNWRITABLE',
   OutputWrite: 'OUTPUT_WRITE_FAILED',
   TooManyRejects: 'TOO_MANY_REJECTS',
+  /** A dataset with `refill: true` tried its cap of extra records and is still short of its count. */
+  RefillExhausted: 'REFILL_EXHAUSTED',
   Interrupted: 'INTERRUPTED',
   UniqueExhausted: 'UNIQUE_EXHAUSTED',
   BackendUnavailable: 'BACKEND_UNAVAILABLE',

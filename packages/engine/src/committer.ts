@@ -13,12 +13,12 @@ import type { DatasetManifest, Manifest, RoutingDecision, RunStatus } from './ma
 import { openRunFiles, type OutputFile, type RunFiles } from './output-file.js';
 import { lineAt } from './packed-lines.js';
 import { finishedDatasetFiles, openDatasetOutputs } from './dataset-outputs.js';
-import { batchRangeList } from './plan.js';
+import { batchRangeList, eachBatchRange, type BatchRange } from './plan.js';
 import { referencedFields } from './ref-columns.js';
 import type { RunBudget } from './run-budget.js';
 import { estimateReport, type RunEstimate } from './run-estimate.js';
 import type { RunState } from './run-state.js';
-import { applyMaxRejects, failedDatasets } from './run-verdict.js';
+import { applyMaxRejects, applyRefillShortfall, failedDatasets } from './run-verdict.js';
 import type { Progress } from './progress.js';
 import { createFileEventLog, EVENTS_FILE, type EventLog } from './event-log.js';
 import type { RunEvent } from './run-events.js';
@@ -210,7 +210,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       const ds = spec.datasets[d]!;
       const t0 = performance.now();
       let commit = commits[d]!;
-      const m: DatasetManifest = { requested: ds.count, written: commit.written, rejected: commit.rejected, uniqueRedraws: commit.uniqueRedraws ?? 0, files: [] };
+      const m: DatasetManifest = { requested: ds.count, written: commit.written, rejected: commit.rejected, uniqueRedraws: commit.uniqueRedraws ?? 0, ...(ds.refill ? { refilled: commit.refilled ?? 0 } : {}), files: [] };
       datasets[ds.name] = m;
       if (commit.finished) {
         m.files.push(...(await finishedDatasetFiles(files, spec, d, commit.written)));
@@ -221,7 +221,21 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         continue;
       }
       // Computed when asked for: a huge run holds no list of its batches (memory flat in the count).
-      const ranges = batchRangeList(ds.count, opts.batchRecords?.(d) ?? ds.batchSize);
+      const batchRecords = opts.batchRecords?.(d) ?? ds.batchSize;
+      const ranges = batchRangeList(ds.count, batchRecords);
+      /**
+       * `refill: true`: once every batch of [0, count) is committed, one more batch at a time of
+       * the indices after count, sized to what is still missing, until `count` are written. Its range
+       * is a function of the commit point alone (so a resume re-offers the same one), and at most
+       * `count` records are refilled, or fewer once the run is past --max-rejects (it fails anyway).
+       */
+      const refillRange = (): BatchRange | undefined => {
+        const refilled = commit.refilled ?? 0;
+        if (!ds.refill || commit.committed < ranges.length || commit.written >= ds.count || refilled >= ds.count) return undefined;
+        if (opts.maxRejects !== undefined && counters.rejected > opts.maxRejects) return undefined;
+        return { batch: commit.committed, start: ds.count + refilled, count: Math.min(batchRecords, ds.count - commit.written, ds.count - refilled) };
+      };
+      const rangeAt = (b: number): BatchRange => (b < ranges.length ? ranges.at(b) : refillRange()!);
       const fresh = commit.offsets[spec.output.formats[0]!] === undefined;
       // A resume reopens the files at the commit point (taking back any renamed into the staging
       // after it): a dataset whose every batch was committed is completed again, to the same bytes.
@@ -229,7 +243,10 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       open.push(outputs);
       const refFields = [...wanted].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
       const admission = ds.fields ? await createAdmission(spec, d, await (fakers ??= FakerRegistry.forSpec(spec)), await state.refColumns(d), refFields, opts.pool, opts.specKey) : undefined;
-      const jobFor = async (b: number): Promise<BatchJob> => ({ runId, dataset: d, batch: b, start: ranges.at(b).start, count: ranges.at(b).count, ops: admission?.before ? await admission.before(ranges.at(b)) : {} });
+      const jobFor = async (b: number): Promise<BatchJob> => {
+        const r = rangeAt(b);
+        return { runId, dataset: d, batch: b, start: r.start, count: r.count, ops: admission?.before ? await admission.before(r) : {} };
+      };
 
       // A resumed committer rebuilds the unique index by replaying admission (model datasets:
       // every batch handed out; code-only: every batch committed), and re-offers batches it
@@ -238,6 +255,14 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       let produced = await state.produced(d);
       const replay: BatchJob[] = [];
       for (let b = 0; b < produced; b++) {
+        if (b >= ranges.length && b < commit.committed) {
+          // Committed refill batches: their records are indices [count, count + refilled), admitted in order.
+          if (b === ranges.length && admission) {
+            const admit = admission.replay ?? admission.before!;
+            for (const r of eachBatchRange(commit.refilled ?? 0, batchRecords)) await admit({ start: ds.count + r.start, count: r.count });
+          }
+          continue;
+        }
         if (admission?.replay && b < commit.committed) await admission.replay(ranges.at(b));
         const job = b < commit.committed && !admission?.before ? undefined : await jobFor(b);
         if (job && b >= commit.committed) replay.push(job);
@@ -248,10 +273,13 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
 
       let stopped: RunStatus | undefined;
       opts.onDataset?.(d);
-      while (commit.committed < ranges.length) {
+      for (;;) {
+        const refill = commit.committed >= ranges.length ? refillRange() : undefined;
+        if (commit.committed >= ranges.length && !refill) break;
         const jobs: BatchJob[] = [];
         const window = await opts.window(d);
-        while (!stopped && produced < ranges.length && produced - commit.committed < window) {
+        // Refill batches go one at a time: each one's size is what the ones before it left missing.
+        while (!stopped && produced - commit.committed < window && (produced < ranges.length || (refill && produced === commit.committed))) {
           if (signal.aborted) throw stoppedError();
           // Reserved before the job is made: a refused batch is never admitted or dispatched.
           const refused = await opts.budget?.reserve(d, produced, ranges.at(produced).count);
@@ -280,14 +308,14 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
           inflight.clear();
           break;
         }
-        duplicates?.(batch, ranges.at(b).start);
-        if (admission?.after && batch.keys) await admission.after(batch, ranges.at(b).start);
+        duplicates?.(batch, job.start);
+        if (admission?.after && batch.keys) await admission.after(batch, job.start);
         if (sink) {
           // Loaded once (the sink's ledger), before the files: its orphans are rejects there too.
           const gone = new Set(batch.dropped);
           const json = batch.lines.jsonl!;
-          const { orphans } = await sink.load({ dataset: d, start: ranges.at(b).start, count: batch.count, sourceKeys: batch.sourceKeys, record: (k) => (gone.has(k) ? undefined : batch.replaced?.jsonl?.get(k) ?? lineAt(json, k)) });
-          for (const o of orphans) batch.dropped.push(o.index - ranges.at(b).start);
+          const { orphans } = await sink.load({ dataset: d, start: job.start, count: batch.count, sourceKeys: batch.sourceKeys, record: (k) => (gone.has(k) ? undefined : batch.replaced?.jsonl?.get(k) ?? lineAt(json, k)) });
+          for (const o of orphans) batch.dropped.push(o.index - job.start);
           batch.rejects.push(...orphans);
         }
         const dropped = new Set(batch.dropped);
@@ -306,6 +334,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
           produced, committed: b + 1, written: commit.written + rows, rejected: commit.rejected + batch.rejects.length,
           offsets: { ...outputs.offsets(), rejects: rejects.bytes, events: eventFile.bytes, ...(lineage ? { lineage: lineage.bytes } : {}) },
           uniqueRedraws: admission?.unique.redrawn ?? 0,
+          ...(ds.refill ? { refilled: (commit.refilled ?? 0) + (b >= ranges.length ? batch.count : 0) } : {}),
         };
         const refs = refFields.map((f, r): [string, unknown[]] => [`${ds.name}.${f}`, (batch.refValues[r] ?? []).filter((v, k) => !dropped.has(k) && v !== null && v !== undefined)]);
         await state.commit(d, commit, { done: batch.count, written: rows, rejected: batch.rejects.length }, refs);
@@ -316,6 +345,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         if (batch.audit) mergeAudit(audit, batch.audit);
         m.written = commit.written;
         m.rejected = commit.rejected;
+        if (ds.refill) m.refilled = commit.refilled ?? 0;
         counters.done += batch.count;
         counters.written += rows;
         counters.rejected += batch.rejects.length;
@@ -374,7 +404,10 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   if (failure) {
     const e = serializeError(failure);
     manifest.error = { code: e.code, message: e.message };
-  } else applyMaxRejects(manifest, opts.maxRejects);
+  } else {
+    applyMaxRejects(manifest, opts.maxRejects);
+    applyRefillShortfall(manifest, spec);
+  }
   // The run's last event says how it ended; the log is then published with the other files.
   if (!failure && eventFile && log) {
     try {
@@ -441,7 +474,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       if (chunk.length === 1000) await appendRejects(chunk.splice(0));
     }
     await appendRejects(chunk);
-    const n = m.requested - from;
+    // A run stopped while refilling has tried every requested record already.
+    const n = Math.max(0, m.requested - from);
     m.rejected += n;
     counters.rejected += n;
     counters.done += n;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sha256 } from '@synthfarm/core';
+import { resolveChildCounts } from '@synthfarm/codegen';
 import { isModelDataset, runSpec, type Spec } from '@synthfarm/spec';
 import type { BatchExecutor } from './batch-executor.js';
 import { createBatchProcessor } from './batch-processor.js';
@@ -113,6 +114,9 @@ export interface Run {
  */
 export function createRun(source: RunSource, options: CreateRunOptions): Run {
   const o = parseRunOptions(options);
+  // Derived counts are a function of the spec: a spec validated by the spec package alone (not
+  // through loadSpec) runs with the same counts.
+  resolveChildCounts(source.spec);
   const spec = runSpec(source.spec);
   const startedAt = options.startedAt ?? new Date();
   const runId = o.runId ?? newRunId(startedAt);

@@ -1,4 +1,4 @@
-import { CompiledDataset, FakerRegistry, TransformValueError, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen/generator';
+import { CompiledDataset, FakerRegistry, OrphanRecordError, TransformValueError, UniqueIndex, getPath, type DataRecord } from '@synthfarm/codegen/generator';
 // Subpath imports keep a code thread's start-up to what it runs (the barrels bring zod, yaml,
 // pino and the file sinks).
 import { createRecordEncoder, type RecordEncoder } from '@synthfarm/output/record-encoder';
@@ -87,7 +87,8 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
 
 /**
  * Record `start + k`, or undefined (listed in `invalid`) when a legacy value cannot be transformed
- * (a date in no listed format) or the legacy row is malformed (the processor rejects it with its line).
+ * (a date in no listed format), the legacy row is malformed (the processor rejects it with its line)
+ * or a child's parent row was not written.
  */
 function make(dataset: CompiledDataset, task: BatchTask, k: number, invalid: BatchResult['invalid']): DataRecord | undefined {
   if (task.sourceRows && !task.sourceRows[k]) {
@@ -98,6 +99,10 @@ function make(dataset: CompiledDataset, task: BatchTask, k: number, invalid: Bat
   try {
     return ops ? dataset.generateWith(task.start + k, ops) : dataset.generate(task.start + k);
   } catch (err) {
+    if (err instanceof OrphanRecordError) {
+      invalid.push({ offset: k, error: err.message });
+      return undefined;
+    }
     if (!(err instanceof TransformValueError)) throw err;
     invalid.push({ offset: k, error: dataset.spec.privacy?.keepValues ? `${err.message} (value '${err.value}')` : err.message });
     return undefined;

@@ -1,5 +1,5 @@
-import { checkCompiles } from '@synthfarm/codegen';
-import { checkSubmittedSources, currentSpecLimits, loadSpecFile, parseSpecText, type LoadedSpec, type LoadSpecOptions } from '@synthfarm/spec';
+import { checkCompiles, resolveChildCounts } from '@synthfarm/codegen';
+import { checkSpecLimits, checkSubmittedSources, currentSpecLimits, loadSpecFile, parseSpecText, type LoadedSpec, type LoadSpecOptions } from '@synthfarm/spec';
 
 /** Where a spec comes from: a file, or text already read (an HTTP body, a schedule's payload). */
 export type SpecInput = { file: string } | { text: string; source: string };
@@ -20,5 +20,9 @@ export async function loadSpec(input: SpecInput, opts: LoadSpecOptions & { skipS
   // Transform datasets: their sources are read (columns, row count) before anything is written.
   // Imported when needed: the API's validator thread (a small heap) loads no database driver for other specs.
   if (!opts.skipSources && loaded.spec.datasets.some((d) => d.source)) await (await import('./source-rows.js')).resolveSourceCounts(loaded.spec);
+  // perParent datasets: the count is the sum of the parents' children, drawn from the seed (the
+  // parents' counts known by now), and is held to the same limits as a count written in the spec.
+  resolveChildCounts(loaded.spec);
+  checkSpecLimits(loaded.spec, limits);
   return loaded;
 }

@@ -12,6 +12,12 @@ export interface DatasetManifest {
   /** Records changed to keep `unique` fields distinct. */
   uniqueRedraws: number;
   /**
+   * `refill: true` only: records generated past `requested` to replace rejected ones (indices
+   * requested, requested+1, …). `written + rejected = requested + refilled`; `written = requested`
+   * unless the refill cap was reached (then the run fails, REFILL_EXHAUSTED).
+   */
+  refilled?: number;
+  /**
    * Failed runs only: records neither in a data file nor in rejects.jsonl because the run failed
    * (a failed run publishes no data files). `written + rejected + failed = requested` always.
    */

@@ -1,10 +1,14 @@
 import { SharedColumn, type RefColumns } from '@synthfarm/codegen';
 import type { FieldSpec, Spec } from '@synthfarm/spec';
 
-/** Every `dataset.field` the refs of some fields point at (nested ones included). */
+/**
+ * Every `dataset.field` the refs of some fields point at (nested ones included), and the parent
+ * dates their `after` fields read: the columns a dataset is handed.
+ */
 export function refTargets(fields: Record<string, FieldSpec> | undefined, out = new Set<string>()): Set<string> {
   const walk = (f: FieldSpec) => {
     if (f.kind === 'ref') out.add(`${f.dataset}.${f.field}`);
+    else if ((f.kind === 'date' || f.kind === 'datetime') && f.after) out.add(f.after);
     else if (f.kind === 'object') Object.values(f.fields).forEach(walk);
     else if (f.kind === 'array') walk(f.of);
   };

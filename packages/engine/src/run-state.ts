@@ -13,6 +13,8 @@ export interface DatasetCommit {
   /** Set once the dataset's files are renamed into place. */
   finished?: boolean;
   uniqueRedraws?: number;
+  /** Records generated past `count` to replace rejected ones (`refill: true`): indices count, count+1, … */
+  refilled?: number;
 }
 
 /** What a commit adds to the run's counters. */

@@ -1,5 +1,6 @@
 import { ErrorCode } from '@synthfarm/core';
 import type { DatasetManifest, Manifest } from './manifest.js';
+import type { Spec } from '@synthfarm/spec';
 
 /**
  * Datasets of a failed run, which publishes no data files: each one's records all counted as
@@ -18,7 +19,23 @@ export function applyMaxRejects(m: Manifest, maxRejects: number | undefined): vo
   const ds = Object.values(m.datasets);
   const rejected = ds.reduce((n, d) => n + d.rejected, 0);
   if (rejected <= maxRejects) return;
-  const total = ds.reduce((n, d) => n + d.requested, 0);
+  // Records tried: the refilled ones too.
+  const total = ds.reduce((n, d) => n + d.requested + (d.refilled ?? 0), 0);
   m.status = 'failed';
   m.error = { code: ErrorCode.TooManyRejects, message: `${rejected} of ${total} records were rejected, more than --max-rejects allows (${maxRejects}); the reasons are in rejects.jsonl` };
+}
+
+/**
+ * Marks a completed run `failed` (error REFILL_EXHAUSTED) when a `refill: true` dataset is still
+ * short of its count after its cap of refilled records; its files are still published.
+ */
+export function applyRefillShortfall(m: Manifest, spec: Spec): void {
+  if (m.status !== 'completed') return;
+  for (const ds of spec.datasets) {
+    const d = m.datasets[ds.name];
+    if (!ds.refill || !d || d.written >= d.requested) continue;
+    m.status = 'failed';
+    m.error = { code: ErrorCode.RefillExhausted, message: `${ds.name}: refill tried ${d.refilled ?? 0} more records and is still ${d.requested - d.written} short of count ${d.requested} (at most count records are refilled); the reasons are in rejects.jsonl` };
+    return;
+  }
 }

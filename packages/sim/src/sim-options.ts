@@ -40,6 +40,12 @@ export const SimFaultsSchema = z
       .array(z.string().min(1))
       .default([])
       .describe('Model names that answer 404 "model \'x\' not found" even though /api/tags lists them (a model deleted under a running farm). Default [].'),
+    rollBy: z
+      .enum(['request', 'content'])
+      .default('request')
+      .describe(
+        "What a fault roll is keyed by: 'request' (the request counter: a retry can succeed, order matters) or 'content' (what the request asks: the same request meets the same fault in any order, mode or process, and on every retry). Default 'request'.",
+      ),
   })
   .strict();
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { mix32, UsageError } from '@synthfarm/core';
 import type { AnswerEncoder, AnswerTotals } from './answer-encoder.js';
-import { planCompletion, type GenerationRequest } from './completion-plan.js';
+import { contentSeedParts, planCompletion, type GenerationRequest } from './completion-plan.js';
 import { rollFaults, type FaultRoll } from './fault-dice.js';
 import { readBody, sendBody, sendOllamaJson } from './http-io.js';
 import { parseKeepAlive } from './keep-alive.js';
@@ -223,7 +223,8 @@ export function createSimServer(input: SimOptionsInput = {}): SimServer {
     index: number,
   ): Promise<void> {
     const { res, signal } = ctx;
-    const roll: FaultRoll = rollFaults(options.faults, options.seed, index);
+    // Keyed by content, a fault is a property of the request (repeatable across runs and modes).
+    const roll: FaultRoll = rollFaults(options.faults, options.seed, options.faults.rollBy === 'content' ? contentSeedParts(request, options.seed).reduce((h, x) => mix32(h, x), 0) : index);
     if (roll.error) {
       stats.countFault('error');
       return sendError(res, flavor, 500, RUNNER_ERROR_MESSAGE);

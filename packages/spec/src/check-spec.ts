@@ -4,6 +4,7 @@ import { NUMERIC_KINDS, type FieldSpec } from './field-schema.js';
 import { fieldPaths, isHiddenPath, placeholders, templateFilters } from './field-paths.js';
 import { isTemplateFilter, TEMPLATE_FILTERS } from './template-filters.js';
 import { empiricalOutput } from './empirical.js';
+import { checkParentChild } from './check-parent-child.js';
 
 const DAY_MS = 86_400_000;
 
@@ -43,6 +44,7 @@ export function checkSpec(spec: Spec): void {
     }
     // Fields inside arrays are not addressable, but their refs and templates run all the same.
     for (const [path, f] of paths) if (f.kind === 'array') checkArrayItems(spec, d, f.of, `${at}.fields.${path.split('.').join('.fields.')}.of`, paths, path);
+    checkParentChild(spec, d);
   });
   checkStages(spec);
   checkLegacyPrivacy(spec);

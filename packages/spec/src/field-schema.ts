@@ -81,8 +81,60 @@ export const ChoiceField = z
       else if (!(total > 0)) ctx.addIssue({ code: 'custom', path: ['weights'], message: 'must add up to more than 0' });
     }
   });
-export const DateField = z.strictObject({ kind: z.literal('date'), from: dateValue, to: dateValue, ...common });
-export const DatetimeField = z.strictObject({ kind: z.literal('datetime'), from: dateValue, to: dateValue, ...common });
+/** `dataset.field` of an earlier dataset (`after: customers.signedUp`). */
+const datasetField = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, "must be 'dataset.field'");
+/**
+ * The child's value falls on or after its parent's value of this date/datetime field: the parent
+ * being the row the dataset's `perParent` ref belongs to.
+ */
+const after = datasetField.optional().describe("on or after the parent row's value of this field ('dataset.field'); needs a perParent ref to that dataset");
+
+const weightList = (n: number, what: string) =>
+  z
+    .array(finite.min(0, 'must be >= 0'))
+    .length(n, `must list ${n} weights (${what})`)
+    .refine((ws) => ws.some((w) => w > 0), 'must have at least one weight > 0');
+/**
+ * Traffic shape of a datetime: relative weights by local hour of day, day of week and month,
+ * multiplied together. Each list is optional (left out: flat).
+ */
+export const TrafficWeights = z
+  .strictObject({
+    hour: weightList(24, 'hours 0..23 of the local day').optional(),
+    weekday: weightList(7, 'Monday first, Sunday last').optional(),
+    month: weightList(12, 'January first').optional(),
+  })
+  .refine((w) => w.hour || w.weekday || w.month, 'must give at least one of hour, weekday, month');
+
+/** True for a time zone name this runtime knows (IANA: `Europe/Berlin`, `America/New_York`, `UTC`). */
+export function isTimeZone(tz: string): boolean {
+  let known = zones.get(tz);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      known = true;
+    } catch {
+      known = false;
+    }
+    if (zones.size > 1000) zones.clear();
+    zones.set(tz, known);
+  }
+  return known;
+}
+/** Answers of isTimeZone: building an Intl formatter costs about a millisecond. */
+const zones = new Map<string, boolean>();
+const timeZone = z.string().refine(isTimeZone, { error: (i) => `unknown time zone '${clip(String(i.input))}' (an IANA name such as Europe/Berlin, America/New_York or UTC)` });
+
+export const DateField = z.strictObject({ kind: z.literal('date'), from: dateValue, to: dateValue, after, ...common });
+export const DatetimeField = z.strictObject({
+  kind: z.literal('datetime'),
+  from: dateValue,
+  to: dateValue,
+  weights: TrafficWeights.optional().describe('relative weights by local hour of day (24), day of week (7, Monday first) and month (12)'),
+  tz: timeZone.optional().describe('IANA time zone: values are written with its offset, and weights apply to its local time'),
+  after,
+  ...common,
+});
 /**
  * A distribution observed in real data (`synthfarm profile` writes it): either `quantiles`
  * (numbers, or ISO dates / datetimes, ascending; sampled by inverse CDF with linear interpolation
@@ -144,7 +196,32 @@ export const PseudonymField = z.strictObject({
   references: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_]*$/, "must be 'dataset.field'").optional().describe('a foreign key to an earlier dataset\'s key field (PostgreSQL sink)'),
   ...common,
 });
-export const RefField = z.strictObject({ kind: z.literal('ref'), dataset: z.string().min(1), field: z.string().min(1), ...common });
+const childCount = z.number().int('must be an integer').min(0, 'must be >= 0').max(1_000_000, 'must be <= 1000000');
+/** Optional on every perParent kind: exactly this share of parents has no children; the others draw from the distribution with 0 left out. */
+const zeroRate = probability.optional().describe('share of parents with no children; the others draw at least 1');
+/**
+ * How many children each parent row gets. The child dataset's count is the sum over its
+ * parents, drawn from the seed when the spec is loaded; children of a parent are contiguous.
+ */
+export const PerParent = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('poisson'), lambda: z.number().gt(0, 'must be > 0').max(10_000, 'must be <= 10000'), max: childCount.optional().describe('cap per parent'), zeroRate }),
+  z.strictObject({ kind: z.literal('uniform'), min: childCount, max: childCount, zeroRate }).refine((u) => u.min <= u.max, { message: 'min must be <= max', path: ['min'] }),
+  z
+    .strictObject({ kind: z.literal('choice'), weights: z.record(z.string().regex(/^\d+$/, 'keys are child counts (0, 1, 2, ...)'), z.number().min(0, 'must be >= 0')), zeroRate })
+    .superRefine((c, ctx) => {
+      const entries = Object.entries(c.weights);
+      if (entries.length === 0 || !(entries.reduce((n, [, w]) => n + w, 0) > 0)) ctx.addIssue({ code: 'custom', path: ['weights'], message: 'must list at least one count with weight > 0' });
+      for (const [k] of entries) if (Number(k) > 1_000_000) ctx.addIssue({ code: 'custom', path: ['weights', k], message: 'must be <= 1000000' });
+    }),
+]);
+export type PerParentSpec = z.infer<typeof PerParent>;
+export const RefField = z.strictObject({
+  kind: z.literal('ref'),
+  dataset: z.string().min(1),
+  field: z.string().min(1),
+  perParent: PerParent.optional().describe("children per parent row: the dataset's count is derived from it"),
+  ...common,
+});
 export const LlmField = z.strictObject({
   kind: z.literal('llm'),
   prompt: z.string().min(1, 'must not be empty').describe('instruction; {{field}} inserts a code field of the record'),

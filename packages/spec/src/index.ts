@@ -1,8 +1,9 @@
 export { LlmField, FIELD_KINDS } from './field-schema.js';
-export type { FieldSpec, NumericFieldSpec, LlmFieldSpec, EmpiricalFieldSpec } from './field-schema.js';
+export type { FieldSpec, NumericFieldSpec, LlmFieldSpec, EmpiricalFieldSpec, PerParentSpec } from './field-schema.js';
 export { RESERVED_DATASET_NAMES, DatasetSchema, BackendSchema } from './spec-schema.js';
 export type { ShapeNode, DatasetSpec, BackendSpec, Spec } from './spec-schema.js';
 export { loadSpecFile, parseSpecText, validateSpec } from './load-spec.js';
+export { checkSpecLimits } from './check-spec-limits.js';
 export type { LoadSpecOptions, LoadedSpec } from './load-spec.js';
 export { placeholders, renderTemplate, datasetColumns, hiddenPaths } from './field-paths.js';
 export { llmValueSchema } from './record-schema.js';

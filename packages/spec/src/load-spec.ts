@@ -58,7 +58,7 @@ export interface LoadedSpec {
   secretRefs: Record<string, string>;
 }
 
-const SINGLE_KEYS = ['name', 'count', 'batchSize', 'recordsPerCall', 'fields', 'shape'] as const;
+const SINGLE_KEYS = ['name', 'count', 'batchSize', 'recordsPerCall', 'refill', 'fields', 'shape'] as const;
 
 /** Reads, parses and validates a spec file. Throws {@link UsageError} or {@link SpecError} (exit 2). */
 export async function loadSpecFile(file: string, opts: LoadSpecOptions = {}): Promise<LoadedSpec> {

@@ -7,7 +7,8 @@ export type RecordCheck = (rec: Record<string, unknown>) => string | undefined;
 type ValueCheck = (v: unknown) => string | undefined;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+// Z, or an offset: a datetime with `tz` is written in its zone (`2024-03-31T09:15:00+02:00`).
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
 /**

@@ -44,7 +44,7 @@ function valueSchema(f: FieldSpec): z.ZodType {
       return z.union(values.map((v) => z.literal(v)) as [z.ZodLiteral, z.ZodLiteral, ...z.ZodLiteral[]]).or(z.never());
     }
     case 'date': return z.iso.date();
-    case 'datetime': return z.iso.datetime();
+    case 'datetime': return z.iso.datetime({ offset: true });
     case 'ref': return z.unknown().refine((v) => v !== null && v !== undefined, 'must reference a value');
     case 'llm': return llmValueSchema(f);
     case 'object': return recordSchema(f.fields);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BudgetsSchema } from './budgets-schema.js';
-import { FieldsSchema } from './field-schema.js';
+import { FieldsSchema, type FieldSpec } from './field-schema.js';
 import { httpUrl } from './http-url.js';
 import { DatasetSourceSchema, PostgresSinkSchema, PrivacySchema, SpecSourceSchema } from './source-schema.js';
 
@@ -25,6 +25,18 @@ const datasetName = name.refine((n) => !(RESERVED_DATASET_NAMES as readonly stri
   error: (i) => `'${String(i.input)}' is reserved for the run's own files (reserved: ${RESERVED_DATASET_NAMES.join(', ')}); choose another dataset name`,
 });
 
+/** Where a dataset's perParent ref is (`fields.customerId.perParent`), if it has one. */
+function perParentPath(fields: Record<string, FieldSpec> | undefined, prefix = 'fields'): string | undefined {
+  for (const [k, f] of Object.entries(fields ?? {})) {
+    if (f.kind === 'ref' && f.perParent) return `${prefix}.${k}.perParent`;
+    if (f.kind === 'object') {
+      const inner = perParentPath(f.fields, `${prefix}.${k}.fields`);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
 /** One dataset of a spec. */
 export const DatasetSchema = z
   .strictObject({
@@ -35,15 +47,25 @@ export const DatasetSchema = z
     batchSize: positiveInt.max(100_000, 'must be <= 100000').default(250).describe('records per batch job'),
     /** Records per model call in fast-generate; defaults to the whole batch, capped at 50. */
     recordsPerCall: positiveInt.max(500, 'must be <= 500').optional().describe('records per model call'),
+    /**
+     * Regenerate rejected records until `count` are written: record indices count, count+1, …
+     * from the same generator, at most `count` of them. Default false (rejects leave the dataset short).
+     */
+    refill: z.boolean().default(false).describe('regenerate rejected records until count are written'),
     fields: FieldsSchema.optional(),
     shape: z.record(z.string(), ShapeSchema).optional(),
   })
   .superRefine((d, ctx) => {
     if (!d.fields === !d.shape) ctx.addIssue({ code: 'custom', message: 'needs exactly one of fields or shape' });
-    if (d.count === undefined && !d.source) ctx.addIssue({ code: 'custom', path: ['count'], message: 'is required (unless the dataset has a source)' });
+    const perParent = perParentPath(d.fields);
+    if (d.count !== undefined && perParent) ctx.addIssue({ code: 'custom', path: ['count'], message: `must not be given with ${perParent}: the count is derived from the parents (the sum of their children); remove one` });
+    if (d.count === undefined && !d.source && !perParent) ctx.addIssue({ code: 'custom', path: ['count'], message: 'is required (unless the dataset has a source or a ref with perParent)' });
     if (d.source && d.shape) ctx.addIssue({ code: 'custom', path: ['source'], message: 'a source dataset needs fields, not shape' });
+    if (d.refill && d.source) ctx.addIssue({ code: 'custom', path: ['refill'], message: 'a source dataset transforms its legacy rows, one record each: there is nothing to refill from' });
+    if (d.refill && perParent) ctx.addIssue({ code: 'custom', path: ['refill'], message: `does not apply with ${perParent}: a refilled child would have no parent` });
   })
-  // A source dataset's count is filled in when its source is opened (resolveSourceCounts).
+  // A source dataset's count is filled in when its source is opened (resolveSourceCounts); a
+  // perParent dataset's when the spec is loaded (resolveChildCounts).
   .transform((d) => ({ ...d, count: d.count ?? d.source?.limit ?? 0 }));
 export type DatasetSpec = z.infer<typeof DatasetSchema>;
 

@@ -38,6 +38,6 @@ describe('transform specs', () => {
   it('names an unknown source, and from fields outside source datasets', () => {
     expect(problem(base('').replace('from: legacy,', 'from: nope,'))).toBe("datasets[0].source.from: names source 'nope', which sources: does not define (defined: legacy)");
     expect(problem('datasets:\n  - name: a\n    count: 2\n    fields:\n      x: { kind: from, column: y }\n')).toBe('datasets[0].fields.x: kind from reads a legacy row: the dataset needs a source');
-    expect(problem('datasets:\n  - name: a\n    fields:\n      x: { kind: uuid }\n')).toBe('datasets[0].count: is required (unless the dataset has a source)');
+    expect(problem('datasets:\n  - name: a\n    fields:\n      x: { kind: uuid }\n')).toBe('datasets[0].count: is required (unless the dataset has a source or a ref with perParent)');
   });
 });

@@ -12,10 +12,10 @@ export interface SimCommandOptions {
 }
 
 const FAULT_KEYS: Record<string, keyof SimFaultsInput> = {
-  malformed: 'malformedRate', error: 'errorRate', hang: 'hangRate', drop: 'dropRate', slow: 'slowFactor', missing: 'missingModels',
+  malformed: 'malformedRate', error: 'errorRate', hang: 'hangRate', drop: 'dropRate', slow: 'slowFactor', missing: 'missingModels', roll: 'rollBy',
 };
 
-/** Parses `--fault malformed=0.3 error=0.1 missing=gemma3:4b` into the sim's fault options. */
+/** Parses `--fault malformed=0.3 error=0.1 missing=gemma3:4b roll=content` into the sim's fault options. */
 export function parseFaults(specs: string[] = []): SimFaultsInput {
   const faults: Record<string, unknown> = {};
   for (const s of specs) {
@@ -23,6 +23,10 @@ export function parseFaults(specs: string[] = []): SimFaultsInput {
     const key = FAULT_KEYS[k ?? ''];
     if (!key || v === undefined) throw new UsageError(`--fault ${s}: expected one of ${Object.keys(FAULT_KEYS).map((f) => `${f}=…`).join(', ')}`);
     if (key === 'missingModels') faults[key] = [...((faults[key] as string[]) ?? []), ...v.split(',')];
+    else if (key === 'rollBy') {
+      if (v !== 'request' && v !== 'content') throw new UsageError(`--fault ${s}: roll is 'request' or 'content'`);
+      faults[key] = v;
+    }
     else if (!Number.isFinite(Number(v))) throw new UsageError(`--fault ${s}: ${k} takes a number`);
     else faults[key] = Number(v);
   }
