@@ -44,6 +44,7 @@ export function createCli(): Command {
     .option('--max-cost <usd>', 'stop gracefully when the model spend would pass this, in USD', nonNegativeNumber('--max-cost'))
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
     .option('--no-cache', 'do not read or write the model response cache')
+    .option('--fresh-weights', 'route from no learned weights (they are still saved in the cache dir, or Redis in farm mode, for the next run)')
     .option('--max-rejects <n|p%>', `fail the run (exit 1) when more records than this are rejected: a count, or a percentage of the records requested (default ${DEFAULT_MAX_REJECTS})`, parseMaxRejects)
     .option('--json', 'print a JSON summary as the last line of stdout (on failure too)')
     .addOption(new Option('--redis <url>', 'farm mode: Redis URL (or SYNTHFARM_REDIS_URL; a generic REDIS_URL is ignored)').env('SYNTHFARM_REDIS_URL'))

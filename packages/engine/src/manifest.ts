@@ -1,4 +1,5 @@
 import type { SinkFile } from '@synthfarm/output';
+import type { RoutingSummary } from '@synthfarm/routing';
 
 /** How a run ended. */
 export type RunStatus = 'completed' | 'failed' | 'budget_exceeded' | 'cancelled';
@@ -49,6 +50,12 @@ export interface Manifest {
   /** lineage.jsonl: output row → source key (transform runs with `output.lineage`). */
   lineage?: Omit<SinkFile, 'format'>;
   routing: RoutingDecision[];
+  /**
+   * The decision engine's record: policies, routing window, starting weights' hash, this run's
+   * figures per route (pass rate, cost per accepted value, shadow and ensemble agreement), routes
+   * whose pass rate fell below their history, and `decisions.jsonl`.
+   */
+  decisions?: RoutingSummary & { file?: Omit<SinkFile, 'format'> };
   audit?: unknown;
   timings: { totalMs: number; datasetsMs: Record<string, number> };
   error?: { code: string; message: string };

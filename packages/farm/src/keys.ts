@@ -44,6 +44,10 @@ export function farmKeys(prefix = DEFAULT_PREFIX) {
       if (!channel.startsWith(head) || !channel.endsWith(tail) || channel.length <= head.length + tail.length) return undefined;
       return channel.slice(head.length, -tail.length);
     },
+    /** Hash of learned routing weights shared by the farm: arm (`dataset/field/provider:model`) → JSON state. */
+    routingWeights: `${prefix}:routing:weights`,
+    /** The weights a run started from (JSON; '' for none), so a resume routes as the first coordinator did. */
+    runWeights: (id: string) => `${run(id)}:weights`,
     /** Hash of live workers: name → JSON {host, url, models, slots, pid, seenAt}. */
     workers: `${prefix}:workers`,
   };
