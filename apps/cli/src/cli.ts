@@ -175,6 +175,7 @@ export function createCli(): Command {
     .option('--max-queue <n>', 'waiting requests before 503 server busy', nonNegativeInt('--max-queue'), 512)
     .option('--models <list>', 'comma-separated model names served', 'gemma3:4b,llama3.2:3b,qwen2.5:7b')
     .option('--fault <spec...>', 'faults: malformed=0.3 error=0.1 hang=0.01 drop=0.01 slow=3 missing=model')
+    .option('--quality <spec...>', 'per-model quality: MODEL:hard=0.3,easy=0.05,truncate=0.01,tps=200 (rates of answers breaking hard / easy fields\' constraints, of truncated answers; tokens/s per slot)')
     .action(async (opts) => (await import('./commands/sim.js')).simCommand(opts));
 
   return program;
