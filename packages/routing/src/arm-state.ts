@@ -21,9 +21,9 @@ export const WeightsSchema = z.object({ version: z.literal(1), arms: z.record(z.
 export type Weights = z.infer<typeof WeightsSchema>;
 
 /** Most evidence an arm keeps (passed + failed): past it, older evidence is scaled down. */
-export const MAX_EVIDENCE = 200;
+export const MAX_EVIDENCE = 100;
 /** Discount of an arm's evidence each time a batch observes it. */
-export const DISCOUNT = 0.97;
+export const DISCOUNT = 0.9;
 
 export function emptyWeights(): Weights {
   return { version: 1, arms: {} };
