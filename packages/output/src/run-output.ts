@@ -19,6 +19,8 @@ export interface PublishedManifest {
   events?: { path: string } | undefined;
   /** lineage.jsonl of a transform run with `output.lineage`. */
   lineage?: { path: string } | undefined;
+  /** decisions.jsonl of a run with model fields (DESIGN §8). */
+  decisions?: { file?: { path: string } | undefined } | undefined;
 }
 
 interface Owner {
@@ -92,6 +94,7 @@ function listedFiles(m: PublishedManifest | undefined): string[] {
   if (m.rejects?.path) paths.push(m.rejects.path);
   if (m.events?.path) paths.push(m.events.path);
   if (m.lineage?.path) paths.push(m.lineage.path);
+  if (m.decisions?.file?.path) paths.push(m.decisions.file.path);
   return paths.filter((p): p is string => typeof p === 'string' && /^[^/\\]+$/.test(p) && p !== '.' && p !== '..' && p !== MANIFEST);
 }
 

@@ -87,8 +87,9 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
         maxRejects,
         signal: stop.signal,
         onProgress: (p) => progress.update(p),
-        // Learned routing weights live beside the response cache: state of this machine, not of one output.
-        weights: createFileWeightStore(join(opts.cacheDir ?? '.synthfarm-cache', WEIGHTS_FILE), warn),
+        // Learned routing weights live beside the response cache: state of this machine, not of one
+        // output. --no-cache leaves no state behind: the run then learns within itself only.
+        ...(opts.cache === false ? {} : { weights: createFileWeightStore(join(opts.cacheDir ?? '.synthfarm-cache', WEIGHTS_FILE), warn) }),
         freshWeights: opts.freshWeights ?? false,
         warn,
       });
