@@ -47,6 +47,9 @@ async function sims(q: typeof GOOD): Promise<NodeJS.ProcessEnv> {
   return { SIM_CHEAP: c.url, SIM_MID: m.url, SIM_PREMIUM: p.url };
 }
 
+/** Neither command calls a model: the hosts need not answer. */
+const NO_SIMS = { SIM_CHEAP: 'http://127.0.0.1:1', SIM_MID: 'http://127.0.0.1:1', SIM_PREMIUM: 'http://127.0.0.1:1' };
+
 let tmp: { dir: string; cleanup: () => Promise<void> };
 beforeAll(async () => {
   tmp = await tempDir('synthfarm-routing-');
@@ -126,6 +129,43 @@ describe('learned routing on simulated models', () => {
     expect(share(chosen(second, 'bio', 0), 'mid')).toBeGreaterThanOrEqual(0.8);
     const m2 = JSON.parse(await readFile(join(tmp.dir, 'b', 'manifest.json'), 'utf8')) as Manifest;
     expect(m2.decisions!.startingWeightsSha256).not.toBe(manifest.decisions!.startingWeightsSha256);
+  });
+});
+
+describe('synthfarm backends SPEC and plan SPEC', () => {
+  it('backends lists the registry with what past runs under the output directory measured', async () => {
+    const res = await runCli(['backends', join(tmp.dir, 'learned.yaml'), '--out', tmp.dir, '--json'], NO_SIMS);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.stdout) as { runsRead: number; backends: Array<{ name: string; tier: number; calls: number; latencyMsP50: number | null; passRate: number | null; costPerAccepted: number | null }> };
+    expect(out.runsRead).toBeGreaterThanOrEqual(4);
+    const by = Object.fromEntries(out.backends.map((b) => [b.name, b]));
+    expect([by.cheap!.tier, by.mid!.tier, by.premium!.tier]).toEqual([1, 2, 3]);
+    expect(by.mid!.calls).toBeGreaterThan(0);
+    expect(by.mid!.latencyMsP50).not.toBeNull();
+    // cheap broke the hard field almost always; mid almost never.
+    expect(by.cheap!.passRate!).toBeLessThan(by.mid!.passRate!);
+    expect(by.mid!.passRate!).toBeGreaterThan(0.9);
+    expect(by.mid!.costPerAccepted!).toBeGreaterThan(0);
+    const text = await runCli(['backends', join(tmp.dir, 'learned.yaml'), '--out', tmp.dir], NO_SIMS);
+    expect(text.stdout).toMatch(/^backend\s+tier\s+provider:model/);
+    expect(text.stdout).toMatch(/measured from \d+ runs under/);
+  });
+
+  it('plan shows each field\'s complexity, its rules, and the first route', async () => {
+    await writeFile(join(tmp.dir, 'cheapest.yaml'), spec('cheapest'));
+    const res = await runCli(['plan', join(tmp.dir, 'cheapest.yaml'), '--json'], NO_SIMS);
+    expect(res.code).toBe(0);
+    const plan = JSON.parse(res.stdout) as { routing: Array<{ policy: string; batch: { tier: number }; fields: Array<{ field: string; complexity: { tier: number; reasons: string[] }; ladder: string[] }> }> };
+    const r = plan.routing[0]!;
+    expect(r.policy).toBe('cheapest');
+    expect(r.batch.tier).toBe(2);
+    const f = Object.fromEntries(r.fields.map((x) => [x.field, x]));
+    expect(f.mood).toMatchObject({ complexity: { tier: 1 }, ladder: ['cheap', 'mid', 'premium'] });
+    expect(f.bio).toMatchObject({ complexity: { tier: 2 }, ladder: ['mid', 'premium'] });
+    expect(f.bio!.complexity.reasons).toContain('free text +1');
+    const text = await runCli(['plan', join(tmp.dir, 'cheapest.yaml')], NO_SIMS);
+    expect(text.stdout).toMatch(/bio\s+tier 2 \(2: free text \+1, long text \(maxLength 160\) \+0\.5, depends on the record \+0\.5\) → mid → premium/);
   });
 });
 

@@ -54,6 +54,14 @@ export function createCli(): Command {
     .action(async (spec: string, opts) => (await import('./commands/run.js')).runCommand(spec, opts));
 
   program
+    .command('backends')
+    .description('list the model registry: tier, prices, hosts, and latency, pass rate and cost per accepted value measured from past runs under the output directory')
+    .argument('<spec>', 'spec file')
+    .option('--out <dir>', "where past runs are (default: the spec's output.dir)")
+    .option('--json', 'print the registry as JSON')
+    .action(async (spec: string, opts) => (await import('./commands/backends.js')).backendsCommand(spec, opts));
+
+  program
     .command('validate')
     .description('check a spec: schema, names, ranges, faker methods (exit 2 with the path of the first problem)')
     .argument('<spec>', 'spec file')

@@ -22,3 +22,5 @@ export type { BackendRow } from './backend-report.js';
 export { createSeededSampler } from './sampler.js';
 export { primaryBackendName, usedBackendNames, firstWriter } from './used-backends.js';
 export { auditRoute } from './audit-route.js';
+export { previewRoutes } from './route-preview.js';
+export type { RoutePreview } from './route-preview.js';
