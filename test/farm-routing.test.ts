@@ -83,7 +83,7 @@ describe('learned routing on a farm of two workers', () => {
     expect(farm.stderr).toBe('');
     expect(farm.code).toBe(0);
     manifest = JSON.parse(await readFile(join(tmp.dir, 'farm', 'manifest.json'), 'utf8')) as Manifest;
-  });
+  }, 180_000);
 
   it('routes every batch as the embedded run does: same data, same decisions.jsonl', async () => {
     expect(await sha256Files(join(tmp.dir, 'farm'))).toEqual(await sha256Files(join(tmp.dir, 'embedded')));
@@ -112,5 +112,5 @@ describe('learned routing on a farm of two workers', () => {
     // Knowing already that cheap breaks bio, the second run sends bio to mid from its first batch.
     const lines = (await readFile(join(tmp.dir, 'farm2', 'decisions.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { fields: string[]; chosen: string; batch: number });
     expect(lines.find((l) => l.fields[0] === 'bio' && l.batch === 0)!.chosen).toBe('mid');
-  });
+  }, 120_000);
 });

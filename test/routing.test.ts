@@ -76,7 +76,7 @@ describe('learned routing on simulated models', () => {
     expect(res.code).toBe(0);
     manifest = JSON.parse(await readFile(join(tmp.dir, 'a', 'manifest.json'), 'utf8')) as Manifest;
     lines = await readJsonl<DecisionLine>(join(tmp.dir, 'a', 'decisions.jsonl'));
-  });
+  }, 180_000);
 
   it('converges to the cheapest backend that gets each field right', () => {
     expect(manifest.datasets.people!.written).toBe(300);
@@ -116,7 +116,7 @@ describe('learned routing on simulated models', () => {
     const [x, y] = [await again('d1'), await again('d2')];
     expect(x).toEqual(y);
     expect(x[1]).toBe(await readFile(join(tmp.dir, 'a', 'decisions.jsonl'), 'utf8'));
-  });
+  }, 240_000);
 
   it('learns across runs: the next run starts from the saved weights', async () => {
     const saved = JSON.parse(await readFile(join(state(), 'routing-weights.json'), 'utf8')) as { arms: Record<string, { passed: number; failed: number }> };
@@ -129,7 +129,7 @@ describe('learned routing on simulated models', () => {
     expect(share(chosen(second, 'bio', 0), 'mid')).toBeGreaterThanOrEqual(0.8);
     const m2 = JSON.parse(await readFile(join(tmp.dir, 'b', 'manifest.json'), 'utf8')) as Manifest;
     expect(m2.decisions!.startingWeightsSha256).not.toBe(manifest.decisions!.startingWeightsSha256);
-  });
+  }, 240_000);
 });
 
 describe('synthfarm backends SPEC and plan SPEC', () => {
@@ -189,7 +189,7 @@ describe('a backend that degrades', () => {
     const m = JSON.parse(await readFile(join(tmp.dir, 'h', 'manifest.json'), 'utf8')) as Manifest;
     expect(m.decisions!.drops).toEqual([expect.objectContaining({ dataset: 'people', field: 'bio', backend: 'cheap' })]);
     expect(r2.stderr).toMatch(/\[routing\] people\.bio on cheap: pass rate .* below its history/);
-  });
+  }, 240_000);
 });
 
 describe('cascade and ensemble on simulated models', () => {
@@ -215,5 +215,5 @@ describe('cascade and ensemble on simulated models', () => {
         expect(agreement.rate).toBeLessThanOrEqual(1);
       }
     }
-  });
+  }, 240_000);
 });

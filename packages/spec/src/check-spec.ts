@@ -201,7 +201,7 @@ function checkStages(spec: Spec): void {
     if (!spec.backends[n]) throw new SpecError(path, `names backend '${n}', which backends: does not define${names.length ? ` (defined: ${names.join(', ')})` : ''}`);
   };
   // Paths name what the user wrote: the map form's `stages.generate`, or the list's `stages[k]`.
-  const listForm = spec.stages.steps.length > 1 || spec.stages.steps.some((s) => s.stage !== 'generate') ? isListForm(spec) : false;
+  const listForm = isListForm(spec);
   const claimed = new Map<string, number>();
   const llmNames = new Set(spec.datasets.flatMap((ds) => [...Object.entries(ds.fields ?? {}).filter(([, f]) => f.kind === 'llm').map(([n]) => n), ...Object.keys(ds.shape ?? {})]));
   spec.stages.steps.forEach((st, k) => {
@@ -235,5 +235,5 @@ function checkStages(spec: Spec): void {
 /** True when `stages:` was written as a list (its steps are not just the map form's generate and enrich). */
 function isListForm(spec: Spec): boolean {
   const [first, second, ...rest] = spec.stages.steps;
-  return rest.length > 0 || first?.stage !== 'generate' || 'fields' in (first ?? {}) && first?.fields !== undefined || (second !== undefined && second.stage !== 'enrich');
+  return rest.length > 0 || first?.stage !== 'generate' || first.fields !== undefined || (second !== undefined && second.stage !== 'enrich');
 }

@@ -178,6 +178,12 @@ describe('bad specs: the path and the rule, exactly', () => {
     ['unknown top-level key', field('x: { kind: uuid }', 'colour: red\n'), "unknown key 'colour'"],
     ['unknown backend', field('x: { kind: uuid }', 'stages: { generate: { backend: fast } }\n'), "stages.generate.backend: names backend 'fast', which backends: does not define"],
     ['unknown format', field('x: { kind: uuid }', 'output: { formats: [xml] }\n'), 'output.formats[0]: must be one of "csv", "jsonl"'],
+    ['unknown route policy', field('x: { kind: llm, prompt: p }', 'stages: { generate: { route: smartest } }\nbackends: { a: { provider: ollama, model: m }, b: { provider: ollama, model: n } }\n'), 'stages.generate.route: must be one of "fixed", "cheapest", "cascade", "ensemble", "learned"'],
+    ['unknown route candidate', field('x: { kind: llm, prompt: p }', 'stages: { generate: { route: cheapest, backends: [a, zzz] } }\nbackends: { a: { provider: ollama, model: m }, b: { provider: ollama, model: n } }\n'), "stages.generate.backends[1]: names backend 'zzz', which backends: does not define (defined: a, b)"],
+    ['ensemble larger than its candidates', field('x: { kind: llm, prompt: p }', 'stages: { generate: { route: ensemble, ensemble: { size: 3 } } }\nbackends: { a: { provider: ollama, model: m }, b: { provider: ollama, model: n } }\n'), 'stages.generate.ensemble.size: an ensemble of 3 needs as many backends, the spec defines 2'],
+    ['list stage without a kind', field('x: { kind: llm, prompt: p }', 'stages: [{ backend: a }]\nbackends: { a: { provider: ollama, model: m }, b: { provider: ollama, model: n } }\n'), 'stages[0].stage: each stage needs stage: generate | enrich | validate'],
+    ['list stage names a field no dataset has', field('x: { kind: llm, prompt: p }', 'stages: [{ stage: generate, fields: [nope] }]\nbackends: { a: { provider: ollama, model: m }, b: { provider: ollama, model: n } }\n'), "stages[0].fields[0]: 'nope' is not an llm field of any dataset"],
+    ['two list stages write one field', field('x: { kind: llm, prompt: p }', 'stages: [{ stage: generate, fields: [x] }, { stage: generate, fields: [x], backend: b }]\nbackends: { a: { provider: ollama, model: m }, b: { provider: ollama, model: n } }\n'), "stages[1].fields[0]: 'x' is already written by stages[0]"],
     ['prompt names no field', field('x: { kind: llm, prompt: "about {{nope}}" }'), 'datasets[0].fields.x.prompt: {{nope}} names no field of this dataset'],
     ['not a mapping', '- 1\n- 2\n', 'people.yaml: a spec must be a mapping (datasets:, or name/count/fields)'],
   ];
