@@ -24,7 +24,7 @@ import { createSimServer } from '@synthfarm/sim';
 import { parseSpecText } from '@synthfarm/spec';
 import { createModelStages } from '@synthfarm/stages';
 
-const COUNT = Number(process.env.ROUTING_BENCH_COUNT ?? 1000);
+const COUNT = Number(process.env.ROUTING_BENCH_COUNT ?? 600);
 const BATCH = 10;
 const SLOTS = 16;
 const MODELS = {
