@@ -27,7 +27,7 @@ let specPath: string;
 beforeAll(async () => {
   tmp = await tempDir('synthfarm-farm-faults-');
   ({ specPath, hashes: embedded } = await embeddedReference(tmp.dir, { customers: CUSTOMERS, orders: ORDERS }));
-  expect(Object.keys(embedded)).toEqual(['customers.csv', 'customers.jsonl', 'orders.csv', 'orders.jsonl', 'rejects.jsonl']);
+  expect(Object.keys(embedded)).toEqual(['customers.csv', 'customers.jsonl', 'decisions.jsonl', 'orders.csv', 'orders.jsonl', 'rejects.jsonl']);
 });
 afterEach(() => cases.teardown());
 afterAll(() => tmp?.cleanup());

@@ -85,9 +85,9 @@ describe('synthfarm run SPEC --redis URL (two workers, two hosts)', () => {
     });
   });
 
-  it('writes byte-identical files to the embedded run (csv, jsonl, rejects), and no part files', async () => {
-    expect(Object.keys(embedded)).toEqual(['customers.csv', 'customers.jsonl', 'orders.csv', 'orders.jsonl', 'rejects.jsonl']);
-    expect(await listDir(out)).toEqual(['customers.csv', 'customers.jsonl', 'events.jsonl', 'manifest.json', 'orders.csv', 'orders.jsonl', 'rejects.jsonl', 'report-data.json', 'report.html']);
+  it('writes byte-identical files to the embedded run (csv, jsonl, rejects, decisions), and no part files', async () => {
+    expect(Object.keys(embedded)).toEqual(['customers.csv', 'customers.jsonl', 'decisions.jsonl', 'orders.csv', 'orders.jsonl', 'rejects.jsonl']);
+    expect(await listDir(out)).toEqual(['customers.csv', 'customers.jsonl', 'decisions.jsonl', 'events.jsonl', 'manifest.json', 'orders.csv', 'orders.jsonl', 'rejects.jsonl', 'report-data.json', 'report.html']);
     expect(await sha256Files(out)).toEqual(embedded);
   });
 

@@ -116,7 +116,7 @@ describe('out-root: a symlink swapped in after the POST check', () => {
     const run = await finished(runId);
     expect(run).toMatchObject({ state: 'completed', written: COUNT });
     expect(await filesUnder(outside)).toEqual([]);
-    expect(await filesUnder(join(root, 'swap-moved/here'))).toEqual(['events.jsonl', 'manifest.json', 'people.csv', 'people.jsonl', 'rejects.jsonl', 'report-data.json', 'report.html']);
+    expect(await filesUnder(join(root, 'swap-moved/here'))).toEqual(['decisions.jsonl', 'events.jsonl', 'manifest.json', 'people.csv', 'people.jsonl', 'rejects.jsonl', 'report-data.json', 'report.html']);
     const manifest = JSON.parse(await readFile(join(root, 'swap-moved/here/manifest.json'), 'utf8')) as { status: string; datasets: { people: { files: Array<{ path: string }> } } };
     expect(manifest.status).toBe('completed');
     expect(manifest.datasets.people.files.map((f) => f.path)).toEqual(['people.csv', 'people.jsonl']);
@@ -125,7 +125,7 @@ describe('out-root: a symlink swapped in after the POST check', () => {
   it('without a race, a posted run writes its files under the root as usual', async () => {
     const runId = await post('plain/run');
     expect(await finished(runId)).toMatchObject({ state: 'completed', written: COUNT, outDir: join(root, 'plain/run') });
-    expect(await filesUnder(join(root, 'plain/run'))).toEqual(['events.jsonl', 'manifest.json', 'people.csv', 'people.jsonl', 'rejects.jsonl', 'report-data.json', 'report.html']);
+    expect(await filesUnder(join(root, 'plain/run'))).toEqual(['decisions.jsonl', 'events.jsonl', 'manifest.json', 'people.csv', 'people.jsonl', 'rejects.jsonl', 'report-data.json', 'report.html']);
     const csv = (await readFile(join(root, 'plain/run/people.csv'), 'utf8')).trimEnd().split('\n');
     expect(csv).toHaveLength(COUNT + 1);
   }, 40_000);

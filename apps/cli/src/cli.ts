@@ -46,6 +46,7 @@ export function createCli(): Command {
     .option('--max-daily-cost <usd>', DAILY_HELP, nonNegativeNumber('--max-daily-cost'))
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')
     .option('--no-cache', 'do not read or write the model response cache')
+    .option('--fresh-weights', 'route from no learned weights (they are still saved in the cache dir, or Redis in farm mode, for the next run)')
     .option('--max-rejects <n|p%>', `fail the run (exit 1) when more records than this are rejected: a count, or a percentage of the records requested (default ${DEFAULT_MAX_REJECTS})`, parseMaxRejects)
     .option('--json', 'print a JSON summary as the last line of stdout (on failure too)')
     .addOption(new Option('--redis <url>', 'farm mode: Redis URL (or SYNTHFARM_REDIS_URL; a generic REDIS_URL is ignored)').env('SYNTHFARM_REDIS_URL'))
@@ -53,6 +54,14 @@ export function createCli(): Command {
     .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
     .option('--allow-origin <url>', ORIGIN_HELP, collect)
     .action(async (spec: string, opts) => (await import('./commands/run.js')).runCommand(spec, opts));
+
+  program
+    .command('backends')
+    .description('list the model registry: tier, prices, hosts, and latency, pass rate and cost per accepted value measured from past runs under the output directory')
+    .argument('<spec>', 'spec file')
+    .option('--out <dir>', "where past runs are (default: the spec's output.dir)")
+    .option('--json', 'print the registry as JSON')
+    .action(async (spec: string, opts) => (await import('./commands/backends.js')).backendsCommand(spec, opts));
 
   program
     .command('validate')
@@ -212,6 +221,7 @@ export function createCli(): Command {
     .option('--max-queue <n>', 'waiting requests before 503 server busy', nonNegativeInt('--max-queue'), 512)
     .option('--models <list>', 'comma-separated model names served', 'gemma3:4b,llama3.2:3b,qwen2.5:7b')
     .option('--fault <spec...>', 'faults: malformed=0.3 error=0.1 hang=0.01 drop=0.01 slow=3 missing=model')
+    .option('--quality <spec...>', 'per-model quality: MODEL:hard=0.3,easy=0.05,truncate=0.01,tps=200 (rates of answers breaking hard / easy fields\' constraints, of truncated answers; tokens/s per slot)')
     .action(async (opts) => (await import('./commands/sim.js')).simCommand(opts));
 
   return program;

@@ -1,4 +1,5 @@
 import type { RecordOp } from '@synthfarm/codegen';
+import type { BatchRoute } from '@synthfarm/routing';
 
 /**
  * A batch descriptor (DESIGN §6): which records of which dataset, and the changes uniqueness
@@ -14,4 +15,6 @@ export interface BatchJob {
   count: number;
   /** Changes uniqueness made to records, by offset in the batch (usually none). */
   ops: Record<string, ReadonlyArray<RecordOp>>;
+  /** How the batch's model fields are routed, decided by the committer before dispatch (DESIGN §8). */
+  route?: BatchRoute;
 }

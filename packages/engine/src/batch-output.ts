@@ -1,4 +1,5 @@
 import type { BackendStats } from '@synthfarm/llm';
+import type { RouteVerdict } from '@synthfarm/routing';
 import type { Format, Reject } from '@synthfarm/output';
 import type { AuditSummary } from './audit-summary.js';
 import type { RoutingDecision } from './manifest.js';
@@ -31,6 +32,8 @@ export interface BatchOutput {
   /** A source dataset's source key per offset (lineage, duplicates, the PostgreSQL sink). */
   sourceKeys?: unknown[];
   routing: RoutingDecision[];
+  /** Per routed field and backend: the validator's verdicts and the cost (the committer hands them to the router). */
+  verdicts?: RouteVerdict[];
   /** This batch's enrich/audit figures, when the spec has an enrich stage. */
   audit?: AuditSummary;
   /** The worker's host (farm mode), and its model time on this batch in ms. */

@@ -79,7 +79,7 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
           ...(src ? { sourceKeys: src.keys } : {}),
         };
       }
-      let staged: StagedBatch = { datasetIndex: job.dataset, batch: job.batch, start: job.start, count: job.count, rejects: [] };
+      let staged: StagedBatch = { datasetIndex: job.dataset, batch: job.batch, start: job.start, count: job.count, rejects: [], ...(job.route ? { route: job.route } : {}) };
       if (p.ds.fields) {
         const res = await pool.run(task);
         staged.records = res.records!;
@@ -125,7 +125,7 @@ function encodeStaged(b: StagedBatch, encoders: ReadonlyArray<readonly [Format, 
   const lines = Object.fromEntries(encoders.map(([f, enc]) => [f, packLines(records.map((r) => (r ? enc(r) : '')))]));
   const refValues = refPaths.map((path) => records.map((r) => (r ? path.reduce<unknown>((o, s) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[s] : undefined), r) : undefined)));
   return {
-    count: b.count, lines, dropped, refValues, rejects: b.rejects, routing: b.routing ?? [],
+    count: b.count, lines, dropped, refValues, rejects: b.rejects, routing: b.routing ?? [], ...(b.verdicts?.length ? { verdicts: b.verdicts } : {}),
     ...(b.audit ? { audit: b.audit } : {}),
     backends: account.backends, busyMs: account.busyMs,
     ...(account.calls?.length || account.hostStates?.length ? { events: [...(account.calls ?? []).filter((e) => !!e), ...(account.hostStates ?? [])] } : {}),

@@ -21,11 +21,15 @@ import type { RunState } from './run-state.js';
 import { applyMaxRejects, applyRefillShortfall, failedDatasets } from './run-verdict.js';
 import type { Progress } from './progress.js';
 import { createFileEventLog, EVENTS_FILE, type EventLog } from './event-log.js';
+
+/** Name of a run's decision record, beside manifest.json (DESIGN §8). */
+export const DECISIONS_FILE = 'decisions.jsonl';
 import type { RunEvent } from './run-events.js';
 import { createDuplicateFilter, lastRowOfKeys } from './source-keys.js';
 import { encodedFormats } from './encoded-formats.js';
 import { createPostgresSink, type PostgresSink } from './postgres-sink.js';
 import { createReportCollector, renderReport, REPORT_DATA_FILE, REPORT_FILE, type ReportCollector } from '@synthfarm/report';
+import { createRouter, decisionLines, type DecisionLine, type Router, type RouteVerdict, type WeightStore } from '@synthfarm/routing';
 import { emptyBackendTotals, emptyRunRecord, foldEvents, hostSummaries, manifestBackend, runRates, type RunRecord } from './run-record.js';
 
 /** What the committer needs; everything mode-specific comes in through these. */
@@ -91,6 +95,15 @@ export interface CommitterOptions {
   /** Include the enrich/audit summary in the manifest. */
   audit: boolean;
   /**
+   * Where learned routing weights live between runs (a file; Redis in farm mode): loaded when the
+   * run starts, saved when it ends. Default none: routes learn within the run only.
+   */
+  weights?: WeightStore | undefined;
+  /** Start from no weights (`--fresh-weights`); the store is still written at the end. */
+  freshWeights?: boolean | undefined;
+  /** Told of routing warnings (a weights file that could not be read or written, a route whose pass rate dropped). */
+  warn?: (message: string) => void;
+  /**
    * Most rejected records a run may have and still be `completed`; past it the run's files are
    * published with status `failed` (TOO_MANY_REJECTS). Default: no limit.
    */
@@ -142,6 +155,10 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   let lineage: OutputFile | undefined;
   let lineageFile: Manifest['lineage'];
   let log: EventLog | undefined;
+  // The decision engine: every batch of a model dataset is routed here, before dispatch (DESIGN §8).
+  let router: Router | undefined;
+  let decisions: OutputFile | undefined;
+  let decisionRows = 0;
   // The run's record: everything it reports is folded from its events (run-record.ts).
   const record = emptyRunRecord();
   // What the report draws, gathered as batches commit (DESIGN §10): nothing is read back.
@@ -160,6 +177,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   setMaxListeners(0, signal);
 
   let sink: PostgresSink | undefined;
+  let decisionsFile: Omit<SinkFile, 'format'> | undefined;
   const appendRejects = (rs: Reject[]) => {
     report.addRejects(rs);
     return rejects!.append(rs.map((r) => JSON.stringify(r) + '\n').join(''));
@@ -190,11 +208,29 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       lineage = await files.open('lineage.jsonl', lastLineage);
       open.push(lineage);
     }
+    if (!opts.offline && spec.datasets.some(isModelDataset)) {
+      const start = opts.freshWeights ? undefined : await opts.weights?.load().catch((err: Error) => void opts.warn?.(`[routing] cannot read weights from ${opts.weights!.where}: ${err.message}; starting from none`));
+      router = createRouter({ spec, weights: start ?? undefined });
+      const lastDecisions = [...commits].reverse().find((c) => c.offsets.decisions !== undefined)?.offsets.decisions;
+      decisions = await files.open(DECISIONS_FILE, lastDecisions);
+      open.push(decisions);
+      if (lastDecisions !== undefined) decisionRows = (await decisions.text()).split('\n').filter(Boolean).length;
+    }
     if (lastEvents !== undefined) {
+      // A resumed run's router learns again from the verdicts its committed batches recorded.
+      const seen = new Map<string, RouteVerdict[]>();
       for await (const e of log.read()) {
         foldEvents(record, e);
         report.addEvents([e]);
         eventRows++;
+        if (router && e.type === 'routing_decision' && e.verdicts) {
+          const k = `${e.dataset}\u0000${e.batch}`;
+          seen.set(k, [...(seen.get(k) ?? []), ...e.verdicts]);
+        }
+      }
+      for (const [k, vs] of seen) {
+        const [name, b] = k.split('\u0000');
+        router?.observe(spec.datasets.findIndex((x) => x.name === name), Number(b), vs);
       }
     }
     await emit([{ type: 'run_state', at: Date.now(), state: 'running', mode: opts.mode }]);
@@ -245,8 +281,11 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       const admission = ds.fields ? await createAdmission(spec, d, await (fakers ??= FakerRegistry.forSpec(spec)), await state.refColumns(d), refFields, opts.pool, opts.specKey) : undefined;
       const jobFor = async (b: number): Promise<BatchJob> => {
         const r = rangeAt(b);
-        return { runId, dataset: d, batch: b, start: r.start, count: r.count, ops: admission?.before ? await admission.before(r) : {} };
+        const route = b < ranges.length ? router?.decide(d, b, r.count) : undefined;
+        return { runId, dataset: d, batch: b, start: r.start, count: r.count, ops: admission?.before ? await admission.before(r) : {}, ...(route ? { route } : {}) };
       };
+      // A routed batch sees the verdicts of batches committed `routeWindow` before it: no more may be in flight.
+      const routeWindow = router?.window(d);
 
       // A resumed committer rebuilds the unique index by replaying admission (model datasets:
       // every batch handed out; code-only: every batch committed), and re-offers batches it
@@ -277,7 +316,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         const refill = commit.committed >= ranges.length ? refillRange() : undefined;
         if (commit.committed >= ranges.length && !refill) break;
         const jobs: BatchJob[] = [];
-        const window = await opts.window(d);
+        const window = routeWindow === undefined ? await opts.window(d) : Math.min(await opts.window(d), routeWindow + 1);
         // Refill batches go one at a time: each one's size is what the ones before it left missing.
         while (!stopped && produced - commit.committed < window && (produced < ranges.length || (refill && produced === commit.committed))) {
           if (signal.aborted) throw stoppedError();
@@ -329,10 +368,16 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         await appendRejects(batch.rejects);
         report.addBatch(d, batch.summary);
         const rows = batch.count - dropped.size;
-        await emit(batchEvents(ds.name, b, batch, rows));
+        const lines = job.route ? decisionLines(ds.name, b, job.route, batch.verdicts ?? []) : [];
+        if (lines.length) {
+          router!.observe(d, b, batch.verdicts ?? []);
+          await decisions!.append(lines.map((l) => JSON.stringify(l) + '\n').join(''));
+          decisionRows += lines.length;
+        }
+        await emit([...batchEvents(ds.name, b, batch, rows, lines.map((l) => ({ ...l, verdicts: (batch.verdicts ?? []).filter((v) => v.step === l.step && (l.fields.includes(v.field) || v.field === '*')) })))]);
         commit = {
           produced, committed: b + 1, written: commit.written + rows, rejected: commit.rejected + batch.rejects.length,
-          offsets: { ...outputs.offsets(), rejects: rejects.bytes, events: eventFile.bytes, ...(lineage ? { lineage: lineage.bytes } : {}) },
+          offsets: { ...outputs.offsets(), rejects: rejects.bytes, events: eventFile.bytes, ...(lineage ? { lineage: lineage.bytes } : {}), ...(decisions ? { decisions: decisions.bytes } : {}) },
           uniqueRedraws: admission?.unique.redrawn ?? 0,
           ...(ds.refill ? { refilled: (commit.refilled ?? 0) + (b >= ranges.length ? batch.count : 0) } : {}),
         };
@@ -371,6 +416,11 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       open.splice(open.indexOf(lineage), 1);
       lineageFile = { path: 'lineage.jsonl', rows: counters.written, bytes: info.bytes, sha256: info.sha256 };
     }
+    if (decisions) {
+      const info = await decisions.commit();
+      open.splice(open.indexOf(decisions), 1);
+      decisionsFile = { path: DECISIONS_FILE, rows: decisionRows, bytes: info.bytes, sha256: info.sha256 };
+    }
     rejectsFile = { ...(await rejects.commit()), path: 'rejects.jsonl', rows: counters.rejected };
     open.splice(open.indexOf(rejects), 1);
   } catch (err) {
@@ -396,6 +446,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     backends,
     ...(Object.values(record.hosts).some((h) => h.records > 0) ? { hosts: Object.fromEntries(Object.entries(hosts).filter(([, h]) => h.records > 0).map(([n, h]) => [n, { records: h.records, tokensOut: h.tokensOut, busyMs: h.busyMs }])) } : {}),
     routing,
+    ...(router ? { decisions: { ...(decisionsFile && !failure ? { file: decisionsFile } : {}), ...router.summary() } } : {}),
     ...(opts.audit ? { audit } : {}),
     ...(opts.budget ? { budget: opts.budget.summary() } : {}),
     ...(opts.estimate ? { estimate: estimateReport(opts.estimate, record) } : {}),
@@ -423,6 +474,11 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       manifest.error = { code: e.code, message: e.message };
       manifest.datasets = failedDatasets(spec.datasets, datasets);
     }
+  }
+  if (router && !failure) {
+    for (const x of router.summary().drops) opts.warn?.(`[routing] ${x.dataset}.${x.field} on ${x.backend}: pass rate ${(x.now * 100).toFixed(1)}% over ${x.asked} attempts, below its history ${(x.history * 100).toFixed(1)}%`);
+    // What this run learned goes to the next one (a resumed run re-learned its committed batches above).
+    if (opts.weights) await opts.weights.save(router.weights()).catch((err: Error) => opts.warn?.(`[routing] cannot save weights to ${opts.weights!.where}: ${err.message}`));
   }
   await Promise.resolve(opts.onRecord?.(record, true)).catch(() => undefined);
   // A run that failed publishes only its manifest (`synthfarm report` can still draw a page from it).
@@ -609,10 +665,11 @@ function relativeFiles(datasets: Record<string, DatasetManifest>, dir: string): 
  * order they were made) and host state changes, routing decisions, audit verdict, rejects by
  * reason, then the commit itself.
  */
-function batchEvents(dataset: string, batch: number, out: BatchOutput, written: number): RunEvent[] {
+function batchEvents(dataset: string, batch: number, out: BatchOutput, written: number, routed: Array<DecisionLine & { verdicts: RouteVerdict[] }>): RunEvent[] {
   const at = Date.now();
   const events: RunEvent[] = [...(out.events ?? [])];
   for (const r of out.routing) events.push({ type: 'routing_decision', at, dataset: r.dataset, batch: r.batch, backend: r.backend, reason: r.reason });
+  for (const l of routed) events.push({ type: 'routing_decision', at, dataset, batch, backend: l.chosen, reason: l.reason, step: l.step, fields: l.fields, policy: l.policy, estCost: l.estCost, actualCost: l.actualCost, verdicts: l.verdicts });
   if (out.audit) {
     const a = out.audit;
     const regen = a.regeneratedBatches.find((x) => x.batch === batch);

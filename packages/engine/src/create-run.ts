@@ -81,6 +81,12 @@ export interface RunParts {
   events?: CommitterOptions['events'];
   /** Called with the run's record as it changes (farm: stored for status, SSE and /metrics). */
   onRecord?: CommitterOptions['onRecord'];
+  /** Learned routing weights between runs (embedded: a file in the cache dir; farm: Redis). Default none. */
+  weights?: CommitterOptions['weights'];
+  /** Start routing from no weights (`--fresh-weights`). */
+  freshWeights?: boolean;
+  /** Told of routing warnings. */
+  warn?: CommitterOptions['warn'];
   signal?: AbortSignal | undefined;
   /** Output directory; default the spec's `output.dir`. */
   dir?: string;
@@ -157,6 +163,9 @@ export function createRun(source: RunSource, options: CreateRunOptions): Run {
           ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           ...(options.events ? { events: options.events } : {}),
           ...(options.onRecord ? { onRecord: options.onRecord } : {}),
+          ...(options.weights ? { weights: options.weights } : {}),
+          ...(options.freshWeights ? { freshWeights: true } : {}),
+          ...(options.warn ? { warn: options.warn } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
           maxRejects: o.maxRejects,
           report: options.report !== false,

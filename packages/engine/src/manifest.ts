@@ -1,6 +1,7 @@
 import type { SinkFile } from '@synthfarm/output';
 import type { BudgetSummary } from './run-budget.js';
 import type { EstimateReport } from './run-estimate.js';
+import type { RoutingSummary } from '@synthfarm/routing';
 
 /** How a run ended. */
 export type RunStatus = 'completed' | 'failed' | 'budget_exceeded' | 'cancelled';
@@ -62,6 +63,12 @@ export interface Manifest {
   /** lineage.jsonl: output row → source key (transform runs with `output.lineage`). */
   lineage?: Omit<SinkFile, 'format'>;
   routing: RoutingDecision[];
+  /**
+   * The decision engine's record: policies, routing window, starting weights' hash, this run's
+   * figures per route (pass rate, cost per accepted value, shadow and ensemble agreement), routes
+   * whose pass rate fell below their history, and `decisions.jsonl`.
+   */
+  decisions?: RoutingSummary & { file?: Omit<SinkFile, 'format'> };
   audit?: unknown;
   /** The run's caps and what its committed batches cost against them (when it has any cap). */
   budget?: BudgetSummary;

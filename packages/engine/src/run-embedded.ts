@@ -1,5 +1,5 @@
 import type { LoadedSpec } from '@synthfarm/spec';
-import { createRun, type RunModel } from './create-run.js';
+import { createRun, type RunModel, type RunParts } from './create-run.js';
 import type { CodegenPool } from './codegen-pool.js';
 import type { Manifest } from './manifest.js';
 import type { Progress } from './progress.js';
@@ -18,6 +18,10 @@ export interface RunEmbeddedOptions extends Omit<RunOptionsInput, 'mode'> {
   onProgress?: (p: Progress) => void;
   /** Write report.html (default true; false only to measure its cost). */
   report?: boolean;
+  /** Learned routing weights between runs; default none. */
+  weights?: RunParts['weights'];
+  freshWeights?: boolean;
+  warn?: RunParts['warn'];
   /**
    * Stops the run: in-flight work is dropped, nothing is published (the output directory keeps
    * the previous run's files) and the signal's reason is thrown.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RouteVerdictSchema } from '@synthfarm/routing';
 
 /**
  * The events of a run's record (DESIGN §5, §10): one JSON object per line of `events.jsonl`, and
@@ -74,6 +75,13 @@ export const RoutingDecisionEventSchema = z.object({
   batch: count,
   backend: z.string(),
   reason: z.string(),
+  /** A routed decision (decisions.jsonl's line): the stage, its fields, the policy, the costs and the verdicts the router learns from. */
+  step: count.optional(),
+  fields: z.array(z.string()).optional(),
+  policy: z.string().optional(),
+  estCost: z.number().optional(),
+  actualCost: z.number().optional(),
+  verdicts: z.array(RouteVerdictSchema).optional(),
 });
 
 /** A batch's enrich/audit figures. */

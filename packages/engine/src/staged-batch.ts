@@ -2,6 +2,7 @@ import type { DataRecord } from '@synthfarm/codegen';
 import type { Reject } from '@synthfarm/output';
 import type { AuditSummary } from './audit-summary.js';
 import type { EncodedBatch } from './batch-task.js';
+import type { BatchRoute, RouteVerdict } from '@synthfarm/routing';
 import type { RoutingDecision } from './manifest.js';
 
 /**
@@ -22,6 +23,9 @@ export interface StagedBatch {
   routing?: RoutingDecision[];
   /** This batch's enrich/audit figures. */
   audit?: AuditSummary;
+  /** The batch's routes (from its job), and what each backend did per field (the router learns from it). */
+  route?: BatchRoute;
+  verdicts?: RouteVerdict[];
 }
 
 /** A stage after the code stage (the model stages): fills or rejects records of a batch. */

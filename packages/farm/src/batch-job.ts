@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { BatchJob as EngineBatchJob } from '@synthfarm/engine';
 import type { Spec } from '@synthfarm/spec';
-import { generateBackendName, isModelDataset } from '@synthfarm/stages';
+import { BatchRouteSchema, firstWriter, primaryBackendName, type BatchRoute } from '@synthfarm/routing';
+import { isModelDataset } from '@synthfarm/spec';
 
 /** A batch job's payload: a descriptor, never rows (DESIGN §6). Parsed at the worker's edge. */
 export const BatchJobSchema = z.object({
@@ -12,6 +13,8 @@ export const BatchJobSchema = z.object({
   count: z.number().int().positive(),
   /** Changes uniqueness made to records, by offset in the batch (usually none). */
   ops: z.record(z.string(), z.array(z.tuple([z.number().int(), z.union([z.object({ a: z.number().int() }), z.object({ v: z.unknown() })])]))).default({}),
+  /** The batch's routes, decided by the coordinator (DESIGN §8). */
+  route: BatchRouteSchema.optional(),
 });
 export type BatchJob = z.infer<typeof BatchJobSchema>;
 // The farm's edge schema parses exactly the engine's descriptor.
@@ -29,11 +32,15 @@ export function modelQueue(model: string): string {
   return `batches-model-${tagged.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 }
 
-/** Which queue a dataset's batches go to. */
-export function queueFor(spec: Spec, d: number): string {
+/**
+ * Which queue a batch goes to: that of the model its route writes with first (the routing
+ * package decided it; load then picks a host among the workers serving that model, never a
+ * model), else the fixed generate backend's.
+ */
+export function queueFor(spec: Spec, d: number, route?: BatchRoute): string {
   const ds = spec.datasets[d]!;
   if (!isModelDataset(ds)) return CODE_QUEUE;
-  const name = generateBackendName(spec);
+  const name = firstWriter(route) ?? primaryBackendName(spec);
   const b = name ? spec.backends[name] : undefined;
   if (!b) return CODE_QUEUE;
   if (b.baseUrl) return REMOTE_QUEUE;

@@ -43,7 +43,7 @@ export function createBullmqExecutor(opts: BullmqExecutorOptions): BatchExecutor
   const add = async (jobs: BatchJob[]) => {
     const byQueue = new Map<string, BatchJob[]>();
     for (const j of jobs) {
-      const name = queueFor(opts.spec, j.dataset);
+      const name = queueFor(opts.spec, j.dataset, j.route);
       byQueue.set(name, [...(byQueue.get(name) ?? []), j]);
     }
     // Bulk adds in chunks: one round trip per 100 descriptors; job ids make re-adds idempotent.
@@ -64,7 +64,7 @@ export function createBullmqExecutor(opts: BullmqExecutorOptions): BatchExecutor
         await results.wait(job.runId, 1000);
         if (Date.now() - last > STUCK_CHECK_MS) {
           last = Date.now();
-          const failed = await checkStuck(queue(queueFor(opts.spec, job.dataset)), job, opts.spec.datasets[job.dataset]!.name, log, () => add([job]));
+          const failed = await checkStuck(queue(queueFor(opts.spec, job.dataset, job.route)), job, opts.spec.datasets[job.dataset]!.name, log, () => add([job]));
           if (failed) return failed;
         }
       }
@@ -73,7 +73,7 @@ export function createBullmqExecutor(opts: BullmqExecutorOptions): BatchExecutor
     async discard(jobs) {
       // Off the queue (a batch a worker holds finishes unused), and its result dropped.
       for (const j of jobs) {
-        await (await queue(queueFor(opts.spec, j.dataset)).getJob(jobId(j.runId, j.dataset, j.batch)))?.remove().catch(() => undefined);
+        await (await queue(queueFor(opts.spec, j.dataset, j.route)).getJob(jobId(j.runId, j.dataset, j.batch)))?.remove().catch(() => undefined);
         await results.delete(j.runId, j.dataset, j.batch);
       }
     },

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { SynthfarmError, createLogger, intOption, parseOptions, serializeError, type Logger } from '@synthfarm/core';
 import { createRun, type Manifest, type CommitterResult, type Progress, type RunRecord } from '@synthfarm/engine';
-import { isModelDataset, prepareRunCosts, usedBackendNames } from '@synthfarm/stages';
+import { isModelDataset } from '@synthfarm/spec';
+import { prepareRunCosts } from '@synthfarm/stages';
+import { usedBackendNames } from '@synthfarm/routing';
 import { createRedisDailyLedger } from './daily-ledger.js';
+import { createRedisWeightStore } from './redis-weight-store.js';
 import { createRedisEventLog } from './redis-event-log.js';
 import { createBullmqExecutor } from './bullmq-executor.js';
 import { createRedisRunState } from './redis-run-state.js';
@@ -96,6 +99,10 @@ export async function runCoordinator(options: CoordinatorOptions): Promise<Manif
       // events.jsonl as in embedded mode, and a bounded stream for live views in other processes.
       events: createRedisEventLog(redis, keys, runId),
       onRecord: recordWriter(store, runId),
+      // Learned routing weights are the farm's, in Redis: every run's batches, on whatever worker, teach the next.
+      weights: createRedisWeightStore(redis, keys, runId),
+      ...(meta.freshWeights ? { freshWeights: true } : {}),
+      warn: opts.onWarning ?? ((m) => log.warn(m)),
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       signal: opts.signal,
     }).execute();

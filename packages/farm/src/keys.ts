@@ -52,6 +52,10 @@ export function farmKeys(prefix = DEFAULT_PREFIX) {
     schedule: (name: string) => `${prefix}:schedule:${name}`,
     /** List of the output directory names a schedule's firings created, newest first (what `keep` prunes). */
     scheduleDirs: (name: string) => `${prefix}:schedule:${name}:dirs`,
+    /** Hash of learned routing weights shared by the farm: arm (`dataset/field/provider:model`) → JSON state. */
+    routingWeights: `${prefix}:routing:weights`,
+    /** The weights a run started from (JSON; '' for none), so a resume routes as the first coordinator did. */
+    runWeights: (id: string) => `${run(id)}:weights`,
     /** Hash of live workers: name → JSON {host, url, models, slots, pid, seenAt}. */
     workers: `${prefix}:workers`,
   };

@@ -25,6 +25,8 @@ export interface RunMeta {
   maxRejects?: number | undefined;
   schedule?: string | undefined;
   total: number;
+  /** Route from no learned weights (`--fresh-weights`). */
+  freshWeights?: boolean | undefined;
 }
 
 

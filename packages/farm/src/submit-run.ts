@@ -13,6 +13,8 @@ export interface SubmitOptions {
   maxRejects?: number | undefined;
   schedule?: string | undefined;
   runId?: string;
+  /** Route from no learned weights (`--fresh-weights`). */
+  freshWeights?: boolean | undefined;
 }
 
 /**
@@ -33,6 +35,7 @@ export async function submitRun(store: RunStore, loaded: LoadedSpec, opts: Submi
     maxCostUsd: opts.maxCostUsd,
     ...(opts.maxRejects !== undefined ? { maxRejects: opts.maxRejects } : {}),
     schedule: opts.schedule,
+    ...(opts.freshWeights ? { freshWeights: true } : {}),
     total: loaded.spec.datasets.reduce((n, d) => n + d.count, 0),
   });
   return runId;

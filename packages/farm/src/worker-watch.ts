@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Spec } from '@synthfarm/spec';
-import { generateBackendName, isModelDataset } from '@synthfarm/stages';
+import { primaryBackendName } from '@synthfarm/routing';
+import { isModelDataset } from '@synthfarm/spec';
 import type { FarmKeys } from './keys.js';
 import { redactUrl } from './redis-connection.js';
 
@@ -74,7 +75,7 @@ export function watchWorkers(opts: WorkerWatchOptions): () => void {
 export function modelOf(spec: Spec, d: number): string | undefined {
   const ds = spec.datasets[d];
   if (!ds || !isModelDataset(ds)) return undefined;
-  const name = generateBackendName(spec);
+  const name = primaryBackendName(spec);
   const b = name ? spec.backends[name] : undefined;
   return b && !b.baseUrl ? b.model : undefined;
 }

@@ -21,6 +21,8 @@ export interface PublishedManifest {
   lineage?: { path: string } | undefined;
   /** report.html and the report-data.json it is drawn from. */
   report?: { path: string; data: string } | undefined;
+  /** decisions.jsonl of a run with model fields (DESIGN §8). */
+  decisions?: { file?: { path: string } | undefined } | undefined;
 }
 
 interface Owner {
@@ -96,6 +98,7 @@ function listedFiles(m: PublishedManifest | undefined): string[] {
   if (m.lineage?.path) paths.push(m.lineage.path);
   if (m.report?.path) paths.push(m.report.path);
   if (m.report?.data) paths.push(m.report.data);
+  if (m.decisions?.file?.path) paths.push(m.decisions.file.path);
   return paths.filter((p): p is string => typeof p === 'string' && /^[^/\\]+$/.test(p) && p !== '.' && p !== '..' && p !== MANIFEST);
 }
 

@@ -1,5 +1,6 @@
 import { hash53 } from '@synthfarm/core';
 import { malformAnswer } from './malform.js';
+import { breakValues, type ModelQuality } from './model-quality.js';
 import { createRng } from './rng.js';
 import { sampleJsonSchema } from './schema-sample.js';
 import { stableStringify } from './stable-stringify.js';
@@ -44,6 +45,8 @@ export interface PlanSettings {
   slowFactor: number;
   /** Break the answer (the malformedRate fault fired for this request). */
   malformed: boolean;
+  /** The model's quality knobs, when set. */
+  quality?: ModelQuality | undefined;
 }
 
 /** What the sim will answer, decided before any time passes. */
@@ -84,14 +87,17 @@ export function planCompletion(req: GenerationRequest, settings: PlanSettings): 
   const rng = createRng(first, ...rest);
   let answer: string;
   if (req.format === 'json') answer = JSON.stringify(sampleJsonSchema({ type: 'object' }, { rng }));
-  else if (req.format) answer = JSON.stringify(sampleJsonSchema(req.format, { rng }));
-  else answer = sampleSentences(rng, rng.int(1, 3));
+  else if (req.format) {
+    const value = sampleJsonSchema(req.format, { rng });
+    if (settings.quality) breakValues(value, req.format, req.messages.filter((m) => m.role === 'user').map((m) => m.content).join('\n'), settings.quality, [first, ...rest]);
+    answer = JSON.stringify(value);
+  } else answer = sampleSentences(rng, rng.int(1, 3));
 
   if (settings.malformed) answer = malformAnswer(answer, rng).text;
 
   let content = answer;
   let doneReason: 'stop' | 'length' = 'stop';
-  const limit = req.numPredict;
+  const limit = settings.quality?.truncateRate && createRng(first, ...rest, 0x7c07).next() < settings.quality.truncateRate ? Math.max(1, Math.floor(countTokens(answer) / 2)) : req.numPredict;
   if (limit !== undefined && limit > 0 && countTokens(answer) > limit) {
     content = truncateToTokens(answer, limit);
     doneReason = 'length';
@@ -106,6 +112,6 @@ export function planCompletion(req: GenerationRequest, settings: PlanSettings): 
     evalTokens,
     doneReason,
     promptEvalNs: nsFor(promptTokens, settings.promptTokensPerSecond),
-    evalNs: nsFor(evalTokens, settings.tokensPerSecond),
+    evalNs: nsFor(evalTokens, settings.quality?.tokensPerSecond ?? settings.tokensPerSecond),
   };
 }

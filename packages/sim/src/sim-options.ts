@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ModelQualitySchema } from './model-quality.js';
 
 /**
  * Faults the simulated host injects. Every rate is a fraction of answers in [0, 1], rolled per
@@ -103,6 +104,10 @@ export const SimOptionsSchema = z
       .default('0.32.15')
       .describe('Version reported by GET /api/version. Default "0.32.15".'),
     faults: SimFaultsSchema.default(() => SimFaultsSchema.parse({})).describe('Injected faults; see SimFaultsSchema. Default none.'),
+    quality: z
+      .record(z.string().min(1), ModelQualitySchema)
+      .default({})
+      .describe('Per model (by name): rates of answers breaking a field\'s constraints by difficulty, truncation, and speed; see ModelQualitySchema. Default: every answer valid, at the host\'s speed.'),
   })
   .strict();
 

@@ -19,6 +19,7 @@ import { StatsCollector, type SimStats } from './sim-stats.js';
 import { sleepUntil, untilAborted } from './sleep-until.js';
 import { SlotPool } from './slot-pool.js';
 import { CHARS_PER_TOKEN } from './tokens.js';
+import type { ModelQuality } from './model-quality.js';
 
 /** Ollama's exact 503 text when OLLAMA_MAX_QUEUE is exceeded (server/sched.go ErrMaxQueue; note the two spaces). */
 export const SERVER_BUSY_MESSAGE = 'server busy, please try again.  maximum pending requests exceeded';
@@ -250,6 +251,7 @@ export function createSimServer(input: SimOptionsInput = {}): SimServer {
         promptTokensPerSecond: options.promptTokensPerSecond,
         slowFactor: options.faults.slowFactor,
         malformed: roll.malformed,
+        quality: qualityOf(options.quality, model.name),
       });
       if (roll.malformed) stats.countFault('malformed');
       stats.tokensIn += plan.promptTokens;
@@ -389,3 +391,9 @@ function routeKey(method: string, path: string): string | undefined {
   return undefined;
 }
 
+
+/** The quality knobs set for a served model, matched by its canonical name (`gemma3:4b`, `cheap` = `cheap:latest`). */
+function qualityOf(quality: SimOptions['quality'], model: string): ModelQuality | undefined {
+  for (const [name, q] of Object.entries(quality)) if (canonicalModelName(name) === model) return q;
+  return undefined;
+}

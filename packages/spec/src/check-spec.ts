@@ -216,15 +216,41 @@ function checkStages(spec: Spec): void {
   const known = (n: string, path: string) => {
     if (!spec.backends[n]) throw new SpecError(path, `names backend '${n}', which backends: does not define${names.length ? ` (defined: ${names.join(', ')})` : ''}`);
   };
-  const g = spec.stages.generate;
-  if (g.backend) known(g.backend, 'stages.generate.backend');
-  g.fallback.forEach((n, i) => known(n, `stages.generate.fallback[${i}]`));
-  const e = spec.stages.enrich;
-  if (e) {
-    known(e.backend, 'stages.enrich.backend');
-    for (const [name, f] of Object.entries(e.fields ?? {})) {
-      if (f.kind !== 'llm') throw new SpecError(`stages.enrich.fields.${name}.kind`, `enrich fields are written by the model: must be llm, got ${f.kind}`);
+  // Paths name what the user wrote: the map form's `stages.generate`, or the list's `stages[k]`.
+  const listForm = isListForm(spec);
+  const claimed = new Map<string, number>();
+  const llmNames = new Set(spec.datasets.flatMap((ds) => [...Object.entries(ds.fields ?? {}).filter(([, f]) => f.kind === 'llm').map(([n]) => n), ...Object.keys(ds.shape ?? {})]));
+  spec.stages.steps.forEach((st, k) => {
+    const at = listForm ? `stages[${k}]` : `stages.${st.stage === 'generate' ? 'generate' : 'enrich'}`;
+    if (st.stage === 'generate') {
+      if (st.backend) known(st.backend, `${at}.backend`);
+      st.fallback.forEach((n, i) => known(n, `${at}.fallback[${i}]`));
+      st.backends?.forEach((n, i) => known(n, `${at}.backends[${i}]`));
+      if (st.judge) known(st.judge, `${at}.judge`);
+      if (st.route === 'ensemble') {
+        const pool = st.backends?.length ?? names.length;
+        if (pool < st.ensemble.size) throw new SpecError(`${at}.ensemble.size`, `an ensemble of ${st.ensemble.size} needs as many backends, ${st.backends ? 'backends: lists' : 'the spec defines'} ${pool}`);
+      }
+      st.fields?.forEach((f, i) => {
+        if (!llmNames.has(f)) throw new SpecError(`${at}.fields[${i}]`, `'${f}' is not an llm field of any dataset`);
+        const other = claimed.get(f);
+        if (other !== undefined) throw new SpecError(`${at}.fields[${i}]`, `'${f}' is already written by stages[${other}]`);
+        claimed.set(f, k);
+      });
+      return;
     }
-  }
+    known(st.backend, `${at}.backend`);
+    if (st.stage === 'enrich') {
+      for (const [name, f] of Object.entries(st.fields ?? {})) {
+        if (f.kind !== 'llm') throw new SpecError(`${at}.fields.${name}.kind`, `enrich fields are written by the model: must be llm, got ${f.kind}`);
+      }
+    }
+  });
   for (const n of Object.keys(spec.budgets?.perBackend ?? {})) known(n, `budgets.perBackend.${n}`);
+}
+
+/** True when `stages:` was written as a list (its steps are not just the map form's generate and enrich). */
+function isListForm(spec: Spec): boolean {
+  const [first, second, ...rest] = spec.stages.steps;
+  return rest.length > 0 || first?.stage !== 'generate' || first.fields !== undefined || (second !== undefined && second.stage !== 'enrich');
 }

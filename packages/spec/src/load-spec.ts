@@ -119,7 +119,10 @@ export function validateSpec(raw: unknown, source: string, hash: string, opts: L
   const parsed = SpecSchema.safeParse(normalized);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    const { path, rule } = describeIssue(issue, normalized);
+    const described = describeIssue(issue, normalized);
+    const { rule } = described;
+    // The list form of stages is parsed as `steps`: name the path as the user wrote it.
+    const path = Array.isArray((interpolated as { stages?: unknown }).stages) ? described.path.replace(/^stages\.steps\[/, 'stages[') : described.path;
     // A value that is wrong because its ${VAR} is unset: say that, not what the empty value breaks.
     const unset = missingEnv.find((m) => path === m.path || path.startsWith(`${m.path}.`) || path.startsWith(`${m.path}[`));
     if (unset) throw new SpecError(unset.path, `environment variable ${unset.name} is not set (write \${${unset.name}:-default} to give a default)`);

@@ -1,13 +1,21 @@
 import type { Spec } from './spec-schema.js';
+import type { EnrichStageSpec } from './stages-schema.js';
 
 /** True for datasets the model writes into (llm fields, or a shape). */
 export function isModelDataset(ds: Spec['datasets'][number]): boolean {
   return !!ds.shape || Object.values(ds.fields ?? {}).some((f) => f.kind === 'llm');
 }
 
-/** Names of the enrich stage's fields (`stages.enrich.fields`). */
+/** The enrich stages' fields, by name (`stages.enrich.fields`, and those of every enrich stage of the list form). */
+export function enrichFields(spec: Spec): Record<string, NonNullable<EnrichStageSpec['fields']>[string]> {
+  const out: Record<string, NonNullable<EnrichStageSpec['fields']>[string]> = {};
+  for (const s of spec.stages.steps) if (s.stage === 'enrich') Object.assign(out, s.fields ?? {});
+  return out;
+}
+
+/** Names of the enrich stages' fields. */
 export function enrichFieldNames(spec: Spec): Set<string> {
-  return new Set(Object.keys(spec.stages.enrich?.fields ?? {}));
+  return new Set(Object.keys(enrichFields(spec)));
 }
 
 const derived = new WeakMap<Spec, Spec>();
@@ -19,7 +27,7 @@ const derived = new WeakMap<Spec, Spec>();
  * every part of a run sees one spec.
  */
 export function runSpec(spec: Spec): Spec {
-  const fields = spec.stages.enrich?.fields ?? {};
+  const fields = enrichFields(spec);
   if (!Object.keys(fields).length) return spec;
   let out = derived.get(spec);
   if (out) return out;

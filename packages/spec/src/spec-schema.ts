@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BudgetsSchema } from './budgets-schema.js';
 import { FieldsSchema, type FieldSpec } from './field-schema.js';
 import { httpUrl } from './http-url.js';
+import { StagesSchema } from './stages-schema.js';
 import { DatasetSourceSchema, PostgresSinkSchema, PrivacySchema, SpecSourceSchema } from './source-schema.js';
 
 const positiveInt = z.number().int('must be an integer').gt(0, 'must be > 0');
@@ -88,32 +89,16 @@ export const BackendSchema = z
     rpm: positiveInt.optional().describe('requests per minute'),
     tpm: positiveInt.optional().describe('tokens per minute'),
     maxRetries: z.number().int().min(0).max(20).default(4),
+    /**
+     * Capability tier (1 = smallest, cheapest); a routing policy sends a field of complexity k to
+     * a backend of tier >= k. Default: ranked by price among the spec's backends.
+     */
+    tier: z.number().int().min(1).max(9).optional().describe('capability tier, 1 = cheapest'),
   })
   .superRefine((b, ctx) => {
     if (b.provider === 'openai' && !b.baseUrl && !b.hosts) ctx.addIssue({ code: 'custom', path: ['baseUrl'], message: 'an openai backend needs baseUrl' });
   });
 export type BackendSpec = z.infer<typeof BackendSchema>;
-
-export const StagesSchema = z
-  .strictObject({
-    generate: z
-      .strictObject({
-        backend: z.string().optional().describe('backend name; default the first backend'),
-        fallback: z.array(z.string()).default([]).describe('backends tried in order when the first cannot produce valid records'),
-        repairAttempts: z.number().int().min(0).max(10).default(2),
-      })
-      .prefault({}),
-    enrich: z
-      .strictObject({
-        backend: z.string(),
-        sample: z.number().min(0).max(1).default(0.05).describe('fraction of each batch'),
-        audit: z.boolean().default(false),
-        maxDefectRate: z.number().min(0).max(1).default(0.2),
-        fields: FieldsSchema.optional(),
-      })
-      .optional(),
-  })
-  .prefault({});
 
 /** File formats a dataset can be written in. */
 export const OUTPUT_FORMATS = ['csv', 'jsonl', 'parquet'] as const;

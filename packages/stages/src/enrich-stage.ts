@@ -1,9 +1,10 @@
-import { z } from 'zod';
-import { mix32, hash53, type Logger } from '@synthfarm/core';
+import type { Logger } from '@synthfarm/core';
 import type { DataRecord } from '@synthfarm/codegen';
 import { emptyAudit, MAX_SAMPLE_PROBLEMS, type RecordStage, type StagedBatch } from '@synthfarm/engine';
 import type { LlmBackend } from '@synthfarm/llm';
+import { auditRoute } from '@synthfarm/routing';
 import type { LlmFieldSpec, Spec } from '@synthfarm/spec';
+import { judgeVerdicts } from './judge.js';
 import { applyOutcome } from './apply-values.js';
 import { llmField, modelFieldsOf, type ModelField } from './model-fields.js';
 import { ModelWriter } from './model-writer.js';
@@ -14,10 +15,10 @@ export interface EnrichOptions {
   spec: Spec;
   backends: Map<string, LlmBackend>;
   enrichFields: ReadonlySet<string>;
+  /** Index of this enrich or validate stage in `stages.steps`. Default the first. */
+  step?: number;
   log?: Logger;
 }
-
-const VerdictsSchema = z.object({ verdicts: z.array(z.object({ ok: z.boolean(), problem: z.string() })) });
 
 /**
  * Stage 4, spot-check: a deterministic sample of each batch goes to the quality backend, which
@@ -25,8 +26,13 @@ const VerdictsSchema = z.object({ verdicts: z.array(z.object({ ok: z.boolean(), 
  * rate passes `maxDefectRate` has its model fields regenerated on the quality backend.
  */
 export function createEnrichStage(opts: EnrichOptions): RecordStage | undefined {
-  const e = opts.spec.stages.enrich;
-  if (!e) return undefined;
+  const steps = opts.spec.stages.steps;
+  const stepIndex = opts.step ?? steps.findIndex((s) => s.stage !== 'generate');
+  const st = steps[stepIndex];
+  if (!st || st.stage === 'generate') return undefined;
+  const e = st.stage === 'validate' ? { backend: st.backend, sample: st.sample, audit: true, maxDefectRate: st.maxDefectRate, fields: undefined } : st;
+  // The first spot-check samples as it always has; a later one draws its own sample.
+  const purpose = steps.findIndex((s) => s.stage !== 'generate') === stepIndex ? 'enrich' : `enrich:${stepIndex}`;
   const found = opts.backends.get(e.backend);
   if (!found) return undefined;
   const quality: LlmBackend = found;
@@ -39,7 +45,7 @@ export function createEnrichStage(opts: EnrichOptions): RecordStage | undefined 
     return {
       name: ds.name,
       fastFields,
-      sampled: createSampler(spec.seed, ds.name, 'enrich', e.sample),
+      sampled: createSampler(spec.seed, ds.name, purpose, e.sample),
       enricher: enrichSpecs.length ? new ModelWriter({ ...common, fields: enrichSpecs }) : undefined,
       regenerator: new ModelWriter({ ...common, fields: fastFields }),
     };
@@ -66,25 +72,7 @@ export function createEnrichStage(opts: EnrichOptions): RecordStage | undefined 
 
   async function audit(b: StagedBatch, sample: Array<{ index: number; record: DataRecord }>, p: NonNullable<(typeof perDataset)[number]>, signal: AbortSignal) {
     const fieldNames = p.fastFields.map((f) => f.name);
-    const lines = sample.map((s, n) => `${n + 1}. ${JSON.stringify(s.record)}`);
-    const schema = {
-      type: 'object',
-      properties: { verdicts: { type: 'array', minItems: sample.length, maxItems: sample.length, items: { type: 'object', properties: { ok: { type: 'boolean' }, problem: { type: 'string', maxLength: 200 } }, required: ['ok', 'problem'], additionalProperties: false } } },
-      required: ['verdicts'], additionalProperties: false,
-    };
-    let verdicts;
-    try {
-      const res = await quality.generate({
-        system: `You audit synthetic test data for the dataset "${p.name}". For each numbered record, answer ok=false when its model-written fields (${fieldNames.join(', ')}) contradict the record's other fields, are not realistic, or are not in English; then name the problem in a few words. Answer JSON {"verdicts": [...]} with exactly ${sample.length} items in order.`,
-        prompt: lines.join('\n'),
-        schema,
-        seed: mix32(hash53(`${spec.seed}\u0000${p.name}\u0000audit`) >>> 0, b.start),
-      }, { signal });
-      const parsed = VerdictsSchema.safeParse(JSON.parse(res.text));
-      verdicts = parsed.success && parsed.data.verdicts.length === sample.length ? parsed.data.verdicts : undefined;
-    } catch {
-      verdicts = undefined;
-    }
+    const verdicts = await judgeVerdicts(quality, p.name, fieldNames, sample, spec.seed, signal, b.start);
     if (!verdicts) {
       (b.audit ??= emptyAudit()).auditErrors++;
       return;
@@ -94,13 +82,14 @@ export function createEnrichStage(opts: EnrichOptions): RecordStage | undefined 
     (b.audit ??= emptyAudit()).defects += defects.length;
     for (const d of defects) if ((b.audit ??= emptyAudit()).sampleProblems.length < MAX_SAMPLE_PROBLEMS && d.problem) (b.audit ??= emptyAudit()).sampleProblems.push(d.problem);
     const rate = defects.length / sample.length;
-    if (rate <= e!.maxDefectRate || !p.fastFields.length) return;
+    const decision = auditRoute(rate, e.maxDefectRate, quality.name);
+    if (!decision.regenerate || !p.fastFields.length) return;
     const items = b.records!.flatMap((record, k) => (record ? [{ index: b.start + k, record }] : []));
     const outcome = await p.regenerator.write(items, signal);
     // Records the quality model could not rewrite keep their (valid) first answer.
     applyOutcome(b, p.name, outcome, [], false);
     (b.audit ??= emptyAudit()).regeneratedBatches.push({ dataset: p.name, batch: b.batch, defectRate: Math.round(rate * 1000) / 1000 });
-    (b.routing ??= []).push({ dataset: p.name, batch: b.batch, backend: quality.name, reason: `audit defect rate ${rate.toFixed(2)} > maxDefectRate ${e!.maxDefectRate}: regenerated ${outcome.values.size} records` });
+    (b.routing ??= []).push({ dataset: p.name, batch: b.batch, backend: quality.name, reason: `audit defect rate ${rate.toFixed(2)} > maxDefectRate ${e.maxDefectRate}: regenerated ${outcome.values.size} records` });
   }
 }
 

@@ -1,7 +1,6 @@
 export { createSampler } from './sample.js';
-export { isModelDataset, enrichFieldNames, runSpec } from './enrich-fields.js';
-export { generateBackendName, DEFAULT_RECORDS_PER_CALL } from './fast-generate-stage.js';
-export { usedBackendNames } from './stage-backends.js';
+export { enrichFieldNames, runSpec } from './enrich-fields.js';
+export { DEFAULT_RECORDS_PER_CALL } from './fast-generate-stage.js';
 export { estimateCost, createCostModel } from './estimate.js';
 export { ratesFromDir } from './fit-rates.js';
 export { prepareRunCosts } from './run-costs.js';

@@ -78,7 +78,7 @@ export async function createModelStages(loaded: LoadedSpec, opts: ModelStagesOpt
   const stages: RecordStage[] = opts.offline
     ? [createOfflineStage(spec, enrichFields)]
     : backends.size
-      ? [createFastGenerateStage(common), createEnrichStage(common)].filter((s): s is RecordStage => !!s)
+      ? spec.stages.steps.map((st, step) => (st.stage === 'generate' ? createFastGenerateStage({ ...common, step }) : createEnrichStage({ ...common, step }))).filter((s): s is RecordStage => !!s)
       : [];
   return {
     spec, stages, backends,

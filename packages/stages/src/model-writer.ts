@@ -18,6 +18,20 @@ export interface WriteOutcome {
   failures: Map<number, WriteFailure>;
   /** Backends that wrote something, with why they were used. */
   decisions: Array<{ backend: string; reason: string; records: number }>;
+  /** Per backend: records asked (first answers and repairs), records whose answer passed, and their tokens. */
+  tally: Map<string, { asked: number; passed: number; accepted: number; escalated: number; tokensIn: number; tokensOut: number }>;
+}
+
+/** One record's result of one call: its values, or why not; the raw answer; its share of the call's tokens. */
+export interface AttemptResult {
+  item: PromptItem;
+  value?: Record<string, unknown>;
+  failure?: WriteFailure;
+  /** The record's object in the answer as the model wrote it (a field-by-field check reads it). */
+  raw?: unknown;
+  /** This record's share of the call's tokens. */
+  tokensIn: number;
+  tokensOut: number;
 }
 
 export interface ModelWriterOptions {
@@ -51,7 +65,7 @@ export class ModelWriter {
   }
 
   async write(records: Array<{ index: number; record: DataRecord }>, signal?: AbortSignal): Promise<WriteOutcome> {
-    const out: WriteOutcome = { values: new Map(), failures: new Map(), decisions: [] };
+    const out: WriteOutcome = { values: new Map(), failures: new Map(), decisions: [], tally: new Map() };
     let pending: PromptItem[] = records.map((r) => ({ ...r }));
     const attempts = new Map<number, number>();
     const last = new Map<number, WriteFailure>();
@@ -66,8 +80,14 @@ export class ModelWriter {
         const chunks = chunk(pending, this.opts.recordsPerCall);
         const results = await Promise.all(chunks.map((c) => this.call(backend, c, round, signal)));
         let backendDown = false;
-        results.flat().forEach(({ item, value, failure }) => {
+        const t = out.tally.get(backend.name) ?? { asked: 0, passed: 0, accepted: 0, escalated: 0, tokensIn: 0, tokensOut: 0 };
+        out.tally.set(backend.name, t);
+        results.flat().forEach(({ item, value, failure, tokensIn, tokensOut }) => {
           attempts.set(item.index, (attempts.get(item.index) ?? 0) + 1);
+          t.asked++;
+          t.tokensIn += tokensIn;
+          t.tokensOut += tokensOut;
+          if (value) t.passed++;
           if (value) out.values.set(item.index, value);
           else {
             last.set(item.index, failure!);
@@ -84,6 +104,11 @@ export class ModelWriter {
       }
       pending.push(...carry);
       const wrote = before - pending.length;
+      const t = out.tally.get(backend.name);
+      if (t) {
+        t.accepted += wrote;
+        if (b + 1 < this.opts.chain.length) t.escalated += pending.length;
+      }
       if (wrote > 0) out.decisions.push({ backend: backend.name, records: wrote, reason: b === 0 ? 'generate backend' : `fallback: ${this.opts.chain[b - 1]!.name} could not write ${before} records` });
     }
     for (const it of pending) {
@@ -93,8 +118,18 @@ export class ModelWriter {
     return out;
   }
 
+  /**
+   * One attempt at some records on one backend, `recordsPerCall` per call, in parallel: what a
+   * routed stage drives round by round (it repairs and escalates field by field itself).
+   * @param round 0 for a first answer; a repair round's prompt says so and carries each item's errors.
+   */
+  async attempt(backend: LlmBackend, items: PromptItem[], round: number, signal?: AbortSignal): Promise<AttemptResult[]> {
+    const results = await Promise.all(chunk(items, this.opts.recordsPerCall).map((c) => this.call(backend, c, round, signal)));
+    return results.flat();
+  }
+
   /** One call for some records; splits on truncation. Resolves per record, never rejects. */
-  private async call(backend: LlmBackend, items: PromptItem[], round: number, signal?: AbortSignal): Promise<Array<{ item: PromptItem; value?: Record<string, unknown>; failure?: WriteFailure }>> {
+  private async call(backend: LlmBackend, items: PromptItem[], round: number, signal?: AbortSignal): Promise<AttemptResult[]> {
     const { system, prompt } = buildPrompt(this.opts.dataset, this.opts.fields, items, round > 0 ? 'repair' : 'write');
     const maxTokens = backend.requestDefaults?.maxTokens ?? this.perRecordTokens * items.length * 2 + 64;
     let res;
@@ -107,33 +142,35 @@ export class ModelWriter {
       // Any backend answer that is an error (unreachable, out of retries, a 4xx such as a context
       // length exceeded) fails these records on this backend; the fallback chain may still write them.
       if (err instanceof SynthfarmError || (err as Error).name === 'AbortError') {
-        return items.map((item) => ({ item, failure: { reason: 'backend_failed', error: (err as Error).message, attempts: 0 } }));
+        return items.map((item) => ({ item, failure: { reason: 'backend_failed', error: (err as Error).message, attempts: 0 }, tokensIn: 0, tokensOut: 0 }));
       }
       throw err;
     }
+    const tokensIn = res.tokensIn / items.length;
+    const tokensOut = res.tokensOut / items.length;
     if (res.truncated) {
       if (items.length > 1) {
         const mid = Math.ceil(items.length / 2);
         const [a, b] = await Promise.all([this.call(backend, items.slice(0, mid), round, signal), this.call(backend, items.slice(mid), round, signal)]);
         return [...a, ...b];
       }
-      return items.map((item) => ({ item, failure: { reason: 'truncated', error: `answer cut at max tokens (${maxTokens})`, attempts: 0 } }));
+      return items.map((item) => ({ item, failure: { reason: 'truncated', error: `answer cut at max tokens (${maxTokens})`, attempts: 0 }, tokensIn, tokensOut }));
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(res.text);
     } catch (err) {
       const why = new InvalidModelOutput(`[backend:${backend.name}] malformed JSON: ${(err as Error).message}`);
-      return items.map((item) => ({ item, failure: { reason: 'invalid_model_output', error: why.message, attempts: 0 } }));
+      return items.map((item) => ({ item, failure: { reason: 'invalid_model_output', error: why.message, attempts: 0 }, tokensIn, tokensOut }));
     }
     const list = parsed && typeof parsed === 'object' && Array.isArray((parsed as { records?: unknown }).records) ? (parsed as { records: unknown[] }).records : undefined;
     return items.map((item, k) => {
       const candidate = list?.[k];
-      if (candidate === undefined) return { item, failure: { reason: 'invalid_model_output' as const, error: list ? `record ${k + 1} missing from the answer (${list.length} of ${items.length})` : 'answer has no records array', attempts: 0 } };
+      if (candidate === undefined) return { item, failure: { reason: 'invalid_model_output' as const, error: list ? `record ${k + 1} missing from the answer (${list.length} of ${items.length})` : 'answer has no records array', attempts: 0 }, tokensIn, tokensOut };
       const ok = this.check.safeParse(candidate);
-      if (ok.success) return { item, value: ok.data };
+      if (ok.success) return { item, value: ok.data, raw: candidate, tokensIn, tokensOut };
       const issues = ok.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'record'}: ${i.message}`);
-      return { item, failure: { reason: 'invalid_model_output' as const, error: issues.join('; '), attempts: 0 } };
+      return { item, failure: { reason: 'invalid_model_output' as const, error: issues.join('; '), attempts: 0 }, raw: candidate, tokensIn, tokensOut };
     });
   }
 }

@@ -1,15 +1,10 @@
 import { BackendUnavailable, SpecError } from '@synthfarm/core';
 import { createBackend, withResponseCache, type BackendDeps, type LlmBackend } from '@synthfarm/llm';
 import type { BackendSpec, LoadedSpec, Spec } from '@synthfarm/spec';
+import { usedBackendNames } from '@synthfarm/routing';
 import { isModelDataset } from './enrich-fields.js';
-import { generateBackendName } from './fast-generate-stage.js';
 
-/** Backends a spec's stages will call, by name (generate, its fallbacks, enrich). */
-export function usedBackendNames(spec: Spec): string[] {
-  if (!spec.datasets.some(isModelDataset)) return [];
-  const names = [generateBackendName(spec), ...spec.stages.generate.fallback, spec.stages.enrich?.backend];
-  return [...new Set(names.filter((n): n is string => !!n))];
-}
+export { usedBackendNames };
 
 export interface StageBackendOptions {
   /** Response cache directory; none when undefined. */

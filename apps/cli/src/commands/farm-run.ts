@@ -10,11 +10,11 @@ import { stopOnSignals } from '../stop-signals.js';
  * Farm mode: records the run in Redis, then coordinates it here (produce, aggregate, wait), or
  * with --detach hands coordination to a background `synthfarm resume RUN` and prints the id.
  */
-export async function farmRun(loaded: LoadedSpec, opts: { redis: string; detach?: boolean; offline?: boolean; maxCost?: number; maxDailyCost?: number; maxRejects?: number; out?: string }): Promise<Manifest | undefined> {
+export async function farmRun(loaded: LoadedSpec, opts: { redis: string; detach?: boolean; offline?: boolean; maxCost?: number; maxDailyCost?: number; maxRejects?: number; out?: string; freshWeights?: boolean }): Promise<Manifest | undefined> {
   const farm = await connectFarm(opts.redis);
   try {
     await applyFarmBudget(farm.redis, farm.keys, { maxDailyCostUsd: opts.maxDailyCost });
-    const runId = await submitRun(farm.store, loaded, { offline: opts.offline ?? false, maxCostUsd: opts.maxCost, maxRejects: opts.maxRejects, ...(opts.out ? { outDir: opts.out } : {}) });
+    const runId = await submitRun(farm.store, loaded, { offline: opts.offline ?? false, maxCostUsd: opts.maxCost, maxRejects: opts.maxRejects, ...(opts.out ? { outDir: opts.out } : {}), ...(opts.freshWeights ? { freshWeights: true } : {}) });
     if (opts.detach) {
       const bin = fileURLToPath(new URL('../../bin/synthfarm.js', import.meta.url));
       const child = spawn(process.execPath, [bin, 'resume', runId, '--redis', opts.redis], { detached: true, stdio: 'ignore', env: process.env });

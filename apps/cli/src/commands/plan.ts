@@ -1,4 +1,5 @@
 import { loadSpec, planSpec } from '@synthfarm/engine';
+import { previewRoutes } from '@synthfarm/routing';
 import { createCostModel, enrichFieldNames, ratesFromDir, runSpec } from '@synthfarm/stages';
 
 /**
@@ -13,14 +14,20 @@ export async function planCommand(file: string, opts: { count?: number; batchSiz
   const plan = planSpec(spec);
   const model = await createCostModel(spec, enrichFields);
   const estimate = model.run(await ratesFromDir(model, spec, spec.output.dir));
+  const routing = previewRoutes(spec);
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ ...plan, estimate }) + '\n');
+    process.stdout.write(JSON.stringify({ ...plan, estimate, routing }) + '\n');
     return;
   }
   const lines = [`seed ${plan.seed}: ${plan.totalRecords} records in ${plan.totalBatches} batches`];
   for (const d of plan.datasets) {
     lines.push(`  ${d.name}: ${d.count} records, ${d.batches} batches of ${d.batchSize}`);
     for (const [kind, fields] of Object.entries(d.fieldsByKind)) lines.push(`    ${kind.padEnd(12)} ${fields.join(', ')}`);
+  }
+  if (routing.length) lines.push('routing (complexity by rule → tier; the first batch\'s route, from no learned weights):');
+  for (const r of routing) {
+    lines.push(`  ${r.dataset} stage ${r.step} (${r.policy}): batch complexity ${r.batch.score}, tier ${r.batch.tier}`);
+    for (const f of r.fields) lines.push(`    ${f.field.padEnd(12)} tier ${f.complexity.tier} (${f.complexity.score}: ${f.complexity.reasons.join(', ')}) → ${f.members ? `ensemble ${f.members.join(' + ')}${f.ladder.length ? `, then ${f.ladder.join(' → ')}` : ''}` : f.ladder.join(' → ')}`);
   }
   if (estimate.datasets.length) {
     const r = estimate.rates;

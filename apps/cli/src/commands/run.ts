@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ExitCode, serializeError, SynthfarmError, UsageError } from '@synthfarm/core';
 import { loadSpec, newRunId, parseRunOptions, runEmbedded, type Manifest } from '@synthfarm/engine';
+import { createFileWeightStore, WEIGHTS_FILE } from '@synthfarm/routing';
 import { farmPolicyFromOptions } from '@synthfarm/spec';
 import { createModelStages } from '@synthfarm/stages';
 import { DEFAULT_MAX_REJECTS, maxRejectsOf, parseMaxRejects, type MaxRejects } from '../max-rejects.js';
@@ -21,6 +22,7 @@ export interface RunCommandOptions {
   maxRejects?: MaxRejects;
   cacheDir?: string;
   cache?: boolean;
+  freshWeights?: boolean;
   json?: boolean;
   redis?: string;
   detach?: boolean;
@@ -63,7 +65,7 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
   const maxRejects = maxRejectsOf(opts.maxRejects ?? parseMaxRejects(DEFAULT_MAX_REJECTS), total);
   if (opts.redis) {
     const { farmRun } = await import('./farm-run.js');
-    const m = await farmRun(loaded, { redis: opts.redis, detach: opts.detach ?? false, offline: opts.offline ?? false, maxRejects, ...(opts.maxCost !== undefined ? { maxCost: opts.maxCost } : {}), ...(opts.maxDailyCost !== undefined ? { maxDailyCost: opts.maxDailyCost } : {}), ...(opts.out ? { out: opts.out } : {}) });
+    const m = await farmRun(loaded, { redis: opts.redis, detach: opts.detach ?? false, offline: opts.offline ?? false, maxRejects, freshWeights: opts.freshWeights ?? false, ...(opts.maxCost !== undefined ? { maxCost: opts.maxCost } : {}), ...(opts.maxDailyCost !== undefined ? { maxDailyCost: opts.maxDailyCost } : {}), ...(opts.out ? { out: opts.out } : {}) });
     if (m) finish(m, loaded.spec.output.dir, opts);
     return;
   }
@@ -87,6 +89,11 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
         maxRejects,
         signal: stop.signal,
         onProgress: (p) => progress.update(p),
+        // Learned routing weights live beside the response cache: state of this machine, not of one
+        // output. --no-cache leaves no state behind: the run then learns within itself only.
+        ...(opts.cache === false ? {} : { weights: createFileWeightStore(join(opts.cacheDir ?? '.synthfarm-cache', WEIGHTS_FILE), warn) }),
+        freshWeights: opts.freshWeights ?? false,
+        warn,
       });
     } finally {
       progress.stop();
@@ -96,6 +103,10 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
   } finally {
     stop.dispose();
   }
+}
+
+function warn(message: string): void {
+  process.stderr.write(`synthfarm: ${message}\n`);
 }
 
 /** Prints the summary, says why a run did not complete, and sets the exit code. */

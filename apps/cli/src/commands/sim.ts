@@ -1,5 +1,5 @@
 import { UsageError } from '@synthfarm/core';
-import { createSimServer, type SimFaultsInput } from '@synthfarm/sim';
+import { createSimServer, type SimFaultsInput, type SimOptionsInput } from '@synthfarm/sim';
 
 export interface SimCommandOptions {
   port: number;
@@ -9,6 +9,7 @@ export interface SimCommandOptions {
   maxQueue: number;
   models: string;
   fault?: string[];
+  quality?: string[];
 }
 
 const FAULT_KEYS: Record<string, keyof SimFaultsInput> = {
@@ -33,6 +34,25 @@ export function parseFaults(specs: string[] = []): SimFaultsInput {
   return faults as SimFaultsInput;
 }
 
+const QUALITY_KEYS: Record<string, string> = { hard: 'hardBreakRate', easy: 'easyBreakRate', truncate: 'truncateRate', tps: 'tokensPerSecond' };
+
+/** Parses `--quality cheap:hard=0.3,easy=0.05,tps=200` into the sim's per-model quality options. */
+export function parseQuality(specs: string[] = []): NonNullable<SimOptionsInput['quality']> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const s of specs) {
+    const at = s.lastIndexOf(':', s.indexOf('='));
+    const model = at > 0 ? s.slice(0, at) : '';
+    if (!model) throw new UsageError(`--quality ${s}: expected MODEL:hard=R,easy=R,truncate=R,tps=T`);
+    for (const kv of s.slice(at + 1).split(',')) {
+      const [k, v] = kv.split('=', 2);
+      const key = QUALITY_KEYS[k ?? ''];
+      if (!key || v === undefined || !Number.isFinite(Number(v))) throw new UsageError(`--quality ${s}: '${kv}' is not one of ${Object.keys(QUALITY_KEYS).map((q) => `${q}=<number>`).join(', ')}`);
+      (out[model] ??= {})[key] = Number(v);
+    }
+  }
+  return out;
+}
+
 /** `synthfarm sim`: serves until SIGINT/SIGTERM. Prints the URL on stdout (first line). */
 export async function simCommand(opts: SimCommandOptions): Promise<void> {
   const server = createSimServer({
@@ -41,6 +61,7 @@ export async function simCommand(opts: SimCommandOptions): Promise<void> {
     maxQueue: opts.maxQueue,
     models: opts.models.split(',').map((m) => m.trim()).filter(Boolean),
     faults: parseFaults(opts.fault),
+    quality: parseQuality(opts.quality),
   });
   let addr;
   try {

@@ -1,0 +1,202 @@
+import { hash53 } from '@synthfarm/core';
+import type { Spec } from '@synthfarm/spec';
+import { armKey, emptyWeights, observeArm, passMean, weightsHash, type ArmState, type Weights } from './arm-state.js';
+import { fieldComplexity, type Complexity } from './complexity.js';
+import { fieldProfiles, type FieldProfile } from './field-profile.js';
+import { POLICIES } from './policy-table.js';
+import { createModelRegistry, type ModelRegistry, type RegistryEntry } from './registry.js';
+import { createRouteRng } from './rng.js';
+import type { BatchRoute, FieldRoute, RouteVerdict } from './route-plan.js';
+import { generateStages, type GenerateStage } from './step-fields.js';
+import { round6 } from './policies/scores.js';
+
+/** Attempts an arm needs before its observed cost per attempt replaces the estimate from prices. */
+const OBSERVED_COST_MIN = 5;
+/** Prompt tokens of one record's field, roughly, besides its per-record instruction. */
+const FIELD_INPUT_TOKENS = 30;
+/** A route whose pass rate falls this far below its history (and has this many attempts) is reported. */
+const DROP_MARGIN = 0.1;
+const DROP_MIN_ASKED = 20;
+
+/** This run's figures of one route (dataset, field, backend), for the manifest and `synthfarm backends`. */
+export interface RouteFigures {
+  dataset: string;
+  field: string;
+  backend: string;
+  asked: number;
+  passed: number;
+  passRate: number;
+  accepted: number;
+  escalated: number;
+  cost: number;
+  /** USD per accepted value, repairs and escalations away from it included. */
+  costPerAccepted: number | null;
+  shadow?: { compared: number; agreed: number; rate: number };
+  agreement?: { compared: number; agreed: number; rate: number };
+}
+
+/** A route whose pass rate in this run fell below its history. */
+export interface RouteDrop {
+  dataset: string;
+  field: string;
+  backend: string;
+  history: number;
+  now: number;
+  asked: number;
+}
+
+/** The manifest's `decisions` section. */
+export interface RoutingSummary {
+  policies: Record<string, string>;
+  /** Batches route on verdicts of batches committed this many before them. */
+  window: number;
+  startingWeightsSha256: string;
+  routes: RouteFigures[];
+  drops: RouteDrop[];
+}
+
+/**
+ * The decision engine of a run: decides each batch's routes before it is dispatched, from the
+ * spec, the seed, the starting weights and the verdicts of batches committed at least `window`
+ * batches before it — never from timing (DESIGN §3). The committer is its only caller, in both
+ * modes, so a farm routes exactly as an embedded run does.
+ */
+export interface Router {
+  readonly registry: ModelRegistry;
+  /** The routing window of dataset `d` when its routes depend on verdicts; undefined when they do not (`fixed`). */
+  window(d: number): number | undefined;
+  /** Routes of batch `b` of dataset `d`; undefined for a dataset without model fields. Call in batch order. */
+  decide(d: number, b: number, records: number): BatchRoute | undefined;
+  /** Verdicts of a committed batch (any order; folded in batch order). */
+  observe(d: number, b: number, verdicts: readonly RouteVerdict[]): void;
+  /** Starting weights plus every verdict observed: what is persisted for the next run. */
+  weights(): Weights;
+  startingHash(): string;
+  summary(): RoutingSummary;
+}
+
+export interface RouterOptions {
+  spec: Spec;
+  /** Learned weights the run starts from (`--fresh-weights`: none). */
+  weights?: Weights | undefined;
+}
+
+/** Builds the router of a run (see {@link Router}). */
+export function createRouter(opts: RouterOptions): Router {
+  const { spec } = opts;
+  const registry = createModelRegistry(spec);
+  const start = structuredClone(opts.weights ?? emptyWeights());
+  const startHash = weightsHash(start);
+  const arms = structuredClone(start.arms);
+  const perDataset = spec.datasets.map((ds, d) => {
+    const stages = generateStages(spec, d);
+    const window = stages.some((s) => s.spec.route !== 'fixed') ? Math.max(...stages.map((s) => s.spec.window)) : undefined;
+    return { ds, stages, window, pending: new Map<number, readonly RouteVerdict[]>(), folded: 0, profiles: new Map(stages.map((s) => [s.step, fieldProfiles(ds, s.fields)])) };
+  });
+  const figures = new Map<string, RouteFigures>();
+  const seedKey = hash53(`${spec.seed}\u0000routing`) >>> 0;
+
+  const fold = (d: number, b: number) => {
+    const p = perDataset[d]!;
+    for (const v of p.pending.get(b) ?? []) {
+      const e = registry.get(v.backend);
+      if (!e) continue;
+      const k = armKey(p.ds.name, v.field, e.arm);
+      arms[k] = observeArm(arms[k], v.passed, v.asked - v.passed, v.cost);
+      const all = armKey(p.ds.name, v.field, '*');
+      arms[all] = observeArm(arms[all], v.passed, v.asked - v.passed, v.cost);
+    }
+    p.pending.delete(b);
+  };
+
+  const candidatesOf = (stage: GenerateStage): RegistryEntry[] => registry.ladder(stage.spec.backends ?? registry.entries.map((e) => e.name));
+
+  return {
+    registry,
+    window: (d) => perDataset[d]?.window,
+    decide(d, b, records) {
+      const p = perDataset[d];
+      if (!p || !p.stages.length) return undefined;
+      // Only verdicts of batches before b - window: what any executor has committed by now.
+      if (p.window !== undefined) while (p.folded < b - p.window) fold(d, p.folded++);
+      const maxTier = Math.max(1, ...registry.entries.map((e) => e.tier));
+      return {
+        steps: p.stages.map((stage) => {
+          const policy = POLICIES[stage.spec.route];
+          const candidates = candidatesOf(stage);
+          const profiles = p.profiles.get(stage.step)!;
+          const fields: FieldRoute[] = profiles.map((f, fi) => {
+            const all = arms[armKey(p.ds.name, f.name, '*')];
+            const repairRate = stage.spec.route !== 'fixed' && all && all.asked > 0 ? all.failed / (all.passed + all.failed) : undefined;
+            const complexity = fieldComplexity(f, { modelFields: profiles.length, repairRate, maxTier });
+            const arm = (e: RegistryEntry): ArmState | undefined => arms[armKey(p.ds.name, f.name, e.arm)];
+            const unitCost = (e: RegistryEntry) => estimateUnitCost(registry, e, f, arm(e));
+            const choice = policy.choose({
+              field: f, complexity, candidates, arm, unitCost, step: stage.spec,
+              rng: createRouteRng(seedKey, d, b, stage.step, fi),
+            });
+            const firstWriters = choice.members ?? choice.ladder.slice(0, 1);
+            const estCost = round6(firstWriters.reduce((n, name) => n + unitCost(registry.get(name) ?? candidates[0]!), 0) * records);
+            return {
+              field: f.name, ladder: choice.ladder, ...(choice.members ? { members: choice.members } : {}),
+              complexity: { score: complexity.score, tier: complexity.tier }, alternatives: choice.alternatives, reason: choice.reason, estCost,
+            };
+          });
+          return { step: stage.step, policy: policy.name, mode: policy.mode, fields };
+        }),
+      };
+    },
+    observe(d, b, verdicts) {
+      const p = perDataset[d];
+      if (!p) return;
+      p.pending.set(b, verdicts);
+      for (const v of verdicts) {
+        const key = `${p.ds.name}/${v.field}/${v.backend}`;
+        const f = figures.get(key) ?? { dataset: p.ds.name, field: v.field, backend: v.backend, asked: 0, passed: 0, passRate: 0, accepted: 0, escalated: 0, cost: 0, costPerAccepted: null };
+        f.asked += v.asked;
+        f.passed += v.passed;
+        f.accepted += v.accepted;
+        f.escalated += v.escalated;
+        f.cost += v.cost;
+        if (v.shadow) f.shadow = addRate(f.shadow, v.shadow);
+        if (v.agreement) f.agreement = addRate(f.agreement, v.agreement);
+        figures.set(key, f);
+      }
+      // A fixed dataset's routes never read verdicts: fold at once so the weights stay current.
+      if (p.window === undefined) while (p.pending.has(p.folded)) fold(d, p.folded++);
+    },
+    weights() {
+      perDataset.forEach((p, d) => [...p.pending.keys()].sort((a, b) => a - b).forEach((b) => fold(d, b)));
+      return { version: 1, arms: structuredClone(arms) };
+    },
+    startingHash: () => startHash,
+    summary() {
+      const routes = [...figures.values()].map((f) => ({ ...f, passRate: f.asked ? round6(f.passed / f.asked) : 0, cost: round6(f.cost), costPerAccepted: f.accepted ? round6(f.cost / f.accepted) : null }));
+      const drops: RouteDrop[] = [];
+      for (const f of routes) {
+        const e = registry.get(f.backend);
+        const hist = e ? start.arms[armKey(f.dataset, f.field, e.arm)] : undefined;
+        if (!hist || hist.passed + hist.failed < DROP_MIN_ASKED || f.asked < DROP_MIN_ASKED) continue;
+        const history = passMean(hist);
+        if (f.passRate < history - DROP_MARGIN) drops.push({ dataset: f.dataset, field: f.field, backend: f.backend, history: round6(history), now: f.passRate, asked: f.asked });
+      }
+      const policies: Record<string, string> = {};
+      for (const p of perDataset) for (const s of p.stages) policies[`${p.ds.name}:${s.step}`] = s.spec.route;
+      return { policies, window: Math.max(0, ...perDataset.map((p) => p.window ?? 0)), startingWeightsSha256: startHash, routes, drops };
+    },
+  };
+}
+
+function addRate(a: { compared: number; agreed: number } | undefined, b: { compared: number; agreed: number }) {
+  const compared = (a?.compared ?? 0) + b.compared;
+  const agreed = (a?.agreed ?? 0) + b.agreed;
+  return { compared, agreed, rate: compared ? round6(agreed / compared) : 0 };
+}
+
+/** USD per attempt at field `f` on `e`: observed when the arm has enough attempts, else from its prices. */
+function estimateUnitCost(registry: ModelRegistry, e: RegistryEntry, f: FieldProfile, s: ArmState | undefined): number {
+  if (s && s.asked >= OBSERVED_COST_MIN && s.cost > 0) return s.cost / s.asked;
+  return registry.cost(e.name, FIELD_INPUT_TOKENS + (f.placeholders ? Math.ceil(f.promptChars / 4) : 0), f.tokens + 4);
+}
+
+export type { Complexity };
