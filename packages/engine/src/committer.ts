@@ -221,7 +221,10 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       // A resumed committer rebuilds the unique index by replaying admission (model datasets:
       // every batch handed out; code-only: every batch committed), and re-offers batches it
       // handed out but never committed.
-      const duplicates = ds.source ? createDuplicateFilter(ds, ds.source.onDuplicate === 'last' ? await lastRowOfKeys(spec, ds) : undefined) : undefined;
+      // Keys admitted before a resume count too: a duplicate is one whichever coordinator sees it.
+      const duplicates = ds.source
+        ? ds.source.onDuplicate === 'last' ? createDuplicateFilter(ds, await lastRowOfKeys(spec, ds)) : createDuplicateFilter(ds, undefined, commit.committed > 0 ? await state.sourceKeys(d) : [])
+        : undefined;
       let produced = await state.produced(d);
       const replay: BatchJob[] = [];
       for (let b = 0; b < produced; b++) {
@@ -261,7 +264,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
           inflight.clear();
           break;
         }
-        duplicates?.(batch, ranges.at(b).start);
+        const admittedKeys = duplicates?.(batch, ranges.at(b).start);
         if (admission?.after && batch.keys) await admission.after(batch, ranges.at(b).start);
         if (sink) {
           // Loaded once (the sink's ledger), before the files: its orphans are rejects there too.
@@ -291,7 +294,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
           uniqueRedraws: admission?.unique.redrawn ?? 0,
         };
         const refs = refFields.map((f, r): [string, unknown[]] => [`${ds.name}.${f}`, (batch.refValues[r] ?? []).filter((v, k) => !dropped.has(k) && v !== null && v !== undefined)]);
-        await state.commit(d, commit, { done: batch.count, written: rows, rejected: batch.rejects.length }, refs);
+        await state.commit(d, commit, { done: batch.count, written: rows, rejected: batch.rejects.length }, refs, ds.source?.onDuplicate === 'last' ? undefined : admittedKeys);
         await executor.release(job);
         inflight.delete(b);
         routing.push(...batch.routing);
