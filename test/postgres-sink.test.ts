@@ -140,6 +140,13 @@ output:
     expect(missingDb.code).toBe(2);
     expect(missingDb.stderr).toContain(`${db.name}_gone`);
     expect(missingDb.stderr).not.toMatch(/at .*\.js:\d+/);
+    // A refused login (this server trusts loopback, so a role that does not exist stands in for a
+    // wrong password): exit 2 naming the source, never the password, nothing created.
+    const refused = await synthfarm(['run', 'pg-missing-table.yaml'], { cwd: dir, env: { ...env, LEGACY_DB: db.url.replace('postgres@', 'no_such_role:s3cret-pw@') } });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/\[source:postgres no_such_role@.*\].*no_such_role/);
+    expect(refused.stderr).not.toContain('s3cret-pw');
+    expect(await query('SELECT 1 FROM information_schema.tables WHERE table_name = \'people\'')).toHaveLength(0);
     // A readable PostgreSQL source loads (a query source too); the target database need not be this one.
     await writeFile(join(dir, 'pg-ok.yaml'), pgSpec(db.url, 'legacy_customers'));
     const ok = await synthfarm(['run', 'pg-ok.yaml'], { cwd: dir, env });

@@ -64,27 +64,30 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
     async process(job, refColumns, signal) {
       const p = perDataset[job.dataset]!;
       const ops = Object.keys(job.ops).length ? Object.fromEntries(Object.entries(job.ops).map(([k, v]) => [Number(k), v])) : undefined;
-      // A source dataset's batch is a source range: this process reads it, on any worker.
-      const src = p.ds.source ? await readSourceBatch(sourceFor(opts.specKey, spec, job.dataset), spec, job.dataset, job.start, job.count) : undefined;
-      const task: BatchTask = { specKey: opts.specKey, specJson, datasetIndex: job.dataset, start: job.start, count: job.count, refColumns, ...(ops ? { ops } : {}), ...(src ? { sourceRows: src.rows } : {}) };
-      const rejectsOf = (invalid: Array<{ offset: number; error: string }>) => (src ? sourceRejects(p.ds.name, p.ds.source!.from, job.start, src, invalid) : invalid.map((i) => ({ dataset: p.ds.name, index: job.start + i.offset, reason: 'invalid_record', error: i.error })));
+      const task: BatchTask = { specKey: opts.specKey, specJson, datasetIndex: job.dataset, start: job.start, count: job.count, refColumns, ...(ops ? { ops } : {}) };
+      const rejectsOf = (src: SourceBatch | undefined, invalid: Array<{ offset: number; error: string }>) => (src ? sourceRejects(p.ds.name, p.ds.source!.from, job.start, src, invalid) : invalid.map((i) => ({ dataset: p.ds.name, index: job.start + i.offset, reason: 'invalid_record', error: i.error })));
       if (p.codeOnly) {
-        const res = await pool.run({ ...task, encode: p.encode });
+        // A source dataset's batch is a source range: the code thread that runs it reads it.
+        const res = await pool.run({ ...task, encode: p.encode, ...(p.ds.source ? { readSource: true } : {}) });
         const e = res.encoded!;
+        const src = res.source && { rows: [], ...res.source };
         return {
           count: job.count, lines: e.lines, keys: e.keys, templateValues: e.templateValues, refValues: e.refValues, ...(e.summary ? { summary: e.summary } : {}),
           dropped: res.invalid.map((i) => i.offset),
-          rejects: rejectsOf(res.invalid),
+          rejects: rejectsOf(src, res.invalid),
           routing: [], backends: {},
           ...(src ? { sourceKeys: src.keys } : {}),
         };
       }
+      // A model dataset's prompts read legacy columns here: this process reads the range, on any worker.
+      const src = p.ds.source ? await readSourceBatch(sourceFor(opts.specKey, spec, job.dataset), spec, job.dataset, job.start, job.count) : undefined;
+      if (src) task.sourceRows = src.rows;
       let staged: StagedBatch = { datasetIndex: job.dataset, batch: job.batch, start: job.start, count: job.count, rejects: [], ...(job.route ? { route: job.route } : {}) };
       if (p.ds.fields) {
         const res = await pool.run(task);
         staged.records = res.records!;
         for (const inv of res.invalid) staged.records[inv.offset] = null;
-        staged.rejects.push(...rejectsOf(res.invalid));
+        staged.rejects.push(...rejectsOf(src, res.invalid));
       } else {
         const keys = Object.keys(p.ds.shape ?? {});
         staged.records = Array.from({ length: job.count }, () => Object.fromEntries(keys.map((k) => [k, null])));

@@ -1,6 +1,6 @@
 import type { RecordOp } from '@synthfarm/codegen';
 import type { RefColumns, DataRecord } from '@synthfarm/codegen';
-import type { Format } from '@synthfarm/output';
+import type { Format, Reject } from '@synthfarm/output';
 import type { PackedLines } from './packed-lines.js';
 import type { Spec } from '@synthfarm/spec';
 import type { DatasetSummary } from '@synthfarm/report/batch-summary';
@@ -58,6 +58,12 @@ export interface BatchTask {
   ops?: Record<number, ReadonlyArray<RecordOp>>;
   /** A source dataset's legacy rows, one per record (null: malformed, its reject is the processor's). */
   sourceRows?: Array<Record<string, unknown> | null>;
+  /**
+   * A source dataset's batch whose thread reads its own source range (code-only datasets): the
+   * legacy rows never cross a thread boundary, and the aggregator's thread does not parse them.
+   * The result's `source` holds what the aggregator needs of them.
+   */
+  readSource?: boolean;
   /** Encode in the worker instead of returning records. */
   encode?: EncodeRequest;
 }
@@ -73,4 +79,6 @@ export interface BatchResult {
   records?: DataRecord[];
   encoded?: EncodedBatch;
   invalid: InvalidRecord[];
+  /** With `readSource`: the source key per record and the malformed rows' rejects (naming their lines). */
+  source?: { keys: unknown[]; rejects: Reject[] };
 }

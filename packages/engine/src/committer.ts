@@ -290,7 +290,10 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       // A resumed committer rebuilds the unique index by replaying admission (model datasets:
       // every batch handed out; code-only: every batch committed), and re-offers batches it
       // handed out but never committed.
-      const duplicates = ds.source ? createDuplicateFilter(ds, ds.source.onDuplicate === 'last' ? await lastRowOfKeys(spec, ds) : undefined) : undefined;
+      // Keys admitted before a resume count too: a duplicate is one whichever coordinator sees it.
+      const duplicates = ds.source
+        ? ds.source.onDuplicate === 'last' ? createDuplicateFilter(ds, await lastRowOfKeys(spec, ds)) : createDuplicateFilter(ds, undefined, commit.committed > 0 ? await state.sourceKeys(d) : [])
+        : undefined;
       let produced = await state.produced(d);
       const replay: BatchJob[] = [];
       for (let b = 0; b < produced; b++) {
@@ -347,7 +350,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
           inflight.clear();
           break;
         }
-        duplicates?.(batch, job.start);
+        const admittedKeys = duplicates?.(batch, job.start);
         if (admission?.after && batch.keys) await admission.after(batch, job.start);
         if (sink) {
           // Loaded once (the sink's ledger), before the files: its orphans are rejects there too.
@@ -382,7 +385,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
           ...(ds.refill ? { refilled: (commit.refilled ?? 0) + (b >= ranges.length ? batch.count : 0) } : {}),
         };
         const refs = refFields.map((f, r): [string, unknown[]] => [`${ds.name}.${f}`, (batch.refValues[r] ?? []).filter((v, k) => !dropped.has(k) && v !== null && v !== undefined)]);
-        await state.commit(d, commit, { done: batch.count, written: rows, rejected: batch.rejects.length }, refs);
+        await state.commit(d, commit, { done: batch.count, written: rows, rejected: batch.rejects.length }, refs, ds.source?.onDuplicate === 'last' ? undefined : admittedKeys);
         await opts.budget?.settle(d, b, batch.backends);
         await executor.release(job);
         inflight.delete(b);

@@ -45,18 +45,27 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const compiled = await compiledFor(task);
   const { dataset, check } = compiled;
   dataset.setRefColumns(task.refColumns);
-  if (task.sourceRows) dataset.setSourceRows(task.start, task.sourceRows);
+  let rows = task.sourceRows;
+  let source: BatchResult['source'];
+  if (task.readSource) {
+    // Loaded only by threads that read a source: the sources package brings the database driver.
+    const { readSourceBatch, sourceFor } = await import('./source-rows.js');
+    const read = await readSourceBatch(sourceFor(task.specKey, dataset.spec, task.datasetIndex), dataset.spec, task.datasetIndex, task.start, task.count);
+    rows = read.rows;
+    source = { keys: read.keys, rejects: read.rejects };
+  }
+  if (rows) dataset.setSourceRows(task.start, rows);
   const enc = task.encode;
   if (!enc) {
     const records = new Array<DataRecord>(task.count);
     const invalid: BatchResult['invalid'] = [];
     for (let k = 0; k < task.count; k++) {
-      const rec = make(dataset, task, k, invalid);
+      const rec = make(dataset, task, rows, k, invalid);
       const problem = rec && check(rec);
       if (problem !== undefined && problem !== null) invalid.push({ offset: k, error: problem });
       records[k] = rec ?? {};
     }
-    return { records, invalid };
+    return { records, invalid, ...(source ? { source } : {}) };
   }
   // Runs for every record of a code-only dataset: plain indexed loops, lines appended to
   // one builder per format (no per-record arrays to join afterwards).
@@ -71,7 +80,7 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const invalid: BatchResult['invalid'] = [];
   const summary = enc.summarize ? createSummarizer((compiled.plan ??= planDataset(dataset.spec.datasets[task.datasetIndex]!, dataset.spec.datasets)), refLookup(task.refColumns, task.specKey)) : undefined;
   for (let k = 0; k < task.count; k++) {
-    const made = make(dataset, task, k, invalid);
+    const made = make(dataset, task, rows, k, invalid);
     const rec = made ?? {};
     const problem = made && check(made);
     if (problem !== undefined && problem !== null) invalid.push({ offset: k, error: problem });
@@ -82,7 +91,7 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   }
   const lines: EncodedBatch['lines'] = {};
   formats.forEach((f, i) => (lines[f] = builders[i]!.done()));
-  return { encoded: { lines, keys, templateValues: templateValues.done(), refValues, ...(summary ? { summary: summary.done() } : {}) }, invalid };
+  return { encoded: { lines, keys, templateValues: templateValues.done(), refValues, ...(summary ? { summary: summary.done() } : {}) }, invalid, ...(source ? { source } : {}) };
 }
 
 /**
@@ -90,8 +99,8 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
  * (a date in no listed format), the legacy row is malformed (the processor rejects it with its line)
  * or a child's parent row was not written.
  */
-function make(dataset: CompiledDataset, task: BatchTask, k: number, invalid: BatchResult['invalid']): DataRecord | undefined {
-  if (task.sourceRows && !task.sourceRows[k]) {
+function make(dataset: CompiledDataset, task: BatchTask, rows: BatchTask['sourceRows'], k: number, invalid: BatchResult['invalid']): DataRecord | undefined {
+  if (rows && !rows[k]) {
     invalid.push({ offset: k, error: 'malformed source row' });
     return undefined;
   }

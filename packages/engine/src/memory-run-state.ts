@@ -35,5 +35,7 @@ export function createMemoryRunState(spec: Spec): RunState {
       }
       return out;
     },
+    // An embedded run is never resumed: its one committer has seen every key itself.
+    sourceKeys: async () => [],
   };
 }

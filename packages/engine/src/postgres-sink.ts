@@ -144,48 +144,62 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
     async load(b) {
       const ds = spec.datasets[b.dataset]!;
       const t = tables.get(ds.name)!;
-      const stage = ident(`sf_stage_${ds.name}`);
       const cols = t.columns.map((c) => ident(c.name)).join(', ');
-      await q(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (sf_offset integer, ${t.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')})`);
-      await q(`TRUNCATE ${stage}`);
-      const lines: string[] = [];
+      const fks = t.columns.flatMap((c) => {
+        const parent = c.references && tables.get(c.references.dataset);
+        return parent && parent.primaryKey === c.references!.field ? [{ column: c, parent }] : [];
+      });
+      const upsert = cfg.mode === 'upsert' && t.primaryKey;
+      // Rows go straight into the table unless some must be checked (orphans) or merged (upsert) first.
+      const staged = fks.length > 0 || !!upsert;
+      let text = '';
       for (let k = 0; k < b.count; k++) {
         const json = b.record(k);
         if (json === undefined) continue;
         const rec = JSON.parse(json) as Record<string, unknown>;
-        lines.push(`${k},${t.columns.map((c) => cell(rec[c.name])).join(',')}\n`);
+        text += `${staged ? `${k},` : ''}${t.columns.map((c) => cell(rec[c.name])).join(',')}\n`;
       }
-      try {
-        await pipeline(Readable.from(lines), client!.query(copyFrom(`COPY ${stage} (sf_offset, ${cols}) FROM STDIN (FORMAT csv)`)));
-      } catch (err) {
-        throw fail(`cannot COPY ${ds.name} records ${b.start}..${b.start + b.count - 1}`, err);
-      }
-      // Orphans: a foreign key with no parent row is a reject, never a failed batch.
-      const orphans: Reject[] = [];
-      for (const c of t.columns) {
-        const parent = c.references && tables.get(c.references.dataset);
-        if (!parent || parent.primaryKey !== c.references!.field) continue;
-        // A self-reference may point at a row of the same batch (loaded in the same transaction, constraints deferred).
-        const self = parent.dataset === ds.name ? ` AND NOT EXISTS (SELECT 1 FROM ${stage} s2 WHERE s2.${ident(parent.primaryKey)} = s.${ident(c.name)})` : '';
-        const r = await q(`DELETE FROM ${stage} s WHERE s.${ident(c.name)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${table(parent.dataset)} p WHERE p.${ident(parent.primaryKey)} = s.${ident(c.name)})${self} RETURNING sf_offset`);
-        for (const row of r.rows as Array<{ sf_offset: number }>) {
-          const k = row.sf_offset;
-          orphans.push({ dataset: ds.name, index: b.start + k, reason: 'orphan', error: `${c.name} references ${parent.dataset}.${parent.primaryKey}, which has no such row`, ...(ds.source ? { source: ds.source.from, sourceKey: b.sourceKeys?.[k] } : {}) });
+      const lit = (v: string) => client!.escapeLiteral(v);
+      const claim = `INSERT INTO ${table(LEDGER_TABLE)} (load, dataset, first_record, records, run_id) VALUES (${lit(specSha256)}, ${lit(ds.name)}, ${b.start}, ${b.count}, ${lit(runId)}) ON CONFLICT DO NOTHING RETURNING 1`;
+      const what = `${ds.name} records ${b.start}..${b.start + b.count - 1}`;
+      const copy = async (into: string, columns: string) => {
+        try {
+          // One write: a stream of one chunk per row costs the aggregator more than the row itself.
+          await pipeline(Readable.from([text]), client!.query(copyFrom(`COPY ${into} (${columns}) FROM STDIN (FORMAT csv)`)));
+        } catch (err) {
+          throw fail(`cannot COPY ${what}`, err);
         }
-      }
-      const upsert = cfg.mode === 'upsert' && t.primaryKey;
-      const others = t.columns.filter((c) => c.name !== t.primaryKey);
-      const insert = `INSERT INTO ${table(ds.name)} (${cols}) SELECT ${cols} FROM ${stage} ORDER BY sf_offset`
-        + (upsert ? ` ON CONFLICT (${ident(t.primaryKey!)}) DO ${others.length ? `UPDATE SET ${others.map((c) => `${ident(c.name)} = EXCLUDED.${ident(c.name)}`).join(', ')}` : 'NOTHING'}` : '');
+      };
+      const orphans: Reject[] = [];
       try {
-        await q('BEGIN');
-        await q('SET CONSTRAINTS ALL DEFERRED');
-        const claimed = await q(`INSERT INTO ${table(LEDGER_TABLE)} (load, dataset, first_record, records, run_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING 1`, [specSha256, ds.name, b.start, b.count, runId]);
-        if (claimed.rowCount) await q(insert);
-        await q('COMMIT');
+        if (!staged) {
+          // The claim and the rows in one transaction: a batch already in the ledger adds nothing.
+          const r = (await q(`BEGIN; ${claim}`)) as unknown as pg.QueryResult[];
+          if (r[1]!.rowCount) await copy(table(ds.name), cols);
+          await q('COMMIT');
+          return { orphans };
+        }
+        const stage = ident(`sf_stage_${ds.name}`);
+        // Emptied by each commit or rollback: no TRUNCATE per batch.
+        await q(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (sf_offset integer, ${t.columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')}) ON COMMIT DELETE ROWS; BEGIN; SET CONSTRAINTS ALL DEFERRED`);
+        await copy(stage, `sf_offset, ${cols}`);
+        // Orphans: a foreign key with no parent row is a reject, never a failed batch. They are
+        // found whether or not the batch was loaded before, so a rerun writes the same files.
+        for (const { column: c, parent } of fks) {
+          // A self-reference may point at a row of the same batch (loaded in the same transaction, constraints deferred).
+          const self = parent.dataset === ds.name ? ` AND NOT EXISTS (SELECT 1 FROM ${stage} s2 WHERE s2.${ident(parent.primaryKey!)} = s.${ident(c.name)})` : '';
+          const r = await q(`DELETE FROM ${stage} s WHERE s.${ident(c.name)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${table(parent.dataset)} p WHERE p.${ident(parent.primaryKey!)} = s.${ident(c.name)})${self} RETURNING sf_offset`);
+          for (const row of r.rows as Array<{ sf_offset: number }>) {
+            const k = row.sf_offset;
+            orphans.push({ dataset: ds.name, index: b.start + k, reason: 'orphan', error: `${c.name} references ${parent.dataset}.${parent.primaryKey}, which has no such row`, ...(ds.source ? { source: ds.source.from, sourceKey: b.sourceKeys?.[k] } : {}) });
+          }
+        }
+        const others = t.columns.filter((c) => c.name !== t.primaryKey);
+        const conflict = upsert ? ` ON CONFLICT (${ident(t.primaryKey!)}) DO ${others.length ? `UPDATE SET ${others.map((c) => `${ident(c.name)} = EXCLUDED.${ident(c.name)}`).join(', ')}` : 'NOTHING'}` : '';
+        await q(`WITH claimed AS (${claim}) INSERT INTO ${table(ds.name)} (${cols}) SELECT ${cols} FROM ${stage} WHERE EXISTS (SELECT 1 FROM claimed) ORDER BY sf_offset${conflict}; COMMIT`);
       } catch (err) {
         await q('ROLLBACK').catch(() => undefined);
-        throw fail(`cannot load ${ds.name} records ${b.start}..${b.start + b.count - 1}`, err);
+        throw err instanceof OutputWriteError ? err : fail(`cannot load ${what}`, err);
       }
       return { orphans };
     },

@@ -34,13 +34,21 @@ export interface RunState {
   setProduced(d: number, produced: number): Promise<void>;
   /**
    * Records a commit point atomically: the dataset's pointer and offsets, the run's counters, the
-   * referenced values of the batch (written records only, in order). Called after the bytes are written.
+   * referenced values of the batch (written records only, in order), and the source keys a transform
+   * dataset's batch admitted (its duplicate detection remembers them across a resume). Called after
+   * the bytes are written.
    */
-  commit(d: number, c: DatasetCommit, delta: CommitDelta, refs: Array<[field: string, values: unknown[]]>): Promise<void>;
+  commit(d: number, c: DatasetCommit, delta: CommitDelta, refs: Array<[field: string, values: unknown[]]>, sourceKeys?: unknown[]): Promise<void>;
   /** Counts `n` records never generated (the run stopped) as done and rejected in the run's counters. */
   skipped(n: number): Promise<void>;
   /** The ref columns dataset `d` reads: the written values of the fields its refs point at. */
   refColumns(d: number): Promise<RefColumns>;
+  /**
+   * The source keys dataset `d`'s committed batches admitted, in commit order: what a resumed
+   * committer's duplicate-key filter starts from (DESIGN §9). Empty for a state that does not
+   * outlive its committer.
+   */
+  sourceKeys(d: number): Promise<unknown[]>;
 }
 
 export function emptyCommit(): DatasetCommit {

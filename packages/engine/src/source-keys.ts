@@ -23,14 +23,16 @@ export async function lastRowOfKeys(spec: Spec, ds: DatasetSpec): Promise<Map<un
  * whose key was committed before is a reject (`onDuplicate: reject`, the default) or skipped
  * as a reject with reason `duplicate_skipped` (`first`: the first row wins); with `last` (given
  * {@link lastRowOfKeys}) every row but the key's last is `duplicate_superseded`. A row with no key is
- * a reject. Memory: one entry per distinct key of the dataset.
+ * a reject. Returns the keys the batch admitted, for the run state to keep with the commit; a
+ * resumed committer passes them back as `committed`. Memory: one entry per distinct key of the dataset.
  */
-export function createDuplicateFilter(ds: DatasetSpec, last?: Map<unknown, number>): (out: BatchOutput, start: number) => void {
-  const seen = new Set<unknown>();
+export function createDuplicateFilter(ds: DatasetSpec, last?: Map<unknown, number>, committed: Iterable<unknown> = []): (out: BatchOutput, start: number) => unknown[] {
+  const seen = new Set<unknown>(committed);
   const src = ds.source!;
   return (out, start) => {
     const keys = out.sourceKeys;
-    if (!keys) return;
+    const admitted: unknown[] = [];
+    if (!keys) return admitted;
     const dropped = new Set(out.dropped);
     for (let k = 0; k < out.count; k++) {
       if (dropped.has(k)) continue;
@@ -47,7 +49,11 @@ export function createDuplicateFilter(ds: DatasetSpec, last?: Map<unknown, numbe
       } else if (seen.has(key)) {
         out.dropped.push(k);
         out.rejects.push({ dataset: ds.name, index: start + k, reason: src.onDuplicate === 'first' ? 'duplicate_skipped' : 'duplicate_key', error: `source key ${src.key} was seen in an earlier row (onDuplicate: ${src.onDuplicate})`, source: src.from, sourceKey: key });
-      } else seen.add(key);
+      } else {
+        seen.add(key);
+        admitted.push(key);
+      }
     }
+    return admitted;
   };
 }

@@ -20,6 +20,8 @@ export function farmKeys(prefix = DEFAULT_PREFIX) {
     done: (id: string) => `${run(id)}:done`,
     /** Written values of a referenced field, one JSON chunk per committed batch. */
     refs: (id: string, field: string) => `${run(id)}:ref:${field}`,
+    /** Source keys a transform dataset's committed batches admitted (duplicate detection across a resume), one JSON chunk per batch. */
+    sourceKeys: (id: string, d: number) => `${run(id)}:srckeys:${d}`,
     /**
      * Stream of the run's events (XADD, trimmed to about EVENT_STREAM_MAXLEN entries). Same name
      * as the pub/sub channel {@link events}: channels and keys are separate namespaces in Redis.

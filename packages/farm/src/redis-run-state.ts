@@ -9,8 +9,9 @@ export function createRedisRunState(store: RunStore, runId: string, spec: Spec):
     datasetCommit: (d) => store.datasetCommit(runId, d),
     produced: (d) => store.produced(runId, d),
     setProduced: (d, n) => store.setProduced(runId, d, n),
-    commit: (d, c, delta, refs) => store.commit(runId, d, c, delta, refs),
+    commit: (d, c, delta, refs, keys) => store.commit(runId, d, c, delta, refs, keys),
     skipped: (n) => store.addSkipped(runId, n),
     refColumns: (d) => storedRefColumns(store, runId, spec, d),
+    sourceKeys: (d) => store.sourceKeys(runId, d),
   };
 }

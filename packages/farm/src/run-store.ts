@@ -71,13 +71,14 @@ export class RunStore {
 
   /**
    * Records a commit point atomically: the dataset's pointer and offsets, the run's counters,
-   * the referenced values of the batch. Called after the batch's bytes are on disk.
+   * the referenced values of the batch, the source keys it admitted. Called after the batch's bytes are on disk.
    */
-  async commit(runId: string, d: number, c: DatasetCommit, delta: { done: number; written: number; rejected: number }, refs: Array<[field: string, values: unknown[]]>): Promise<void> {
+  async commit(runId: string, d: number, c: DatasetCommit, delta: { done: number; written: number; rejected: number }, refs: Array<[field: string, values: unknown[]]>, sourceKeys: unknown[] = []): Promise<void> {
     const m = this.redis.multi().hset(this.keys.dataset(runId, d), 'commit', JSON.stringify(c));
     m.hincrby(this.keys.run(runId), 'done', delta.done).hincrby(this.keys.run(runId), 'written', delta.written).hincrby(this.keys.run(runId), 'rejected', delta.rejected);
     m.hset(this.keys.run(runId), 'updatedAt', new Date().toISOString());
     for (const [field, values] of refs) if (values.length) m.rpush(this.keys.refs(runId, field), JSON.stringify(values));
+    if (sourceKeys.length) m.rpush(this.keys.sourceKeys(runId, d), JSON.stringify(sourceKeys));
     await m.exec();
     await this.publish(runId, 'progress');
   }
@@ -85,6 +86,12 @@ export class RunStore {
   /** Counts records never generated (the run stopped) as done and rejected. */
   async addSkipped(runId: string, n: number): Promise<void> {
     await this.redis.multi().hincrby(this.keys.run(runId), 'done', n).hincrby(this.keys.run(runId), 'rejected', n).exec();
+  }
+
+  /** The source keys dataset `d`'s committed batches admitted, in order. */
+  async sourceKeys(runId: string, d: number): Promise<unknown[]> {
+    const chunks = await this.redis.lrange(this.keys.sourceKeys(runId, d), 0, -1);
+    return chunks.flatMap((c) => JSON.parse(c) as unknown[]);
   }
 
   /** Every written value of a referenced field, in order. */

@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { basename, extname } from 'node:path';
-import { parse, type CsvError } from 'csv-parse';
 import { SourceError } from '@synthfarm/core';
 import { fixCp1252, sniffCsvDialect, type CsvDialect } from './csv-dialect.js';
+import { csvRecords, type CsvReadOptions, type CsvRecord } from './csv-records.js';
 import { fileSourceError } from './file-errors.js';
 import type { Source, SourceColumn, SourceItem, SourceRange, SourceValue } from './source.js';
 
@@ -12,7 +12,7 @@ export interface CsvSourceOptions {
   encoding?: 'utf8' | 'latin1';
   /** Table name; default the file name without extension. */
   name?: string;
-  /** Rows between two entries of the sparse row-offset index. Default 4096. */
+  /** Rows between two entries of the sparse row-offset index. Default 1024 (a range read parses at most that many rows before its first; 1,000 entries per million rows). */
   indexEvery?: number;
 }
 
@@ -31,7 +31,7 @@ interface IndexEntry {
  */
 export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Source {
   const label = `[source:csv ${path}]`;
-  const every = opts.indexEvery ?? 4096;
+  const every = opts.indexEvery ?? 1024;
   let dialect: CsvDialect | undefined;
   let header: string[] | undefined;
   let headerEnd: IndexEntry | undefined;
@@ -45,7 +45,8 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     } catch (err) {
       throw fileSourceError(label, err);
     }
-    for await (const r of records(dialect, { row: -1, byte: dialect.bomBytes, line: 1 })) {
+    for await (const [r] of records(dialect, { row: -1, byte: dialect.bomBytes, line: 1 })) {
+      if (!r) continue;
       if ('error' in r) throw new SourceError(`${label} line ${r.line}: the header row cannot be read (${r.error})`);
       header = r.fields.map((h, i) => (h ?? '').trim() || `column_${i + 1}`);
       headerEnd = { row: 0, byte: r.end, line: r.nextLine };
@@ -61,13 +62,15 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     const out: IndexEntry[] = [start];
     let row = 0;
     let due = false;
-    for await (const r of records(d, start)) {
-      row++;
-      if (row % every === 0) due = true;
-      // Entries sit at record boundaries: after a well-formed record, where parsing can restart.
-      if (due && 'end' in r) {
-        out.push({ row, byte: r.end, line: r.nextLine });
-        due = false;
+    for await (const rs of records(d, start, { decode: false })) {
+      for (const r of rs) {
+        row++;
+        if (row % every === 0) due = true;
+        // Entries sit at record boundaries: after a well-formed record, where parsing can restart.
+        if (due && 'end' in r) {
+          out.push({ row, byte: r.end, line: r.nextLine });
+          due = false;
+        }
       }
     }
     rows = row;
@@ -84,29 +87,32 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     }
     let row = from.row;
     const end = range?.end ?? Infinity;
-    for await (const r of records(d, from)) {
-      if (row >= end) break;
-      const here = row++;
-      if (range && here < range.start) continue;
-      if ('error' in r) {
-        yield { ok: false, row: here, line: r.line, reason: r.error };
-        continue;
+    const latin1 = d.encoding === 'latin1';
+    chunks: for await (const rs of records(d, from)) {
+      for (const r of rs) {
+        if (row >= end) break chunks;
+        const here = row++;
+        if (range && here < range.start) continue;
+        if ('error' in r) {
+          yield { ok: false, row: here, line: r.line, reason: r.error };
+          continue;
+        }
+        if (r.fields.length !== h.length) {
+          yield { ok: false, row: here, line: r.line, reason: `expected ${h.length} fields, found ${r.fields.length}` };
+          continue;
+        }
+        const values: Record<string, SourceValue> = {};
+        for (let i = 0; i < h.length; i++) {
+          const v = r.fields[i] ?? null;
+          values[h[i]!] = v !== null && latin1 ? fixCp1252(v) : v;
+        }
+        yield { ok: true, row: here, line: r.line, values };
       }
-      if (r.fields.length !== h.length) {
-        yield { ok: false, row: here, line: r.line, reason: `expected ${h.length} fields, found ${r.fields.length}` };
-        continue;
-      }
-      const values: Record<string, SourceValue> = {};
-      for (let i = 0; i < h.length; i++) {
-        const v = r.fields[i] ?? null;
-        values[h[i]!] = v !== null && d.encoding === 'latin1' ? fixCp1252(v) : v;
-      }
-      yield { ok: true, row: here, line: r.line, values };
     }
   }
 
-  function records(d: CsvDialect, from: IndexEntry): AsyncIterable<ParsedRecord> {
-    return parseRecords(createReadStream(path, { start: from.byte }), d, from, label);
+  function records(d: CsvDialect, from: IndexEntry, o?: CsvReadOptions): AsyncIterable<CsvRecord[]> {
+    return parseRecords(path, d, from, label, o);
   }
 
   return {
@@ -124,61 +130,16 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
   };
 }
 
-/** A field as read: its text, or `null` for an empty unquoted field (`""` is the empty string). */
-type CsvField = string | null;
-
-type ParsedRecord =
-  | { fields: CsvField[]; line: number; end: number; nextLine: number }
-  | { error: string; line: number };
-
-/**
- * An empty unquoted field is NULL, a quoted empty field (`""`) the empty string: how synthfarm's
- * CSV output writes them apart, and how PostgreSQL's `COPY … CSV` reads them. Any other field is
- * its text, as written.
- */
-export function castCsvField(value: string, context: { quoting: boolean }): CsvField {
-  return value === '' && !context.quoting ? null : value;
+/** csvRecords over the file from `from`. */
+function parseRecords(path: string, d: CsvDialect, from: IndexEntry, label: string, o?: CsvReadOptions): AsyncIterable<CsvRecord[]> {
+  const stream = createReadStream(path, { start: from.byte, highWaterMark: 256 * 1024 });
+  return csvRecords(wrapErrors(stream, label), d, from, o);
 }
 
-/** csv-parse over a byte stream from `from`: records with their first line and end byte. */
-async function* parseRecords(stream: NodeJS.ReadableStream, d: CsvDialect, from: IndexEntry, label: string): AsyncIterable<ParsedRecord> {
-  const skipped: Array<{ error: string; line: number }> = [];
-  // Lines (from `from`) ended by the last good record the parser has seen: a bad record starts after them.
-  let parsedLines = 0;
-  const parser = parse({
-    delimiter: d.delimiter,
-    encoding: d.encoding,
-    info: true,
-    cast: castCsvField,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true,
-    skip_records_with_error: true,
-    on_skip: (err: CsvError | undefined) => {
-      if (err) skipped.push({ error: err.message.replace(/ at line \d+.*$/, ''), line: from.line + parsedLines });
-    },
-    // Records hold CsvField values (cast: castCsvField); csv-parse's untyped options say string[].
-    on_record: (record: string[], context: { lines: number }) => {
-      parsedLines = context.lines;
-      return record;
-    },
-  });
-  (stream as NodeJS.ReadableStream & { on(e: 'error', f: (e: Error) => void): void }).on('error', (err) => parser.destroy(fileSourceError(label, err)));
-  stream.pipe(parser);
-  let prevLines = 0;
+async function* wrapErrors(stream: AsyncIterable<Buffer>, label: string): AsyncIterable<Buffer> {
   try {
-    for await (const rec of parser as AsyncIterable<{ record: CsvField[]; info: { bytes: number; lines: number } }>) {
-      // Lines counted by the parser run from 1 at `from`; a record starts after the previous one.
-      const line = from.line + prevLines;
-      while (skipped.length && skipped[0]!.line < line) yield skipped.shift()!;
-      prevLines = rec.info.lines;
-      yield { fields: rec.record, line, end: from.byte + rec.info.bytes, nextLine: from.line + rec.info.lines };
-    }
+    yield* stream;
   } catch (err) {
-    if (err instanceof SourceError) throw err;
-    // An unclosed quote runs to the end of the file: the rest of the file is that one bad record.
-    const e = err as CsvError & { lines?: number };
-    skipped.push({ error: e.message.replace(/ at line \d+.*$/, ''), line: from.line + parsedLines });
+    throw fileSourceError(label, err);
   }
-  yield* skipped;
 }

@@ -1,4 +1,5 @@
-export { createCsvSource, castCsvField } from './csv-source.js';
+export { createCsvSource } from './csv-source.js';
+export { castCsvField } from './csv-records.js';
 export { profileSource } from './profile/profile-source.js';
 export { specFromProfile } from './profile/spec-from-profile.js';
 export { compareOutput } from './compare/compare-output.js';

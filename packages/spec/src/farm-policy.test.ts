@@ -42,6 +42,15 @@ describe('farmPolicyFromOptions', () => {
     expect(() => farmPolicyFromOptions({ allowOrigin: ['https://x.org/v1'] }, {})).toThrow(new UsageError('--allow-origin https://x.org/v1: an origin is scheme://host[:port] (http or https), no path, e.g. https://api.openai.com'));
     expect(() => farmPolicyFromOptions({ secret: ['A@https://a.example', 'A@https://b.example'] }, {})).toThrow(new UsageError('--secret A: bound to two origins (https://a.example and https://b.example); a secret is sent to one origin only'));
     expect(() => farmPolicyFromOptions({}, { SYNTHFARM_DATA_ROOTS: 'data' })).toThrow(new UsageError('SYNTHFARM_DATA_ROOTS data: must be an absolute path'));
+    // A database URL may hold a password: messages name the entry, never its URL.
+    expect(() => farmPolicyFromOptions({}, { SYNTHFARM_DATABASES: 'postgres://u:secret@h/db' })).toThrow(new UsageError('SYNTHFARM_DATABASES: expected NAME=postgres://..., comma-separated; an entry has no NAME='));
+    expect(() => farmPolicyFromOptions({}, { SYNTHFARM_DATABASES: '9x=postgres://u:secret@h/db' })).toThrow(new UsageError('SYNTHFARM_DATABASES 9x: database names are letters, digits, _ and - and start with a letter'));
+  });
+
+  it('reads the databases a submitted spec may name from SYNTHFARM_DATABASES', () => {
+    const p = farmPolicyFromOptions({}, { SYNTHFARM_DATABASES: 'target=postgres://u@h:5432/new, legacy=postgres://u:p@h/old' });
+    expect(p.databases).toEqual({ target: 'postgres://u@h:5432/new', legacy: 'postgres://u:p@h/old' });
+    expect(checkDatabase(p, 'target', 'output.postgres.database')).toBe('postgres://u@h:5432/new');
   });
 
   it('defaults to nothing: no secret, no origin', () => {

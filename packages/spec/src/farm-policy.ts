@@ -111,7 +111,8 @@ export function parseSecretBinding(value: string, option = '--secret'): SecretBi
 /**
  * The policy from command-line values and the environment: `--secret NAME@ORIGIN` and
  * `SYNTHFARM_SECRETS` (comma-separated), `--allow-origin URL` and `SYNTHFARM_ALLOWED_ORIGINS`,
- * `SYNTHFARM_DATA_ROOTS` (comma-separated absolute paths).
+ * `SYNTHFARM_DATA_ROOTS` (comma-separated absolute paths), `SYNTHFARM_DATABASES` (comma-separated
+ * `NAME=postgres://...`: the databases a submitted spec may name as `database: NAME`).
  */
 export function farmPolicyFromOptions(opts: { secret?: string[]; allowOrigin?: string[] }, env: NodeJS.ProcessEnv = process.env): FarmPolicy {
   const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -127,7 +128,16 @@ export function farmPolicyFromOptions(opts: { secret?: string[]; allowOrigin?: s
       origins.push(o);
     }
   }
-  return createFarmPolicy({ secrets, origins, dataRoots: list(env.SYNTHFARM_DATA_ROOTS) }, { secrets: '--secret', origins: '--allow-origin', dataRoots: 'SYNTHFARM_DATA_ROOTS' });
+  const databases: Record<string, string> = {};
+  for (const v of list(env.SYNTHFARM_DATABASES)) {
+    const eq = v.indexOf('=');
+    // Never echo the value: it is a URL that may hold a password.
+    if (eq <= 0) throw new UsageError(`SYNTHFARM_DATABASES: expected NAME=postgres://..., comma-separated; an entry has no NAME=`);
+    const name = v.slice(0, eq).trim();
+    if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name)) throw new UsageError(`SYNTHFARM_DATABASES ${name}: database names are letters, digits, _ and - and start with a letter`);
+    databases[name] = v.slice(eq + 1).trim();
+  }
+  return createFarmPolicy({ secrets, origins, dataRoots: list(env.SYNTHFARM_DATA_ROOTS), databases }, { secrets: '--secret', origins: '--allow-origin', dataRoots: 'SYNTHFARM_DATA_ROOTS', databases: 'SYNTHFARM_DATABASES' });
 }
 
 /**
