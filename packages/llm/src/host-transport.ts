@@ -9,6 +9,15 @@ export interface AttemptResult {
   truncated: boolean;
   tokensIn: number;
   tokensOut: number;
+  /** The server cut the prompt to its context window (Ollama does so without an error). */
+  promptCut?: PromptCut;
+}
+
+/** What a cut prompt looked like: the window, the tokens the server evaluated, the tokens sent (estimated). */
+export interface PromptCut {
+  numCtx: number;
+  evaluated: number;
+  sent: number;
 }
 
 /**

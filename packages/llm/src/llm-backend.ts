@@ -1,3 +1,4 @@
+import type { PromptCut } from './host-transport.js';
 import type { BackendStats } from './backend-stats.js';
 
 /** One model call: a prompt, optionally a JSON schema the answer must follow. */
@@ -35,6 +36,11 @@ export interface LlmResponse {
   host: string;
   /** True when the answer came from the on-disk response cache and no server was called. */
   cached: boolean;
+  /**
+   * The server cut the prompt to its context window (Ollama keeps num_ctx/2 tokens and says
+   * nothing): the answer was written without part of its instructions. Callers split the call.
+   */
+  promptCut?: PromptCut;
 }
 
 /** Per-call options that are not part of the request's identity (and so not of its cache key). */

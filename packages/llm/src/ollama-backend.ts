@@ -62,6 +62,9 @@ export function createOllamaBackend(name: string, spec: BackendSpec, deps: Backe
       messages.push({ role: 'user', content: req.prompt });
       const options: Partial<Options> = {};
       if (req.maxTokens !== undefined) options.num_predict = req.maxTokens;
+      const promptTokens = estimateTokens((req.system ?? '') + req.prompt);
+      // The window is sized with the schema counted too (some templates put it in the prompt).
+      options.num_ctx = spec.numCtx ?? contextFor(promptTokens + (req.schema ? estimateTokens(JSON.stringify(req.schema)) : 0), req.maxTokens);
       if (req.seed !== undefined) options.seed = req.seed;
       if (req.temperature !== undefined) options.temperature = req.temperature;
       let streaming = false;
@@ -75,9 +78,11 @@ export function createOllamaBackend(name: string, spec: BackendSpec, deps: Backe
           if (part.done) last = part;
         }
         if (!last) throw new RetryableBackendError(`${hostPrefix(host)} answer ended without its final chunk`);
+        const evaluated = last.prompt_eval_count;
         return {
           text,
           truncated: last.done_reason === 'length',
+          ...(evaluated !== undefined && wasCut(evaluated, promptTokens, options.num_ctx) ? { promptCut: { numCtx: options.num_ctx, evaluated, sent: promptTokens } } : {}),
           tokensIn: last.prompt_eval_count ?? estimateTokens((req.system ?? '') + req.prompt),
           tokensOut: last.eval_count ?? estimateTokens(text),
         };
@@ -127,4 +132,24 @@ export function createOllamaBackend(name: string, spec: BackendSpec, deps: Backe
   };
 
   return createPooledBackend({ name, provider: 'ollama', spec, hosts: [...urls.keys()], transport, deps });
+}
+
+/**
+ * `num_ctx` for one call: the prompt plus the output budget with a fifth spare (token estimates
+ * are from characters), rounded up to a power of two so calls of similar size share one window
+ * (Ollama reloads a model whose window changes), never below Ollama's own 2048.
+ */
+export function contextFor(promptTokens: number, maxTokens: number | undefined): number {
+  const need = Math.ceil((promptTokens + (maxTokens ?? 1024)) * 1.2);
+  return Math.max(2048, 2 ** Math.ceil(Math.log2(need)));
+}
+
+/**
+ * Ollama cuts a prompt longer than the window to about half of it (num_ctx/2 + 2 tokens) and
+ * reports only what it kept in `prompt_eval_count`. A prompt estimated near or past the window
+ * whose evaluated tokens are at most half the window and well short of what was sent (the estimate
+ * is from characters, hence the margins) was cut: the answer was written without its start.
+ */
+function wasCut(evaluated: number, sent: number, numCtx: number): boolean {
+  return sent * 1.3 > numCtx && evaluated <= Math.floor(numCtx / 2) + 2 && evaluated * 1.5 < sent;
 }

@@ -43,8 +43,8 @@ export function responseCacheKey(backend: Pick<LlmBackend, 'provider' | 'model' 
  * Wraps a backend with an on-disk response cache so resumes and reruns are free (DESIGN §7).
  * Entries live at `dir/<first 2 hex of key>/<key>.json`, written to a temp file and renamed, so a
  * crash never leaves half an entry. A hit returns `cached: true` without calling any server and
- * counts in `stats().cacheHits`. Only complete answers are stored: truncated answers and errors
- * are not. Unreadable entries count as misses and are overwritten; a failed write warns
+ * counts in `stats().cacheHits`. Only complete answers are stored: truncated answers, answers to a
+ * cut prompt and errors are not. Unreadable entries count as misses and are overwritten; a failed write warns
  * (`process.emitWarning`) and still returns the answer.
  *
  * A host that fails the start-up check does not stop a run whose cache holds answers: a fully
@@ -107,7 +107,7 @@ export function withResponseCache(backend: LlmBackend, dir: string): LlmBackend 
       }
       if (unreachable) throw unreachable;
       const res = await backend.generate(req, opts);
-      if (!res.truncated && !res.cached) {
+      if (!res.truncated && !res.promptCut && !res.cached) {
         // The answer is already paid for: a cache that cannot be written must not lose it.
         await write(key, res).catch((err: unknown) =>
           process.emitWarning(`[llm:cache] cannot write ${pathOf(key)}: ${err instanceof Error ? err.message : String(err)}`),

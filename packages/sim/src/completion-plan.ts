@@ -1,6 +1,7 @@
 import { hash53 } from '@synthfarm/core';
 import { malformAnswer } from './malform.js';
 import { breakValues, type ModelQuality } from './model-quality.js';
+import { DEFAULT_CONTEXT_LENGTH } from './ollama-listings.js';
 import { createRng } from './rng.js';
 import { sampleJsonSchema } from './schema-sample.js';
 import { stableStringify } from './stable-stringify.js';
@@ -28,6 +29,8 @@ export interface GenerationRequest {
   format: SimFormat | undefined;
   /** Output token limit (`options.num_predict`, `max_tokens`); undefined or <= 0 means none. */
   numPredict: number | undefined;
+  /** Ollama's `options.num_ctx` (the OpenAI API has none: the server's default applies). */
+  numCtx?: number | undefined;
   /** The request's own seed (`options.seed`, OpenAI `seed`). */
   seed: number | undefined;
   stream: boolean;
@@ -103,7 +106,11 @@ export function planCompletion(req: GenerationRequest, settings: PlanSettings): 
     doneReason = 'length';
   }
 
-  const promptTokens = promptTokenCount(req.messages);
+  // Ollama cuts a prompt longer than the context window without an error: it keeps half the
+  // window (num_ctx/2 + 2 tokens evaluated, ollama/ollama#17427) and reports only what it kept.
+  const sentTokens = promptTokenCount(req.messages);
+  const window = req.numCtx ?? DEFAULT_CONTEXT_LENGTH;
+  const promptTokens = sentTokens > window ? Math.floor(window / 2) + 2 : sentTokens;
   const evalTokens = countTokens(content);
   const nsFor = (tokens: number, perSecond: number): number => (tokens === 0 ? 0 : Math.max(1, Math.round((tokens / perSecond) * 1e9 * settings.slowFactor)));
   return {

@@ -7,6 +7,7 @@ const OptionsSchema = z
   .object({
     num_predict: z.number().optional().describe('Output token limit; <= 0 means none.'),
     seed: z.number().int().optional().describe('Request seed: same request + seed → same answer.'),
+    num_ctx: z.number().int().positive().optional().describe("Context window in tokens; a longer prompt is cut, as Ollama cuts it."),
   })
   .loose();
 
@@ -71,6 +72,7 @@ export function parseOllamaRequest(kind: 'chat' | 'generate', body: unknown): Ol
         messages: b.messages.map((m) => ({ role: m.role, content: m.content })),
         format: format.format,
         numPredict: b.options?.num_predict,
+        numCtx: b.options?.num_ctx,
         seed: b.options?.seed,
         stream: b.stream ?? true,
       },
@@ -92,6 +94,7 @@ export function parseOllamaRequest(kind: 'chat' | 'generate', body: unknown): Ol
       messages,
       format: format.format,
       numPredict: b.options?.num_predict,
+      numCtx: b.options?.num_ctx,
       seed: b.options?.seed,
       stream: b.stream ?? true,
     },

@@ -83,6 +83,7 @@ export const BackendSchema = z
     slots: positiveInt.max(256).default(4).describe('parallel requests per host'),
     temperature: z.number().min(0).max(2).optional(),
     maxTokens: positiveInt.optional().describe('output token cap per call'),
+    numCtx: positiveInt.max(1_048_576).optional().describe("ollama: context window per call (num_ctx); default sized from each call's prompt and output budget"),
     timeoutMs: positiveInt.default(600_000).describe('per call, in milliseconds'),
     costPer1kInput: z.number().min(0).default(0).describe('USD per 1000 input tokens'),
     costPer1kOutput: z.number().min(0).default(0).describe('USD per 1000 output tokens'),

@@ -50,7 +50,8 @@ export interface ModelWriterOptions {
 /**
  * Writes the model fields of records: one structured call per `recordsPerCall` records, then
  * validate → repair (the invalid ones, with their errors) → escalate to the next backend →
- * give up with a reason. A truncated answer splits its call in two. Never throws for a record:
+ * give up with a reason. A truncated answer, or one to a prompt the server cut to its context
+ * window, splits its call in two. Never throws for a record:
  * every record ends in `values` or `failures`.
  */
 export class ModelWriter {
@@ -148,6 +149,17 @@ export class ModelWriter {
     }
     const tokensIn = res.tokensIn / items.length;
     const tokensOut = res.tokensOut / items.length;
+    if (res.promptCut) {
+      // The server cut the prompt to its context window: the answer was written without part of
+      // its instructions. Half the records make half the prompt; one record that does not fit fails.
+      if (items.length > 1) {
+        const mid = Math.ceil(items.length / 2);
+        const [a, b] = await Promise.all([this.call(backend, items.slice(0, mid), round, signal), this.call(backend, items.slice(mid), round, signal)]);
+        return [...a, ...b];
+      }
+      const { numCtx, evaluated, sent } = res.promptCut;
+      return items.map((item) => ({ item, failure: { reason: 'truncated', error: `prompt cut by the model's context window: ${evaluated} of ~${sent} tokens evaluated at num_ctx ${numCtx}; raise the backend's numCtx`, attempts: 0 }, tokensIn, tokensOut }));
+    }
     if (res.truncated) {
       if (items.length > 1) {
         const mid = Math.ceil(items.length / 2);
