@@ -17,7 +17,7 @@ import { DEFAULT_SPEC_LIMITS } from '@synthfarm/spec';
 
 const TOKEN = 'test-token-0123456789';
 
-/** The heaviest spec of the default limits we know: ~1 MB of 10,000-key weights (1.3 s to check on one core). */
+/** The heaviest spec of the default limits we know: ~1 MB of 10,000-key weights (1.3-3 s of CPU to check). */
 export function heaviestSpec(maxBytes = DEFAULT_SPEC_LIMITS.specBytes - 50_000, bad = true): string {
   const weights = `{${Array.from({ length: 10_000 }, (_, k) => `k${k}: 1`).join(', ')}}`;
   let text = 'name: heavy\ncount: 1000\nfields:\n';
@@ -26,11 +26,15 @@ export function heaviestSpec(maxBytes = DEFAULT_SPEC_LIMITS.specBytes - 50_000, 
   return bad ? `${text}  last: { kind: faker, method: person.nope }\n` : text;
 }
 
-/** A farm whose submit validates like createFarmService's and queues nothing. */
-function farmWith(validator: SpecValidator): FarmService {
+/**
+ * A farm whose submit validates like createFarmService's and queues nothing. `onValidate` is
+ * called as a validation starts, so a test can act while one is in flight (not after a guessed sleep).
+ */
+function farmWith(validator: SpecValidator, onValidate: () => void = () => undefined): FarmService {
   let n = 0;
   return {
     async submit(specText, opts) {
+      onValidate();
       await validator.validate(specText, opts.source ?? 'http.yaml', { env: {} });
       return { runId: `run-${++n}` };
     },
@@ -59,10 +63,11 @@ let app: FastifyInstance;
 let port: number;
 let outRoot: string;
 let service: FarmService;
+let validating: () => void = () => undefined;
 
 beforeAll(async () => {
   outRoot = await mkdtemp(join(tmpdir(), 'synthfarm-serve-limits-'));
-  service = farmWith(createSpecValidator());
+  service = farmWith(createSpecValidator(), () => validating());
   app = await createServer({ service, token: TOKEN, outRoot });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as { port: number }).port;
@@ -76,8 +81,10 @@ afterAll(async () => {
 describe('POST /runs validates off the event loop', () => {
   it('/healthz answers while the heaviest spec is being validated', async () => {
     await http(port, 'POST', '/runs', 'name: warm\ncount: 1\nfields:\n  id: { kind: sequence }\n'); // thread started
+    const started = new Promise<void>((r) => (validating = r));
     const post = http(port, 'POST', '/runs', heaviestSpec());
-    await new Promise((r) => setTimeout(r, 150)); // the spec is uploaded and being checked
+    // Ordering, not milliseconds: the spec is uploaded and its check has begun (seconds of CPU).
+    await started;
     const health = await http(port, 'GET', '/healthz');
     const posted = await post;
     expect(health.status).toBe(200);
@@ -110,10 +117,13 @@ describe('POST /runs validates off the event loop', () => {
   });
 
   it('a spec over the validator thread\'s time limit is a 400 naming validateMs, and the next one is served', async () => {
-    // The heaviest spec takes ~1.3 s; the limit stops it at 300 ms (the thread's start not counted), then a fresh thread serves.
-    const slow = createSpecValidator({ limits: { ...DEFAULT_SPEC_LIMITS, validateMs: 300 } });
+    // validateMs is wall time, so both sides need room on a loaded machine: a 4 MB spec of
+    // weights takes ~9 s of CPU here (a thread never gets more than one core, so at least as
+    // much wall time, on a machine a few times faster too); the limit stops it at 1.5 s (the
+    // thread's start not counted), then a fresh thread checks a tiny spec in ~6 ms of CPU.
+    const slow = createSpecValidator({ limits: { ...DEFAULT_SPEC_LIMITS, validateMs: 1500, specBytes: 5_000_000, validateMemoryMb: 2048 } });
     try {
-      await expect(slow.validate(heaviestSpec(), 'big.yaml')).rejects.toThrow(/^validating big\.yaml took longer than 300 ms, which exceeds limit validateMs \(300\); raise it with --limit validateMs=N/);
+      await expect(slow.validate(heaviestSpec(4_000_000), 'big.yaml')).rejects.toThrow(/^validating big\.yaml took longer than 1500 ms, which exceeds limit validateMs \(1500\); raise it with --limit validateMs=N/);
       await expect(slow.validate('name: x\ncount: 1\nfields:\n  id: { kind: sequence }\n', 'ok.yaml')).resolves.toMatchObject({ spec: { datasets: [{ name: 'x' }] } });
     } finally {
       await slow.close();
