@@ -157,7 +157,9 @@ function planField(path: string, f: FieldSpec, count: number): ColumnPlan {
     case 'datetime': {
       const a = Date.parse(f.from);
       const b = Date.parse(f.to);
-      return { ...base, type: 'date', bins: dateBins(a, b), target: { kind: 'uniform', min: a, max: b } };
+      // Traffic weights and `after` (on or after the parent's value) shape the times: no flat target to check against.
+      const shaped = ('weights' in f && f.weights !== undefined) || ('after' in f && f.after !== undefined);
+      return { ...base, type: 'date', bins: dateBins(a, b), ...(shaped ? {} : { target: { kind: 'uniform' as const, min: a, max: b } }) };
     }
     case 'array': {
       const of = f.of.kind === 'choice' ? (f.of.weights ? normalize(f.of.weights) : normalize(Object.fromEntries(f.of.values!.map((v) => [String(v), 1])))) : f.of.kind === 'bool' ? { true: f.of.p, false: 1 - f.of.p } : undefined;
