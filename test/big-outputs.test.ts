@@ -80,7 +80,7 @@ describe('output.split, output.gzip, parquet', () => {
       expect({ path: f.path, bytes: b.length, sha256: sha256(b) }).toEqual({ path: f.path, bytes: f.bytes, sha256: f.sha256 });
     }
     const listed = [...files, ...big.manifest.datasets.orders!.files].map((f) => f.path);
-    expect((await readdir(big.out)).sort()).toEqual([...listed, 'events.jsonl', 'manifest.json', 'rejects.jsonl'].sort());
+    expect((await readdir(big.out)).sort()).toEqual([...listed, 'events.jsonl', 'manifest.json', 'rejects.jsonl', 'report-data.json', 'report.html'].sort());
   });
 
   it('gunzipped and put together, the parts are the plain run\'s CSV and JSONL (each CSV part starts with the header)', async () => {
