@@ -121,7 +121,7 @@ describe('report.html of jobs/loadtest-customers.yaml', () => {
     expect(checks).toMatch(/^(\d+) of \1 pass$/);
     expect(int(checks.split(' ')[0]!)).toBeGreaterThanOrEqual(30);
     // The foreign key is checked against the customers actually written.
-    expect(await text(opened.page, '[data-column="customerId"] [data-check="references"]')).toContain('0 of 30,000 missing in customers.id');
+    expect(await text(opened.page, '[data-column="customerId"] [data-check="references"]')).toContain(`0 of ${manifest.datasets.orders!.written.toLocaleString('en-US')} missing in customers.id`);
   });
 
   it('prints: the navigation is hidden and a PDF comes out', async () => {
