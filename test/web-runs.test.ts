@@ -217,7 +217,8 @@ describe('runs pages in Chromium', () => {
     await page.goto(`${base}/run/${runB}`);
     const frame = page.frameLocator('.report iframe');
     // Drawn by the page's own script: marks inside an svg, or a canvas.
-    await frame.locator('svg *, canvas').first().waitFor();
+    // (Observable Plot puts a <style> first in each svg: wait for marks, attached, not for any child to show.)
+    await frame.locator('svg rect, svg path, svg circle, svg line, canvas').first().waitFor({ state: 'attached' });
     const tab = await page.request.get(`${base}/runs/${runB}/files/report.html`);
     expect(tab.headers()['content-security-policy']).toMatch(/^sandbox allow-scripts/);
     expect(tab.headers()['content-disposition']).toMatch(/^inline;/);
