@@ -83,8 +83,11 @@ export function summaryLayout(plan: DatasetPlan): SummaryLayout {
   return l;
 }
 
-/** Looks up whether a value exists in a referenced column (`dataset.field`); undefined when not known here. */
-export type RefLookup = (ref: string) => ((v: unknown) => boolean) | undefined;
+/**
+ * The values of a referenced column (`dataset.field`), to check foreign keys against; undefined
+ * when not known here. A Set will do: its `has` is called once per value, directly.
+ */
+export type RefLookup = (ref: string) => { has(v: unknown): boolean } | undefined;
 
 /** Summarizes records one at a time; `done()` gives the batch's summary. */
 export interface Summarizer {
@@ -102,31 +105,84 @@ export interface Summarizer {
 class Column {
   // Every field keeps one type from construction (no null that later becomes a Map): a field
   // whose type widens deprecates the hidden class and throws away the optimized code using it.
-  readonly cats = new Map<string, number>();
-  readonly sketch = new Map<number, number>();
+  // The empty maps are shared until a value comes (most columns never need one).
+  cats: Map<string, number> = NO_CATS;
+  sketch: Map<number, number> = NO_SKETCH;
+  readonly add: (c: Column, v: unknown) => void;
+  /** First path segment, and the rest (empty for a top-level column). */
+  readonly key: string;
+  readonly rest: string[];
+  /** Offset of the column's STATS in `stats`. */
+  readonly at: number;
+  readonly hllAt: number;
+  readonly binAt: number;
+  readonly lo: number;
+  readonly width: number;
+  readonly bins: number;
+  /** Arrays: count elements as categories. */
+  readonly ofCats: boolean;
+  /** Index among the correlated columns, or -1. */
+  readonly corr: number;
+  /** `ref` columns whose referenced values are known here: check each value in `refs`. */
+  readonly fk: boolean;
   constructor(
-    readonly add: (c: Column, v: unknown) => void,
-    /** First path segment, and the rest (empty for a top-level column). */
-    readonly key: string,
-    readonly rest: string[],
+    t: ColumnTemplate,
     readonly stats: Float64Array,
     readonly counts: Float64Array,
     readonly hll: Uint8Array,
-    /** Offset of the column's STATS in `stats`. */
-    readonly at: number,
-    readonly hllAt: number,
-    readonly binAt: number,
-    readonly lo: number,
-    readonly width: number,
-    readonly bins: number,
-    /** `ref` columns: whether a value exists in the referenced column. */
-    readonly fk: boolean,
-    readonly has: (v: unknown) => boolean,
-    /** Arrays: count elements as categories. */
-    readonly ofCats: boolean,
-    /** Index among the correlated columns, or -1. */
-    readonly corr: number,
-  ) {}
+    readonly refs: { has(v: unknown): boolean },
+  ) {
+    this.add = t.add;
+    this.key = t.key;
+    this.rest = t.rest;
+    this.at = t.at;
+    this.hllAt = t.hllAt;
+    this.binAt = t.binAt;
+    this.lo = t.lo;
+    this.width = t.width;
+    this.bins = t.bins;
+    this.ofCats = t.ofCats;
+    this.corr = t.corr;
+    this.fk = refs !== NO_REFS;
+  }
+}
+
+const NO_CATS = new Map<string, number>();
+const NO_SKETCH = new Map<number, number>();
+const NO_REFS = new Set<unknown>();
+
+/** What a plan's column needs in every batch, worked out once per plan. */
+type ColumnTemplate = Pick<Column, 'add' | 'key' | 'rest' | 'at' | 'hllAt' | 'binAt' | 'lo' | 'width' | 'bins' | 'ofCats' | 'corr'> & { ref: string | undefined };
+
+interface Prepared {
+  layout: SummaryLayout;
+  columns: ColumnTemplate[];
+  /** A batch's STATS before its first record (minimums +Infinity, maximums -Infinity). */
+  stats: Float64Array;
+}
+
+/** Per plan: a batch's set-up runs once a batch, too rarely for the JIT, so it is kept short. */
+const prepared = new WeakMap<DatasetPlan, Prepared>();
+
+function prepare(plan: DatasetPlan): Prepared {
+  let p = prepared.get(plan);
+  if (p) return p;
+  const layout = summaryLayout(plan);
+  const stats = new Float64Array(plan.columns.length * STATS);
+  const columns = plan.columns.map((c, i): ColumnTemplate => {
+    const segs = c.path.split('.');
+    const bins = (c.type === 'number' || c.type === 'date') && c.bins ? c.bins : undefined;
+    const at = i * STATS;
+    stats[at + STAT.MIN] = stats[at + STAT.LEN_MIN] = Infinity;
+    stats[at + STAT.MAX] = stats[at + STAT.LEN_MAX] = -Infinity;
+    return {
+      add: HANDLERS[c.type], key: segs[0]!, rest: segs.slice(1), at, hllAt: layout.hllAt[i]!, binAt: layout.binAt[i]!,
+      lo: bins?.lo ?? 0, width: bins?.width ?? 1, bins: bins ? bins.n : c.type === 'array' ? MAX_ARRAY_LENGTH + 1 : 0,
+      ofCats: c.type === 'array' && !!c.of, corr: plan.correlated.indexOf(i), ref: 'ref' in c ? c.ref : undefined,
+    };
+  });
+  prepared.set(plan, (p = { layout, columns, stats }));
+  return p;
 }
 
 const HANDLERS = { number: onNumber, date: onDate, category: onCategory, text: onText, array: onArray, auto: onAuto } as const;
@@ -137,72 +193,83 @@ const HANDLERS = { number: onNumber, date: onDate, category: onCategory, text: o
  * re-read, and memory is bounded by the plan, not by the records. Every record is counted (no
  * sampling); the per-value work is a few arithmetic steps and at most one hash, with no allocation.
  */
-export function createSummarizer(plan: DatasetPlan, refs?: RefLookup, layout: SummaryLayout = summaryLayout(plan)): Summarizer {
-  const stats = new Float64Array(plan.columns.length * STATS);
+export function createSummarizer(plan: DatasetPlan, refs?: RefLookup): Summarizer {
+  const { layout, columns, stats: initial } = prepare(plan);
+  const stats = initial.slice();
   const counts = new Float64Array(layout.counts);
   const hll = new Uint8Array(layout.hll);
-  const corrAt = new Map(plan.correlated.map((c, k) => [c, k]));
-  const cols = plan.columns.map((c, i) => {
-    const segs = c.path.split('.');
-    const bins = (c.type === 'number' || c.type === 'date') && c.bins ? c.bins : undefined;
-    const has = ('ref' in c && c.ref && refs?.(c.ref)) || null;
-    const at = i * STATS;
-    stats[at + STAT.MIN] = stats[at + STAT.LEN_MIN] = Infinity;
-    stats[at + STAT.MAX] = stats[at + STAT.LEN_MAX] = -Infinity;
-    if (has) stats[at + STAT.FK] = 1;
-    return new Column(
-      HANDLERS[c.type], segs[0]!, segs.slice(1), stats, counts, hll, at, layout.hllAt[i]!, layout.binAt[i]!,
-      bins?.lo ?? 0, bins?.width ?? 1, bins ? bins.n : c.type === 'array' ? MAX_ARRAY_LENGTH + 1 : 0,
-      !!has, has || noRef, c.type === 'array' && !!c.of, corrAt.get(i) ?? -1,
-    );
-  });
-  const nCorr = plan.correlated.length;
-  const corr = new Float64Array(layout.pairs * 6);
-  const xs = new Float64Array(nCorr);
-  let records = 0;
-  return {
-    add(record) {
-      records++;
-      for (let i = 0; i < cols.length; i++) {
-        const c = cols[i]!;
-        let v = record[c.key];
-        if (c.rest.length) v = valueAt(v, c.rest);
-        if (c.corr >= 0) xs[c.corr] = typeof v === 'number' ? v : NaN;
-        if (v === null || v === undefined) {
-          stats[c.at + STAT.NULLS]!++;
-          continue;
-        }
-        stats[c.at + STAT.N]!++;
-        if (c.fk) {
-          stats[c.at + STAT.FK_CHECKED]!++;
-          if (!c.has(v)) stats[c.at + STAT.FK_MISSING]!++;
-        }
-        c.add(c, v);
-      }
-      if (nCorr < 2) return;
-      let p = 0;
-      for (let i = 0; i < nCorr; i++) {
-        for (let j = i + 1; j < nCorr; j++, p += 6) {
-          const x = xs[i]!;
-          const y = xs[j]!;
-          if (Number.isNaN(x) || Number.isNaN(y)) continue;
-          corr[p]! += 1;
-          corr[p + 1]! += x;
-          corr[p + 2]! += y;
-          corr[p + 3]! += x * x;
-          corr[p + 4]! += y * y;
-          corr[p + 5]! += x * y;
-        }
-      }
-    },
-    done() {
-      const entries = <K>(m: Map<K, number>) => (m.size ? { keys: [...m.keys()], counts: [...m.values()] } : null);
-      return { records, stats, counts, hll, cats: cols.map((c) => entries(c.cats)), sketch: cols.map((c) => entries(c.sketch)), corr };
-    },
-  };
+  const cols: Column[] = [];
+  for (const t of columns) {
+    const known = (t.ref !== undefined && refs?.(t.ref)) || NO_REFS;
+    if (known !== NO_REFS) stats[t.at + STAT.FK] = 1;
+    cols.push(new Column(t, stats, counts, hll, known));
+  }
+  return new BatchSummarizer(cols, stats, counts, hll, new Float64Array(layout.pairs * 6), new Float64Array(plan.correlated.length));
 }
 
-const noRef = () => true;
+/**
+ * A class, not closures made per batch: a closure made anew for each batch would get its own
+ * type feedback (V8 allocates a function's feedback lazily), so every batch's `add` would start
+ * again in the interpreter and be optimized again. One method is warmed once per thread.
+ */
+class BatchSummarizer implements Summarizer {
+  private records = 0;
+  constructor(
+    private readonly cols: Column[],
+    private readonly stats: Float64Array,
+    private readonly counts: Float64Array,
+    private readonly hll: Uint8Array,
+    private readonly corr: Float64Array,
+    /** This record's values of the correlated columns (NaN for a non-number). */
+    private readonly xs: Float64Array,
+  ) {}
+
+  add(record: Record<string, unknown>): void {
+    this.records++;
+    const { cols, stats, xs } = this;
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i]!;
+      let v = record[c.key];
+      if (c.rest.length) v = valueAt(v, c.rest);
+      if (c.corr >= 0) xs[c.corr] = typeof v === 'number' ? v : NaN;
+      if (v === null || v === undefined) {
+        stats[c.at + STAT.NULLS]!++;
+        continue;
+      }
+      stats[c.at + STAT.N]!++;
+      if (c.fk) {
+        stats[c.at + STAT.FK_CHECKED]!++;
+        if (!c.refs.has(v)) stats[c.at + STAT.FK_MISSING]!++;
+      }
+      c.add(c, v);
+    }
+    if (xs.length > 1) addPairs(xs, this.corr);
+  }
+
+  done(): BatchSummary {
+    const entries = <K>(m: Map<K, number>) => (m.size ? { keys: [...m.keys()], counts: [...m.values()] } : null);
+    const { records, stats, counts, hll, corr, cols } = this;
+    return { records, stats, counts, hll, cats: cols.map((c) => entries(c.cats)), sketch: cols.map((c) => entries(c.sketch)), corr };
+  }
+}
+
+/** Adds a record's correlated values to the running sums of every pair where both are numbers. */
+function addPairs(xs: Float64Array, corr: Float64Array): void {
+  let p = 0;
+  for (let i = 0; i < xs.length; i++) {
+    for (let j = i + 1; j < xs.length; j++, p += 6) {
+      const x = xs[i]!;
+      const y = xs[j]!;
+      if (Number.isNaN(x) || Number.isNaN(y)) continue;
+      corr[p]! += 1;
+      corr[p + 1]! += x;
+      corr[p + 2]! += y;
+      corr[p + 3]! += x * x;
+      corr[p + 4]! += y * y;
+      corr[p + 5]! += x * y;
+    }
+  }
+}
 
 function valueAt(v: unknown, segs: string[]): unknown {
   for (let i = 0; i < segs.length; i++) {
@@ -274,6 +341,7 @@ function addNumber(c: Column, x: number): void {
     return;
   }
   const code = sketchCode(x);
+  if (c.sketch === NO_SKETCH) c.sketch = new Map();
   const sk = c.sketch;
   const seen = sk.get(code);
   if (seen !== undefined) sk.set(code, seen + 1);
@@ -307,6 +375,7 @@ export function sketchKey(code: number): string {
  * the registers come out the same as hashing every value, for a fraction of the hashing.
  */
 function addCategory(c: Column, v: unknown, key: string, distinct: boolean): void {
+  if (c.cats === NO_CATS) c.cats = new Map();
   const m = c.cats;
   const seen = m.get(key);
   if (seen !== undefined) {
