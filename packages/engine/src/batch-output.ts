@@ -5,7 +5,8 @@ import type { AuditSummary } from './audit-summary.js';
 import type { RoutingDecision } from './manifest.js';
 import { packLines, type PackedLines } from './packed-lines.js';
 import type { RunEvent } from './run-events.js';
-import type { DatasetSummary } from '@synthfarm/report/batch-summary';
+import type { BatchSummary } from '@synthfarm/report/batch-summary';
+import { batchSummaryFromJson, batchSummaryToJson, type BatchSummaryJson } from '@synthfarm/report/batch-summary-json';
 
 /** Per-backend accounting of one batch: the summable part of a backend's stats. */
 export type BackendDelta = Pick<BackendStats, 'calls' | 'failures' | 'retries' | 'cacheHits' | 'tokensIn' | 'tokensOut' | 'cost'>;
@@ -48,7 +49,7 @@ export interface BatchOutput {
    */
   events?: RunEvent[];
   /** The report's summary of the batch's written records (made where the records were). */
-  summary?: DatasetSummary;
+  summary?: BatchSummary;
   /** Lines the committer changed at admission (suffixed templates, redrawn records), by format and offset. */
   replaced?: Partial<Record<Format, Map<number, string>>>;
 }
@@ -62,7 +63,7 @@ export function writtenRows(out: BatchOutput): number {
   return out.count - out.dropped.length;
 }
 
-/** A batch output as JSON text (typed arrays become plain arrays; NaN keys null). */
+/** A batch output as JSON text (typed arrays become plain arrays; NaN keys null; the report's summary its JSON form). */
 export function batchOutputToJson(out: BatchOutput): string {
   const lines = Object.fromEntries(Object.entries(out.lines).map(([f, p]) => [f, { text: p!.text, ends: Array.from(p!.ends) }]));
   return JSON.stringify({
@@ -70,20 +71,22 @@ export function batchOutputToJson(out: BatchOutput): string {
     lines,
     ...(out.keys ? { keys: Array.from(out.keys, (k) => (Number.isNaN(k) ? null : k)) } : {}),
     ...(out.templateValues ? { templateValues: { text: out.templateValues.text, ends: Array.from(out.templateValues.ends) } } : {}),
+    ...(out.summary ? { summary: batchSummaryToJson(out.summary) } : {}),
   });
 }
 
 /** The inverse of {@link batchOutputToJson}. */
 export function batchOutputFromJson(text: string): BatchOutput {
   type Wire = { text: string; ends: number[] };
-  const raw = JSON.parse(text) as Omit<BatchOutput, 'lines' | 'keys' | 'templateValues'> & { lines: Record<string, Wire>; keys?: (number | null)[]; templateValues?: Wire };
+  const raw = JSON.parse(text) as Omit<BatchOutput, 'lines' | 'keys' | 'templateValues' | 'summary'> & { lines: Record<string, Wire>; keys?: (number | null)[]; templateValues?: Wire; summary?: BatchSummaryJson };
   const packed = (p: Wire): PackedLines => ({ text: p.text, ends: Uint32Array.from(p.ends) });
-  const { keys, templateValues, lines, ...rest } = raw;
+  const { keys, templateValues, lines, summary, ...rest } = raw;
   return {
     ...rest,
     lines: Object.fromEntries(Object.entries(lines).map(([f, p]) => [f, packed(p)])),
     ...(keys ? { keys: Float64Array.from(keys, (k) => (k === null ? NaN : k)) } : {}),
     ...(templateValues ? { templateValues: packed(templateValues) } : {}),
+    ...(summary ? { summary: batchSummaryFromJson(summary) } : {}),
   };
 }
 

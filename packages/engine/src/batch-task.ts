@@ -3,7 +3,7 @@ import type { RefColumns, DataRecord } from '@synthfarm/codegen';
 import type { Format, Reject } from '@synthfarm/output';
 import type { PackedLines } from './packed-lines.js';
 import type { Spec } from '@synthfarm/spec';
-import type { DatasetSummary } from '@synthfarm/report/batch-summary';
+import type { BatchSummary } from '@synthfarm/report/batch-summary';
 
 /**
  * Asks the worker to encode records into output lines itself (datasets with no model
@@ -35,7 +35,7 @@ export interface EncodedBatch {
   /** Per referenced field, one value per record. */
   refValues: unknown[][];
   /** The report's summary of the batch's valid records, when asked for. */
-  summary?: DatasetSummary;
+  summary?: BatchSummary;
 }
 
 /** A batch descriptor: which records of which dataset. Carries no rows. */

@@ -161,12 +161,13 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   let decisionRows = 0;
   // The run's record: everything it reports is folded from its events (run-record.ts).
   const record = emptyRunRecord();
-  // What the report draws, gathered as batches commit (DESIGN §10): nothing is read back.
-  const report = createReportCollector(spec.datasets);
+  // What the report draws, gathered as batches commit (DESIGN §10): nothing is read back. A run
+  // without a report gathers nothing.
+  const report = opts.report !== false ? createReportCollector(spec.datasets) : undefined;
   let eventRows = 0;
   const emit = async (events: RunEvent[]) => {
     for (const e of events) foldEvents(record, e);
-    report.addEvents(events);
+    report?.addEvents(events);
     eventRows += events.length;
     await log!.append(events);
     await opts.events?.append(events).catch(() => undefined);
@@ -179,7 +180,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   let sink: PostgresSink | undefined;
   let decisionsFile: Omit<SinkFile, 'format'> | undefined;
   const appendRejects = (rs: Reject[]) => {
-    report.addRejects(rs);
+    report?.addRejects(rs);
     return rejects!.append(rs.map((r) => JSON.stringify(r) + '\n').join(''));
   };
 
@@ -221,7 +222,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       const seen = new Map<string, RouteVerdict[]>();
       for await (const e of log.read()) {
         foldEvents(record, e);
-        report.addEvents([e]);
+        report?.addEvents([e]);
         eventRows++;
         if (router && e.type === 'routing_decision' && e.verdicts) {
           const k = `${e.dataset}\u0000${e.batch}`;
@@ -369,7 +370,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         }
         await outputs.append(batch, dropped);
         await appendRejects(batch.rejects);
-        report.addBatch(d, batch.summary);
+        report?.addBatch(d, batch.summary);
         const rows = batch.count - dropped.size;
         const lines = job.route ? decisionLines(ds.name, b, job.route, batch.verdicts ?? []) : [];
         if (lines.length) {
@@ -485,7 +486,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   }
   await Promise.resolve(opts.onRecord?.(record, true)).catch(() => undefined);
   // A run that failed publishes only its manifest (`synthfarm report` can still draw a page from it).
-  if (out && !failure && opts.report !== false) await writeReport(out, manifest, report);
+  if (out && !failure && report) await writeReport(out, manifest, report);
   // A run stopped by its signal publishes nothing; a resumable one keeps its staging and part
   // files for `synthfarm resume`, any other has its staging removed.
   const left = !!(failure && signal.aborted);
@@ -554,12 +555,13 @@ async function writeReport(out: RunFiles, manifest: Manifest, report: ReportColl
   try {
     const data = await out.open(REPORT_DATA_FILE);
     written.push(data);
-    await data.append(JSON.stringify(report.data(manifest.runId)));
+    const gathered = report.data(manifest.runId);
+    await data.append(JSON.stringify(gathered));
     await data.commit();
     const page = await out.open(REPORT_FILE);
     written.push(page);
     manifest.report = { path: REPORT_FILE, data: REPORT_DATA_FILE };
-    await page.append(renderReport({ manifest: manifest as unknown as Record<string, unknown>, data: report.data(manifest.runId), timeline: report.timeline() }));
+    await page.append(renderReport({ manifest: manifest as unknown as Record<string, unknown>, data: gathered, timeline: report.timeline() }));
     await page.commit();
   } catch {
     delete manifest.report;

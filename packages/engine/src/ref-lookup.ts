@@ -24,7 +24,6 @@ export function refLookup(refColumns: RefColumns, specKey: string): RefLookup {
       if (sets.size >= MAX_SETS) sets.delete(sets.keys().next().value!);
       sets.set(key, set);
     }
-    const s = set;
-    return (v) => s.has(v);
+    return set;
   };
 }

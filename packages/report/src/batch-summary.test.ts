@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetSchema } from '@synthfarm/spec';
-import { createSummarizer } from './batch-summary.js';
+import { createSummarizer, sketchCode, sketchKey, type BatchSummary } from './batch-summary.js';
+import { batchSummaryFromJson, batchSummaryToJson } from './batch-summary-json.js';
 import { planDataset } from './column-plan.js';
 import { createDatasetAccumulator } from './dataset-accumulator.js';
 import { emptyTimeline } from './event-timeline.js';
 import { estimate, mergeText, newRegisters } from './hll.js';
-import { buildPageModel } from './page-model.js';
+import type { DatasetPlan } from './column-plan.js';
+import { buildPageModel, thousands } from './page-model.js';
 import { expectedShares } from './target-curve.js';
 
 const ds = DatasetSchema.parse({
@@ -28,11 +30,12 @@ function normals(n: number): number[] {
 
 function summarize(records: Array<Record<string, unknown>>, batch = 500) {
   const plan = planDataset(ds);
-  const acc = createDatasetAccumulator();
+  const acc = createDatasetAccumulator(plan);
   for (let i = 0; i < records.length; i += batch) {
     const s = createSummarizer(plan);
     for (const r of records.slice(i, i + batch)) s.add(r);
-    acc.add(JSON.parse(JSON.stringify(s.done())));
+    // As a farm worker hands it over: through JSON.
+    acc.add(batchSummaryFromJson(JSON.parse(JSON.stringify(batchSummaryToJson(s.done())))));
   }
   const data = { version: 1 as const, runId: 'r', datasets: [{ plan, summary: acc.summary() }], rejectExamples: {} };
   return buildPageModel({ runId: 'r', datasets: { people: { requested: records.length, written: records.length, rejected: 0, files: [] } } }, data, emptyTimeline()).datasets[0]!;
@@ -72,15 +75,56 @@ describe('report summaries', () => {
   });
 
   it('estimates distinct counts from merged sketches', () => {
-    const a = newRegisters();
-    const b = newRegisters();
-    const s1 = createSummarizer({ name: 'x', columns: [{ path: 'v', field: 'faker', nullRate: 0, unique: false, type: 'text' }], correlated: [], correlationTargets: {} });
-    const s2 = createSummarizer({ name: 'x', columns: [{ path: 'v', field: 'faker', nullRate: 0, unique: false, type: 'text' }], correlated: [], correlationTargets: {} });
+    const plan: DatasetPlan = { name: 'x', columns: [{ path: 'v', field: 'faker', nullRate: 0, unique: false, type: 'text' }], correlated: [], correlationTargets: {} };
+    const s1 = createSummarizer(plan);
+    const s2 = createSummarizer(plan);
     for (let i = 0; i < 50_000; i++) s1.add({ v: `value-${i}` });
     for (let i = 25_000; i < 100_000; i++) s2.add({ v: `value-${i}` });
-    mergeText(a, s1.done().columns[0]!.hll!);
-    mergeText(b, s2.done().columns[0]!.hll!);
-    mergeText(a, [...b].map((r) => String.fromCharCode(r + 48)).join(''));
-    expect(Math.abs(estimate(a) - 100_000) / 100_000).toBeLessThan(0.08);
+    const acc = createDatasetAccumulator(plan);
+    acc.add(s1.done());
+    acc.add(s2.done());
+    const merged = newRegisters();
+    mergeText(merged, acc.summary().columns[0]!.hll!);
+    expect(Math.abs(estimate(merged) - 100_000) / 100_000).toBeLessThan(0.08);
+  });
+
+  it('counts a category only by its values, and its distinct values exactly as hashing every record would', () => {
+    const plan: DatasetPlan = { name: 'x', columns: [{ path: 'c', field: 'choice', nullRate: 0, unique: false, type: 'category' }, { path: 'a.b', field: 'faker', nullRate: 0, unique: false, type: 'auto' }], correlated: [], correlationTargets: {} };
+    const records = Array.from({ length: 3000 }, (_, i) => ({ c: i % 7 === 0 ? true : `k${i % 5}`, a: { b: i % 3 ? i * 0.5 : i % 2 === 0 } }));
+    const expected: Record<string, number> = {};
+    for (const r of records) expected[String(r.c)] = (expected[String(r.c)] ?? 0) + 1;
+    const acc = createDatasetAccumulator(plan);
+    for (let i = 0; i < records.length; i += 400) {
+      const s = createSummarizer(plan);
+      for (const r of records.slice(i, i + 400)) s.add(r);
+      acc.add(s.done());
+    }
+    const [c, a] = acc.summary().columns;
+    expect(c!.cats!.counts).toEqual(expected);
+    const reg = newRegisters();
+    mergeText(reg, c!.hll!);
+    expect(estimate(reg)).toBe(6);
+    // The nested auto column: booleans as categories, numbers in the log sketch, nothing lost.
+    expect(a!.n).toBe(3000);
+    expect(a!.cats!.counts).toEqual({ true: 500, false: 500 });
+    expect(Object.values(a!.num!.sketch!).reduce((x, y) => x + y, 0)).toBe(2000);
+  });
+
+  it('names sketch buckets as before: ±k, z for zero', () => {
+    expect([1.1, 1, 0, -1.21, 0.5, -0.5].map((x) => sketchKey(sketchCode(x)))).toEqual(['1', '0', 'z', '-2', '-7', '--7']);
+  });
+
+  it('carries a batch through JSON whole, empty columns (infinite min and max) included', () => {
+    const plan = planDataset(ds);
+    const s = createSummarizer(plan);
+    s.add({ id: 1, age: 30, tier: 'free', nick: null });
+    const b: BatchSummary = s.done();
+    const back = batchSummaryFromJson(JSON.parse(JSON.stringify(batchSummaryToJson(b))));
+    expect(back).toEqual(b);
+    expect(back.stats.includes(Infinity)).toBe(true);
+  });
+
+  it('writes thousands as toLocaleString does, without loading ICU', () => {
+    for (const n of [0, 7, 999, 1000, 12_345, 1_000_000, 98_765_432, -4321]) expect(thousands(n)).toBe(n.toLocaleString('en-US'));
   });
 });

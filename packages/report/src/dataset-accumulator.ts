@@ -1,89 +1,93 @@
-import type { ColumnSummary, DatasetSummary } from './batch-summary.js';
-import { MAX_CATEGORIES, MAX_SKETCH_BUCKETS } from './batch-summary.js';
-import { mergeText, newRegisters, registersToText } from './hll.js';
+import { MAX_CATEGORIES, MAX_SKETCH_BUCKETS, sketchKey, STAT, STATS, summaryLayout, type BatchSummary } from './batch-summary.js';
+import type { DatasetPlan } from './column-plan.js';
+import type { ColumnSummary, DatasetSummary } from './dataset-summary.js';
+import { mergeRegisters, registersToText } from './hll.js';
 
 /** Adds up the summaries of a dataset's committed batches, in commit order. */
 export interface DatasetAccumulator {
-  add(batch: DatasetSummary): void;
+  add(batch: BatchSummary): void;
   /** The dataset's summary so far (a copy the caller may keep). */
   summary(): DatasetSummary;
 }
 
-/** A dataset's running summary: memory bounded by its columns' caps, whatever its record count. */
-export function createDatasetAccumulator(): DatasetAccumulator {
-  let acc: DatasetSummary | undefined;
-  let regs: Array<Uint8Array | undefined> = [];
+/**
+ * A dataset's running summary: each batch's is merged as it arrives and dropped, so memory is
+ * the plan's typed arrays and capped lists, whatever the record count.
+ */
+export function createDatasetAccumulator(plan: DatasetPlan): DatasetAccumulator {
+  const layout = summaryLayout(plan);
+  const ncols = plan.columns.length;
+  const stats = new Float64Array(ncols * STATS);
+  const counts = new Float64Array(layout.counts);
+  const hll = new Uint8Array(layout.hll);
+  const corr = new Float64Array(layout.pairs * 6);
+  const cats: Array<Map<string, number> | undefined> = [];
+  const sketch: Array<Map<number, number> | undefined> = [];
+  for (let at = 0; at < stats.length; at += STATS) {
+    stats[at + STAT.MIN] = stats[at + STAT.LEN_MIN] = Infinity;
+    stats[at + STAT.MAX] = stats[at + STAT.LEN_MAX] = -Infinity;
+  }
+  let records = 0;
+  let batches = 0;
   return {
     add(b) {
-      if (!acc) {
-        acc = { records: 0, columns: b.columns.map(() => ({ n: 0, nulls: 0 })), corr: b.corr.map(() => 0) };
-        regs = b.columns.map(() => undefined);
+      batches++;
+      records += b.records;
+      for (let i = 0; i < corr.length; i++) corr[i]! += b.corr[i]!;
+      for (let at = 0; at < stats.length; at += STATS) {
+        for (let k = 0; k < STATS; k++) {
+          const v = b.stats[at + k]!;
+          if (k === STAT.MIN || k === STAT.LEN_MIN) stats[at + k] = Math.min(stats[at + k]!, v);
+          else if (k === STAT.MAX || k === STAT.LEN_MAX) stats[at + k] = Math.max(stats[at + k]!, v);
+          else if (k === STAT.FK) stats[at + k] = Math.max(stats[at + k]!, v);
+          else stats[at + k]! += v;
+        }
       }
-      acc.records += b.records;
-      b.corr.forEach((v, i) => (acc!.corr[i] = (acc!.corr[i] ?? 0) + v));
-      b.columns.forEach((c, i) => {
-        const into = (acc!.columns[i] ??= { n: 0, nulls: 0 });
-        mergeColumn(into, c);
-        if (c.hll) mergeText((regs[i] ??= newRegisters()), c.hll);
-      });
+      for (let i = 0; i < counts.length; i++) counts[i]! += b.counts[i]!;
+      for (let i = 0; i < ncols; i++) if (layout.hllAt[i]! >= 0 && b.stats[i * STATS + STAT.N]) mergeRegisters(hll, b.hll, layout.hllAt[i]!);
+      for (let i = 0; i < ncols; i++) {
+        const c = b.cats[i];
+        if (c) mergeCapped((cats[i] ??= new Map()), c.keys, c.counts, MAX_CATEGORIES, stats, i * STATS + STAT.OTHER);
+        const s = b.sketch[i];
+        if (s) mergeCapped((sketch[i] ??= new Map()), s.keys, s.counts, MAX_SKETCH_BUCKETS, stats, i * STATS + STAT.OVER);
+      }
     },
     summary() {
-      if (!acc) return { records: 0, columns: [], corr: [] };
-      return { ...acc, columns: acc.columns.map((c, i) => (regs[i] ? { ...c, hll: registersToText(regs[i]!) } : { ...c })) };
+      if (!batches) return { records: 0, columns: [], corr: [] };
+      const columns = plan.columns.map((_, i) => {
+        const at = i * STATS;
+        const s = (k: number) => stats[at + k]!;
+        const col: ColumnSummary = { n: s(STAT.N), nulls: s(STAT.NULLS) };
+        if (s(STAT.NUMS) > 0) {
+          const binAt = layout.binAt[i]!;
+          col.num = {
+            min: s(STAT.MIN), max: s(STAT.MAX), sum: s(STAT.SUM), sumSq: s(STAT.SUM_SQ), under: s(STAT.UNDER), over: s(STAT.OVER),
+            ...(binAt >= 0 ? { bins: Array.from(counts.subarray(binAt, binAt + layout.binN[i]!)) } : { sketch: Object.fromEntries([...(sketch[i] ?? [])].map(([k, v]) => [sketchKey(k), v])) }),
+          };
+        }
+        if (cats[i]) col.cats = { counts: Object.fromEntries(cats[i]!), other: s(STAT.OTHER) };
+        if (s(STAT.LENS) > 0) col.len = { min: s(STAT.LEN_MIN), max: s(STAT.LEN_MAX), sum: s(STAT.LEN_SUM) };
+        if (s(STAT.ARRAYS) > 0) {
+          const l = counts.subarray(layout.binAt[i]!, layout.binAt[i]! + layout.binN[i]!);
+          let last = l.length - 1;
+          while (last > 0 && !l[last]) last--;
+          col.lengths = Array.from(l.subarray(0, last + 1));
+        }
+        if (s(STAT.FK)) col.fk = { checked: s(STAT.FK_CHECKED), missing: s(STAT.FK_MISSING) };
+        if (layout.hllAt[i]! >= 0 && col.n > 0) col.hll = registersToText(hll, layout.hllAt[i]!);
+        return col;
+      });
+      return { records, columns, corr: Array.from(corr) };
     },
   };
 }
 
-function mergeColumn(into: ColumnSummary, c: ColumnSummary): void {
-  into.n += c.n;
-  into.nulls += c.nulls;
-  if (c.num) {
-    const m = c.num;
-    if (!into.num) into.num = { ...m, ...(m.bins ? { bins: [...m.bins] } : {}), ...(m.sketch ? { sketch: { ...m.sketch } } : {}) };
-    else {
-      const t = into.num;
-      t.min = Math.min(t.min, m.min);
-      t.max = Math.max(t.max, m.max);
-      t.sum += m.sum;
-      t.sumSq += m.sumSq;
-      t.under += m.under;
-      t.over += m.over;
-      if (m.bins && t.bins) m.bins.forEach((v, k) => (t.bins![k] = (t.bins![k] ?? 0) + v));
-      if (m.sketch) {
-        const sk = (t.sketch ??= {});
-        for (const [k, v] of Object.entries(m.sketch)) {
-          if (Object.hasOwn(sk, k)) sk[k]! += v;
-          else if (Object.keys(sk).length < MAX_SKETCH_BUCKETS) sk[k] = v;
-          else t.over += v;
-        }
-      }
-    }
-  }
-  if (c.cats) {
-    const t = (into.cats ??= { counts: {}, other: 0 });
-    t.other += c.cats.other;
-    for (const [k, v] of Object.entries(c.cats.counts)) {
-      if (Object.hasOwn(t.counts, k)) t.counts[k]! += v;
-      else if (Object.keys(t.counts).length < MAX_CATEGORIES) t.counts[k] = v;
-      else t.other += v;
-    }
-  }
-  if (c.len) {
-    if (!into.len) into.len = { ...c.len };
-    else {
-      into.len.min = Math.min(into.len.min, c.len.min);
-      into.len.max = Math.max(into.len.max, c.len.max);
-      into.len.sum += c.len.sum;
-    }
-  }
-  if (c.lengths) {
-    const t = (into.lengths ??= []);
-    c.lengths.forEach((v, k) => (t[k] = (t[k] ?? 0) + v));
-    for (let k = 0; k < t.length; k++) t[k] ??= 0;
-  }
-  if (c.fk) {
-    const t = (into.fk ??= { checked: 0, missing: 0 });
-    t.checked += c.fk.checked;
-    t.missing += c.fk.missing;
+/** Adds counts by key into `into`, keeping at most `cap` keys; the rest go to `stats[overflow]`. */
+function mergeCapped<K>(into: Map<K, number>, keys: readonly K[], counts: readonly number[], cap: number, stats: Float64Array, overflow: number): void {
+  for (let k = 0; k < keys.length; k++) {
+    const seen = into.get(keys[k]!);
+    if (seen !== undefined) into.set(keys[k]!, seen + counts[k]!);
+    else if (into.size < cap) into.set(keys[k]!, counts[k]!);
+    else stats[overflow]! += counts[k]!;
   }
 }

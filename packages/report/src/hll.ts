@@ -4,7 +4,9 @@
  * string (register value + 48, printable, so JSON does not escape it).
  */
 export const HLL_BITS = 10;
-const M = 1 << HLL_BITS;
+/** Registers of one sketch. */
+export const HLL_REGISTERS = 1 << HLL_BITS;
+const M = HLL_REGISTERS;
 const OFFSET = 48;
 
 export function newRegisters(): Uint8Array {
@@ -12,7 +14,7 @@ export function newRegisters(): Uint8Array {
 }
 
 /** murmur3's finalizer over FNV-1a: a well-spread 32-bit hash of a string. */
-function hashString(s: string): number {
+export function hashString(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
@@ -24,7 +26,7 @@ function hashString(s: string): number {
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 
-function hashNumber(x: number): number {
+export function hashNumber(x: number): number {
   f64[0] = x;
   return fmix(u32[0]! ^ fmix(u32[1]! + 0x9e3779b9));
 }
@@ -38,34 +40,43 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
-/** Adds a value (a number, or anything else by its text) to the registers. */
-export function addValue(reg: Uint8Array, v: unknown): void {
-  const h = typeof v === 'number' ? hashNumber(v) : hashString(typeof v === 'string' ? v : String(v));
-  const idx = h >>> (32 - HLL_BITS);
+/**
+ * Adds a hash ({@link hashString}, {@link hashNumber}) to the sketch whose registers start at
+ * `at` in `reg` (a batch keeps all its columns' sketches in one array).
+ */
+export function addHash(reg: Uint8Array, at: number, h: number): void {
+  const idx = at + (h >>> (32 - HLL_BITS));
   const rank = Math.min(32 - HLL_BITS, Math.clz32((h << HLL_BITS) | 0)) + 1;
   if (rank > reg[idx]!) reg[idx] = rank;
 }
 
-export function registersToText(reg: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < reg.length; i++) s += String.fromCharCode(reg[i]! + OFFSET);
-  return s;
+/** The sketch at `at` of `reg` as text (register value + 48 per register). */
+export function registersToText(reg: Uint8Array, at = 0): string {
+  return Buffer.from(reg.subarray(at, at + M).map((r) => r + OFFSET)).toString('latin1');
 }
 
-/** Merges registers written by {@link registersToText} into `into`. */
-export function mergeText(into: Uint8Array, text: string): void {
+/** Merges registers written by {@link registersToText} into the sketch at `at` of `into`. */
+export function mergeText(into: Uint8Array, text: string, at = 0): void {
   for (let i = 0; i < M && i < text.length; i++) {
     const r = text.charCodeAt(i) - OFFSET;
-    if (r > into[i]!) into[i] = r;
+    if (r > into[at + i]!) into[at + i] = r;
   }
 }
 
+/** Merges the sketch at `at` of `from` into the one at `at` of `into`. */
+export function mergeRegisters(into: Uint8Array, from: Uint8Array, at: number): void {
+  for (let i = at; i < at + M; i++) if (from[i]! > into[i]!) into[i] = from[i]!;
+}
+
+/** 2^-r for every register value r (at most 32 - HLL_BITS + 1). */
+const INVERSE_POWERS = Float64Array.from({ length: 64 }, (_, r) => 2 ** -r);
+
 /** Estimated number of distinct values (with the small-range correction). */
-export function estimate(reg: Uint8Array): number {
+export function estimate(reg: Uint8Array, at = 0): number {
   let sum = 0;
   let zeros = 0;
-  for (let i = 0; i < M; i++) {
-    sum += 2 ** -reg[i]!;
+  for (let i = at; i < at + M; i++) {
+    sum += INVERSE_POWERS[reg[i]!]!;
     if (reg[i] === 0) zeros++;
   }
   const alpha = 0.7213 / (1 + 1.079 / M);

@@ -1,5 +1,5 @@
 import type { DatasetSpec } from '@synthfarm/spec';
-import type { DatasetSummary } from './batch-summary.js';
+import type { BatchSummary } from './batch-summary.js';
 import { planDataset, type DatasetPlan } from './column-plan.js';
 import { createDatasetAccumulator, type DatasetAccumulator } from './dataset-accumulator.js';
 import { emptyTimeline, foldTimeline, type Timeline } from './event-timeline.js';
@@ -22,7 +22,7 @@ export interface RejectInput extends Omit<RejectExample, 'error'> {
  */
 export interface ReportCollector {
   readonly plans: DatasetPlan[];
-  addBatch(dataset: number, summary: DatasetSummary | undefined): void;
+  addBatch(dataset: number, summary: BatchSummary | undefined): void;
   addRejects(rejects: readonly RejectInput[]): void;
   addEvents(events: ReadonlyArray<object>): void;
   data(runId: string): ReportData;
@@ -31,7 +31,7 @@ export interface ReportCollector {
 
 export function createReportCollector(datasets: readonly DatasetSpec[]): ReportCollector {
   const plans = datasets.map((d) => planDataset(d, datasets));
-  const accs: DatasetAccumulator[] = plans.map(() => createDatasetAccumulator());
+  const accs: DatasetAccumulator[] = plans.map((p) => createDatasetAccumulator(p));
   const examples: ReportData['rejectExamples'] = {};
   const timeline = emptyTimeline();
   return {

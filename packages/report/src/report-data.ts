@@ -1,4 +1,4 @@
-import type { DatasetSummary } from './batch-summary.js';
+import type { DatasetSummary } from './dataset-summary.js';
 import type { DatasetPlan } from './column-plan.js';
 
 /** Name of the summary file a run writes beside its manifest; `synthfarm report` renders from it. */
