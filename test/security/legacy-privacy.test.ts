@@ -92,9 +92,9 @@ describe('legacy values in what a transform run writes', () => {
     expect(leaks([...outputs, ...cache])).toEqual([]);
   });
 
-  it('privacy.keepValues lets rejects show the value that failed', async () => {
+  it('privacy.keepValues lets rejects and the report\'s reject examples show the value that failed', async () => {
     await run('kept', 'privacy: { keepValues: true }');
     const outputs = await filesUnder(join(dir, 'kept'));
-    expect(leaks(outputs)).toEqual([`rejects.jsonl: ${BAD_DATE}`]);
+    expect(leaks(outputs).sort()).toEqual([`rejects.jsonl: ${BAD_DATE}`, `report-data.json: ${BAD_DATE}`, `report.html: ${BAD_DATE}`]);
   });
 });
