@@ -8,6 +8,14 @@ import { ROOT, synthfarm } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/pg-database.js';
 
 const KEY = 'sink-test-key';
+/**
+ * The two tests that load 6,300 source rows (twice each) take 50-60 s alone on the shared 2-core
+ * box and up to 222 s beside two busy loops. Measured: ~25 s of the run's own CPU per load, 14 s of it in
+ * csv-parse's per-record info, re-parsing up to 4,096 rows (the CSV source indexes every
+ * 4,096th) for each 50-row batch; the sink itself is small. Until the source is faster, a
+ * timeout that fits: it only bounds a hang, and every row count below is still asserted.
+ */
+const LOAD_TIMEOUT_MS = 600_000;
 let db: TestDatabase;
 let dir: string;
 
@@ -88,7 +96,7 @@ describe('PostgreSQL sink', () => {
     const again = await synthfarm(['run', 'upsert.yaml', '--max-rejects', '10'], { cwd: dir, env: { SYNTHFARM_PSEUDONYM_KEY: KEY } });
     expect(again.code).toBe(0);
     expect(Number((await query<{ n: string }>('SELECT count(*) AS n FROM orders'))[0]!.n)).toBe(5999);
-  });
+  }, LOAD_TIMEOUT_MS);
 
   it('a load killed mid-way and run again writes each row exactly once', async () => {
     await db.exec('DROP TABLE orders; DROP TABLE customers; DROP TABLE synthfarm_ledger');
@@ -111,7 +119,7 @@ describe('PostgreSQL sink', () => {
     const [o] = await query<{ n: string; d: string }>('SELECT count(*) AS n, count(DISTINCT id) AS d FROM orders');
     expect([Number(o!.n), Number(o!.d)]).toEqual([5999, 5999]);
     expect(Number((await query<{ n: string }>('SELECT count(*) AS n FROM customers'))[0]!.n)).toBe(300);
-  });
+  }, LOAD_TIMEOUT_MS);
 
   it('an unreadable source is exit 2 naming it, before anything is loaded', async () => {
     await db.exec('CREATE TABLE legacy_customers (customer_id text PRIMARY KEY, contact_name text)');
