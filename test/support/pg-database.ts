@@ -20,6 +20,7 @@ export interface TestDatabase {
  * A unique name per test file keeps parallel test files apart, like a fresh BullMQ queue name.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
+  await dropOrphans();
   const name = `synthfarm_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   await admin(`CREATE DATABASE ${name}`);
   const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
@@ -42,6 +43,35 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     },
   };
+}
+
+/**
+ * Drops test databases whose test process is gone: a test run killed from outside (a timeout,
+ * SIGKILL) never reaches its `afterAll`, and its database would stay behind for good. The pid in
+ * the name says whose it is; a live process (this one or a parallel test file) keeps its own.
+ */
+async function dropOrphans(): Promise<void> {
+  const c = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await c.connect();
+  try {
+    const { rows } = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'synthfarm\\_test\\_%'");
+    for (const { datname } of rows) {
+      const pid = Number(/^synthfarm_test_(\d+)_[0-9a-f]+$/.exec(datname)?.[1]);
+      if (!pid || alive(pid)) continue;
+      await c.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`).catch(() => undefined);
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function admin(sql: string): Promise<void> {
