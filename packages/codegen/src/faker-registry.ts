@@ -4,6 +4,7 @@ import type { FieldSpec, Spec, SpecLimits } from '@synthfarm/spec';
 import { clip, limitError } from '@synthfarm/spec/limit-error';
 import { SpecError } from '@synthfarm/core/errors';
 import { Rng } from './rng.js';
+import { compileFakePatterns } from './compiled-fake.js';
 
 /** Hands faker the stream of the field being generated; faker itself never seeds. */
 class DelegatingRandomizer {
@@ -98,6 +99,7 @@ export class FakerRegistry {
       // Date methods (date.past, date.recent, …) count from a reference date, by default now:
       // a fixed one keeps a record a pure function of (seed, dataset, field, index).
       faker.setDefaultRefDate(FAKER_REF_DATE);
+      compileFakePatterns(faker);
       entry = { faker, randomizer };
       this.fakers.set(locale, entry);
     }

@@ -16,6 +16,15 @@ describe('template filters', () => {
     expect(render('{{v | ascii}}', { v: '山田 Ana' })).toBe(' Ana');
   });
 
+  it('slug and ascii give the same text on their fast path (plain ASCII) as by the general rules', () => {
+    const general = (s: string) =>
+      s.normalize('NFKD').replace(/[^\u0000-\u007f]/g, '').toLowerCase().replace(/[^\w\s-]/g, '').replace(/[-\s]+/g, '-').replace(/^[-_]+|[-_]+$/g, '');
+    for (const v of ['Ann', 'ANN123', 'x', '_ann_', '-a-', 'a b', '', "O'Hara", 'Tab\there', '~!@#', 'mIxEd9case']) {
+      expect(render('{{v | slug}}', { v })).toBe(general(v));
+      expect(render('{{v | ascii}}', { v })).toBe(v);
+    }
+  });
+
   it('lower, upper, trim, chained left to right; nulls render as empty text', () => {
     expect(render('[{{v | trim | upper}}]', { v: '  ab c ' })).toBe('[AB C]');
     expect(render('{{v | lower}}', { v: 'ÀB' })).toBe('àb');

@@ -17,7 +17,10 @@ export const TEMPLATE_FILTERS = {
    * and trailing `-`/`_` stripped (`Mary Ann` → `mary-ann`). Safe in an email's local part.
    */
   slug: (s: string) =>
-    ascii(s)
+    // Most names are letters and digits only: nothing to strip or join, the same text lower-cased.
+    PLAIN.test(s)
+      ? s.toLowerCase()
+      : ascii(s)
       .toLowerCase()
       .replace(/[^\w\s-]/g, '')
       .replace(/[-\s]+/g, '-')
@@ -33,10 +36,20 @@ const TRANSLITERATE: Record<string, string> = {
   đ: 'd', Đ: 'D', ð: 'd', Ð: 'D', þ: 'th', Þ: 'TH', ı: 'i', ĸ: 'k', ŋ: 'ng', Ŋ: 'NG',
 };
 
+/** Letters and digits only: what `slug` leaves as it is, apart from case. */
+const PLAIN = /^[A-Za-z0-9]+$/;
+
 function ascii(s: string): string {
+  // NFKD leaves ASCII text as it is: skip it (and the replace) for the common case.
+  if (isAscii(s)) return s;
   return s
     .normalize('NFKD')
     .replace(/[^\u0000-\u007f]/g, (c) => TRANSLITERATE[c] ?? '');
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** True when `name` is a filter templates know. */
