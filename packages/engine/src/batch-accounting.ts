@@ -1,5 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { callCost, wrapBackend, type HostAttempt, type LlmBackend, type Prices } from '@synthfarm/llm';
+// Files, not the llm barrel: a code-only run loads no client, retry or circuit-breaker code.
+import { callCost } from '@synthfarm/llm/pricing';
+import { wrapBackend } from '@synthfarm/llm/wrap-backend';
+import type { HostAttempt, LlmBackend, Prices } from '@synthfarm/llm';
 import { emptyDelta, type BackendDelta } from './batch-output.js';
 import type { BackendCallEvent, HostStateEvent } from './run-events.js';
 

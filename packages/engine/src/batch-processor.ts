@@ -9,7 +9,7 @@ import type { CodegenPool } from './codegen-pool.js';
 import { encodedFormats } from './encoded-formats.js';
 import { packLines } from './packed-lines.js';
 import { referencedFields } from './ref-columns.js';
-import { readSourceBatch, sourceFor, type SourceBatch } from './source-rows.js';
+import type { SourceBatch } from './source-rows.js';
 import { createSummarizer } from '@synthfarm/report/batch-summary';
 import { planDataset } from '@synthfarm/report/column-plan';
 import { refLookup } from './ref-lookup.js';
@@ -80,7 +80,8 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
         };
       }
       // A model dataset's prompts read legacy columns here: this process reads the range, on any worker.
-      const src = p.ds.source ? await readSourceBatch(sourceFor(opts.specKey, spec, job.dataset), spec, job.dataset, job.start, job.count) : undefined;
+      const rows = p.ds.source ? await import('./source-rows.js') : undefined;
+      const src = rows ? await rows.readSourceBatch(rows.sourceFor(opts.specKey, spec, job.dataset), spec, job.dataset, job.start, job.count) : undefined;
       if (src) task.sourceRows = src.rows;
       let staged: StagedBatch = { datasetIndex: job.dataset, batch: job.batch, start: job.start, count: job.count, rejects: [], ...(job.route ? { route: job.route } : {}) };
       if (p.ds.fields) {

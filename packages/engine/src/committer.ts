@@ -6,7 +6,6 @@ import { datasetColumns, hiddenPaths, isModelDataset, type Spec } from '@synthfa
 import { emptyAudit, mergeAudit } from './audit-summary.js';
 import type { BatchExecutor } from './batch-executor.js';
 import type { BatchJob } from './batch-job.js';
-import { readSourceBatch, sourceFor } from './source-rows.js';
 import type { BatchOutput } from './batch-output.js';
 import type { CodegenPool } from './codegen-pool.js';
 import type { DatasetManifest, Manifest, RoutingDecision, RunStatus } from './manifest.js';
@@ -25,11 +24,10 @@ import { createFileEventLog, EVENTS_FILE, type EventLog } from './event-log.js';
 /** Name of a run's decision record, beside manifest.json (DESIGN §8). */
 export const DECISIONS_FILE = 'decisions.jsonl';
 import type { RunEvent } from './run-events.js';
-import { createDuplicateFilter, lastRowOfKeys } from './source-keys.js';
 import { encodedFormats } from './encoded-formats.js';
-import { createPostgresSink, type PostgresSink } from './postgres-sink.js';
+import type { PostgresSink } from './postgres-sink.js';
 import { createReportCollector, renderReport, REPORT_DATA_FILE, REPORT_FILE, type ReportCollector } from '@synthfarm/report';
-import { createRouter, decisionLines, type DecisionLine, type Router, type RouteVerdict, type WeightStore } from '@synthfarm/routing';
+import type { DecisionLine, Router, RouteVerdict, WeightStore } from '@synthfarm/routing';
 import { emptyBackendTotals, emptyRunRecord, foldEvents, hostSummaries, manifestBackend, runRates, type RunRecord } from './run-record.js';
 
 /** What the committer needs; everything mode-specific comes in through these. */
@@ -157,6 +155,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   let log: EventLog | undefined;
   // The decision engine: every batch of a model dataset is routed here, before dispatch (DESIGN §8).
   let router: Router | undefined;
+  let decisionLinesOf: typeof import('@synthfarm/routing').decisionLines | undefined;
   let decisions: OutputFile | undefined;
   let decisionRows = 0;
   // The run's record: everything it reports is folded from its events (run-record.ts).
@@ -187,6 +186,9 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   try {
     // The PostgreSQL target is checked (and its tables made) before any file is written.
     if (spec.output.postgres) {
+      // Loaded when used, as are the sources and the router: a code-only run to files loads no
+      // database driver, client or policy code (~300 ms of a short run's start-up).
+      const { createPostgresSink } = await import('./postgres-sink.js');
       sink = createPostgresSink(spec, opts.specSha256, runId);
       await sink.prepare();
     }
@@ -211,7 +213,9 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     }
     if (!opts.offline && spec.datasets.some(isModelDataset)) {
       const start = opts.freshWeights ? undefined : await opts.weights?.load().catch((err: Error) => void opts.warn?.(`[routing] cannot read weights from ${opts.weights!.where}: ${err.message}; starting from none`));
+      const { createRouter, decisionLines } = await import('@synthfarm/routing');
       router = createRouter({ spec, weights: start ?? undefined });
+      decisionLinesOf = decisionLines;
       const lastDecisions = [...commits].reverse().find((c) => c.offsets.decisions !== undefined)?.offsets.decisions;
       decisions = await files.open(DECISIONS_FILE, lastDecisions);
       open.push(decisions);
@@ -292,8 +296,9 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       // every batch handed out; code-only: every batch committed), and re-offers batches it
       // handed out but never committed.
       // Keys admitted before a resume count too: a duplicate is one whichever coordinator sees it.
-      const duplicates = ds.source
-        ? ds.source.onDuplicate === 'last' ? createDuplicateFilter(ds, await lastRowOfKeys(spec, ds)) : createDuplicateFilter(ds, undefined, commit.committed > 0 ? await state.sourceKeys(d) : [])
+      const keys = ds.source ? await import('./source-keys.js') : undefined;
+      const duplicates = ds.source && keys
+        ? ds.source.onDuplicate === 'last' ? keys.createDuplicateFilter(ds, await keys.lastRowOfKeys(spec, ds)) : keys.createDuplicateFilter(ds, undefined, commit.committed > 0 ? await state.sourceKeys(d) : [])
         : undefined;
       let produced = await state.produced(d);
       const replay: BatchJob[] = [];
@@ -372,7 +377,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         await appendRejects(batch.rejects);
         report?.addBatch(d, batch.summary);
         const rows = batch.count - dropped.size;
-        const lines = job.route ? decisionLines(ds.name, b, job.route, batch.verdicts ?? []) : [];
+        const lines = job.route && decisionLinesOf ? decisionLinesOf(ds.name, b, job.route, batch.verdicts ?? []) : [];
         if (lines.length) {
           router!.observe(d, b, batch.verdicts ?? []);
           await decisions!.append(lines.map((l) => JSON.stringify(l) + '\n').join(''));
@@ -594,7 +599,10 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
   const specJson = JSON.stringify(spec);
   // A source dataset's records are transforms of its legacy rows: a key pass or a redraw here
   // needs the batch's rows too (read by range, as the batch's own processor read them).
-  const rowsOf = async (start: number, count: number) => (await readSourceBatch(sourceFor(specKey, spec, d), spec, d, start, count)).rows;
+  const rowsOf = async (start: number, count: number) => {
+    const { readSourceBatch, sourceFor } = await import('./source-rows.js');
+    return (await readSourceBatch(sourceFor(specKey, spec, d), spec, d, start, count)).rows;
+  };
   // Decides one batch from a key pass on the code threads: the ops a worker replays.
   const decide = async (r: { start: number; count: number }): Promise<BatchJob['ops']> => {
     const sourceRows = ds.source ? await rowsOf(r.start, r.count) : undefined;

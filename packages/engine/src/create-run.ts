@@ -13,7 +13,6 @@ import { createMemoryRunState } from './memory-run-state.js';
 import type { RunState } from './run-state.js';
 import { parseRunOptions, type RunOptionsInput } from './run-options.js';
 import type { RecordStage } from './staged-batch.js';
-import { closeSources } from './source-rows.js';
 import { createThreadExecutor } from './thread-executor.js';
 
 /** Largest thread task of a code-only dataset, in records. */
@@ -174,7 +173,7 @@ export function createRun(source: RunSource, options: CreateRunOptions): Run {
       } finally {
         if (!options.pool) await pool.close();
         // Sources this process opened for the run's batches (a database connection each).
-        if (spec.datasets.some((d) => d.source)) await closeSources(specKey);
+        if (spec.datasets.some((d) => d.source)) await (await import('./source-rows.js')).closeSources(specKey);
       }
     },
   };

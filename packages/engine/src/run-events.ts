@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { RouteVerdictSchema } from '@synthfarm/routing';
+// The schema's own file: the routing barrel brings every policy and the LLM clients.
+import { RouteVerdictSchema } from '@synthfarm/routing/route-plan';
 
 /**
  * The events of a run's record (DESIGN §5, §10): one JSON object per line of `events.jsonl`, and

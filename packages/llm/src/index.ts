@@ -4,7 +4,6 @@ export type { BackendDeps } from './backend-deps.js';
 export { createBackend } from './create-backend.js';
 export { listHostModels } from './list-host-models.js';
 export { withResponseCache } from './response-cache.js';
-export { wrapBackend } from './wrap-backend.js';
 export { checkHostUrl, hostLabel } from './host-url.js';
 export { callCost } from './pricing.js';
 export type { Prices } from './pricing.js';

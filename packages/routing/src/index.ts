@@ -2,7 +2,7 @@ export { createModelRegistry } from './registry.js';
 export { generateStages } from './step-fields.js';
 export { createRouter } from './router.js';
 export type { Router, RoutingSummary } from './router.js';
-export { BatchRouteSchema, RouteVerdictSchema } from './route-plan.js';
+export { BatchRouteSchema } from './route-plan.js';
 export type { BatchRoute, StepRoute, RouteVerdict } from './route-plan.js';
 export { ArmStateSchema, weightsHash } from './arm-state.js';
 export type { Weights } from './arm-state.js';
