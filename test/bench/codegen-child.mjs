@@ -1,24 +1,21 @@
 // One measured run of the codegen benchmark, in its own process so peak RSS is its own.
-// Usage: node codegen-child.mjs synthfarm|baseline COUNT OUTDIR
+// Usage: node codegen-child.mjs synthfarm|baseline COUNT OUTDIR [SPEC (synthfarm: customers only, COUNT of them, CSV)]
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
 
-const [mode, countArg, outDir] = process.argv.slice(2);
+const [mode, countArg, outDir, specFile] = process.argv.slice(2);
 const count = Number(countArg);
 await mkdir(outDir, { recursive: true });
 const started = performance.now();
 
 if (mode === 'synthfarm') {
-  const { loadSpecFile } = await import('@synthfarm/spec');
-  const { runEmbedded } = await import('@synthfarm/engine');
-  const loaded = await loadSpecFile(new URL('../../jobs/loadtest-customers.yaml', import.meta.url).pathname);
-  // Customers only, as CSV: the same columns the baseline writes.
-  loaded.spec.datasets = loaded.spec.datasets.slice(0, 1);
-  loaded.spec.datasets[0].count = count;
-  loaded.spec.output = { ...loaded.spec.output, formats: ['csv'], dir: outDir };
-  await runEmbedded({ loaded });
+  // The user's command, `synthfarm run SPEC --out DIR`, in this process (so peak RSS and CPU are
+  // its own): the CLI's start-up, module loading and thread start are all in the time.
+  const { runCli } = await import('../../apps/cli/dist/cli.js');
+  const code = await runCli(['run', specFile, '--out', outDir]);
+  if (code !== 0) throw new Error(`synthfarm run exited ${code}`);
 } else {
   const { faker } = await import('@faker-js/faker');
   const { stringify } = await import('csv-stringify');

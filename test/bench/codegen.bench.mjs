@@ -7,8 +7,10 @@
 // Not a test: machines here are shared and noisy (BENCH_ROUNDS=3 at least; the ratio of one run
 // is what to compare). BENCH_COUNTS=1000000,200000 picks the sizes. CPU is user+sys of all of a
 // run's threads: what the run costs the machine, and steadier than wall time on a busy one.
+// synthfarm runs as the user runs it: `synthfarm run SPEC --out DIR` (the CLI, in the child).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import { tmpdir, availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +22,10 @@ const RSS_TARGET_MB = 300;
 const child = fileURLToPath(new URL('./codegen-child.mjs', import.meta.url));
 
 /** One child run: wall time from spawn to exit, and what the child reports. */
-function runChild(mode, count, dir) {
+function runChild(mode, count, dir, spec) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn(process.execPath, [child, mode, String(count), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [child, mode, String(count), dir, ...(spec ? [spec] : [])], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));
@@ -40,7 +42,21 @@ function runChild(mode, count, dir) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`bench:codegen — customers to CSV at ${counts.map((c) => c.toLocaleString()).join(' and ')} records, ${rounds} rounds each, ${availableParallelism()} cores; time from spawn to exit`);
 const summary = [];
+const specDir = mkdtempSync(join(tmpdir(), 'bench-specs-'));
+process.on('exit', () => rmSync(specDir, { recursive: true, force: true }));
+/** jobs/loadtest-customers.yaml cut to what the baseline writes: customers only, `count` of them, CSV. */
+function specFor(count) {
+  const spec = parse(readFileSync(new URL('../../jobs/loadtest-customers.yaml', import.meta.url), 'utf8'));
+  spec.seed = 42;
+  spec.datasets = spec.datasets.slice(0, 1);
+  spec.datasets[0].count = count;
+  spec.output = { ...spec.output, formats: ['csv'] };
+  const file = join(specDir, `customers-${count}.yaml`);
+  writeFileSync(file, stringify(spec));
+  return file;
+}
 for (const count of counts) {
+  const spec = specFor(count);
   const results = { synthfarm: [], baseline: [] };
   const ratios = [];
   for (let r = 0; r < rounds; r++) {
@@ -48,7 +64,7 @@ for (const count of counts) {
     for (const mode of r % 2 ? ['baseline', 'synthfarm'] : ['synthfarm', 'baseline']) {
       const dir = mkdtempSync(join(tmpdir(), `bench-${mode}-`));
       try {
-        round[mode] = await runChild(mode, count, dir);
+        round[mode] = await runChild(mode, count, dir, mode === 'synthfarm' ? spec : undefined);
       } catch (e) {
         console.error(e.message);
         process.exit(1);

@@ -2,7 +2,6 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { BatchResult, BatchTask } from './batch-task.js';
-import { generateBatch } from './generate-batch.js';
 import { asThreadLost } from './thread-lost.js';
 
 /** Runs code-stage batches: on worker threads, or inline on the calling thread. */
@@ -37,10 +36,13 @@ function workerFile(): string {
  * Default {@link defaultThreads}.
  */
 export function createCodegenPool(threads = defaultThreads(), opts: { maxBatchRecords?: number } = {}): CodegenPool {
+  const early = takePrestarted(threads, oldGenerationMb(opts.maxBatchRecords ?? DEFAULT_BATCH_RECORDS));
+  if (early) return early;
   if (threads <= 0) {
     return {
       threads: 0,
-      run: (task) => generateBatch(task),
+      // Loaded on first use: the pool's own module stays light enough to start threads early.
+      run: async (task) => (await import('./generate-batch.js')).generateBatch(task),
       close: async () => undefined,
     };
   }
@@ -61,7 +63,7 @@ export function createCodegenPool(threads = defaultThreads(), opts: { maxBatchRe
     // to ~90 MB of garbage before collecting it; a cap sized to the largest batch (8 KB a record
     // is generous) keeps RSS flat, measured at -55 MB for two threads on a million records.
     // The young generation stays at 16 MB: 8 MB cost ~15% throughput in scavenges.
-    resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: oldGenerationMb(opts.maxBatchRecords ?? 250) },
+    resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: oldGenerationMb(opts.maxBatchRecords ?? DEFAULT_BATCH_RECORDS) },
   });
   return codegenPoolOf(pool, threads);
 }
@@ -76,6 +78,33 @@ export function codegenPoolOf(pool: Piscina<BatchTask, BatchResult>, threads: nu
       }),
     close: () => pool.destroy(),
   };
+}
+
+const DEFAULT_BATCH_RECORDS = 250;
+
+let prestarted: { threads: number; oldGenerationMb: number; pool: CodegenPool } | undefined;
+
+/**
+ * Starts the code threads now, before the spec is read: each thread's start-up (a Node isolate,
+ * the generator's modules, faker's locale) then overlaps the caller's own (the CLI's modules, the
+ * spec's checks) instead of following it. What `synthfarm run` does first. The next pool made
+ * with the same thread count and heap cap is this one; any other pool closes it. Idle piscina
+ * threads do not hold the process open, so a run that never comes (a bad spec) leaves nothing.
+ */
+export function prestartCodegenPool(threads = defaultThreads()): void {
+  if (threads <= 0 || prestarted) return;
+  const oldMb = oldGenerationMb(DEFAULT_BATCH_RECORDS);
+  const pool = createCodegenPool(threads);
+  prestarted = { threads, oldGenerationMb: oldMb, pool };
+}
+
+function takePrestarted(threads: number, oldMb: number): CodegenPool | undefined {
+  const p = prestarted;
+  if (!p) return undefined;
+  prestarted = undefined;
+  if (p.threads === threads && p.oldGenerationMb === oldMb) return p.pool;
+  void p.pool.close();
+  return undefined;
 }
 
 /** The file piscina runs batch tasks in. */

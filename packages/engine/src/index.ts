@@ -21,6 +21,7 @@ export type { StagedBatch, RecordStage } from './staged-batch.js';
 export { refTargets } from './ref-columns.js';
 export { runEmbedded, newRunId } from './run-embedded.js';
 export { createRun } from './create-run.js';
+export type { RunModel } from './create-run.js';
 export { parseRunOptions } from './run-options.js';
 export { createSpecValidator } from './spec-validator.js';
 export type { SpecValidator } from './spec-validator.js';

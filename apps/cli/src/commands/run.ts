@@ -1,9 +1,7 @@
 import { join, resolve } from 'node:path';
 import { ExitCode, serializeError, SynthfarmError, UsageError } from '@synthfarm/core';
-import { loadSpec, newRunId, parseRunOptions, runEmbedded, type Manifest } from '@synthfarm/engine';
-import { createFileWeightStore, WEIGHTS_FILE } from '@synthfarm/routing';
-import { farmPolicyFromOptions } from '@synthfarm/spec';
-import { createModelStages } from '@synthfarm/stages';
+import { loadSpec, newRunId, parseRunOptions, runEmbedded, type Manifest, type RunModel } from '@synthfarm/engine';
+import { farmPolicyFromOptions, type LoadedSpec } from '@synthfarm/spec';
 import { DEFAULT_MAX_REJECTS, maxRejectsOf, parseMaxRejects, type MaxRejects } from '../max-rejects.js';
 import { createProgressReporter } from '../progress-bar.js';
 import { stopOnSignals } from '../stop-signals.js';
@@ -71,11 +69,7 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
   }
   const stop = stopOnSignals((sig) => `stopped by ${sig}: run ${runId} was not published; ${loaded.spec.output.dir} keeps what it had`);
   try {
-    const model = await createModelStages(loaded, {
-      offline: opts.offline ?? false,
-      maxCostUsd: opts.maxCost,
-      cacheDir: opts.cache === false ? undefined : opts.cacheDir,
-    });
+    const model = await modelStagesOf(loaded, opts);
     if (opts.offline && model.stages.length) process.stderr.write('synthfarm: --offline: llm fields are filled procedurally, not by a model (recorded in the manifest)\n');
     const progress = createProgressReporter(total);
     let manifest: Manifest;
@@ -91,7 +85,7 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
         onProgress: (p) => progress.update(p),
         // Learned routing weights live beside the response cache: state of this machine, not of one
         // output. --no-cache leaves no state behind: the run then learns within itself only.
-        ...(opts.cache === false ? {} : { weights: createFileWeightStore(join(opts.cacheDir ?? '.synthfarm-cache', WEIGHTS_FILE), warn) }),
+        ...(opts.cache === false || !model.routed ? {} : { weights: await fileWeights(opts.cacheDir) }),
         freshWeights: opts.freshWeights ?? false,
         warn,
       });
@@ -103,6 +97,26 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
   } finally {
     stop.dispose();
   }
+}
+
+/**
+ * The run's model stages. A spec with no backend and no --offline has none, and loads none of the
+ * model side (clients, stages, routing): most of a short code-only run's start-up.
+ */
+async function modelStagesOf(loaded: LoadedSpec, opts: RunCommandOptions): Promise<RunModel & { routed: boolean; close(): Promise<void> }> {
+  if (!opts.offline && Object.keys(loaded.spec.backends ?? {}).length === 0) return { stages: [], windowFor: () => undefined, manifestExtras: () => ({ backends: {} }), routed: false, close: async () => undefined };
+  const { createModelStages } = await import('@synthfarm/stages');
+  const model = await createModelStages(loaded, {
+    offline: opts.offline ?? false,
+    maxCostUsd: opts.maxCost,
+    cacheDir: opts.cache === false ? undefined : opts.cacheDir,
+  });
+  return Object.assign(model, { routed: true });
+}
+
+async function fileWeights(cacheDir: string | undefined) {
+  const { createFileWeightStore, WEIGHTS_FILE } = await import('@synthfarm/routing');
+  return createFileWeightStore(join(cacheDir ?? '.synthfarm-cache', WEIGHTS_FILE), warn);
 }
 
 function warn(message: string): void {
