@@ -28,9 +28,12 @@ function isResponseError(err: unknown): err is OllamaResponseError {
 /**
  * An Ollama backend through the `ollama` package: `/api/chat` with `format` = the JSON schema and
  * `options: { num_predict, seed, temperature }`, balanced over `spec.hosts` (default
- * `http://127.0.0.1:11434`). Answers are streamed and accumulated, so response headers arrive at
- * once however long the host's queue; the connection pool also allows headers and body up to
- * `spec.timeoutMs`, which is enforced per attempt with an AbortSignal.
+ * `http://127.0.0.1:11434`). Answers are asked for whole (`stream: false`): a batch's answer is
+ * of use only once complete, and a streamed one costs a JSON chunk, a parse and a few strings
+ * every ~50 ms of every busy slot (64 hosts × 8 slots: ~10,000 chunks a second for the workers
+ * and the hosts to make and read). The connection pool allows headers and body up to
+ * `spec.timeoutMs` (a host's queue may hold an answer that long), enforced per attempt with an
+ * AbortSignal.
  */
 export function createOllamaBackend(name: string, spec: BackendSpec, deps: BackendDeps = {}): LlmBackend {
   const urls = new Map<string, string>();
@@ -47,12 +50,14 @@ export function createOllamaBackend(name: string, spec: BackendSpec, deps: Backe
   const transport: HostTransport = {
     async call(host: string, req: ResolvedRequest, signal: AbortSignal): Promise<AttemptResult> {
       let retryAfterMs: number | undefined;
+      let responded = false;
       const { Ollama } = await loadOllama();
       const client = new Ollama({
         host: urls.get(host) ?? host,
         fetch: agentFetch(agent, {
           signal,
           onResponse: (r) => {
+            responded = true;
             if (r.status >= 400) retryAfterMs = parseRetryAfter(r.headers);
           },
         }),
@@ -67,17 +72,10 @@ export function createOllamaBackend(name: string, spec: BackendSpec, deps: Backe
       options.num_ctx = spec.numCtx ?? contextFor(promptTokens + (req.schema ? estimateTokens(JSON.stringify(req.schema)) : 0), req.maxTokens);
       if (req.seed !== undefined) options.seed = req.seed;
       if (req.temperature !== undefined) options.temperature = req.temperature;
-      let streaming = false;
       try {
-        const stream = await client.chat({ model, messages, stream: true, options, ...(req.schema ? { format: req.schema } : {}) });
-        streaming = true;
-        let text = '';
-        let last: ChatResponse | undefined;
-        for await (const part of stream) {
-          text += part.message?.content ?? '';
-          if (part.done) last = part;
-        }
-        if (!last) throw new RetryableBackendError(`${hostPrefix(host)} answer ended without its final chunk`);
+        const last: ChatResponse = await client.chat({ model, messages, stream: false, options, ...(req.schema ? { format: req.schema } : {}) });
+        if (!last?.done) throw new RetryableBackendError(`${hostPrefix(host)} answer ended unfinished`);
+        const text = last.message?.content ?? '';
         const evaluated = last.prompt_eval_count;
         return {
           text,
@@ -96,8 +94,8 @@ export function createOllamaBackend(name: string, spec: BackendSpec, deps: Backe
             cause: err,
           });
         }
-        // Before the stream: refused, reset, DNS. During it: dropped socket or an {"error"} chunk.
-        if (!streaming) throw transportError(hostPrefix(host), err);
+        // Before the answer's headers: refused, reset, DNS. After them: a body cut off mid-way.
+        if (!responded) throw transportError(hostPrefix(host), err);
         throw new RetryableBackendError(`${hostPrefix(host)} answer cut off: ${scrub(describeCause(err), undefined)}`, { cause: err });
       }
     },
