@@ -54,5 +54,11 @@ export const RouteVerdictSchema = z.object({
   shadow: z.object({ compared: z.number().int(), agreed: z.number().int() }).optional(),
   /** Ensemble: values merged from several answers, and how many had every answer agree. */
   agreement: z.object({ compared: z.number().int(), agreed: z.number().int() }).optional(),
+  /**
+   * Present on the verdict of an ensemble's judge (`merge: judge`), which writes no value: its
+   * `cost` is its calls; `judged` values it was asked to pick among differing answers, `fellBack`
+   * of them merged by first-valid instead because the judge failed or answered invalidly (`error`: the first why).
+   */
+  judge: z.object({ judged: z.number().int().nonnegative(), fellBack: z.number().int().nonnegative(), error: z.string().optional() }).optional(),
 });
 export type RouteVerdict = z.infer<typeof RouteVerdictSchema>;
