@@ -8,7 +8,7 @@ import { judgeVerdicts } from './judge.js';
 import { applyOutcome } from './apply-values.js';
 import { llmField, modelFieldsOf, type ModelField } from './model-fields.js';
 import { ModelWriter } from './model-writer.js';
-import { createSampler } from './sample.js';
+import { createSampler, enrichSamplePurpose } from './sample.js';
 import { isModelDataset } from './enrich-fields.js';
 
 export interface EnrichOptions {
@@ -31,8 +31,7 @@ export function createEnrichStage(opts: EnrichOptions): RecordStage | undefined 
   const st = steps[stepIndex];
   if (!st || st.stage === 'generate') return undefined;
   const e = st.stage === 'validate' ? { backend: st.backend, sample: st.sample, audit: true, maxDefectRate: st.maxDefectRate, fields: undefined } : st;
-  // The first spot-check samples as it always has; a later one draws its own sample.
-  const purpose = steps.findIndex((s) => s.stage !== 'generate') === stepIndex ? 'enrich' : `enrich:${stepIndex}`;
+  const purpose = enrichSamplePurpose(steps, stepIndex);
   const found = opts.backends.get(e.backend);
   if (!found) return undefined;
   const quality: LlmBackend = found;
