@@ -15,6 +15,6 @@ export type { MergeKind } from './ensemble-merge.js';
 export { backendReport } from './backend-report.js';
 export type { BackendRow } from './backend-report.js';
 export { createSeededSampler } from './sampler.js';
-export { primaryBackendName, usedBackendNames, firstWriter } from './used-backends.js';
+export { primaryBackendName, usedBackendNames, datasetBackendNames, firstWriter } from './used-backends.js';
 export { auditRoute } from './audit-route.js';
 export { previewRoutes } from './route-preview.js';
