@@ -12,6 +12,8 @@ export { decisionLines } from './decision-line.js';
 export type { DecisionLine } from './decision-line.js';
 export { mergeAnswers } from './ensemble-merge.js';
 export type { MergeKind } from './ensemble-merge.js';
+export { judgeCandidates, needsJudge, pickByScore } from './judge-merge.js';
+export type { JudgeCandidate } from './judge-merge.js';
 export { backendReport } from './backend-report.js';
 export type { BackendRow } from './backend-report.js';
 export { createSeededSampler } from './sampler.js';

@@ -9,6 +9,8 @@ import { createRouteRng } from './rng.js';
 import type { BatchRoute, FieldRoute, RouteVerdict } from './route-plan.js';
 import { generateStages, type GenerateStage } from './step-fields.js';
 import { round6 } from './policies/scores.js';
+import { needsJudge } from './judge-merge.js';
+import type { MergeKind } from './ensemble-merge.js';
 
 /** Attempts an arm needs before its observed cost per attempt replaces the estimate from prices. */
 const OBSERVED_COST_MIN = 5;
@@ -33,6 +35,8 @@ export interface RouteFigures {
   costPerAccepted: number | null;
   shadow?: { compared: number; agreed: number; rate: number };
   agreement?: { compared: number; agreed: number; rate: number };
+  /** This backend as an ensemble's judge on the field (its `cost` is the judge's calls): values judged, and those merged first-valid instead. */
+  judge?: { judged: number; fellBack: number };
 }
 
 /** A route whose pass rate in this run fell below its history. */
@@ -100,7 +104,8 @@ export function createRouter(opts: RouterOptions): Router {
     const p = perDataset[d]!;
     for (const v of p.pending.get(b) ?? []) {
       const e = registry.get(v.backend);
-      if (!e) continue;
+      // A judge's verdict holds its calls' cost, no attempt at the field: nothing for its arm to learn.
+      if (!e || v.judge) continue;
       const k = armKey(p.ds.name, v.field, e.arm);
       arms[k] = observeArm(arms[k], v.passed, v.asked - v.passed, v.cost);
       const all = armKey(p.ds.name, v.field, '*');
@@ -136,7 +141,10 @@ export function createRouter(opts: RouterOptions): Router {
               rng: createRouteRng(seedKey, d, b, stage.step, fi),
             });
             const firstWriters = choice.members ?? choice.ladder.slice(0, 1);
-            const estCost = round6(firstWriters.reduce((n, name) => n + unitCost(registry.get(name) ?? candidates[0]!), 0) * records);
+            // An ensemble's judge reads every member's answer of a text value and scores each.
+            const judge = choice.members && needsJudge(mergeKindOf(f), stage.spec.ensemble.merge) ? registry.get(stage.spec.judge ?? '') ?? registry.top(candidates.map((e) => e.name)) : undefined;
+            const judgeCost = judge ? registry.cost(judge.name, FIELD_INPUT_TOKENS + choice.members!.length * f.tokens, choice.members!.length * 3 + 2) : 0;
+            const estCost = round6((firstWriters.reduce((n, name) => n + unitCost(registry.get(name) ?? candidates[0]!), 0) + judgeCost) * records);
             return {
               field: f.name, ladder: choice.ladder, ...(choice.members ? { members: choice.members } : {}),
               complexity: { score: complexity.score, tier: complexity.tier }, alternatives: choice.alternatives, reason: choice.reason, estCost,
@@ -151,7 +159,7 @@ export function createRouter(opts: RouterOptions): Router {
       if (!p) return;
       p.pending.set(b, verdicts);
       for (const v of verdicts) {
-        const key = `${p.ds.name}/${v.field}/${v.backend}`;
+        const key = `${p.ds.name}/${v.field}/${v.backend}${v.judge ? '/judge' : ''}`;
         const f = figures.get(key) ?? { dataset: p.ds.name, field: v.field, backend: v.backend, asked: 0, passed: 0, passRate: 0, accepted: 0, escalated: 0, cost: 0, costPerAccepted: null };
         f.asked += v.asked;
         f.passed += v.passed;
@@ -160,6 +168,7 @@ export function createRouter(opts: RouterOptions): Router {
         f.cost += v.cost;
         if (v.shadow) f.shadow = addRate(f.shadow, v.shadow);
         if (v.agreement) f.agreement = addRate(f.agreement, v.agreement);
+        if (v.judge) f.judge = { judged: (f.judge?.judged ?? 0) + v.judge.judged, fellBack: (f.judge?.fellBack ?? 0) + v.judge.fellBack };
         figures.set(key, f);
       }
       // A fixed dataset's routes never read verdicts: fold at once so the weights stay current.
@@ -200,3 +209,9 @@ function estimateUnitCost(registry: ModelRegistry, e: RegistryEntry, f: FieldPro
 }
 
 export type { Complexity };
+
+/** A field's kind as an ensemble merges it, from its profile (the writer reads the same from its JSON schema). */
+function mergeKindOf(f: FieldProfile): MergeKind {
+  if (f.type === 'enum' || f.type === 'boolean' || f.type === 'number') return f.type;
+  return f.type === 'text' || f.type === 'date' ? 'text' : 'other';
+}
