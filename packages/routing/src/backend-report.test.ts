@@ -54,3 +54,15 @@ describe('synthfarm backends: cost per accepted record', () => {
     expect(by.judge!.passRate).toBeNull();
   });
 });
+
+describe('synthfarm backends: what is left out of the per-record figures', () => {
+  it("a spot-check stage's verdict (sampled records judged) is neither a pass rate nor a record the backend wrote", () => {
+    const run: ReportEvent[] = [
+      { type: 'routing_decision', dataset: 'people', step: 0, fields: ['mood', 'bio'], policy: 'fixed', verdicts: [verdict('*', 'mid', 10, 10, 10, 0.04)] },
+      { type: 'routing_decision', dataset: 'people', step: 1, fields: ['persona', 'mood', 'bio'], policy: 'spot-check', verdicts: [{ ...verdict('*', 'mid', 5, 1, 15, 0.5), step: 1 }] },
+    ];
+    const mid = backendReport(registry, [run]).find((r) => r.name === 'mid')!;
+    expect(mid.passRate).toBe(1);
+    expect(mid.costPerAcceptedRecord).toBeCloseTo(0.004, 10);
+  });
+});

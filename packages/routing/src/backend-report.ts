@@ -1,10 +1,10 @@
 import type { ModelRegistry } from './registry.js';
-import type { RouteVerdict } from './route-plan.js';
+import { SPOT_CHECK, type RouteVerdict } from './route-plan.js';
 
 /** The parts of a run's events `synthfarm backends` reads (events.jsonl lines). */
 export type ReportEvent =
   | { type: 'backend_call'; backend: string; latencyMs: number; cost: number; cacheHit: boolean; ok: boolean }
-  | { type: 'routing_decision'; dataset?: string; step?: number | undefined; fields?: string[] | undefined; verdicts?: RouteVerdict[] | undefined }
+  | { type: 'routing_decision'; dataset?: string; step?: number | undefined; fields?: string[] | undefined; policy?: string | undefined; verdicts?: RouteVerdict[] | undefined }
   | { type: string };
 
 /** One row of `synthfarm backends`: the registry's entry and what past runs measured. */
@@ -23,9 +23,10 @@ export interface BackendRow {
   /** Share of attempts (record × field) whose value passed validation. */
   passRate: number | null;
   /**
-   * USD per accepted record: what the backend spent writing values (repairs, and attempts that
-   * escalated away from it, included) over the records its kept values make up — kept values ÷
-   * the dataset's model fields per record (a fixed stage keeps whole records: its share of them).
+   * USD per accepted record: what the backend spent writing values in generate stages (repairs,
+   * and attempts that escalated away from it, included) over the records its kept values make up —
+   * kept values ÷ the dataset's generated model fields per record (a fixed stage keeps whole
+   * records: its share of them). Enrich and validate stages' spot-checks are left out.
    */
   costPerAcceptedRecord: number | null;
   /** USD per kept value (record × field), the same spending over the values alone. */
@@ -54,8 +55,10 @@ export function backendReport(registry: ModelRegistry, runs: ReadonlyArray<Itera
         if (c.ok) a.lat.push(c.latencyMs);
         a.cost += c.cost;
       } else if (ev.type === 'routing_decision') {
-        const r = ev as { dataset?: string; step?: number; fields?: string[]; verdicts?: RouteVerdict[] };
-        if (!r.verdicts?.length) continue;
+        const r = ev as { dataset?: string; step?: number; fields?: string[]; policy?: string; verdicts?: RouteVerdict[] };
+        // A spot-check's verdict counts sampled records judged, not values validated: its calls
+        // are in the backend's spending (backend_call), not in its pass rate or per-record cost.
+        if (!r.verdicts?.length || r.policy === SPOT_CHECK) continue;
         const dataset = r.dataset ?? '';
         const step = r.step ?? 0;
         const steps = stageFields.get(dataset) ?? new Map<number, Set<string>>();
@@ -71,7 +74,7 @@ export function backendReport(registry: ModelRegistry, runs: ReadonlyArray<Itera
       // A judge writes no value: its calls are in the backend's spending, not in what its records cost.
       if (!a || v.judge) continue;
       const steps = stageFields.get(dataset)!;
-      const perRecord = [...steps.values()].reduce((n, f) => n + f.size, 0) || 1;
+      const perRecord = new Set([...steps.values()].flatMap((f) => [...f])).size || 1;
       const inStep = steps.get(step)?.size || 1;
       a.asked += v.asked;
       a.passed += v.passed;

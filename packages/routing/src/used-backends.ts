@@ -1,5 +1,5 @@
 import { isModelDataset, type Spec } from '@synthfarm/spec';
-import type { BatchRoute } from './route-plan.js';
+import { SPOT_CHECK, type BatchRoute } from './route-plan.js';
 import { generateStages } from './step-fields.js';
 
 /** Name of the backend a `fixed` generate stage writes with: `stages.generate.backend`, else the first one defined. */
@@ -45,6 +45,6 @@ export function datasetBackendNames(spec: Spec, d: number): string[] {
 
 /** The backend that first writes a routed batch (its queue in farm mode: hosts serving that model take it). */
 export function firstWriter(route: BatchRoute | undefined): string | undefined {
-  const f = route?.steps[0]?.fields[0];
+  const f = route?.steps.find((s) => s.policy !== SPOT_CHECK)?.fields[0];
   return f?.members?.[0] ?? f?.ladder[0];
 }

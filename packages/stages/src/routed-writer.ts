@@ -280,7 +280,7 @@ export class RoutedWriter {
    * fields it wrote is scored; a defect rate above `maxDefectRate` sends those fields one rung up.
    * @returns whether anything escalated.
    */
-  private async judge(names: string[], ladderOf: (n: string) => string[], cells: Map<number, Map<string, Cell>>, byIndex: Map<number, DataRecord>, verdict: (f: string, b: string) => RouteVerdict, signal?: AbortSignal): Promise<boolean> {
+  private async judge(names: string[], ladderOf: (n: string) => string[], cells: Map<number, Map<string, Cell>>, byIndex: Map<number, DataRecord>, verdict: (f: string, b: string, role?: 'judge') => RouteVerdict, signal?: AbortSignal): Promise<boolean> {
     const judgeName = this.opts.step.judge ?? this.opts.top;
     const judge = judgeName ? this.opts.backends.get(judgeName) : undefined;
     if (!judge) return false;
@@ -302,7 +302,19 @@ export class RoutedWriter {
       const indexes = [...new Set(g.cells.map((x) => x.index))].filter(sampled);
       if (!indexes.length) continue;
       const sample = indexes.map((i) => ({ index: i, record: { ...byIndex.get(i)!, ...Object.fromEntries([...g.fields].map((n) => [n, cells.get(i)!.get(n)!.value])) } }));
-      const defects = await judgeRecords(judge, this.opts.dataset, [...g.fields], sample, this.opts.seed, signal);
+      const tokens = { tokensIn: 0, tokensOut: 0 };
+      const defects = await judgeRecords(judge, this.opts.dataset, [...g.fields], sample, this.opts.seed, signal, tokens);
+      // The judge's call, on the verdicts of the fields it judged (its cost split evenly).
+      const cost = callCost(this.opts.prices[judgeName!] ?? {}, tokens.tokensIn, tokens.tokensOut) / g.fields.size;
+      for (const n of g.fields) {
+        const jv = verdict(n, judgeName!, 'judge');
+        jv.cost += cost;
+        jv.judge!.judged += sample.length;
+        if (defects === undefined) {
+          jv.judge!.fellBack += sample.length;
+          jv.judge!.error ??= `[judge:${judgeName}] no usable verdicts (failed, or answered invalidly)`;
+        }
+      }
       if (defects === undefined || defects / sample.length <= this.opts.step.maxDefectRate) continue;
       escalated = true;
       for (const x of g.cells) {
