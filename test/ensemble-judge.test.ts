@@ -3,7 +3,7 @@
  * CLI against simulated models: two members answer every value; enums are still voted, text with
  * differing answers is picked by the judge backend's scores (its calls counted in the run's cost
  * and in decisions.jsonl), the same answers give the same picks, and a judge that fails or answers
- * invalidly leaves the first valid answer, recorded as a fallback.
+ * invalidly leaves the first valid answer, recorded as a fallback. Farm mode writes the same bytes.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +12,9 @@ import type { Manifest } from '@synthfarm/engine';
 import type { DecisionLine } from '@synthfarm/routing';
 import type { SimFaultsInput } from '@synthfarm/sim';
 import { tempDir } from './support/cli.js';
-import { killAll, runCli, startSim } from './support/farm-harness.js';
+import { connectFarm } from '@synthfarm/farm';
+import { killAll, killRunCoordinators, runCli, sha256Files, spawnWorker, startSim } from './support/farm-harness.js';
+import { startRedis } from './support/redis-server.js';
 import { readJsonl } from './support/output.js';
 
 const SPEC = `seed: 9
@@ -30,7 +32,7 @@ stages:
 backends:
   cheap: { provider: ollama, model: "cheap:1b",  tier: 1, hosts: ["\${SIM_CHEAP}"], slots: 4, costPer1kInput: 1, costPer1kOutput: 1 }
   mid:   { provider: ollama, model: "mid:8b",    tier: 2, hosts: ["\${SIM_MID}"], slots: 4, costPer1kInput: 4, costPer1kOutput: 4 }
-  judge: { provider: ollama, model: "judge:70b", tier: 3, hosts: ["\${SIM_JUDGE}"], slots: 4, maxRetries: 0, costPer1kInput: 20, costPer1kOutput: 20 }
+  judge: { provider: ollama, model: "judge:70b", tier: 3, hosts: ["\${SIM_JUDGE}"], slots: 4, maxRetries: \${JUDGE_RETRIES:-4}, costPer1kInput: 20, costPer1kOutput: 20 }
 `;
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
@@ -138,12 +140,32 @@ describe('ensemble merged by a judge', () => {
     expect(b.lines).toEqual(a.lines);
   }, 120_000);
 
+  it('farm mode picks the same: a worker whose host serves all three models writes the same bytes', async () => {
+    const redis = await startRedis();
+    try {
+      const host = await startSim({ models: ['cheap:1b', 'mid:8b', 'judge:70b'], tokensPerSecond: 1e6 });
+      await spawnWorker({ redisUrl: redis.url, host: { name: 'gpu1', url: host.url }, extraArgs: ['--no-schedules'] });
+      const r = await runCli(['run', spec, '--redis', redis.url, '--out', join(tmp.dir, 'farm'), '--fresh-weights', '--json'], healthy.env);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(await sha256Files(join(tmp.dir, 'farm'))).toEqual(await sha256Files(join(tmp.dir, 'a')));
+    } finally {
+      await killAll();
+      const farm = await connectFarm(redis.url);
+      await killRunCoordinators(farm);
+      await farm.close();
+      await redis.stop();
+    }
+  }, 120_000);
+
   it.each([
     ['fails (every call a 500)', { errorRate: 1 }, /\[judge:judge\]/],
     ['answers invalidly (broken JSON)', { malformedRate: 1 }, /\[judge:judge\] (malformed JSON|invalid answer)/],
   ] as const)('a judge that %s: every bio falls back to the first valid answer, and the decisions say so', async (_, faults, error) => {
     const broken = await sims(faults);
-    const r = await run(broken.env, `broken-${Object.keys(faults)[0]}`);
+    // No retries: every judge call fails at once (a healthy judge keeps its retries, so a dropped
+    // connection under load is retried, not a fallback that would change the picks).
+    const r = await run({ ...broken.env, JUDGE_RETRIES: '0' }, `broken-${Object.keys(faults)[0]}`);
     expect(r.code).toBe(0);
     expect(r.manifest.datasets.people).toMatchObject({ written: 60, rejected: 0 });
     expect(generations(broken.judge)).toBeGreaterThan(0);

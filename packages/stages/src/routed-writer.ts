@@ -116,7 +116,18 @@ export class RoutedWriter {
       }
     }
     for (const [backend, n] of wrote) out.decisions.push({ backend, records: Math.round(n / Math.max(1, names.length)), reason: `${route.policy} route` });
-    out.verdicts = [...verdicts.values()].map((v) => ({ ...v, cost: Number(v.cost.toPrecision(6)) }));
+    // In field, then route order (members, the ladder, then a judge): ensemble members answer in
+    // parallel, and the order they first report in is timing, which must not reach decisions.jsonl.
+    const fieldOrder = new Map(names.map((n, i) => [n, i]));
+    const rank = (v: RouteVerdict) => {
+      const f = fieldRoutes.get(v.field);
+      const order = [...(f?.members ?? []), ...(f?.ladder ?? [])];
+      const k = order.indexOf(v.backend);
+      return v.judge ? order.length + 1 : k < 0 ? order.length : k;
+    };
+    out.verdicts = [...verdicts.values()]
+      .sort((a, b) => (fieldOrder.get(a.field) ?? names.length) - (fieldOrder.get(b.field) ?? names.length) || rank(a) - rank(b) || (a.backend < b.backend ? -1 : a.backend > b.backend ? 1 : 0))
+      .map((v) => ({ ...v, cost: Number(v.cost.toPrecision(6)) }));
     return out;
   }
 
