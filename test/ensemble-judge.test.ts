@@ -32,7 +32,7 @@ stages:
 backends:
   cheap: { provider: ollama, model: "cheap:1b",  tier: 1, hosts: ["\${SIM_CHEAP}"], slots: 4, costPer1kInput: 1, costPer1kOutput: 1 }
   mid:   { provider: ollama, model: "mid:8b",    tier: 2, hosts: ["\${SIM_MID}"], slots: 4, costPer1kInput: 4, costPer1kOutput: 4 }
-  judge: { provider: ollama, model: "judge:70b", tier: 3, hosts: ["\${SIM_JUDGE}"], slots: 4, maxRetries: \${JUDGE_RETRIES:-4}, costPer1kInput: 20, costPer1kOutput: 20 }
+  judge: { provider: ollama, model: "judge:70b", tier: 3, hosts: ["\${SIM_JUDGE}"], slots: 4, maxRetries: "\${JUDGE_RETRIES:-4}", costPer1kInput: 20, costPer1kOutput: 20 }
 `;
 
 let tmp: { dir: string; cleanup: () => Promise<void> };
