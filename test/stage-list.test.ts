@@ -89,6 +89,7 @@ describe('an ordered list of three stages, each with its own routing', () => {
   it('writes every record; the enrich stage fills its sample', async () => {
     const m = JSON.parse(await readFile(join(tmp.dir, 'embedded', 'manifest.json'), 'utf8')) as Manifest;
     expect(m.datasets.people).toMatchObject({ written: 60, rejected: 0 });
+    expect(m.decisions!.policies).toEqual({ 'people:0': 'cheapest', 'people:1': 'cascade', 'people:2': 'spot-check' });
     const enriched = people.filter((p) => p.persona !== null);
     expect(enriched.length).toBeGreaterThan(15);
     expect(enriched.length).toBeLessThan(45);

@@ -194,7 +194,10 @@ export function createRouter(opts: RouterOptions): Router {
         if (f.passRate < history - DROP_MARGIN) drops.push({ dataset: f.dataset, field: f.field, backend: f.backend, history: round6(history), now: f.passRate, asked: f.asked });
       }
       const policies: Record<string, string> = {};
-      for (const p of perDataset) for (const s of p.stages) policies[`${p.ds.name}:${s.step}`] = s.spec.route;
+      for (const p of perDataset) {
+        for (const s of p.stages) policies[`${p.ds.name}:${s.step}`] = s.spec.route;
+        for (const x of p.spots) policies[`${p.ds.name}:${x.step}`] = SPOT_CHECK;
+      }
       return { policies, window: Math.max(0, ...perDataset.map((p) => p.window ?? 0)), startingWeightsSha256: startHash, routes, drops };
     },
   };
