@@ -590,6 +590,48 @@ describe('CLI', () => {
     }
   });
 
+  it('--offline fills every model stage of an ordered list: each generate stage, and each enrich stage on its own sample', async () => {
+    const { sim, url } = await startSim();
+    const s: Rec = { ...peopleSpec(url) };
+    s.stages = [
+      { stage: 'generate', fields: ['mood', 'score'], backend: 'fast' },
+      { stage: 'generate', fields: ['bio'], backend: 'fast' },
+      { stage: 'validate', backend: 'fast', sample: 0.1 },
+      { stage: 'enrich', backend: 'fast', sample: 0.3, fields: { persona: { kind: 'llm', prompt: 'a persona', maxLength: 40 } } },
+      { stage: 'enrich', backend: 'fast', sample: 0.5, fields: { motto: { kind: 'llm', prompt: 'a motto', maxLength: 30 } } },
+    ];
+    const out = freshDir('offline-list');
+    const res = await runCli(['run', await writeSpec(s), '--out', out, '--offline', '--no-cache', '--json']);
+    expect(res.stderr).not.toContain('    at ');
+    expect(res.code).toBe(0);
+    expect(sim.stats().requests).toEqual({});
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as Manifest;
+    expect(manifest).toMatchObject({ status: 'completed', offline: true });
+    expect(manifest.datasets.people).toMatchObject({ written: 200, rejected: 0 });
+    // The same samples an online run's enrich stages draw: the first enrich-like stage (validate
+    // here) samples as 'enrich', a later one by its index in the list.
+    const persona = createSampler(7, 'people', 'enrich:3', 0.3);
+    const motto = createSampler(7, 'people', 'enrich:4', 0.5);
+    const people = await readJsonl(join(out, 'people.jsonl'));
+    expect(people).toHaveLength(200);
+    let personas = 0;
+    let mottos = 0;
+    for (const p of people) {
+      expectValidPerson(p);
+      const i = (p.id as number) - 1;
+      if (persona(i)) {
+        expect(typeof p.persona === 'string' && p.persona.length > 0 && p.persona.length <= 40, `persona of record ${i}`).toBe(true);
+        personas++;
+      } else expect(p.persona, `persona of unsampled record ${i}`).toBeNull();
+      if (motto(i)) {
+        expect(typeof p.motto === 'string' && p.motto.length > 0 && p.motto.length <= 30, `motto of record ${i}`).toBe(true);
+        mottos++;
+      } else expect(p.motto, `motto of unsampled record ${i}`).toBeNull();
+    }
+    expect(personas).toBeGreaterThan(30);
+    expect(mottos).toBeGreaterThan(60);
+  });
+
   it('plan --json estimates calls, tokens and cost per backend without calling a model', async () => {
     const { sim, url } = await startSim();
     const s = peopleSpec(url);

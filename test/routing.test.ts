@@ -137,7 +137,7 @@ describe('synthfarm backends SPEC and plan SPEC', () => {
     const res = await runCli(['backends', join(tmp.dir, 'learned.yaml'), '--out', tmp.dir, '--json'], NO_SIMS);
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
-    const out = JSON.parse(res.stdout) as { runsRead: number; backends: Array<{ name: string; tier: number; calls: number; latencyMsP50: number | null; passRate: number | null; costPerAccepted: number | null }> };
+    const out = JSON.parse(res.stdout) as { runsRead: number; backends: Array<{ name: string; tier: number; calls: number; latencyMsP50: number | null; passRate: number | null; costPerAcceptedRecord: number | null; costPerAcceptedValue: number | null }> };
     expect(out.runsRead).toBeGreaterThanOrEqual(4);
     const by = Object.fromEntries(out.backends.map((b) => [b.name, b]));
     expect([by.cheap!.tier, by.mid!.tier, by.premium!.tier]).toEqual([1, 2, 3]);
@@ -146,9 +146,12 @@ describe('synthfarm backends SPEC and plan SPEC', () => {
     // cheap broke the hard field almost always; mid almost never.
     expect(by.cheap!.passRate!).toBeLessThan(by.mid!.passRate!);
     expect(by.mid!.passRate!).toBeGreaterThan(0.9);
-    expect(by.mid!.costPerAccepted!).toBeGreaterThan(0);
+    expect(by.mid!.costPerAcceptedValue!).toBeGreaterThan(0);
+    // Every run read wrote records of two model fields: an accepted record is two accepted values.
+    expect(by.mid!.costPerAcceptedRecord! / by.mid!.costPerAcceptedValue!).toBeCloseTo(2, 2);
+    expect(by.cheap!.costPerAcceptedRecord! / by.cheap!.costPerAcceptedValue!).toBeCloseTo(2, 2);
     const text = await runCli(['backends', join(tmp.dir, 'learned.yaml'), '--out', tmp.dir], NO_SIMS);
-    expect(text.stdout).toMatch(/^backend\s+tier\s+provider:model/);
+    expect(text.stdout).toMatch(/^backend\s+tier\s+provider:model.*\$\/accepted record\s+\$\/accepted value/);
     expect(text.stdout).toMatch(/measured from \d+ runs under/);
   });
 

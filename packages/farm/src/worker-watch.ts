@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Spec } from '@synthfarm/spec';
-import { primaryBackendName } from '@synthfarm/routing';
+import { datasetBackendNames, primaryBackendName } from '@synthfarm/routing';
 import { isModelDataset } from '@synthfarm/spec';
 import type { FarmKeys } from './keys.js';
 import { redactUrl } from './redis-connection.js';
@@ -25,16 +25,19 @@ export interface WorkerWatchOptions {
 }
 
 interface WorkerBeat {
+  host: string;
   models: string[];
   seenAt: string;
 }
 
 /**
  * Says so when nobody can take a farm run's batches (issue 8 item 5): every `checkEveryMs` it reads
- * the workers' heartbeats and, while no live worker serves the model of the dataset being produced
- * (or, for code-only and remote-API batches, no worker is connected at all), calls `warn` with
- * "0 workers serve gemma3:4b; start one with ...", again every `repeatEveryMs`. Returns the stop
- * function. A run without workers otherwise waits in silence.
+ * the workers' heartbeats and, while no live worker serves every model the batches of the dataset
+ * being produced may call (its route's candidates, fallbacks and judge, and the spot-check stages'
+ * backends: a worker calls each on its own host) — or, for code-only and remote-API batches, no
+ * worker is connected at all — calls `warn` with "0 workers serve gemma3:4b; start one with ...",
+ * again every `repeatEveryMs` ({@link workerShortage} words it). Returns the stop function. A run
+ * without workers otherwise waits in silence.
  */
 export function watchWorkers(opts: WorkerWatchOptions): () => void {
   const repeat = opts.repeatEveryMs ?? 10_000;
@@ -46,20 +49,18 @@ export function watchWorkers(opts: WorkerWatchOptions): () => void {
     if (d === undefined || busy) return;
     busy = true;
     try {
-      const model = modelOf(opts.spec, d);
       const now = Date.now();
       const live = Object.values(await opts.redis.hgetall(opts.keys.workers))
         .map((raw) => JSON.parse(raw) as WorkerBeat)
         .filter((w) => now - Date.parse(w.seenAt) < stale);
-      const serving = model ? live.filter((w) => w.models.some((m) => sameModel(m, model))) : live;
-      if (serving.length) {
+      const short = workerShortage(opts.spec, d, live);
+      if (!short) {
         lastWarn = 0;
         return;
       }
       if (lastWarn && now - lastWarn < repeat) return;
       lastWarn = now;
-      const hint = `start one with \`synthfarm worker --redis ${redactUrl(opts.redisUrl)} --host NAME=URL\``;
-      opts.warn(model ? `0 workers serve ${model}${live.length ? ` (${live.length} connected serve other models)` : ''}; ${hint}` : `0 workers are connected; ${hint}`);
+      opts.warn(`${short}; start one with \`synthfarm worker --redis ${redactUrl(opts.redisUrl)} --host NAME=URL\``);
     } catch {
       // Redis unreachable: the coordinator's own commands wait for it and say so.
     } finally {
@@ -69,6 +70,40 @@ export function watchWorkers(opts: WorkerWatchOptions): () => void {
   const timer = setInterval(() => void check(), opts.checkEveryMs ?? 2000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/**
+ * Why the live workers `live` cannot take dataset `d`'s batches, or undefined when one can: a
+ * worker that serves every local model the dataset may call ({@link modelsOf}), or any worker
+ * for code-only and remote-API batches. The message names the models no worker serves, and the
+ * ones that have a worker when only some do; when each has a worker but none has them all, it
+ * says which host serves which.
+ */
+export function workerShortage(spec: Spec, d: number, live: ReadonlyArray<Pick<WorkerBeat, 'host' | 'models'>>): string | undefined {
+  const models = modelsOf(spec, d);
+  if (!models.length) return live.length ? undefined : '0 workers are connected';
+  const serves = (w: Pick<WorkerBeat, 'models'>, m: string) => w.models.some((x) => sameModel(x, m));
+  if (live.some((w) => models.every((m) => serves(w, m)))) return undefined;
+  const missing = models.filter((m) => !live.some((w) => serves(w, m)));
+  const served = models.filter((m) => !missing.includes(m));
+  const route = `dataset ${spec.datasets[d]!.name}'s route may call`;
+  if (!served.length) return `0 workers serve ${missing.join(', ')}${live.length ? ` (${live.length} connected serve other models)` : ''}`;
+  if (missing.length) return `0 workers serve ${missing.join(', ')}, which ${route} (${served.join(', ')} ${served.length === 1 ? 'has' : 'have'} one)`;
+  const where = models.map((m) => `${m} on ${[...new Set(live.filter((w) => serves(w, m)).map((w) => w.host))].join(', ')}`);
+  return `no worker serves all of ${models.join(', ')}, which ${route} on the worker's own host (${where.join('; ')})`;
+}
+
+/**
+ * The local models (backends without `baseUrl`) the batches of dataset `d` may call, in stage
+ * order, each once; empty for code-only datasets and those that call remote APIs only.
+ */
+export function modelsOf(spec: Spec, d: number): string[] {
+  const out: string[] = [];
+  for (const n of datasetBackendNames(spec, d)) {
+    const b = spec.backends[n]!;
+    if (!b.baseUrl && !out.some((m) => sameModel(m, b.model))) out.push(b.model);
+  }
+  return out;
 }
 
 /** The local model a dataset's batches need, or undefined when any worker takes them (code-only, remote API). */

@@ -31,6 +31,12 @@ export interface DecisionLine {
     triggers?: Record<string, number>;
     shadow?: { compared: number; agreed: number };
     agreement?: { compared: number; agreed: number };
+    /**
+     * Ensemble merged by a judge: the judge backend, the values it was asked to pick among
+     * differing answers, and those merged first-valid instead because it failed or answered
+     * invalidly (`error`: why, the first time). Its calls are in `actualCost`.
+     */
+    judge?: { backend: string; judged: number; fellBack: number; error?: string };
   };
 }
 
@@ -50,7 +56,12 @@ export function decisionLines(dataset: string, batch: number, route: BatchRoute,
       const triggers: Record<string, number> = {};
       let shadow: { compared: number; agreed: number } | undefined;
       let agreement: { compared: number; agreed: number } | undefined;
+      let judge: { backend: string; judged: number; fellBack: number; error?: string } | undefined;
       for (const v of vs) {
+        if (v.judge) {
+          const error = judge?.error ?? v.judge.error;
+          judge = { backend: v.backend, judged: (judge?.judged ?? 0) + v.judge.judged, fellBack: (judge?.fellBack ?? 0) + v.judge.fellBack, ...(error ? { error } : {}) };
+        }
         if (v.accepted) acceptedBy[v.backend] = (acceptedBy[v.backend] ?? 0) + v.accepted;
         for (const [t, n] of Object.entries(v.triggers ?? {})) triggers[t] = (triggers[t] ?? 0) + n;
         if (v.shadow) shadow = { compared: (shadow?.compared ?? 0) + v.shadow.compared, agreed: (shadow?.agreed ?? 0) + v.shadow.agreed };
@@ -67,7 +78,7 @@ export function decisionLines(dataset: string, batch: number, route: BatchRoute,
         actualCost: Number(sum('cost').toPrecision(6)),
         outcome: {
           asked: sum('asked'), passed: sum('passed'), accepted: sum('accepted'), escalated: sum('escalated'), acceptedBy,
-          ...(Object.keys(triggers).length ? { triggers } : {}), ...(shadow ? { shadow } : {}), ...(agreement ? { agreement } : {}),
+          ...(Object.keys(triggers).length ? { triggers } : {}), ...(shadow ? { shadow } : {}), ...(agreement ? { agreement } : {}), ...(judge ? { judge } : {}),
         },
       });
     }

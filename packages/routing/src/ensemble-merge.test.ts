@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { mergeAnswers } from './ensemble-merge.js';
+import { mergeAnswers, type MergeKind } from './ensemble-merge.js';
+import { judgeCandidates, needsJudge, pickByScore } from './judge-merge.js';
 
 describe('ensemble merge rules', () => {
   it.each([
@@ -20,5 +21,32 @@ describe('ensemble merge rules', () => {
 
   it('nothing valid → nothing merged', () => {
     expect(mergeAnswers('enum', [undefined, undefined], 'vote')).toEqual({ value: undefined, agreed: false, valid: 0 });
+  });
+});
+
+describe('ensemble merge by a judge (merge: judge)', () => {
+  it('asks the judge only for text and structured values; enums, booleans and numbers still vote', () => {
+    expect(['enum', 'boolean', 'number', 'integer'].map((k) => needsJudge(k as MergeKind, 'judge'))).toEqual([false, false, false, false]);
+    expect(needsJudge('text', 'judge')).toBe(true);
+    expect(needsJudge('other', 'judge')).toBe(true);
+    expect(needsJudge('text', 'vote')).toBe(false);
+    expect(mergeAnswers('enum', ['a', 'b', 'b'], 'judge').value).toBe('b');
+    expect(mergeAnswers('number', [1, 10, 3], 'judge').value).toBe(3);
+  });
+
+  it('the candidates are the distinct valid answers in member order, each with the members that gave it', () => {
+    expect(judgeCandidates(['x', undefined, 'y', 'x'])).toEqual([{ value: 'x', members: [0, 3] }, { value: 'y', members: [2] }]);
+    expect(judgeCandidates([{ a: 1 }, { a: 1 }])).toEqual([{ value: { a: 1 }, members: [0, 1] }]);
+    expect(judgeCandidates([undefined, undefined])).toEqual([]);
+  });
+
+  it.each([
+    ['the highest score wins', [3, 9, 5], 1],
+    ['a tie goes to the candidate of the earliest member (backend order)', [7, 9, 9], 1],
+    ['all equal: the first', [4, 4, 4], 0],
+  ])('%s', (_, scores, pick) => {
+    expect(pickByScore(scores)).toBe(pick);
+    // Deterministic: the same scores give the same pick.
+    expect(pickByScore([...scores])).toBe(pick);
   });
 });

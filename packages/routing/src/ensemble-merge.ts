@@ -6,10 +6,12 @@ export type MergeKind = 'enum' | 'boolean' | 'number' | 'integer' | 'text' | 'ot
  * by majority (a tie goes to the answer of the earliest member), numbers by median (the lower
  * middle for an even count of integers, so the value stays an integer of the answers' range),
  * text and anything else by the first valid answer (`first-valid` does that for every kind).
+ * `judge` merges as `vote`: its text is picked by the judge beforehand (judge-merge.ts), and this
+ * first-valid answer is what it falls back to when the judge cannot answer.
  * Answers are in member order; undefined marks a member with no valid answer.
  * @returns the merged value (undefined when no member answered) and whether every answer agreed.
  */
-export function mergeAnswers(kind: MergeKind, answers: readonly unknown[], merge: 'vote' | 'first-valid'): { value: unknown; agreed: boolean; valid: number } {
+export function mergeAnswers(kind: MergeKind, answers: readonly unknown[], merge: 'vote' | 'judge' | 'first-valid'): { value: unknown; agreed: boolean; valid: number } {
   const valid = answers.filter((a) => a !== undefined);
   if (!valid.length) return { value: undefined, agreed: false, valid: 0 };
   const keys = valid.map((v) => JSON.stringify(v));

@@ -16,14 +16,18 @@ export const FieldRouteSchema = z.object({
 });
 export type FieldRoute = z.infer<typeof FieldRouteSchema>;
 
+/** Policy of an enrich or validate stage's route: its backend writes and audits a deterministic sample. */
+export const SPOT_CHECK = 'spot-check';
+
 /**
- * One generate stage's route for a batch. `record` mode is today's chain (`fixed`): each record's
- * fields are written together and a record escalates as a whole. `field` mode writes, repairs and
- * escalates each field on its own ladder; `ensemble` asks every member and merges.
+ * One stage's route for a batch. `record` mode is today's chain (`fixed`): each record's fields
+ * are written together and a record escalates as a whole. `field` mode writes, repairs and
+ * escalates each field on its own ladder; `ensemble` asks every member and merges. An enrich or
+ * validate stage's route is `spot-check` (record mode, its one backend): recorded, never learned from.
  */
 export const StepRouteSchema = z.object({
   step: z.number().int().min(0),
-  policy: z.enum(['fixed', 'cheapest', 'cascade', 'ensemble', 'learned']),
+  policy: z.enum(['fixed', 'cheapest', 'cascade', 'ensemble', 'learned', SPOT_CHECK]),
   mode: z.enum(['record', 'field', 'ensemble']),
   fields: z.array(FieldRouteSchema),
 });
@@ -54,5 +58,13 @@ export const RouteVerdictSchema = z.object({
   shadow: z.object({ compared: z.number().int(), agreed: z.number().int() }).optional(),
   /** Ensemble: values merged from several answers, and how many had every answer agree. */
   agreement: z.object({ compared: z.number().int(), agreed: z.number().int() }).optional(),
+  /**
+   * Present on the verdict of a judge, which writes no value: its `cost` is its calls; `judged`
+   * the values it was asked about (an ensemble's `merge: judge`: values whose members differed;
+   * cascade's judge trigger: the sampled values), `fellBack` those it could not judge because it
+   * failed or answered invalidly (`error`: the first why) — an ensemble keeps the first valid
+   * answer, a cascade does not escalate.
+   */
+  judge: z.object({ judged: z.number().int().nonnegative(), fellBack: z.number().int().nonnegative(), error: z.string().optional() }).optional(),
 });
 export type RouteVerdict = z.infer<typeof RouteVerdictSchema>;

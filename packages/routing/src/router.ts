@@ -6,9 +6,11 @@ import { fieldProfiles, type FieldProfile } from './field-profile.js';
 import { POLICIES } from './policy-table.js';
 import { createModelRegistry, type ModelRegistry, type RegistryEntry } from './registry.js';
 import { createRouteRng } from './rng.js';
-import type { BatchRoute, FieldRoute, RouteVerdict } from './route-plan.js';
+import { SPOT_CHECK, type BatchRoute, type FieldRoute, type RouteVerdict, type StepRoute } from './route-plan.js';
 import { generateStages, type GenerateStage } from './step-fields.js';
 import { round6 } from './policies/scores.js';
+import { needsJudge } from './judge-merge.js';
+import type { MergeKind } from './ensemble-merge.js';
 
 /** Attempts an arm needs before its observed cost per attempt replaces the estimate from prices. */
 const OBSERVED_COST_MIN = 5;
@@ -33,6 +35,8 @@ export interface RouteFigures {
   costPerAccepted: number | null;
   shadow?: { compared: number; agreed: number; rate: number };
   agreement?: { compared: number; agreed: number; rate: number };
+  /** This backend as an ensemble's judge on the field (its `cost` is the judge's calls): values judged, and those merged first-valid instead. */
+  judge?: { judged: number; fellBack: number };
 }
 
 /** A route whose pass rate in this run fell below its history. */
@@ -91,7 +95,8 @@ export function createRouter(opts: RouterOptions): Router {
   const perDataset = spec.datasets.map((ds, d) => {
     const stages = generateStages(spec, d);
     const window = stages.some((s) => s.spec.route !== 'fixed') ? Math.max(...stages.map((s) => s.spec.window)) : undefined;
-    return { ds, stages, window, pending: new Map<number, readonly RouteVerdict[]>(), folded: 0, profiles: new Map(stages.map((s) => [s.step, fieldProfiles(ds, s.fields)])) };
+    const spots = stages.length ? spotChecks(spec, ds, stages.flatMap((s) => s.fields)) : [];
+    return { ds, stages, spots, spotSteps: new Set(spots.map((x) => x.step)), window, pending: new Map<number, readonly RouteVerdict[]>(), folded: 0, profiles: new Map(stages.map((s) => [s.step, fieldProfiles(ds, s.fields)])) };
   });
   const figures = new Map<string, RouteFigures>();
   const seedKey = hash53(`${spec.seed}\u0000routing`) >>> 0;
@@ -100,7 +105,9 @@ export function createRouter(opts: RouterOptions): Router {
     const p = perDataset[d]!;
     for (const v of p.pending.get(b) ?? []) {
       const e = registry.get(v.backend);
-      if (!e) continue;
+      // A judge's verdict holds its calls' cost, no attempt at the field: nothing for its arm to
+      // learn; a spot-check's backend is the spec's, never chosen by weights.
+      if (!e || v.judge || p.spotSteps.has(v.step)) continue;
       const k = armKey(p.ds.name, v.field, e.arm);
       arms[k] = observeArm(arms[k], v.passed, v.asked - v.passed, v.cost);
       const all = armKey(p.ds.name, v.field, '*');
@@ -121,7 +128,7 @@ export function createRouter(opts: RouterOptions): Router {
       if (p.window !== undefined) while (p.folded < b - p.window) fold(d, p.folded++);
       const maxTier = Math.max(1, ...registry.entries.map((e) => e.tier));
       return {
-        steps: p.stages.map((stage) => {
+        steps: p.stages.map((stage): StepRoute => {
           const policy = POLICIES[stage.spec.route];
           const candidates = candidatesOf(stage);
           const profiles = p.profiles.get(stage.step)!;
@@ -136,14 +143,18 @@ export function createRouter(opts: RouterOptions): Router {
               rng: createRouteRng(seedKey, d, b, stage.step, fi),
             });
             const firstWriters = choice.members ?? choice.ladder.slice(0, 1);
-            const estCost = round6(firstWriters.reduce((n, name) => n + unitCost(registry.get(name) ?? candidates[0]!), 0) * records);
+            // An ensemble's judge reads every member's answer of a text value and scores each.
+            const judge = choice.members && needsJudge(mergeKindOf(f), stage.spec.ensemble.merge) ? registry.get(stage.spec.judge ?? '') ?? registry.top(candidates.map((e) => e.name)) : undefined;
+            const judgeCost = judge ? registry.cost(judge.name, FIELD_INPUT_TOKENS + choice.members!.length * f.tokens, choice.members!.length * 3 + 2) : 0;
+            const estCost = round6((firstWriters.reduce((n, name) => n + unitCost(registry.get(name) ?? candidates[0]!), 0) + judgeCost) * records);
             return {
               field: f.name, ladder: choice.ladder, ...(choice.members ? { members: choice.members } : {}),
               complexity: { score: complexity.score, tier: complexity.tier }, alternatives: choice.alternatives, reason: choice.reason, estCost,
             };
           });
           return { step: stage.step, policy: policy.name, mode: policy.mode, fields };
-        }),
+        }).concat(p.spots.map((x) => spotRoute(registry, x, records)))
+          .sort((a, b) => a.step - b.step),
       };
     },
     observe(d, b, verdicts) {
@@ -151,7 +162,8 @@ export function createRouter(opts: RouterOptions): Router {
       if (!p) return;
       p.pending.set(b, verdicts);
       for (const v of verdicts) {
-        const key = `${p.ds.name}/${v.field}/${v.backend}`;
+        if (p.spotSteps.has(v.step)) continue;
+        const key = `${p.ds.name}/${v.field}/${v.backend}${v.judge ? '/judge' : ''}`;
         const f = figures.get(key) ?? { dataset: p.ds.name, field: v.field, backend: v.backend, asked: 0, passed: 0, passRate: 0, accepted: 0, escalated: 0, cost: 0, costPerAccepted: null };
         f.asked += v.asked;
         f.passed += v.passed;
@@ -160,6 +172,7 @@ export function createRouter(opts: RouterOptions): Router {
         f.cost += v.cost;
         if (v.shadow) f.shadow = addRate(f.shadow, v.shadow);
         if (v.agreement) f.agreement = addRate(f.agreement, v.agreement);
+        if (v.judge) f.judge = { judged: (f.judge?.judged ?? 0) + v.judge.judged, fellBack: (f.judge?.fellBack ?? 0) + v.judge.fellBack };
         figures.set(key, f);
       }
       // A fixed dataset's routes never read verdicts: fold at once so the weights stay current.
@@ -181,7 +194,10 @@ export function createRouter(opts: RouterOptions): Router {
         if (f.passRate < history - DROP_MARGIN) drops.push({ dataset: f.dataset, field: f.field, backend: f.backend, history: round6(history), now: f.passRate, asked: f.asked });
       }
       const policies: Record<string, string> = {};
-      for (const p of perDataset) for (const s of p.stages) policies[`${p.ds.name}:${s.step}`] = s.spec.route;
+      for (const p of perDataset) {
+        for (const s of p.stages) policies[`${p.ds.name}:${s.step}`] = s.spec.route;
+        for (const x of p.spots) policies[`${p.ds.name}:${x.step}`] = SPOT_CHECK;
+      }
       return { policies, window: Math.max(0, ...perDataset.map((p) => p.window ?? 0)), startingWeightsSha256: startHash, routes, drops };
     },
   };
@@ -200,3 +216,54 @@ function estimateUnitCost(registry: ModelRegistry, e: RegistryEntry, f: FieldPro
 }
 
 export type { Complexity };
+
+/** A field's kind as an ensemble merges it, from its profile (the writer reads the same from its JSON schema). */
+function mergeKindOf(f: FieldProfile): MergeKind {
+  if (f.type === 'enum' || f.type === 'boolean' || f.type === 'number') return f.type;
+  return f.type === 'text' || f.type === 'date' ? 'text' : 'other';
+}
+
+/** An enrich or validate stage as the router records it: its backend, what it writes and audits, its sample. */
+interface SpotCheck {
+  step: number;
+  backend: string;
+  sample: number;
+  /** Enrich fields it writes on its sample. */
+  writes: string[];
+  /** Model fields it audits on its sample (all the generate stages'), when it audits. */
+  audits: string[];
+  maxDefectRate: number;
+  /** Output tokens of its enrich fields per record. */
+  tokens: number;
+}
+
+/** Audit tokens per sampled record: the record as the auditor reads it, and its verdict. */
+const AUDIT_TOKENS_IN = 60;
+const AUDIT_TOKENS_OUT = 12;
+
+/** The enrich and validate stages of a model dataset whose generate stages write `generated`. */
+function spotChecks(spec: Spec, ds: Spec['datasets'][number], generated: string[]): SpotCheck[] {
+  return spec.stages.steps.flatMap((st, step): SpotCheck[] => {
+    if (st.stage === 'generate') return [];
+    const writes = st.stage === 'enrich' ? Object.keys(st.fields ?? {}) : [];
+    const audits = st.stage === 'validate' || st.audit ? generated : [];
+    if (!writes.length && !audits.length) return [];
+    return [{ step, backend: st.backend, sample: st.sample, writes, audits, maxDefectRate: st.maxDefectRate, tokens: fieldProfiles(ds, writes).reduce((n, f) => n + f.tokens + 4, 0) }];
+  });
+}
+
+/** A spot-check's route for a batch of `records` (one decision, record mode), with its expected cost. */
+function spotRoute(registry: ModelRegistry, x: SpotCheck, records: number): StepRoute {
+  const tier = registry.get(x.backend)?.tier ?? 1;
+  const perRecord = (x.writes.length ? registry.cost(x.backend, FIELD_INPUT_TOKENS * x.writes.length, x.tokens + 4) : 0) + (x.audits.length ? registry.cost(x.backend, AUDIT_TOKENS_IN, AUDIT_TOKENS_OUT) : 0);
+  const reason = [
+    `spot-check: ${Number((x.sample * 100).toFixed(2))}% sample to ${x.backend}`,
+    ...(x.writes.length ? [`writes ${x.writes.join(', ')}`] : []),
+    ...(x.audits.length ? [`audits ${x.audits.join(', ')}; a defect rate above maxDefectRate ${x.maxDefectRate} regenerates the batch on ${x.backend}`] : []),
+  ].join(', ');
+  const names = [...x.writes, ...x.audits.filter((n) => !x.writes.includes(n))];
+  return {
+    step: x.step, policy: SPOT_CHECK, mode: 'record',
+    fields: names.map((field, i) => ({ field, ladder: [x.backend], complexity: { score: 0, tier }, alternatives: [{ backend: x.backend, score: 0 }], reason, estCost: i === 0 ? round6(perRecord * x.sample * records) : 0 })),
+  };
+}

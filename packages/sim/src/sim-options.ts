@@ -104,6 +104,12 @@ export const SimOptionsSchema = z
       .default('0.32.15')
       .describe('Version reported by GET /api/version. Default "0.32.15".'),
     faults: SimFaultsSchema.default(() => SimFaultsSchema.parse({})).describe('Injected faults; see SimFaultsSchema. Default none.'),
+    requestLog: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Generation requests kept for SimServer.requests(): the newest N, as parsed (model, messages, format). Lets a test see what a model was asked. Default 0: none kept.'),
     quality: z
       .record(z.string().min(1), ModelQualitySchema)
       .default({})

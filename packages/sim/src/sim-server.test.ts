@@ -300,3 +300,22 @@ describe('stats', () => {
     expect(() => createSimServer({ slots: 0 })).toThrow(/^\[sim\] invalid options: slots: /);
   });
 });
+
+describe('request log', () => {
+  it('keeps the newest `requestLog` generation requests as asked (both APIs), none by default', async () => {
+    const { sim, ollama, openai } = await start({ requestLog: 2 });
+    await ollama.chat({ model: 'gemma3:4b', messages: [{ role: 'user', content: 'first' }], format: batchSchema, stream: false });
+    await ollama.generate({ model: 'gemma3:4b', system: 'be brief', prompt: 'second', stream: false });
+    await openai.chat.completions.create({ model: 'qwen2.5:7b', messages: [{ role: 'user', content: 'third' }] });
+    const log = sim.requests();
+    expect(log.map((r) => r.model)).toEqual(['gemma3:4b', 'qwen2.5:7b']);
+    expect(log[0]!.messages).toEqual([{ role: 'system', content: 'be brief' }, { role: 'user', content: 'second' }]);
+    expect(log[1]!.messages.at(-1)).toEqual({ role: 'user', content: 'third' });
+    await ollama.list();
+    expect(sim.requests()).toHaveLength(2);
+
+    const quiet = await start();
+    await quiet.ollama.chat({ model: 'gemma3:4b', messages, stream: false });
+    expect(quiet.sim.requests()).toEqual([]);
+  });
+});

@@ -49,6 +49,11 @@ export interface SimServer {
   setFaults(partial: SimFaultsInput): void;
   /** Zeroes the stats and starts a new measurement window (in-flight work counts from now on). */
   reset(): void;
+  /**
+   * The newest generation requests (at most the `requestLog` option's count; none by default), in
+   * arrival order, faulted ones included: what each model was asked.
+   */
+  requests(): readonly GenerationRequest[];
 }
 
 type Flavor = 'ollama' | 'openai';
@@ -81,6 +86,7 @@ export function createSimServer(input: SimOptionsInput = {}): SimServer {
   const inFlight = new Set<AbortController>();
   let requestIndex = 0;
   let closing = false;
+  const requestLog: GenerationRequest[] = [];
 
   const server: Server = createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
@@ -224,6 +230,10 @@ export function createSimServer(input: SimOptionsInput = {}): SimServer {
     index: number,
   ): Promise<void> {
     const { res, signal } = ctx;
+    if (options.requestLog > 0) {
+      requestLog.push(request);
+      if (requestLog.length > options.requestLog) requestLog.splice(0, requestLog.length - options.requestLog);
+    }
     // Keyed by content, a fault is a property of the request (repeatable across runs and modes).
     const roll: FaultRoll = rollFaults(options.faults, options.seed, options.faults.rollBy === 'content' ? contentSeedParts(request, options.seed).reduce((h, x) => mix32(h, x), 0) : index);
     if (roll.error) {
@@ -375,6 +385,7 @@ export function createSimServer(input: SimOptionsInput = {}): SimServer {
       if (!merged.success) throw new UsageError(formatOptionIssues(merged.error, 'faults'));
       options.faults = merged.data;
     },
+    requests: () => [...requestLog],
     reset() {
       stats.reset();
       pool.resetCounters();

@@ -5,6 +5,7 @@ import { fieldPaths, isHiddenPath, placeholders, templateFilters } from './field
 import { isTemplateFilter, TEMPLATE_FILTERS } from './template-filters.js';
 import { empiricalOutput } from './empirical.js';
 import { checkParentChild } from './check-parent-child.js';
+import { modelFieldStages } from './field-stages.js';
 
 const DAY_MS = 86_400_000;
 
@@ -29,6 +30,7 @@ export function checkSpec(spec: Spec): void {
       if (src.dir && (ds.source.table || ds.source.query)) throw new SpecError(`${at}.source`, `source '${ds.source.from}' is a directory: name a csv or jsonl file`);
     }
     const paths = fieldPaths(ds.fields);
+    const stageOf = modelFieldStages(spec, ds);
     // `{{source.col}}` reaches the legacy row of a source dataset.
     if (ds.source) paths.set('source', { kind: 'from', column: '' } as FieldSpec);
     for (const [path, f] of paths) {
@@ -36,7 +38,7 @@ export function checkSpec(spec: Spec): void {
       if ((f.kind === 'from' || f.kind === 'pseudonym') && !ds.source) throw new SpecError(`${at}.fields.${path.split('.').join('.fields.')}`, `kind ${f.kind} reads a legacy row: the dataset needs a source`);
       // Spec path as written (`fields.address.fields.city`), like zod's and codegen's messages.
       const fp = `${at}.fields.${path.split('.').join('.fields.')}`;
-      checkField(f, fp, paths, path);
+      checkField(f, fp, paths, path, stageOf);
       if (f.unique && path.includes('.')) throw new SpecError(`${fp}.unique`, 'unique is supported on top-level fields');
       if (f.unique) checkUniqueSpace(f, `${fp}.unique`, ds.count);
       if (f.kind === 'ref') checkRef(spec, d, f, fp);
@@ -143,7 +145,11 @@ function checkFilters(template: string, at: string): void {
   }
 }
 
-function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, self: string): void {
+/**
+ * @param stageOf the generate stage (index in `stages.steps`) writing each llm field: a prompt may
+ * name an llm field only when an earlier stage writes it.
+ */
+function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, self: string, stageOf: ReadonlyMap<string, number>): void {
   if (NUMERIC_KINDS.has(f.kind) && 'min' in f && f.min !== undefined && 'max' in f && f.max !== undefined && f.min > f.max) {
     throw new SpecError(`${fp}.min`, `must be <= max (${f.min} > ${f.max})`);
   }
@@ -162,7 +168,15 @@ function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, sel
     for (const p of placeholders(f.prompt)) {
       if (sourcePath(p, paths)) continue;
       if (!paths.has(p)) throw new SpecError(`${fp}.prompt`, `{{${p}}} names no field of this dataset`);
-      if (paths.get(p)!.kind === 'llm') throw new SpecError(`${fp}.prompt`, `{{${p}}} is another llm field; prompts can use code fields only`);
+      if (paths.get(p)!.kind !== 'llm') continue;
+      const theirs = stageOf.get(p);
+      const mine = stageOf.get(self);
+      // An earlier stage has written it by the time this field's prompt is rendered.
+      if (theirs !== undefined && mine !== undefined && theirs < mine) continue;
+      if (p === self) throw new SpecError(`${fp}.prompt`, `{{${p}}} refers to itself`);
+      throw new SpecError(`${fp}.prompt`, theirs !== undefined && mine !== undefined && theirs > mine
+        ? `{{${p}}} is written by a later stage (stages[${theirs}]); a prompt can use code fields and the llm fields of earlier stages`
+        : `{{${p}}} is another llm field of the same stage; prompts can use code fields only, or llm fields an earlier stage writes (stages: as a list)`);
     }
   }
   if ('correlate' in f && f.correlate) {

@@ -12,6 +12,7 @@ export { checkAllowedUrl, createFarmPolicy, farmPolicyFromOptions, originOf } fr
 export { checkSubmittedSources } from './submitted-sources.js';
 export type { FarmPolicy } from './farm-policy.js';
 export { isModelDataset, enrichFieldNames, runSpec } from './run-spec.js';
+export { modelFieldStages } from './field-stages.js';
 export type { RoutePolicyName, GenerateStep } from './stages-schema.js';
 export { httpUrlProblem } from './http-url.js';
 export { DEFAULT_SPEC_LIMITS, configureSpecLimits, currentSpecLimits, resolveSpecLimits, limitError } from './spec-limits.js';

@@ -185,6 +185,8 @@ describe('bad specs: the path and the rule, exactly', () => {
     ['list stage names a field no dataset has', field('x: { kind: llm, prompt: p }', 'stages: [{ stage: generate, fields: [nope] }]\nbackends: { a: { provider: ollama, model: m }, b: { provider: ollama, model: n } }\n'), "stages[0].fields[0]: 'nope' is not an llm field of any dataset"],
     ['two list stages write one field', field('x: { kind: llm, prompt: p }', 'stages: [{ stage: generate, fields: [x] }, { stage: generate, fields: [x], backend: b }]\nbackends: { a: { provider: ollama, model: m }, b: { provider: ollama, model: n } }\n'), "stages[1].fields[0]: 'x' is already written by stages[0]"],
     ['prompt names no field', field('x: { kind: llm, prompt: "about {{nope}}" }'), 'datasets[0].fields.x.prompt: {{nope}} names no field of this dataset'],
+    ['prompt names an llm field of its own stage', field('x: { kind: llm, prompt: p }\n  y: { kind: llm, prompt: "about {{x}}" }', 'backends: { a: { provider: ollama, model: m } }\n'), 'datasets[0].fields.y.prompt: {{x}} is another llm field of the same stage; prompts can use code fields only, or llm fields an earlier stage writes (stages: as a list)'],
+    ['prompt names an llm field a later stage writes', field('x: { kind: llm, prompt: "about {{y}}" }\n  y: { kind: llm, prompt: p }', 'stages: [{ stage: generate, fields: [x] }, { stage: generate, fields: [y] }]\nbackends: { a: { provider: ollama, model: m } }\n'), 'datasets[0].fields.x.prompt: {{y}} is written by a later stage (stages[1]); a prompt can use code fields and the llm fields of earlier stages'],
     ['not a mapping', '- 1\n- 2\n', 'people.yaml: a spec must be a mapping (datasets:, or name/count/fields)'],
   ];
 
@@ -198,6 +200,11 @@ describe('bad specs: the path and the rule, exactly', () => {
     expect(err).toBeInstanceOf(SpecError);
     expect((err as SpecError).message).toBe(message);
     expect((err as SpecError).exitCode).toBe(2);
+  });
+
+  it("a prompt may name an llm field an earlier stage of the list writes (it is in the record by then)", () => {
+    const text = field('x: { kind: llm, prompt: p }\n  y: { kind: llm, prompt: "about {{x}}" }', 'stages: [{ stage: generate, fields: [x] }, { stage: generate }]\nbackends: { a: { provider: ollama, model: m } }\n');
+    expect(() => parseSpecText(text, 'people.yaml', { env: {} })).not.toThrow();
   });
 
   it('a nullable unique field is not rejected up front (nulls do not need distinct values)', () => {

@@ -11,8 +11,13 @@ export const ESCALATION_TRIGGERS = ['invalid', 'judge', 'confidence'] as const;
 /** How an ensemble merges its backends' answers. */
 export const EnsembleSchema = z.strictObject({
   size: z.number().int().min(2, 'must be >= 2').max(9, 'must be <= 9').default(3).describe('backends that answer the same batch'),
-  /** `vote`: enums and booleans by majority, numbers by median, text the first valid answer; `first-valid`: every field from the first member that wrote it validly. */
-  merge: z.enum(['vote', 'first-valid']).default('vote'),
+  /**
+   * `vote`: enums and booleans by majority, numbers by median, text the first valid answer;
+   * `judge`: as `vote`, but text (and structured values) picked by the stage's `judge` backend
+   * among the members' differing valid answers (first-valid when the judge fails);
+   * `first-valid`: every field from the first member that wrote it validly.
+   */
+  merge: z.enum(['vote', 'judge', 'first-valid'], 'must be one of vote, judge, first-valid').default('vote'),
 });
 
 /** The generate stage: its backend and fallbacks (`fixed`), or a routing policy over `backends`. */
@@ -27,7 +32,7 @@ const generateShape = {
   explore: z.number().min(0).max(0.5).default(0.02).describe('learned: floor on the share of decisions sent to a non-best arm within 2x of the best expected cost'),
   window: z.number().int().min(0).max(64).default(4).describe('a batch is routed on the verdicts of batches committed before it by this many (determinism)'),
   shadow: z.number().min(0).max(1).default(0).describe('fraction of records also sent to the top tier and compared'),
-  judge: z.string().optional().describe('backend that scores samples (cascade judge trigger, shadow evaluation); default the top tier'),
+  judge: z.string().optional().describe("backend that judges: scores samples for cascade's judge trigger, picks among an ensemble's text answers (merge: judge); default the top tier of the candidates"),
   judgeSample: z.number().min(0).max(1).default(0.1).describe('fraction of a batch the judge scores'),
   maxDefectRate: z.number().min(0).max(1).default(0.2).describe('cascade: judge defect rate above which a field escalates'),
   minConfidence: z.number().min(0).max(1).default(0.5).describe('cascade: self-reported confidence below which a record escalates'),

@@ -4,7 +4,7 @@ import type { RecordStage, StagedBatch } from '@synthfarm/engine';
 import type { LlmFieldSpec, Spec } from '@synthfarm/spec';
 import { nullers } from './apply-values.js';
 import { llmField, modelFieldsOf, type ModelField } from './model-fields.js';
-import { createSampler } from './sample.js';
+import { createSampler, enrichSamplePurpose } from './sample.js';
 import { hintedFaker, hintedFakerMethod } from './offline-hints.js';
 import { isModelDataset } from './enrich-fields.js';
 
@@ -12,7 +12,8 @@ import { isModelDataset } from './enrich-fields.js';
  * `--offline`: model fields filled procedurally with no model call: enum picks, numbers in
  * range, a value of the hinted kind for a string whose hint or name says what it is ("a US city",
  * `email`: a city, an example.com address), faker sentences cut to the field's limits otherwise. Valid against the same schema, clearly
- * not model text; the manifest says `offline: true`.
+ * not model text; the manifest says `offline: true`. Every model stage is filled: the generate
+ * stages' fields on every record, each enrich stage's on the records its own sample draws.
  */
 export function createOfflineStage(spec: Spec, enrichFields: ReadonlySet<string>): RecordStage {
   const fakers = new FakerRegistry();
@@ -22,8 +23,9 @@ export function createOfflineStage(spec: Spec, enrichFields: ReadonlySet<string>
     const method = hintedFakerMethod(hint, name);
     return String((method ? hinted(method) : sentence)(rng));
   };
-  const enrich = spec.stages.enrich;
-  const enrichSpecs = Object.entries(enrich?.fields ?? {}).map(([n, f]) => llmField(n, f as LlmFieldSpec));
+  // Every enrich stage of the list, each with its fields and its own sample (as online).
+  const steps = spec.stages.steps;
+  const enrichStages = steps.flatMap((st, k) => (st.stage === 'enrich' && st.fields ? [{ k, sample: st.sample, fields: Object.entries(st.fields).map(([n, f]) => llmField(n, f as LlmFieldSpec)) }] : []));
   const perDataset = spec.datasets.map((ds, d) => {
     if (!isModelDataset(ds)) return undefined;
     const fields = modelFieldsOf(ds, `datasets[${d}]`, enrichFields);
@@ -31,7 +33,8 @@ export function createOfflineStage(spec: Spec, enrichFields: ReadonlySet<string>
       fields,
       nulls: nullers(spec.seed, ds.name, fields),
       key: hash53(`${spec.seed}\u0000${ds.name}\u0000offline`) >>> 0,
-      sampled: enrich ? createSampler(spec.seed, ds.name, 'enrich', enrich.sample) : () => false,
+      // `first`: the stage's fields draw after those of the enrich stages before it, so no two share a draw.
+      enrich: enrichStages.map((e, j) => ({ fields: e.fields, first: enrichStages.slice(0, j).reduce((n, x) => n + x.fields.length, 0), sampled: createSampler(spec.seed, ds.name, enrichSamplePurpose(steps, e.k), e.sample) })),
     };
   });
   const rng = new Rng();
@@ -42,14 +45,14 @@ export function createOfflineStage(spec: Spec, enrichFields: ReadonlySet<string>
       b.records.forEach((rec, k) => {
         if (!rec) return;
         const i = b.start + k;
-        const fill = (fields: ModelField[]) =>
+        const fill = (fields: ModelField[], first = 0) =>
           fields.forEach((f, n) => {
-            rng.reset(mix32(p.key, i, n));
+            rng.reset(mix32(p.key, i, first + n));
             rec[f.name] = fakeValue(f.json, rng, f.name, (hint, name) => text(rng, hint, name));
           });
         fill(p.fields);
         for (const nl of p.nulls) if (nl.hit(i)) rec[nl.name] = null;
-        if (p.sampled(i)) fill(enrichSpecs);
+        for (const e of p.enrich) if (e.sampled(i)) fill(e.fields, e.first);
       });
       return b;
     },

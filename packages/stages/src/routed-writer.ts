@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { DataRecord } from '@synthfarm/codegen';
 import { callCost, type LlmBackend } from '@synthfarm/llm';
-import { createSeededSampler, mergeAnswers, type MergeKind, type RouteVerdict, type StepRoute } from '@synthfarm/routing';
+import { createSeededSampler, judgeCandidates, mergeAnswers, needsJudge, pickByScore, type JudgeCandidate, type MergeKind, type RouteVerdict, type StepRoute } from '@synthfarm/routing';
 import type { BackendSpec, GenerateStep } from '@synthfarm/spec';
 import type { ModelField } from './model-fields.js';
 import { ModelWriter, type AttemptResult, type WriteFailure, type WriteOutcome } from './model-writer.js';
 import type { PromptItem } from './prompt.js';
 import { judgeRecords } from './judge.js';
+import { judgeScores } from './ensemble-judge.js';
 
 /** The key a model adds to each record when asked how sure it is (cascade's `confidence` trigger). */
 export const CONFIDENCE_KEY = '_confidence';
@@ -68,10 +69,11 @@ export class RoutedWriter {
 
   async write(records: Array<{ index: number; record: DataRecord }>, route: StepRoute, signal?: AbortSignal): Promise<RoutedOutcome> {
     const verdicts = new Map<string, RouteVerdict>();
-    const verdict = (field: string, backend: string): RouteVerdict => {
-      const k = `${field}\u0000${backend}`;
+    // An ensemble's judge has a verdict of its own (its calls' cost; it writes no value), even when it is also a member.
+    const verdict = (field: string, backend: string, role?: 'judge'): RouteVerdict => {
+      const k = `${field}\u0000${backend}${role ? '\u0000judge' : ''}`;
       let v = verdicts.get(k);
-      if (!v) verdicts.set(k, (v = { step: route.step, field, backend, asked: 0, passed: 0, accepted: 0, cost: 0, escalated: 0 }));
+      if (!v) verdicts.set(k, (v = { step: route.step, field, backend, asked: 0, passed: 0, accepted: 0, cost: 0, escalated: 0, ...(role ? { judge: { judged: 0, fellBack: 0 } } : {}) }));
       return v;
     };
     const fieldRoutes = new Map(route.fields.map((f) => [f.field, f]));
@@ -114,7 +116,18 @@ export class RoutedWriter {
       }
     }
     for (const [backend, n] of wrote) out.decisions.push({ backend, records: Math.round(n / Math.max(1, names.length)), reason: `${route.policy} route` });
-    out.verdicts = [...verdicts.values()].map((v) => ({ ...v, cost: Number(v.cost.toPrecision(6)) }));
+    // In field, then route order (members, the ladder, then a judge): ensemble members answer in
+    // parallel, and the order they first report in is timing, which must not reach decisions.jsonl.
+    const fieldOrder = new Map(names.map((n, i) => [n, i]));
+    const rank = (v: RouteVerdict) => {
+      const f = fieldRoutes.get(v.field);
+      const order = [...(f?.members ?? []), ...(f?.ladder ?? [])];
+      const k = order.indexOf(v.backend);
+      return v.judge ? order.length + 1 : k < 0 ? order.length : k;
+    };
+    out.verdicts = [...verdicts.values()]
+      .sort((a, b) => (fieldOrder.get(a.field) ?? names.length) - (fieldOrder.get(b.field) ?? names.length) || rank(a) - rank(b) || (a.backend < b.backend ? -1 : a.backend > b.backend ? 1 : 0))
+      .map((v) => ({ ...v, cost: Number(v.cost.toPrecision(6)) }));
     return out;
   }
 
@@ -202,8 +215,13 @@ export class RoutedWriter {
     (v.triggers ??= {})[trigger] = (v.triggers[trigger] ?? 0) + 1;
   }
 
-  /** Ensemble: every member writes every field (with repairs); values are merged; what none wrote is left to the ladder. */
-  private async ensemble(records: Array<{ index: number; record: DataRecord }>, names: string[], route: StepRoute, cells: Map<number, Map<string, Cell>>, verdict: (f: string, b: string) => RouteVerdict, signal?: AbortSignal): Promise<void> {
+  /**
+   * Ensemble: every member writes every field (with repairs); values are merged; what none wrote
+   * is left to the ladder. With `merge: judge`, a text value whose members wrote different valid
+   * answers is picked by the judge's scores (a tie to the earliest member); when the judge fails
+   * or answers invalidly, the first valid answer is kept and the judge's verdict says so.
+   */
+  private async ensemble(records: Array<{ index: number; record: DataRecord }>, names: string[], route: StepRoute, cells: Map<number, Map<string, Cell>>, verdict: (f: string, b: string, role?: 'judge') => RouteVerdict, signal?: AbortSignal): Promise<void> {
     const members = route.fields[0]?.members ?? [];
     const byIndex = new Map(records.map((r) => [r.index, r.record]));
     const answers = await Promise.all(members.map(async (m) => {
@@ -212,6 +230,7 @@ export class RoutedWriter {
       return own;
     }));
     const merge = this.opts.step.ensemble.merge;
+    const judged = new Map<string, Array<{ index: number; record: DataRecord; candidates: JudgeCandidate[] }>>();
     for (const [index, row] of cells) {
       for (const n of names) {
         const got = answers.map((a) => {
@@ -227,8 +246,44 @@ export class RoutedWriter {
         if (m.value === undefined) continue;
         const by = members[got.findIndex((g) => g !== undefined && JSON.stringify(g) === JSON.stringify(m.value))] ?? members[0]!;
         Object.assign(row.get(n)!, { value: m.value, by, done: true });
+        if (needsJudge(this.kinds.get(n)!, merge)) {
+          const candidates = judgeCandidates(got);
+          if (candidates.length >= 2) (judged.get(n) ?? judged.set(n, []).get(n)!).push({ index, record: byIndex.get(index)!, candidates });
+        }
       }
     }
+    if (judged.size) await this.judgeMerge(judged, members, cells, verdict, signal);
+  }
+
+  /**
+   * `merge: judge`: the judge scores the candidates of each value in `judged` (per field, up to
+   * `recordsPerCall` values per call); the best-scored candidate replaces the first-valid merge.
+   * Calls are applied in field and record order, whatever order they finish in.
+   */
+  private async judgeMerge(judged: Map<string, Array<{ index: number; record: DataRecord; candidates: JudgeCandidate[] }>>, members: string[], cells: Map<number, Map<string, Cell>>, verdict: (f: string, b: string, role?: 'judge') => RouteVerdict, signal?: AbortSignal): Promise<void> {
+    const judgeName = this.opts.step.judge ?? this.opts.top;
+    const judge = judgeName ? this.opts.backends.get(judgeName) : undefined;
+    const calls = [...judged].flatMap(([n, items]) => chunk(items, this.opts.recordsPerCall).map((c) => ({ n, items: c })));
+    const results = await Promise.all(calls.map(async ({ n, items }) => {
+      if (!judge) return { error: `[routing] judge backend ${judgeName ?? '(none)'} is not available here`, tokensIn: 0, tokensOut: 0 };
+      return judgeScores(judge, this.opts.dataset, this.field(n), items.map((it) => ({ index: it.index, record: it.record, candidates: it.candidates.map((c) => c.value) })), this.opts.seed, signal);
+    }));
+    calls.forEach(({ n, items }, k) => {
+      const r = results[k]!;
+      const v = verdict(n, judgeName ?? '', 'judge');
+      v.cost += callCost(this.opts.prices[judgeName ?? ''] ?? {}, r.tokensIn, r.tokensOut);
+      v.judge!.judged += items.length;
+      if (!r.scores) {
+        // First-valid stays: the merge above already holds it.
+        v.judge!.fellBack += items.length;
+        v.judge!.error ??= r.error;
+        return;
+      }
+      items.forEach((it, i) => {
+        const pick = it.candidates[pickByScore(r.scores![i]!)]!;
+        Object.assign(cells.get(it.index)!.get(n)!, { value: pick.value, by: members[pick.members[0]!]! });
+      });
+    });
   }
 
   /**
@@ -236,7 +291,7 @@ export class RoutedWriter {
    * fields it wrote is scored; a defect rate above `maxDefectRate` sends those fields one rung up.
    * @returns whether anything escalated.
    */
-  private async judge(names: string[], ladderOf: (n: string) => string[], cells: Map<number, Map<string, Cell>>, byIndex: Map<number, DataRecord>, verdict: (f: string, b: string) => RouteVerdict, signal?: AbortSignal): Promise<boolean> {
+  private async judge(names: string[], ladderOf: (n: string) => string[], cells: Map<number, Map<string, Cell>>, byIndex: Map<number, DataRecord>, verdict: (f: string, b: string, role?: 'judge') => RouteVerdict, signal?: AbortSignal): Promise<boolean> {
     const judgeName = this.opts.step.judge ?? this.opts.top;
     const judge = judgeName ? this.opts.backends.get(judgeName) : undefined;
     if (!judge) return false;
@@ -258,7 +313,19 @@ export class RoutedWriter {
       const indexes = [...new Set(g.cells.map((x) => x.index))].filter(sampled);
       if (!indexes.length) continue;
       const sample = indexes.map((i) => ({ index: i, record: { ...byIndex.get(i)!, ...Object.fromEntries([...g.fields].map((n) => [n, cells.get(i)!.get(n)!.value])) } }));
-      const defects = await judgeRecords(judge, this.opts.dataset, [...g.fields], sample, this.opts.seed, signal);
+      const tokens = { tokensIn: 0, tokensOut: 0 };
+      const defects = await judgeRecords(judge, this.opts.dataset, [...g.fields], sample, this.opts.seed, signal, tokens);
+      // The judge's call, on the verdicts of the fields it judged (its cost split evenly).
+      const cost = callCost(this.opts.prices[judgeName!] ?? {}, tokens.tokensIn, tokens.tokensOut) / g.fields.size;
+      for (const n of g.fields) {
+        const jv = verdict(n, judgeName!, 'judge');
+        jv.cost += cost;
+        jv.judge!.judged += sample.length;
+        if (defects === undefined) {
+          jv.judge!.fellBack += sample.length;
+          jv.judge!.error ??= `[judge:${judgeName}] no usable verdicts (failed, or answered invalidly)`;
+        }
+      }
       if (defects === undefined || defects / sample.length <= this.opts.step.maxDefectRate) continue;
       escalated = true;
       for (const x of g.cells) {
@@ -329,4 +396,10 @@ function agree(kind: MergeKind, ours: unknown, theirs: unknown): boolean {
     return Math.abs(a - b) <= 0.1 * Math.max(Math.abs(a), Math.abs(b), 1);
   }
   return true;
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += Math.max(1, size)) out.push(items.slice(i, i + Math.max(1, size)));
+  return out;
 }

@@ -9,3 +9,12 @@ export function createSampler(seed: number, dataset: string, purpose: string, ra
   const threshold = rate * 4294967296;
   return (index) => mix32(key, index) < threshold;
 }
+
+/**
+ * What an enrich or validate stage's sample is drawn for: the first such stage of the list
+ * samples as `enrich` (as the map form always has), a later one as `enrich:K` (its index), so
+ * each draws its own sample — online or `--offline` alike.
+ */
+export function enrichSamplePurpose(steps: ReadonlyArray<{ stage: string }>, stepIndex: number): string {
+  return steps.findIndex((s) => s.stage !== 'generate') === stepIndex ? 'enrich' : `enrich:${stepIndex}`;
+}

@@ -8,7 +8,8 @@ const MAX_DEPTH = 3;
 
 /**
  * `synthfarm backends SPEC`: the model registry (DESIGN §8) — each backend's tier, prices and
- * hosts, with latency, pass rate and cost per accepted value measured from past runs' event logs
+ * hosts, with latency, pass rate and cost per accepted record (and per accepted value) measured
+ * from past runs' event logs
  * (`events.jsonl` under the output directory). Calls no model.
  */
 export async function backendsCommand(file: string, opts: { out?: string; json?: boolean }): Promise<void> {
@@ -21,8 +22,9 @@ export async function backendsCommand(file: string, opts: { out?: string; json?:
     process.stdout.write(JSON.stringify({ backends: rows, runsRead: logs.length }) + '\n');
     return;
   }
-  const head = ['backend', 'tier', 'provider:model', '$/1k in', '$/1k out', 'calls', 'p50 ms', 'p95 ms', 'pass rate', '$/accepted', 'hosts'];
-  const cells = rows.map((r: BackendRow) => [r.name, String(r.tier), `${r.provider}:${r.model}`, String(r.costPer1kInput), String(r.costPer1kOutput), String(r.calls), num(r.latencyMsP50), num(r.latencyMsP95), r.passRate === null ? '-' : `${(r.passRate * 100).toFixed(1)}%`, r.costPerAccepted === null ? '-' : String(r.costPerAccepted), r.hosts.join(' ') || '-']);
+  const head = ['backend', 'tier', 'provider:model', '$/1k in', '$/1k out', 'calls', 'p50 ms', 'p95 ms', 'pass rate', '$/accepted record', '$/accepted value', 'hosts'];
+  const usd = (x: number | null) => (x === null ? '-' : String(x));
+  const cells = rows.map((r: BackendRow) => [r.name, String(r.tier), `${r.provider}:${r.model}`, String(r.costPer1kInput), String(r.costPer1kOutput), String(r.calls), num(r.latencyMsP50), num(r.latencyMsP95), r.passRate === null ? '-' : `${(r.passRate * 100).toFixed(1)}%`, usd(r.costPerAcceptedRecord), usd(r.costPerAcceptedValue), r.hosts.join(' ') || '-']);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
   process.stdout.write([line(head), ...cells.map(line), `measured from ${logs.length} run${logs.length === 1 ? '' : 's'} under ${dir}${logs.length ? '' : ' (none yet: run the spec first)'}`].join('\n') + '\n');
