@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode } from '@synthfarm/core';
+// The errors file, not the core barrel (zod, pino): the CLI answers --help and starts a run's threads before those load.
+import { ExitCode } from '@synthfarm/core/errors';
 import { reportError } from './report-error.js';
 import { DEFAULT_MAX_REJECTS, parseMaxRejects } from './max-rejects.js';
 import { nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './parse-int-option.js';
@@ -26,7 +27,15 @@ export function createCli(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .option('--limit <name=N>', 'raise or lower a spec resource limit, e.g. --limit count=1e10 (repeatable; also SYNTHFARM_LIMITS=name=N,...; see README Security)', (v: string, prev: string[] = []) => [...prev, v]);
   // Limits bind every spec this process parses (files, posted specs, schedule firings).
-  program.hook('preAction', async () => {
+  program.hook('preAction', async (_program, action) => {
+    // An embedded run's code threads start first, while this process loads the rest and reads the
+    // spec: their start-up (~0.3 s: an isolate, the generator's modules, faker's locale) then
+    // overlaps this thread's instead of following it. With --threads the run's schema checks the
+    // count first; with --redis (or SYNTHFARM_REDIS_URL) the run is a farm's.
+    if (action.name() === 'run') {
+      const o = action.opts() as { redis?: string; threads?: number };
+      if (!o.redis && o.threads === undefined) (await import('@synthfarm/engine/codegen-pool')).prestartCodegenPool();
+    }
     const { configureSpecLimits, resolveSpecLimits } = await import('@synthfarm/spec');
     configureSpecLimits(resolveSpecLimits(process.env.SYNTHFARM_LIMITS, (program.opts() as { limit?: string[] }).limit ?? []));
   });
@@ -53,12 +62,7 @@ export function createCli(): Command {
     .option('--detach', 'farm mode: submit and print the run id without waiting')
     .option('--secret <NAME@ORIGIN>', SECRET_HELP, collect)
     .option('--allow-origin <url>', ORIGIN_HELP, collect)
-    .action(async (spec: string, opts) => {
-      // An embedded run's code threads start first, while this process loads the rest and reads
-      // the spec (~0.2-0.4 s of a short run). With --threads the run's schema checks the count first.
-      if (!opts.redis && opts.threads === undefined) (await import('@synthfarm/engine/codegen-pool')).prestartCodegenPool();
-      return (await import('./commands/run.js')).runCommand(spec, opts);
-    });
+    .action(async (spec: string, opts) => (await import('./commands/run.js')).runCommand(spec, opts));
 
   program
     .command('backends')

@@ -1,4 +1,4 @@
-import { ExitCode, SynthfarmError } from '@synthfarm/core';
+import { ExitCode, SynthfarmError } from '@synthfarm/core/errors';
 
 /**
  * Prints an error the way a user should see it: one short line naming what is wrong and

@@ -1,4 +1,4 @@
-import { ErrorCode, ExitCode, SynthfarmError } from '@synthfarm/core';
+import { ErrorCode, ExitCode, SynthfarmError } from '@synthfarm/core/errors';
 
 /**
  * A code thread died with a task on it (killed, crashed): the task did not fail, its thread did.
