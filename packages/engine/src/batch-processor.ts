@@ -10,7 +10,7 @@ import { encodedFormats } from './encoded-formats.js';
 import { packLines } from './packed-lines.js';
 import { referencedFields } from './ref-columns.js';
 import { readSourceBatch, sourceFor, type SourceBatch } from './source-rows.js';
-import { createSummarizer } from '@synthfarm/report/batch-summary';
+import { summarizeBatch } from '@synthfarm/report/batch-summary';
 import { planDataset } from '@synthfarm/report/column-plan';
 import { refLookup } from './ref-lookup.js';
 import type { RecordStage, StagedBatch } from './staged-batch.js';
@@ -105,11 +105,7 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       if (src && p.promptColumns.length) for (const r of staged.records ?? []) if (r) delete r.source;
       const out = encodeStaged(staged, p.encoders, p.refPaths, account);
       // The model stages ran here: so does the report's summary of the records they made.
-      if (opts.summarize !== false) {
-        const summary = createSummarizer(p.plan, refLookup(refColumns, opts.specKey));
-        for (const r of staged.records ?? []) if (r) summary.add(r);
-        out.summary = summary.done();
-      }
+      if (opts.summarize !== false) out.summary = summarizeBatch(p.plan, (staged.records ?? []).filter((r) => !!r), refLookup(refColumns, opts.specKey));
       return src ? { ...out, sourceKeys: src.keys } : out;
     },
   };
