@@ -4,8 +4,7 @@ import { CompiledDataset, FakerRegistry, OrphanRecordError, TransformValueError,
 import { createRecordEncoder, type RecordEncoder } from '@synthfarm/output/record-encoder';
 import { compileRecordCheck, type RecordCheck } from '@synthfarm/spec/record-check';
 import type { Spec } from '@synthfarm/spec';
-import { summarizeBatch } from '@synthfarm/report/batch-summary';
-import { planDataset, type DatasetPlan } from '@synthfarm/report/column-plan';
+import type { DatasetPlan } from '@synthfarm/report/column-plan';
 import { refLookup } from './ref-lookup.js';
 import type { BatchResult, BatchTask, EncodedBatch } from './batch-task.js';
 import { PackedLinesBuilder } from './packed-lines.js';
@@ -40,6 +39,9 @@ function dateColumns(dataset: CompiledDataset, plan: DatasetPlan): DateColumn[] 
   });
   return out;
 }
+
+/** The report's modules: loaded by a thread the first time it summarizes a batch (a run without a report never does). */
+let reportModules: Promise<[typeof import('@synthfarm/report/batch-summary'), typeof import('@synthfarm/report/column-plan')]> | undefined;
 
 const cache = new Map<string, Compiled>();
 const registries = new Map<string, Promise<FakerRegistry>>();
@@ -105,7 +107,8 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   // The report's summary is made at the batch's end, column by column (see summarizeBatch): the
   // valid records are kept until then, with the instants of their dates.
   const valid: DataRecord[] | undefined = enc.summarize ? [] : undefined;
-  const plan = valid && (compiled.plan ??= planDataset(dataset.spec.datasets[task.datasetIndex]!, dataset.spec.datasets));
+  const [summaries, plans] = valid ? await (reportModules ??= Promise.all([import('@synthfarm/report/batch-summary'), import('@synthfarm/report/column-plan')])) : [];
+  const plan = valid && (compiled.plan ??= plans!.planDataset(dataset.spec.datasets[task.datasetIndex]!, dataset.spec.datasets));
   const dates = plan ? (compiled.dates ??= dateColumns(dataset, plan)) : [];
   const instants: Array<Float64Array | undefined> = [];
   for (const c of dates) instants[c.column] = new Float64Array(task.count);
@@ -127,7 +130,7 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   }
   const lines: EncodedBatch['lines'] = {};
   formats.forEach((f, i) => (lines[f] = builders[i]!.done()));
-  const summary = valid && summarizeBatch(plan!, valid, refLookup(task.refColumns, task.specKey), instants);
+  const summary = valid && summaries!.summarizeBatch(plan!, valid, refLookup(task.refColumns, task.specKey), instants);
   return { encoded: { lines, keys, templateValues: templateValues.done(), refValues, ...(summary ? { summary } : {}) }, invalid, ...(source ? { source } : {}) };
 }
 

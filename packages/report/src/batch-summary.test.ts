@@ -5,7 +5,7 @@ import { batchSummaryFromJson, batchSummaryToJson } from './batch-summary-json.j
 import { planDataset } from './column-plan.js';
 import { createDatasetAccumulator } from './dataset-accumulator.js';
 import { emptyTimeline } from './event-timeline.js';
-import { estimate, mergeText, newRegisters } from './hll.js';
+import { estimate, estimateText, mergeText, newRegisters } from './hll.js';
 import type { DatasetPlan } from './column-plan.js';
 import { buildPageModel, thousands } from './page-model.js';
 import { expectedShares } from './target-curve.js';
@@ -80,6 +80,8 @@ describe('report summaries', () => {
     const merged = newRegisters();
     mergeText(merged, acc.summary().columns[0]!.hll!);
     expect(Math.abs(estimate(merged) - 100_000) / 100_000).toBeLessThan(0.08);
+    // The page reads the text as it is, to the same estimate.
+    expect(estimateText(acc.summary().columns[0]!.hll!)).toBe(estimate(merged));
   });
 
   it('counts a category only by its values, and its distinct values exactly as hashing every record would', () => {
