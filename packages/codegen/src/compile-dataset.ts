@@ -54,6 +54,8 @@ export class CompiledDataset {
   private readonly nullRng = new Rng();
   private refs = new Map<string, SharedColumn>();
   private readonly latents: Float64Array;
+  /** Per node, the instant of the date it last wrote (see GenContext.setInstant). */
+  private readonly instants: Float64Array;
   private current: DataRecord = {};
   private readonly ctx: GenContext;
   private readonly makeSkeleton: () => DataRecord;
@@ -110,6 +112,7 @@ export class CompiledDataset {
     this.llmNodes = this.nodes.filter((n) => n.spec.kind === 'llm');
     this.uniqueNodes = this.order.filter((n) => n.spec.unique);
     this.latents = new Float64Array(this.nodes.length);
+    this.instants = new Float64Array(this.nodes.length).fill(NaN);
     this.makeSkeleton = skeletonFactory(this.nodes, []);
     const splitCache = new Map<string, string[]>();
     const split = (p: string) => {
@@ -126,6 +129,9 @@ export class CompiledDataset {
       latent: (id) => this.latents[id]!,
       setLatent: (id, z) => {
         this.latents[id] = z;
+      },
+      setInstant: (id, ms) => {
+        this.instants[id] = ms;
       },
       parent: (dataset, field) => {
         this.parents ??= ParentIndex.build(this.spec, this.datasetIndex, perParentRef(this.spec, this.datasetIndex)!);
@@ -146,6 +152,15 @@ export class CompiledDataset {
         return col.get(rng.below(col.length));
       },
     };
+  }
+
+  /**
+   * The instant of the date field `node` wrote in the record made last (generate, generateWith),
+   * as `Date.parse` reads its text; meaningful only when that record's value is a string (a null
+   * rate may have replaced it). NaN for a field that writes no date.
+   */
+  instantOf(node: number): number {
+    return this.instants[node]!;
   }
 
   get name(): string {

@@ -26,6 +26,8 @@ export function compileEmpirical(f: EmpiricalFieldSpec, site: FieldSite): FieldG
     return xs[i]! + (xs[i + 1]! - xs[i]!) * (pos - i);
   };
   const format = out === 'date' ? (ms: number) => isoDay(Math.floor(ms / DAY_MS)) : out === 'datetime' ? (ms: number) => isoSecond(Math.floor(ms / 1000)) : clampRound(f);
+  // What a date text written from `ms` names (see GenContext.setInstant).
+  const instant = out === 'date' ? (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS : out === 'datetime' ? (ms: number) => Math.floor(ms / 1000) * 1000 : undefined;
   const { node, correlateNode } = site;
   const r = f.correlate?.r ?? 0;
   const noise = Math.sqrt(1 - r * r);
@@ -38,8 +40,12 @@ export function compileEmpirical(f: EmpiricalFieldSpec, site: FieldSite): FieldG
       z = r * ctx.latent(correlateNode) + noise * z;
       u = normalCdf(z);
     }
-    if (node !== undefined) ctx.setLatent(node, z);
-    return format(at(u));
+    const x = at(u);
+    if (node !== undefined) {
+      ctx.setLatent(node, z);
+      if (instant) ctx.setInstant(node, instant(x));
+    }
+    return format(x);
   };
 }
 

@@ -3,6 +3,7 @@ import { SpecError } from '@synthfarm/core';
 import { validateSpec } from '@synthfarm/spec';
 import { CompiledDataset, type DataRecord } from './compile-dataset.js';
 import { SharedColumn } from './shared-column.js';
+import { resolveChildCounts } from './per-parent.js';
 
 /**
  * One test per field kind (DESIGN §2): what a user would see in 10,000 generated records.
@@ -210,6 +211,52 @@ describe('date and datetime', () => {
     expect(ts.filter((t) => !(t >= from && t <= to))).toEqual([]);
     expect(Math.abs(mean(ts) - (from + to) / 2) / (to - from)).toBeLessThan(0.01);
     expect(new Set(vs).size).toBeGreaterThan(N * 0.99);
+  });
+
+  it('hands over the instant each date text names, as Date.parse reads it (the report takes it instead of parsing)', () => {
+    const spec = validateSpec({
+      seed: 3,
+      datasets: [
+        {
+          name: 'p', count: 500, fields: {
+            id: { kind: 'sequence', start: 1 },
+            day: { kind: 'date', from: '1969-12-01', to: '2030-12-31' },
+            maybe: { kind: 'date', from: '1969-12-01', to: '2030-12-31', nullRate: 0.2 },
+            at: { kind: 'datetime', from: '2024-03-01T00:00:00Z', to: '2024-11-08T00:00:00Z' },
+            local: { kind: 'datetime', from: '2024-03-01T00:00:00Z', to: '2024-11-08T00:00:00Z', tz: 'America/St_Johns' },
+            q: { kind: 'empirical', quantiles: ['2021-01-01T00:00:00Z', '2021-06-30T12:34:56Z', '2022-01-01T00:00:00Z'] },
+            inner: { kind: 'object', fields: { d: { kind: 'date', from: '2000-02-27', to: '2000-03-02' } } },
+          },
+        },
+        {
+          name: 'c', fields: {
+            pid: { kind: 'ref', dataset: 'p', field: 'id', perParent: { kind: 'uniform', min: 1, max: 3 } },
+            later: { kind: 'date', from: '1960-01-01', to: '2031-12-31', after: 'p.day' },
+            seen: { kind: 'datetime', from: '2024-01-01T00:00:00Z', to: '2024-12-31T00:00:00Z', after: 'p.at', tz: 'Europe/Berlin', weights: { hour: Array.from({ length: 24 }, (_, h) => 1 + (h % 5)) } },
+          },
+        },
+      ],
+    }, 't.yaml', 'test', { env: {} }).spec;
+    resolveChildCounts(spec);
+    const parent = new CompiledDataset(spec, 0);
+    const child = new CompiledDataset(spec, 1);
+    const parents = Array.from({ length: 500 }, (_, i) => parent.generate(i));
+    child.setRefColumns(Object.fromEntries(['id', 'day', 'at'].map((f) => [`p.${f}`, SharedColumn.from(parents.map((r) => r[f])).data])));
+    let written = 0;
+    const check = (ds: CompiledDataset, r: DataRecord, paths: string[]) => {
+      for (const p of paths) {
+        const node = ds.nodes.find((n) => n.path === p)!;
+        const v = node.segments.reduce<unknown>((o, k) => (o as DataRecord)[k], r);
+        if (typeof v !== 'string') continue;
+        written++;
+        expect([p, v, ds.instantOf(node.id)]).toEqual([p, v, Date.parse(v)]);
+      }
+    };
+    parents.forEach((_, i) => check(parent, parent.generate(i), ['day', 'maybe', 'at', 'local', 'q', 'inner.d']));
+    for (let i = 0; i < spec.datasets[1]!.count; i++) check(child, child.generate(i), ['later', 'seen']);
+    expect(written).toBeGreaterThan(4_000);
+    // A field that writes no date has no instant.
+    expect(parent.instantOf(parent.nodes.find((n) => n.path === 'inner')!.id)).toBeNaN();
   });
 });
 

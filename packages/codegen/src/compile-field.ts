@@ -9,7 +9,7 @@ import type { FakerRegistry } from './faker-registry.js';
 import { compileEmpirical } from './compile-empirical.js';
 import { compileFrom, compilePseudonym } from './compile-transform.js';
 import { clampRound } from './clamp-round.js';
-import type { FieldGenerator, FieldSite } from './field-generator.js';
+import type { FieldGenerator, FieldSite, GenContext } from './field-generator.js';
 import type { Rng } from './rng.js';
 
 const DAY_MS = 86_400_000;
@@ -69,12 +69,17 @@ function compileValue(f: FieldSpec, site: FieldSite, fakers: FakerRegistry): Fie
     case 'date': {
       const from = Math.floor(Date.parse(f.from) / DAY_MS);
       const to = Math.floor(Date.parse(f.to) / DAY_MS);
-      if (!f.after) return (rng) => isoDay(from + rng.below(to - from + 1));
+      const { node } = site;
+      const day = (ctx: GenContext, d: number) => {
+        if (node !== undefined) ctx.setInstant(node, d * DAY_MS);
+        return isoDay(d);
+      };
+      if (!f.after) return (rng, ctx) => day(ctx, from + rng.below(to - from + 1));
       const [dataset, field] = splitAfter(f.after);
       return (rng, ctx) => {
         // On or after the parent's date as written (a datetime parent: its own calendar day).
         const lo = Math.max(from, Math.floor(Date.parse(String(ctx.parent(dataset, field)).slice(0, 10)) / DAY_MS));
-        return isoDay(lo > to ? lo : lo + rng.below(to - lo + 1));
+        return day(ctx, lo > to ? lo : lo + rng.below(to - lo + 1));
       };
     }
     case 'datetime':
@@ -122,7 +127,13 @@ function compileDatetime(f: Extract<FieldSpec, { kind: 'datetime' }>, site: Fiel
   const format = zone ? (sec: number) => isoSecondAt(sec, zone.at(sec)) : isoSecond;
   const weights = f.weights ? TrafficWeights.of(f.weights, from, to, f.tz, zone, site.specPath) : undefined;
   const pick = weights ? (rng: Rng, lo: number) => weights.sample(rng.next(), lo) : (rng: Rng, lo: number) => lo + rng.below(to - lo + 1);
-  if (!f.after) return (rng) => format(pick(rng, from));
+  const { node } = site;
+  // The text names this second whatever the zone (its offset is written in whole minutes).
+  const written = (ctx: GenContext, sec: number) => {
+    if (node !== undefined) ctx.setInstant(node, sec * 1000);
+    return format(sec);
+  };
+  if (!f.after) return (rng, ctx) => written(ctx, pick(rng, from));
   const [dataset, field] = splitAfter(f.after);
   let lastParent: unknown;
   let lastLo = from;
@@ -134,7 +145,7 @@ function compileDatetime(f: Extract<FieldSpec, { kind: 'datetime' }>, site: Fiel
       lastLo = Math.max(from, Math.ceil(Date.parse(String(parent)) / 1000));
     }
     const lo = lastLo;
-    return format(lo > to ? lo : pick(rng, lo));
+    return written(ctx, lo > to ? lo : pick(rng, lo));
   };
 }
 

@@ -9,6 +9,12 @@ export interface GenContext {
   /** Standard-normal latent of a numeric field, by node id (for `correlate`). */
   latent(node: number): number;
   setLatent(node: number, z: number): void;
+  /**
+   * A date field's value as an instant (ms since the epoch, what `Date.parse` gives for the text
+   * written), by node id: the run's report summarizes dates by their instant without parsing back
+   * what was just formatted.
+   */
+  setInstant(node: number, ms: number): void;
   /** Which draw of a unique field this is (0 first; a collision redraws with 1, 2, ...). */
   attempt: number;
   /** A column of the legacy row this record transforms (undefined outside source datasets). */

@@ -10,8 +10,7 @@ import { encodedFormats } from './encoded-formats.js';
 import { packLines } from './packed-lines.js';
 import { referencedFields } from './ref-columns.js';
 import type { SourceBatch } from './source-rows.js';
-import { createSummarizer } from '@synthfarm/report/batch-summary';
-import { planDataset } from '@synthfarm/report/column-plan';
+import type { DatasetPlan } from '@synthfarm/report/column-plan';
 import { refLookup } from './ref-lookup.js';
 import type { RecordStage, StagedBatch } from './staged-batch.js';
 
@@ -56,7 +55,8 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       promptColumns: ds.source ? [...new Set(Object.values(ds.fields ?? {}).flatMap((f) => (f.kind === 'llm' ? placeholders(f.prompt) : [])).filter((p) => p.startsWith('source.')).map((p) => p.slice(7)))] : [],
       encoders: encodedFormats(spec).map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })] as const),
       encode: { formats: encodedFormats(spec), columns, escapeFormulas: spec.output.escapeFormulas, refFields, hidden, summarize: opts.summarize !== false },
-      plan: planDataset(ds, spec.datasets),
+      /** The report's plan, made when a model batch is first summarized here. */
+      plan: undefined as DatasetPlan | undefined,
     };
   });
 
@@ -107,9 +107,8 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       const out = encodeStaged(staged, p.encoders, p.refPaths, account);
       // The model stages ran here: so does the report's summary of the records they made.
       if (opts.summarize !== false) {
-        const summary = createSummarizer(p.plan, refLookup(refColumns, opts.specKey));
-        for (const r of staged.records ?? []) if (r) summary.add(r);
-        out.summary = summary.done();
+        const [{ summarizeBatch }, { planDataset }] = await Promise.all([import('@synthfarm/report/batch-summary'), import('@synthfarm/report/column-plan')]);
+        out.summary = summarizeBatch((p.plan ??= planDataset(p.ds, spec.datasets)), (staged.records ?? []).filter((r) => !!r), refLookup(refColumns, opts.specKey));
       }
       return src ? { ...out, sourceKeys: src.keys } : out;
     },

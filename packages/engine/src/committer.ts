@@ -26,7 +26,10 @@ export const DECISIONS_FILE = 'decisions.jsonl';
 import type { RunEvent } from './run-events.js';
 import { encodedFormats } from './encoded-formats.js';
 import type { PostgresSink } from './postgres-sink.js';
-import { createReportCollector, renderReport, REPORT_DATA_FILE, REPORT_FILE, type ReportCollector } from '@synthfarm/report';
+// The report's modules are loaded only by a run that writes one: collecting from the start,
+// drawing at the end (report-from-dir and its stream reading never).
+import type { ReportCollector } from '@synthfarm/report/report-collector';
+import { REPORT_DATA_FILE, REPORT_FILE } from '@synthfarm/report/report-data';
 import type { DecisionLine, Router, RouteVerdict, WeightStore } from '@synthfarm/routing';
 import { emptyBackendTotals, emptyRunRecord, foldEvents, hostSummaries, manifestBackend, runRates, type RunRecord } from './run-record.js';
 
@@ -162,7 +165,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   const record = emptyRunRecord();
   // What the report draws, gathered as batches commit (DESIGN §10): nothing is read back. A run
   // without a report gathers nothing.
-  const report = opts.report !== false ? createReportCollector(spec.datasets) : undefined;
+  const report = opts.report !== false ? (await import('@synthfarm/report/report-collector')).createReportCollector(spec.datasets) : undefined;
   let eventRows = 0;
   const emit = async (events: RunEvent[]) => {
     for (const e of events) foldEvents(record, e);
@@ -558,15 +561,17 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
 async function writeReport(out: RunFiles, manifest: Manifest, report: ReportCollector): Promise<void> {
   const written: OutputFile[] = [];
   try {
-    const data = await out.open(REPORT_DATA_FILE);
+    // The manifest names the report's files without a digest: none is computed.
+    const data = await out.open(REPORT_DATA_FILE, undefined, { digest: false });
     written.push(data);
     const gathered = report.data(manifest.runId);
     await data.append(JSON.stringify(gathered));
     await data.commit();
-    const page = await out.open(REPORT_FILE);
+    const page = await out.open(REPORT_FILE, undefined, { digest: false });
     written.push(page);
     manifest.report = { path: REPORT_FILE, data: REPORT_DATA_FILE };
-    await page.append(renderReport({ manifest: manifest as unknown as Record<string, unknown>, data: gathered, timeline: report.timeline() }));
+    const { renderReport } = await import('@synthfarm/report/render-report');
+    for (const part of renderReport({ manifest: manifest as unknown as Record<string, unknown>, data: gathered, timeline: report.timeline() })) await page.append(part);
     await page.commit();
   } catch {
     delete manifest.report;

@@ -4,8 +4,7 @@ import { CompiledDataset, FakerRegistry, OrphanRecordError, TransformValueError,
 import { createRecordEncoder, type RecordEncoder } from '@synthfarm/output/record-encoder';
 import { compileRecordCheck, type RecordCheck } from '@synthfarm/spec/record-check';
 import type { Spec } from '@synthfarm/spec';
-import { createSummarizer } from '@synthfarm/report/batch-summary';
-import { planDataset, type DatasetPlan } from '@synthfarm/report/column-plan';
+import type { DatasetPlan } from '@synthfarm/report/column-plan';
 import { refLookup } from './ref-lookup.js';
 import type { BatchResult, BatchTask, EncodedBatch } from './batch-task.js';
 import { PackedLinesBuilder } from './packed-lines.js';
@@ -15,7 +14,34 @@ interface Compiled {
   check: RecordCheck;
   /** The report's plan of the dataset's columns (made on first use). */
   plan?: DatasetPlan;
+  /** The plan's date columns the generator writes, with their node (see dateColumns). */
+  dates?: DateColumn[];
 }
+
+/** A date column of the report's plan whose instants the generator hands over. */
+interface DateColumn {
+  /** Index among the plan's columns. */
+  column: number;
+  node: number;
+  segments: string[];
+}
+
+/**
+ * The plan's date columns written by a date field of the dataset (not a `ref` copying its
+ * parent's text): the report takes their instants from the generator instead of parsing back
+ * every date a batch wrote.
+ */
+function dateColumns(dataset: CompiledDataset, plan: DatasetPlan): DateColumn[] {
+  const out: DateColumn[] = [];
+  plan.columns.forEach((c, column) => {
+    const node = c.type === 'date' ? dataset.nodes.find((n) => n.path === c.path) : undefined;
+    if (node && (node.spec.kind === 'date' || node.spec.kind === 'datetime' || node.spec.kind === 'empirical')) out.push({ column, node: node.id, segments: node.segments });
+  });
+  return out;
+}
+
+/** The report's modules: loaded by a thread the first time it summarizes a batch (a run without a report never does). */
+let reportModules: Promise<[typeof import('@synthfarm/report/batch-summary'), typeof import('@synthfarm/report/column-plan')]> | undefined;
 
 const cache = new Map<string, Compiled>();
 const registries = new Map<string, Promise<FakerRegistry>>();
@@ -78,20 +104,34 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const refPaths = enc.refFields.map((f) => f.split('.'));
   const refValues = refPaths.map(() => new Array<unknown>(task.count));
   const invalid: BatchResult['invalid'] = [];
-  const summary = enc.summarize ? createSummarizer((compiled.plan ??= planDataset(dataset.spec.datasets[task.datasetIndex]!, dataset.spec.datasets)), refLookup(task.refColumns, task.specKey)) : undefined;
+  // The report's summary is made at the batch's end, column by column (see summarizeBatch): the
+  // valid records are kept until then, with the instants of their dates.
+  const valid: DataRecord[] | undefined = enc.summarize ? [] : undefined;
+  const [summaries, plans] = valid ? await (reportModules ??= Promise.all([import('@synthfarm/report/batch-summary'), import('@synthfarm/report/column-plan')])) : [];
+  const plan = valid && (compiled.plan ??= plans!.planDataset(dataset.spec.datasets[task.datasetIndex]!, dataset.spec.datasets));
+  const dates = plan ? (compiled.dates ??= dateColumns(dataset, plan)) : [];
+  const instants: Array<Float64Array | undefined> = [];
+  for (const c of dates) instants[c.column] = new Float64Array(task.count);
   for (let k = 0; k < task.count; k++) {
     const made = make(dataset, task, rows, k, invalid);
     const rec = made ?? {};
     const problem = made && check(made);
     if (problem !== undefined && problem !== null) invalid.push({ offset: k, error: problem });
-    else if (made && summary) summary.add(made);
+    else if (made && valid) {
+      for (let c = 0; c < dates.length; c++) {
+        const d = dates[c]!;
+        instants[d.column]![valid.length] = typeof getPath(made, d.segments) === 'string' ? dataset.instantOf(d.node) : NaN;
+      }
+      valid.push(made);
+    }
     for (let f = 0; f < encoders.length; f++) builders[f]!.add(made ? encoders[f]!(rec) : '');
     if (unique) UniqueIndex.writeKeys(dataset, rec, keys, templateValues, k * unique);
     for (let r = 0; r < refPaths.length; r++) refValues[r]![k] = getPath(rec, refPaths[r]!);
   }
   const lines: EncodedBatch['lines'] = {};
   formats.forEach((f, i) => (lines[f] = builders[i]!.done()));
-  return { encoded: { lines, keys, templateValues: templateValues.done(), refValues, ...(summary ? { summary: summary.done() } : {}) }, invalid, ...(source ? { source } : {}) };
+  const summary = valid && summaries!.summarizeBatch(plan!, valid, refLookup(task.refColumns, task.specKey), instants);
+  return { encoded: { lines, keys, templateValues: templateValues.done(), refValues, ...(summary ? { summary } : {}) }, invalid, ...(source ? { source } : {}) };
 }
 
 /**

@@ -33,6 +33,15 @@ export interface RunFilesOptions {
   resumable: boolean;
 }
 
+/** How a run's file is written. */
+export interface OpenOptions {
+  /**
+   * Compute the file's sha256 (default true). False for a file the manifest lists without one
+   * (the report's files); a resumable (farm) file digests whatever this says.
+   */
+  digest?: boolean;
+}
+
 /**
  * One run's output directory, opened: files are created in the run's staging directory
  * (see RunOutput) and become visible all together when {@link publish} runs, or never.
@@ -48,7 +57,7 @@ export interface RunFiles {
    * Opens file `name`: fresh, or (resumable) cut back to the commit point `resumeAt`; a file
    * renamed into the staging directory after that commit point is taken back first.
    */
-  open(name: string, resumeAt?: number): Promise<OutputFile>;
+  open(name: string, resumeAt?: number, opts?: OpenOptions): Promise<OutputFile>;
   /** A file already renamed into the staging directory (a resume that finds a dataset finished). */
   info(name: string): Promise<FileInfo>;
   /** Removes the part file of `name`, never committed (a writer's scratch file); nothing in embedded mode. */
@@ -94,7 +103,7 @@ export async function openRunFiles(opts: RunFilesOptions): Promise<RunFiles> {
     resumable,
     dir,
     staging: out.staging,
-    open: (name, resumeAt) => (resumable ? openResumable(staged(name), runId, resumeAt, dir) : openAtomic(staged(name))),
+    open: (name, resumeAt, o) => (resumable ? openResumable(staged(name), runId, resumeAt, dir) : openAtomic(staged(name), o?.digest ?? true)),
     info: (name) => ResumableFile.info(staged(name)),
     remove: async (name) => {
       if (resumable) await unlink(part(name)).catch(() => undefined);
@@ -113,8 +122,8 @@ export async function openRunFiles(opts: RunFilesOptions): Promise<RunFiles> {
 }
 
 /** Embedded mode: an atomic file, streamed with backpressure; removed when the run fails. */
-async function openAtomic(path: string): Promise<OutputFile> {
-  const f = new AtomicFile(path);
+async function openAtomic(path: string, digest: boolean): Promise<OutputFile> {
+  const f = new AtomicFile(path, undefined, digest);
   let bytes = 0;
   return {
     get bytes() {

@@ -10,6 +10,7 @@ import { ioError } from './io-error.js';
 export interface FileInfo {
   path: string;
   bytes: number;
+  /** '' for a file written without a digest (see AtomicFile's `digest`). */
   sha256: string;
 }
 
@@ -28,7 +29,7 @@ export const WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
  */
 export class AtomicFile {
   private readonly stream: WriteStream;
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash | undefined;
   private readonly tmp: string;
   private bytes = 0;
   private failed: Error | undefined;
@@ -36,8 +37,11 @@ export class AtomicFile {
   /**
    * @param tmp the temporary file's path; default a unique name next to `path`. A fixed name suits
    * a directory that only this process writes (a run's staging directory).
+   * @param digest compute the sha256 (default true); false for a file whose digest nobody reads
+   * (report.html: hashing its ~0.5 MB cost a run more than anything else in writing it).
    */
-  constructor(readonly path: string, tmp?: string) {
+  constructor(readonly path: string, tmp?: string, digest = true) {
+    this.hash = digest ? createHash('sha256') : undefined;
     this.tmp = tmp ?? join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     // The stream hands flags to fs.open, which takes numbers; @types/node types them as string only.
     // A 4 MiB buffer (the default is 16 KiB): a writer awaits only when that much is not yet
@@ -57,11 +61,11 @@ export class AtomicFile {
     // The string goes to the hash and the stream as it is: no Buffer copy of every batch.
     if (typeof chunk === 'string') {
       this.bytes += Buffer.byteLength(chunk, 'utf8');
-      this.hash.update(chunk, 'utf8');
+      this.hash?.update(chunk, 'utf8');
       if (!this.stream.write(chunk, 'utf8')) await this.drained();
     } else {
       this.bytes += chunk.length;
-      this.hash.update(chunk);
+      this.hash?.update(chunk);
       if (!this.stream.write(chunk)) await this.drained();
     }
     if (this.failed) throw this.wrap(this.failed);
@@ -92,7 +96,7 @@ export class AtomicFile {
     await rename(this.tmp, this.path).catch((err: unknown) => {
       throw ioError('rename into place', this.path, err);
     });
-    return { path: this.path, bytes: this.bytes, sha256: this.hash.digest('hex') };
+    return { path: this.path, bytes: this.bytes, sha256: this.hash?.digest('hex') ?? '' };
   }
 
   /** Drops the temporary file. Safe to call after a failure. */

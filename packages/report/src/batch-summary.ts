@@ -1,6 +1,6 @@
-import type { DatasetPlan } from './column-plan.js';
-import { addHash, hashNumber, hashString, HLL_REGISTERS } from './hll.js';
-import { parseIsoDate } from './iso-date.js';
+import type { ColumnPlan, DatasetPlan } from './column-plan.js';
+import { addHash, hashNumber, hashString, HLL_BITS, HLL_REGISTERS } from './hll.js';
+import { parseIsoDates } from './iso-date.js';
 
 /** Distinct category values counted per column; the rest are counted as `other`. */
 export const MAX_CATEGORIES = 64;
@@ -89,70 +89,25 @@ export function summaryLayout(plan: DatasetPlan): SummaryLayout {
  */
 export type RefLookup = (ref: string) => { has(v: unknown): boolean } | undefined;
 
-/** Summarizes records one at a time; `done()` gives the batch's summary. */
-export interface Summarizer {
-  add(record: Record<string, unknown>): void;
-  done(): BatchSummary;
-}
-
-/**
- * One column as the summarizer walks it: a single shape for every kind, so the handlers below
- * see one hidden class. Each kind has its own small handler, called through `add`: the call is
- * not inlined, so the JIT compiles a few small functions once per thread instead of one large
- * one again each time a dataset reaches a branch it had not seen (that recompiling, not the
- * arithmetic, was most of the summaries' cost).
- */
-class Column {
-  // Every field keeps one type from construction (no null that later becomes a Map): a field
-  // whose type widens deprecates the hidden class and throws away the optimized code using it.
-  // The empty maps are shared until a value comes (most columns never need one).
-  cats: Map<string, number> = NO_CATS;
-  sketch: Map<number, number> = NO_SKETCH;
-  readonly add: (c: Column, v: unknown) => void;
-  /** First path segment, and the rest (empty for a top-level column). */
-  readonly key: string;
-  readonly rest: string[];
-  /** Offset of the column's STATS in `stats`. */
-  readonly at: number;
-  readonly hllAt: number;
-  readonly binAt: number;
-  readonly lo: number;
-  readonly width: number;
-  readonly bins: number;
-  /** Arrays: count elements as categories. */
-  readonly ofCats: boolean;
-  /** Index among the correlated columns, or -1. */
-  readonly corr: number;
-  /** `ref` columns whose referenced values are known here: check each value in `refs`. */
-  readonly fk: boolean;
-  constructor(
-    t: ColumnTemplate,
-    readonly stats: Float64Array,
-    readonly counts: Float64Array,
-    readonly hll: Uint8Array,
-    readonly refs: { has(v: unknown): boolean },
-  ) {
-    this.add = t.add;
-    this.key = t.key;
-    this.rest = t.rest;
-    this.at = t.at;
-    this.hllAt = t.hllAt;
-    this.binAt = t.binAt;
-    this.lo = t.lo;
-    this.width = t.width;
-    this.bins = t.bins;
-    this.ofCats = t.ofCats;
-    this.corr = t.corr;
-    this.fk = refs !== NO_REFS;
-  }
-}
-
-const NO_CATS = new Map<string, number>();
-const NO_SKETCH = new Map<number, number>();
-const NO_REFS = new Set<unknown>();
-
 /** What a plan's column needs in every batch, worked out once per plan. */
-type ColumnTemplate = Pick<Column, 'add' | 'key' | 'rest' | 'at' | 'hllAt' | 'binAt' | 'lo' | 'width' | 'bins' | 'ofCats' | 'corr'> & { ref: string | undefined };
+interface ColumnTemplate {
+  type: ColumnPlan['type'];
+  /** First path segment, and the rest (empty for a top-level column). */
+  key: string;
+  rest: string[];
+  /** Offset of the column's STATS in `stats`. */
+  at: number;
+  hllAt: number;
+  binAt: number;
+  lo: number;
+  width: number;
+  bins: number;
+  /** Arrays: count elements as categories. */
+  ofCats: boolean;
+  /** Index among the correlated columns, or -1. */
+  corr: number;
+  ref: string | undefined;
+}
 
 interface Prepared {
   layout: SummaryLayout;
@@ -176,7 +131,7 @@ function prepare(plan: DatasetPlan): Prepared {
     stats[at + STAT.MIN] = stats[at + STAT.LEN_MIN] = Infinity;
     stats[at + STAT.MAX] = stats[at + STAT.LEN_MAX] = -Infinity;
     return {
-      add: HANDLERS[c.type], key: segs[0]!, rest: segs.slice(1), at, hllAt: layout.hllAt[i]!, binAt: layout.binAt[i]!,
+      type: c.type, key: segs[0]!, rest: segs.slice(1), at, hllAt: layout.hllAt[i]!, binAt: layout.binAt[i]!,
       lo: bins?.lo ?? 0, width: bins?.width ?? 1, bins: bins ? bins.n : c.type === 'array' ? MAX_ARRAY_LENGTH + 1 : 0,
       ofCats: c.type === 'array' && !!c.of, corr: plan.correlated.indexOf(i), ref: 'ref' in c ? c.ref : undefined,
     };
@@ -185,168 +140,427 @@ function prepare(plan: DatasetPlan): Prepared {
   return p;
 }
 
-const HANDLERS = { number: onNumber, date: onDate, category: onCategory, text: onText, array: onArray, auto: onAuto } as const;
+/**
+ * Per plan column, the instants of a date column's values as the generator wrote them (NaN where
+ * a record's value is not a date text), one per record; undefined for a column whose dates are
+ * to be parsed from their text. See GenContext.setInstant in @synthfarm/codegen.
+ */
+export type BatchInstants = ReadonlyArray<Float64Array | undefined>;
+
+/** A batch's column values, reused by every column and batch of the thread (grown, never shrunk). */
+const values: unknown[] = [];
+/** A column's numbers (dates as their instant), NaN where there is none. */
+let numbers = new Float64Array(1024);
 
 /**
- * Starts a batch's summary. Runs where the records are (a code thread, a farm worker, the model
+ * A batch's summary, made where the records are (a code thread, a farm worker, the model
  * stage's process), so the committer only merges small summaries in commit order: nothing is
  * re-read, and memory is bounded by the plan, not by the records. Every record is counted (no
- * sampling); the per-value work is a few arithmetic steps and at most one hash, with no allocation.
+ * sampling).
+ *
+ * Column by column, once the batch is made: each step is a small loop over the batch's values
+ * (or their numbers), the same loop for every column and dataset, so the JIT compiles a few
+ * small functions once per thread, within its first batch. Summarizing record by record ran one
+ * large function per record instead, interpreted for thousands of records and compiled again
+ * for each dataset: most of what the report cost a run. Hashing is written out in the loops
+ * (as in hll.ts) so that no helper is compiled on its own as well.
  */
-export function createSummarizer(plan: DatasetPlan, refs?: RefLookup): Summarizer {
+export function summarizeBatch(plan: DatasetPlan, records: ReadonlyArray<Record<string, unknown>>, refs?: RefLookup, instants?: BatchInstants): BatchSummary {
   const { layout, columns, stats: initial } = prepare(plan);
+  const n = records.length;
   const stats = initial.slice();
   const counts = new Float64Array(layout.counts);
   const hll = new Uint8Array(layout.hll);
-  const cols: Column[] = [];
-  for (const t of columns) {
-    const known = (t.ref !== undefined && refs?.(t.ref)) || NO_REFS;
-    if (known !== NO_REFS) stats[t.at + STAT.FK] = 1;
-    cols.push(new Column(t, stats, counts, hll, known));
+  const corr = new Float64Array(layout.pairs * 6);
+  const cats: BatchSummary['cats'] = [];
+  const sketch: BatchSummary['sketch'] = [];
+  const xs = plan.correlated.map(() => new Float64Array(n));
+  while (values.length < n) values.push(undefined);
+  if (numbers.length < n) numbers = new Float64Array(n);
+  for (let i = 0; i < columns.length; i++) {
+    const t = columns[i]!;
+    const nulls = columnValues(records, n, t.key, t.rest, values);
+    const at = t.at;
+    stats[at + STAT.NULLS] = nulls;
+    stats[at + STAT.N] = n - nulls;
+    const known = t.ref !== undefined ? refs?.(t.ref) : undefined;
+    if (known) {
+      stats[at + STAT.FK] = 1;
+      checkRefs(values, n, known, stats, at);
+    }
+    let c: { keys: string[]; counts: number[] } | null = null;
+    let s: { keys: number[]; counts: number[] } | null = null;
+    switch (t.type) {
+      case 'number':
+      case 'date': {
+        // Numbers are hashed as numbers, dates as their instant; any other value by its text.
+        let dated = 0;
+        if (t.type === 'number') dated = numbersOf(values, n, numbers);
+        else if (instants?.[i]) numbers.set(instants[i]!.subarray(0, n));
+        else dated = parseIsoDates(values, n, numbers);
+        s = numberStats(numbers, n, stats, at, hll, t.hllAt, counts, t.binAt, t.lo, t.width, t.bins);
+        // Given instants are all finite: the ones counted.
+        if (t.type === 'date' && instants?.[i]) dated = stats[at + STAT.NUMS]!;
+        if (n - nulls - dated) hashOthers(values, n, numbers, hll, t.hllAt);
+        break;
+      }
+      case 'category':
+        c = scanCategories(values, n, stats, at, hll, t.hllAt);
+        break;
+      case 'text':
+        scanTexts(values, n, stats, at, hll, t.hllAt);
+        break;
+      case 'array':
+        c = scanArrays(values, n, stats, at, counts, t.binAt, t.ofCats);
+        break;
+      default:
+        c = scanAuto(values, n, numbers, stats, at, hll, t.hllAt);
+        s = numberStats(numbers, n, stats, at, undefined, -1, counts, t.binAt, t.lo, t.width, t.bins);
+    }
+    // A correlated column's values: its numbers (infinities too), NaN where a record has none.
+    if (t.corr >= 0) {
+      if (t.type === 'number') xs[t.corr]!.set(numbers.subarray(0, n));
+      else numbersOf(values, n, xs[t.corr]!);
+    }
+    cats.push(c);
+    sketch.push(s);
   }
-  return new BatchSummarizer(cols, stats, counts, hll, new Float64Array(layout.pairs * 6), new Float64Array(plan.correlated.length));
+  // The values of the last column are not kept past the batch.
+  values.fill(undefined, 0, n);
+  let p = 0;
+  for (let i = 0; i < xs.length; i++) for (let j = i + 1; j < xs.length; j++, p += 6) addPairs(xs[i]!, xs[j]!, n, corr, p);
+  return { records: n, stats, counts, hll, cats, sketch, corr };
+}
+
+/** The column's values (`key`, then down `rest`) into `out`; returns how many are null or missing. */
+function columnValues(records: ReadonlyArray<Record<string, unknown>>, n: number, key: string, rest: string[], out: unknown[]): number {
+  let nulls = 0;
+  for (let k = 0; k < n; k++) {
+    let v = records[k]![key];
+    for (let i = 0; i < rest.length; i++) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[rest[i]!] : undefined;
+    out[k] = v;
+    // Counted without a branch: code compiled before the first null would be thrown away at it.
+    nulls += v == null ? 1 : 0;
+  }
+  return nulls;
+}
+
+/** Foreign keys: each non-null value looked up in the referenced column. */
+function checkRefs(vals: unknown[], n: number, refs: { has(v: unknown): boolean }, stats: Float64Array, at: number): void {
+  let checked = 0;
+  let missing = 0;
+  for (let k = 0; k < n; k++) {
+    const v = vals[k];
+    if (v == null) continue;
+    checked++;
+    if (!refs.has(v)) missing++;
+  }
+  stats[at + STAT.FK_CHECKED] = checked;
+  stats[at + STAT.FK_MISSING] = missing;
+}
+
+/** A column's numbers into `out` (NaN for any other value); returns how many there are. */
+function numbersOf(vals: unknown[], n: number, out: Float64Array): number {
+  let m = 0;
+  for (let k = 0; k < n; k++) {
+    const v = vals[k];
+    const number = typeof v === 'number';
+    out[k] = number ? v : NaN;
+    m += number ? 1 : 0;
+  }
+  return m;
+}
+
+/** Adds the non-null values that have no number (text that is not a date, …) to the distinct count, by their kind. */
+function hashOthers(vals: unknown[], n: number, xs: Float64Array, hll: Uint8Array, hllAt: number): void {
+  for (let k = 0; k < n; k++) {
+    const v = vals[k];
+    if (v != null && xs[k] !== xs[k]) addHash(hll, hllAt, typeof v === 'number' ? hashNumber(v) : hashString(typeof v === 'string' ? v : String(v)));
+  }
+}
+
+/** Adds the records where both columns are numbers to the pair's running sums at `p`. */
+function addPairs(xs: Float64Array, ys: Float64Array, n: number, corr: Float64Array, p: number): void {
+  let m = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (let k = 0; k < n; k++) {
+    const x = xs[k]!;
+    const y = ys[k]!;
+    if (x !== x || y !== y) continue;
+    m += 1;
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    syy += y * y;
+    sxy += x * y;
+  }
+  corr[p] = m;
+  corr[p + 1] = sx;
+  corr[p + 2] = sy;
+  corr[p + 3] = sxx;
+  corr[p + 4] = syy;
+  corr[p + 5] = sxy;
+}
+
+/** hashNumber's halves (hll.ts), written out in numberStats. */
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+/**
+ * The figures of a column's numbers (`xs`, NaN for none; infinities are hashed but not counted):
+ * each one hashed into the distinct count (unless `hll` is undefined), then bins when the plan
+ * has them, else the log sketch, returned.
+ */
+function numberStats(xs: Float64Array, n: number, stats: Float64Array, at: number, hll: Uint8Array | undefined, hllAt: number, counts: Float64Array, binAt: number, lo: number, width: number, bins: number): { keys: number[]; counts: number[] } | null {
+  let nums = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  let sumSq = 0;
+  let under = 0;
+  let over = 0;
+  // The top edge belongs to the last bin (a uniform's max, a date range's last day).
+  const top = lo + bins * width * (1 + 1e-12);
+  let codes: Map<number, number> | undefined;
+  let keys: number[] | undefined;
+  let sketched: number[] | undefined;
+  for (let k = 0; k < n; k++) {
+    const x = xs[k]!;
+    if (x !== x) continue;
+    if (hll) {
+      // hll.ts: addHash(hll, hllAt, hashNumber(x)).
+      f64[0] = x;
+      let g = u32[1]! + 0x9e3779b9;
+      g ^= g >>> 16;
+      g = Math.imul(g, 0x85ebca6b);
+      g ^= g >>> 13;
+      g = Math.imul(g, 0xc2b2ae35);
+      g ^= g >>> 16;
+      let h = u32[0]! ^ (g >>> 0);
+      h ^= h >>> 16;
+      h = Math.imul(h, 0x85ebca6b);
+      h ^= h >>> 13;
+      h = Math.imul(h, 0xc2b2ae35);
+      h ^= h >>> 16;
+      const idx = hllAt + (h >>> (32 - HLL_BITS));
+      const rank = Math.min(32 - HLL_BITS, Math.clz32(h << HLL_BITS)) + 1;
+      if (rank > hll[idx]!) hll[idx] = rank;
+    }
+    if (x - x !== 0) continue;
+    nums++;
+    if (x < min) min = x;
+    if (x > max) max = x;
+    sum += x;
+    sumSq += x * x;
+    if (binAt >= 0) {
+      let b = Math.floor((x - lo) / width);
+      if (b === bins && x <= top) b = bins - 1;
+      if (b < 0) under++;
+      else if (b >= bins) over++;
+      else counts[binAt + b]!++;
+      continue;
+    }
+    const code = sketchCode(x);
+    codes ??= new Map();
+    keys ??= [];
+    sketched ??= [];
+    const slot = codes.get(code);
+    if (slot !== undefined) sketched[slot]!++;
+    else if (keys.length < MAX_SKETCH_BUCKETS) {
+      codes.set(code, keys.length);
+      keys.push(code);
+      sketched.push(1);
+    } else over++;
+  }
+  if (nums === 0) return null;
+  stats[at + STAT.NUMS] = nums;
+  stats[at + STAT.MIN] = min;
+  stats[at + STAT.MAX] = max;
+  stats[at + STAT.SUM] = sum;
+  stats[at + STAT.SUM_SQ] = sumSq;
+  stats[at + STAT.UNDER] = under;
+  stats[at + STAT.OVER] = over;
+  return keys ? { keys, counts: sketched! } : null;
 }
 
 /**
- * A class, not closures made per batch: a closure made anew for each batch would get its own
- * type feedback (V8 allocates a function's feedback lazily), so every batch's `add` would start
- * again in the interpreter and be optimized again. One method is warmed once per thread.
+ * Category values are looked up along their list while it is this short (most category columns
+ * have a few values: no hashing, and a small loop for the JIT), then through a map.
  */
-class BatchSummarizer implements Summarizer {
-  private records = 0;
-  constructor(
-    private readonly cols: Column[],
-    private readonly stats: Float64Array,
-    private readonly counts: Float64Array,
-    private readonly hll: Uint8Array,
-    private readonly corr: Float64Array,
-    /** This record's values of the correlated columns (NaN for a non-number). */
-    private readonly xs: Float64Array,
-  ) {}
+const SHORT_LIST = 8;
 
-  add(record: Record<string, unknown>): void {
-    this.records++;
-    const { cols, stats, xs } = this;
-    for (let i = 0; i < cols.length; i++) {
-      const c = cols[i]!;
-      let v = record[c.key];
-      if (c.rest.length) v = valueAt(v, c.rest);
-      if (c.corr >= 0) xs[c.corr] = typeof v === 'number' ? v : NaN;
-      if (v === null || v === undefined) {
-        stats[c.at + STAT.NULLS]!++;
-        continue;
+/** The index in `keys` of `key`, or -1, through `slots` (filled as `keys` grows). */
+function slotOf(keys: string[], slots: Map<string, number>, key: string): number {
+  if (slots.size < keys.length) for (let i = slots.size; i < keys.length; i++) slots.set(keys[i]!, i);
+  return slots.get(key) ?? -1;
+}
+
+/**
+ * Counts a column's values by their text; the first MAX_CATEGORIES values seen are kept. A value
+ * is added to the distinct count only when the batch first sees it (or it is past the cap): a
+ * HyperLogLog sketch ignores repeats, so the registers come out the same as hashing every value,
+ * for a fraction of the hashing.
+ */
+function scanCategories(vals: unknown[], n: number, stats: Float64Array, at: number, hll: Uint8Array, hllAt: number): { keys: string[]; counts: number[] } | null {
+  let other = 0;
+  const slots = new Map<string, number>();
+  const keys: string[] = [];
+  const counts: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const v = vals[k];
+    if (v == null) continue;
+    const key = typeof v === 'string' ? v : v === true ? 'true' : v === false ? 'false' : String(v);
+    let slot = -1;
+    if (keys.length <= SHORT_LIST) {
+      for (let i = 0; i < keys.length; i++) {
+        if (keys[i] === key) {
+          slot = i;
+          break;
+        }
       }
-      stats[c.at + STAT.N]!++;
-      if (c.fk) {
-        stats[c.at + STAT.FK_CHECKED]!++;
-        if (!c.refs.has(v)) stats[c.at + STAT.FK_MISSING]!++;
-      }
-      c.add(c, v);
+    } else slot = slotOf(keys, slots, key);
+    if (slot >= 0) {
+      counts[slot]!++;
+      continue;
     }
-    if (xs.length > 1) addPairs(xs, this.corr);
+    addHash(hll, hllAt, typeof v === 'number' ? hashNumber(v) : hashString(key));
+    if (keys.length < MAX_CATEGORIES) {
+      keys.push(key);
+      counts.push(1);
+    } else other++;
   }
-
-  done(): BatchSummary {
-    const entries = <K>(m: Map<K, number>) => (m.size ? { keys: [...m.keys()], counts: [...m.values()] } : null);
-    const { records, stats, counts, hll, corr, cols } = this;
-    return { records, stats, counts, hll, cats: cols.map((c) => entries(c.cats)), sketch: cols.map((c) => entries(c.sketch)), corr };
-  }
+  stats[at + STAT.OTHER] = other;
+  return keys.length ? { keys, counts } : null;
 }
 
-/** Adds a record's correlated values to the running sums of every pair where both are numbers. */
-function addPairs(xs: Float64Array, corr: Float64Array): void {
-  let p = 0;
-  for (let i = 0; i < xs.length; i++) {
-    for (let j = i + 1; j < xs.length; j++, p += 6) {
-      const x = xs[i]!;
-      const y = xs[j]!;
-      if (Number.isNaN(x) || Number.isNaN(y)) continue;
-      corr[p]! += 1;
-      corr[p + 1]! += x;
-      corr[p + 2]! += y;
-      corr[p + 3]! += x * x;
-      corr[p + 4]! += y * y;
-      corr[p + 5]! += x * y;
+/** Free text: lengths and the distinct count, nothing of the values kept. */
+function scanTexts(vals: unknown[], n: number, stats: Float64Array, at: number, hll: Uint8Array, hllAt: number): void {
+  let lens = 0;
+  let lenMin = Infinity;
+  let lenMax = -Infinity;
+  let lenSum = 0;
+  for (let k = 0; k < n; k++) {
+    const v = vals[k];
+    if (typeof v !== 'string') {
+      if (v != null) addHash(hll, hllAt, typeof v === 'number' ? hashNumber(v) : hashString(String(v)));
+      continue;
+    }
+    const l = v.length;
+    lens++;
+    if (l < lenMin) lenMin = l;
+    if (l > lenMax) lenMax = l;
+    lenSum += l;
+    // hll.ts: addHash(hll, hllAt, hashString(v)).
+    let h = 0x811c9dc5;
+    for (let i = 0; i < l; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+    const idx = hllAt + (h >>> (32 - HLL_BITS));
+    const rank = Math.min(32 - HLL_BITS, Math.clz32(h << HLL_BITS)) + 1;
+    if (rank > hll[idx]!) hll[idx] = rank;
+  }
+  setLengths(stats, at, lens, lenMin, lenMax, lenSum);
+}
+
+function setLengths(stats: Float64Array, at: number, lens: number, lenMin: number, lenMax: number, lenSum: number): void {
+  if (!lens) return;
+  stats[at + STAT.LENS] = lens;
+  stats[at + STAT.LEN_MIN] = lenMin;
+  stats[at + STAT.LEN_MAX] = lenMax;
+  stats[at + STAT.LEN_SUM] = lenSum;
+}
+
+/** Arrays: counts by length, and their elements as categories when the spec names them. */
+function scanArrays(vals: unknown[], n: number, stats: Float64Array, at: number, counts: Float64Array, binAt: number, ofCats: boolean): { keys: string[]; counts: number[] } | null {
+  let arrays = 0;
+  let lenMin = Infinity;
+  let lenMax = -Infinity;
+  let lenSum = 0;
+  let other = 0;
+  const slots = new Map<string, number>();
+  const keys: string[] = [];
+  const seen: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const v = vals[k];
+    if (!Array.isArray(v)) continue;
+    const l = v.length;
+    arrays++;
+    if (l < lenMin) lenMin = l;
+    if (l > lenMax) lenMax = l;
+    lenSum += l;
+    counts[binAt + (l < MAX_ARRAY_LENGTH ? l : MAX_ARRAY_LENGTH)]!++;
+    if (!ofCats) continue;
+    for (let i = 0; i < l; i++) {
+      const x: unknown = v[i];
+      if (x == null) continue;
+      const key = typeof x === 'string' ? x : String(x);
+      let slot = -1;
+      if (keys.length <= SHORT_LIST) {
+        for (let j = 0; j < keys.length; j++) {
+          if (keys[j] === key) {
+            slot = j;
+            break;
+          }
+        }
+      } else slot = slotOf(keys, slots, key);
+      if (slot >= 0) seen[slot]!++;
+      else if (keys.length < MAX_CATEGORIES) {
+        keys.push(key);
+        seen.push(1);
+      } else other++;
     }
   }
+  stats[at + STAT.ARRAYS] = arrays;
+  stats[at + STAT.OTHER] = other;
+  setLengths(stats, at, arrays, lenMin, lenMax, lenSum);
+  return keys.length ? { keys, counts: seen } : null;
 }
 
-function valueAt(v: unknown, segs: string[]): unknown {
-  for (let i = 0; i < segs.length; i++) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string, unknown>)[segs[i]!];
+/**
+ * A column whose type shows only in its values: booleans as categories, numbers into `out`
+ * (hashed here: the caller's numberStats does not), text lengths.
+ */
+function scanAuto(vals: unknown[], n: number, out: Float64Array, stats: Float64Array, at: number, hll: Uint8Array, hllAt: number): { keys: string[]; counts: number[] } | null {
+  let lens = 0;
+  let lenMin = Infinity;
+  let lenMax = -Infinity;
+  let lenSum = 0;
+  let t = 0;
+  let f = 0;
+  // Booleans in the order first seen, as the categories of any other column.
+  let first = '';
+  for (let k = 0; k < n; k++) {
+    const v = vals[k];
+    out[k] = NaN;
+    if (v == null) continue;
+    if (typeof v === 'boolean') {
+      if (v ? t++ : f++) continue;
+      first ||= v ? 'true' : 'false';
+      addHash(hll, hllAt, hashString(v ? 'true' : 'false'));
+    } else if (typeof v === 'number') {
+      addHash(hll, hllAt, hashNumber(v));
+      out[k] = v;
+    } else if (typeof v === 'string') {
+      addHash(hll, hllAt, hashString(v));
+      const l = v.length;
+      lens++;
+      if (l < lenMin) lenMin = l;
+      if (l > lenMax) lenMax = l;
+      lenSum += l;
+    } else addHash(hll, hllAt, hashString(String(v)));
   }
-  return v;
-}
-
-/** Adds a value of an unexpected type to the column's distinct count, by its text. */
-function hashOther(c: Column, v: unknown): void {
-  addHash(c.hll, c.hllAt, typeof v === 'number' ? hashNumber(v) : hashString(typeof v === 'string' ? v : String(v)));
-}
-
-function onNumber(c: Column, v: unknown): void {
-  hashOther(c, v);
-  if (typeof v === 'number') addNumber(c, v);
-}
-
-/** Dates count as their instant: the distinct count hashes the parsed time, not the text. */
-function onDate(c: Column, v: unknown): void {
-  const t = typeof v === 'string' ? parseIsoDate(v) : NaN;
-  if (Number.isNaN(t)) return hashOther(c, v);
-  addHash(c.hll, c.hllAt, hashNumber(t));
-  addNumber(c, t);
-}
-
-function onCategory(c: Column, v: unknown): void {
-  addCategory(c, v, typeof v === 'string' ? v : v === true ? 'true' : v === false ? 'false' : String(v), true);
-}
-
-function onText(c: Column, v: unknown): void {
-  hashOther(c, v);
-  if (typeof v === 'string') addLength(c, v.length);
-}
-
-function onArray(c: Column, v: unknown): void {
-  if (!Array.isArray(v)) return;
-  addLength(c, v.length);
-  c.stats[c.at + STAT.ARRAYS]!++;
-  c.counts[c.binAt + Math.min(v.length, MAX_ARRAY_LENGTH)]!++;
-  if (c.ofCats) for (const x of v) if (x !== null && x !== undefined) addCategory(c, x, typeof x === 'string' ? x : String(x), false);
-}
-
-function onAuto(c: Column, v: unknown): void {
-  if (typeof v === 'boolean') return addCategory(c, v, v ? 'true' : 'false', true);
-  hashOther(c, v);
-  if (typeof v === 'number') addNumber(c, v);
-  else if (typeof v === 'string') addLength(c, v.length);
-}
-
-function addNumber(c: Column, x: number): void {
-  if (!Number.isFinite(x)) return;
-  const stats = c.stats;
-  const at = c.at;
-  stats[at + STAT.NUMS]!++;
-  if (x < stats[at + STAT.MIN]!) stats[at + STAT.MIN] = x;
-  if (x > stats[at + STAT.MAX]!) stats[at + STAT.MAX] = x;
-  stats[at + STAT.SUM]! += x;
-  stats[at + STAT.SUM_SQ]! += x * x;
-  if (c.binAt >= 0) {
-    const n = c.bins;
-    let k = Math.floor((x - c.lo) / c.width);
-    // The top edge belongs to the last bin (a uniform's max, a date range's last day).
-    if (k === n && x <= c.lo + n * c.width * (1 + 1e-12)) k = n - 1;
-    if (k < 0) stats[at + STAT.UNDER]!++;
-    else if (k >= n) stats[at + STAT.OVER]!++;
-    else c.counts[c.binAt + k]!++;
-    return;
-  }
-  const code = sketchCode(x);
-  if (c.sketch === NO_SKETCH) c.sketch = new Map();
-  const sk = c.sketch;
-  const seen = sk.get(code);
-  if (seen !== undefined) sk.set(code, seen + 1);
-  else if (sk.size < MAX_SKETCH_BUCKETS) sk.set(code, 1);
-  else stats[at + STAT.OVER]!++;
+  setLengths(stats, at, lens, lenMin, lenMax, lenSum);
+  if (!first) return null;
+  const both = first === 'true' ? [['true', t], ['false', f]] : [['false', f], ['true', t]];
+  const cats = both.filter(([, c]) => c) as Array<[string, number]>;
+  return { keys: cats.map(([k]) => k), counts: cats.map(([, c]) => c) };
 }
 
 const LOG_GAMMA = Math.log(SKETCH_GAMMA);
@@ -369,29 +583,3 @@ export function sketchKey(code: number): string {
   return code % 2 === 0 ? String(code / 2) : `-${(code - 1) / 2}`;
 }
 
-/**
- * Counts a category value. With `distinct`, also adds it to the column's distinct count, but only
- * when the batch first sees it (or it is past the cap): a HyperLogLog sketch ignores repeats, so
- * the registers come out the same as hashing every value, for a fraction of the hashing.
- */
-function addCategory(c: Column, v: unknown, key: string, distinct: boolean): void {
-  if (c.cats === NO_CATS) c.cats = new Map();
-  const m = c.cats;
-  const seen = m.get(key);
-  if (seen !== undefined) {
-    m.set(key, seen + 1);
-    return;
-  }
-  if (distinct) hashOther(c, v);
-  if (m.size < MAX_CATEGORIES) m.set(key, 1);
-  else c.stats[c.at + STAT.OTHER]!++;
-}
-
-function addLength(c: Column, n: number): void {
-  const stats = c.stats;
-  const at = c.at;
-  stats[at + STAT.LENS]!++;
-  if (n < stats[at + STAT.LEN_MIN]!) stats[at + STAT.LEN_MIN] = n;
-  if (n > stats[at + STAT.LEN_MAX]!) stats[at + STAT.LEN_MAX] = n;
-  stats[at + STAT.LEN_SUM]! += n;
-}

@@ -52,7 +52,9 @@ export function addHash(reg: Uint8Array, at: number, h: number): void {
 
 /** The sketch at `at` of `reg` as text (register value + 48 per register). */
 export function registersToText(reg: Uint8Array, at = 0): string {
-  return Buffer.from(reg.subarray(at, at + M).map((r) => r + OFFSET)).toString('latin1');
+  const b = Buffer.allocUnsafe(M);
+  for (let i = 0; i < M; i++) b[i] = reg[at + i]! + OFFSET;
+  return b.toString('latin1');
 }
 
 /** Merges registers written by {@link registersToText} into the sketch at `at` of `into`. */
@@ -63,9 +65,12 @@ export function mergeText(into: Uint8Array, text: string, at = 0): void {
   }
 }
 
-/** Merges the sketch at `at` of `from` into the one at `at` of `into`. */
-export function mergeRegisters(into: Uint8Array, from: Uint8Array, at: number): void {
-  for (let i = at; i < at + M; i++) if (from[i]! > into[i]!) into[i] = from[i]!;
+/**
+ * Merges the sketches of `from` into those of `into` (the same layout, any number of sketches
+ * one after the other): one loop over them all.
+ */
+export function mergeRegisters(into: Uint8Array, from: Uint8Array): void {
+  for (let i = 0; i < into.length; i++) if (from[i]! > into[i]!) into[i] = from[i]!;
 }
 
 /** 2^-r for every register value r (at most 32 - HLL_BITS + 1). */
@@ -79,6 +84,23 @@ export function estimate(reg: Uint8Array, at = 0): number {
     sum += INVERSE_POWERS[reg[i]!]!;
     if (reg[i] === 0) zeros++;
   }
+  return fromSums(sum, zeros);
+}
+
+/** {@link estimate} of a sketch as {@link registersToText} wrote it. */
+export function estimateText(text: string): number {
+  let sum = 0;
+  let zeros = 0;
+  for (let i = 0; i < M; i++) {
+    // As mergeText reads it into empty registers: nothing below zero.
+    const r = i < text.length ? Math.max(0, text.charCodeAt(i) - OFFSET) : 0;
+    sum += INVERSE_POWERS[r]!;
+    if (r === 0) zeros++;
+  }
+  return fromSums(sum, zeros);
+}
+
+function fromSums(sum: number, zeros: number): number {
   const alpha = 0.7213 / (1 + 1.079 / M);
   const raw = (alpha * M * M) / sum;
   if (raw <= 2.5 * M && zeros > 0) return Math.round(M * Math.log(M / zeros));

@@ -61,10 +61,10 @@ export async function renderReportFromDir(dir: string): Promise<string> {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new ReportInputError(`[report] ${join(dir, REPORT_DATA_FILE)}: not readable JSON`);
   }
   const eventsPath = typeof (manifest.events as { path?: unknown } | undefined)?.path === 'string' ? join(dir, (manifest.events as { path: string }).path) : join(dir, 'events.jsonl');
-  const html = renderReport({ manifest, data, timeline: await foldEventsFile(eventsPath) });
+  const page = renderReport({ manifest, data, timeline: await foldEventsFile(eventsPath) });
   const target = join(dir, REPORT_FILE);
   const tmp = join(dir, `.${REPORT_FILE}.tmp`);
-  await writeFile(tmp, html);
+  await writeFile(tmp, page);
   await rename(tmp, target);
   return target;
 }
