@@ -70,7 +70,7 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   // Runs for every record of a code-only dataset: plain indexed loops, lines appended to
   // one builder per format (no per-record arrays to join afterwards).
   const formats = enc.formats;
-  const encoders: RecordEncoder[] = formats.map((f) => createRecordEncoder(f, { columns: enc.columns, escapeFormulas: enc.escapeFormulas, ...(enc.hidden ? { hidden: enc.hidden } : {}) }));
+  const encoders: RecordEncoder[] = formats.map((f) => createRecordEncoder(f, enc.options[f]!));
   const builders = formats.map(() => new PackedLinesBuilder(task.count));
   const unique = dataset.uniqueNodes.length;
   const keys = new Float64Array(task.count * unique);

@@ -5,18 +5,27 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { OutputError, OutputWriteError } from '@synthfarm/core';
 import type { Spec } from '@synthfarm/spec';
 import type { Reject } from '@synthfarm/output';
+import { assemblePacked, type PackedLines } from './packed-lines.js';
 import { targetTables, type TargetTable } from './postgres-table.js';
 
 /** The ledger table: one row per batch loaded, so a rerun, resume or redelivery loads it once. */
 export const LEDGER_TABLE = 'synthfarm_ledger';
 
-/** What a committed batch hands the sink: its records as JSON lines (unescaped), by offset. */
+/**
+ * What a committed batch hands the sink: its rows as `COPY … (FORMAT csv)` reads them, one line
+ * per record in the table's column order (`pgcopy` lines, or the CSV lines when those are the
+ * same bytes: see datasetEncoding), encoded where the records were made.
+ */
 export interface SinkBatch {
   dataset: number;
   start: number;
   count: number;
-  /** JSON text of record k, or undefined for a dropped one. */
-  record(k: number): string | undefined;
+  /** Line k is record start + k. */
+  lines: PackedLines;
+  /** Offsets not to load (rejected records). */
+  dropped: ReadonlySet<number>;
+  /** Lines the committer changed at admission, by offset. */
+  replaced?: ReadonlyMap<number, string> | undefined;
   sourceKeys?: unknown[] | undefined;
 }
 
@@ -56,13 +65,6 @@ async function createDatabase(url: string): Promise<void> {
   } finally {
     await admin.end().catch(() => undefined);
   }
-}
-
-/** A CSV cell for COPY: NULL is an unquoted empty cell, '' a quoted one. */
-function cell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return `"${s.replace(/"/g, '""')}"`;
 }
 
 /**
@@ -152,12 +154,15 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
       const upsert = cfg.mode === 'upsert' && t.primaryKey;
       // Rows go straight into the table unless some must be checked (orphans) or merged (upsert) first.
       const staged = fks.length > 0 || !!upsert;
+      // Straight into the table: the batch's lines as they are. Staged: each row led by its offset.
       let text = '';
-      for (let k = 0; k < b.count; k++) {
-        const json = b.record(k);
-        if (json === undefined) continue;
-        const rec = JSON.parse(json) as Record<string, unknown>;
-        text += `${staged ? `${k},` : ''}${t.columns.map((c) => cell(rec[c.name])).join(',')}\n`;
+      if (!staged) text = assemblePacked(b.lines, b.dropped, b.replaced).text;
+      else {
+        const { lines, dropped, replaced } = b;
+        for (let k = 0; k < b.count; k++) {
+          if (dropped.has(k)) continue;
+          text += `${k},${replaced?.get(k) ?? lines.text.slice(k ? lines.ends[k - 1]! : 0, lines.ends[k]!)}`;
+        }
       }
       const lit = (v: string) => client!.escapeLiteral(v);
       const claim = `INSERT INTO ${table(LEDGER_TABLE)} (load, dataset, first_record, records, run_id) VALUES (${lit(specSha256)}, ${lit(ds.name)}, ${b.start}, ${b.count}, ${lit(runId)}) ON CONFLICT DO NOTHING RETURNING 1`;
