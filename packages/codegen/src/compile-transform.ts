@@ -27,8 +27,14 @@ export class TransformValueError extends Error {
 }
 
 function nullish(v: unknown): boolean {
-  return v === null || v === undefined || (typeof v === 'string' && NULL_SENTINELS.has(v.trim()));
+  if (v === null || v === undefined) return true;
+  if (typeof v !== 'string') return false;
+  // Longer than any sentinel and nothing for trim() to take off either end: no sentinel (no trim, no hashing).
+  if (v.length > 4 && printable(v.charCodeAt(0)) && printable(v.charCodeAt(v.length - 1))) return false;
+  return NULL_SENTINELS.has(v.trim());
 }
+
+const printable = (c: number) => c > 0x20 && c < 0x7f;
 
 /** Compiles a `from` field: the legacy column, trimmed / parsed / mapped. */
 export function compileFrom(f: Extract<FieldSpec, { kind: 'from' }>): FieldGenerator {
@@ -85,20 +91,45 @@ function dateParser(formats: string[], column: string): (v: unknown) => unknown 
     return { re: new RegExp(`^${src}$`), order, time: /H|m|s/.test(order.join('')) };
   });
   return (v) => {
-    const s = String(v).trim();
+    const s = typeof v === 'string' ? v.trim() : String(v).trim();
     for (const c of compiled) {
       const m = c.re.exec(s);
       if (!m) continue;
-      const p: Record<string, number> = { Y: 0, M: 1, D: 1, H: 0, m: 0, s: 0 };
-      c.order.forEach((k, i) => (p[k] = Number(m[i + 1])));
-      if (p.Y! < 100) p.Y! += p.Y! < 50 ? 2000 : 1900;
-      const d = new Date(Date.UTC(p.Y!, p.M! - 1, p.D!, p.H!, p.m!, p.s!));
-      if (d.getUTCMonth() !== p.M! - 1 || d.getUTCDate() !== p.D!) continue; // 31/02 is no date
-      const iso = d.toISOString();
-      return c.time ? iso.replace('.000Z', 'Z') : iso.slice(0, 10);
+      let Y = 0;
+      let M = 1;
+      let D = 1;
+      let H = 0;
+      let mi = 0;
+      let se = 0;
+      for (let i = 0; i < c.order.length; i++) {
+        const n = Number(m[i + 1]);
+        switch (c.order[i]) {
+          case 'Y': Y = n; break;
+          case 'M': M = n; break;
+          case 'D': D = n; break;
+          case 'H': H = n; break;
+          case 'm': mi = n; break;
+          default: se = n;
+        }
+      }
+      if (Y < 100) Y += Y < 50 ? 2000 : 1900;
+      if (!c.time) {
+        // A date alone: checked and written without a Date object (it runs for every legacy row).
+        if (M < 1 || M > 12 || D < 1 || D > daysIn(Y, M)) continue; // 31/02 is no date
+        return `${Y < 1000 ? String(Y).padStart(4, '0') : Y}-${M < 10 ? '0' : ''}${M}-${D < 10 ? '0' : ''}${D}`;
+      }
+      const d = new Date(Date.UTC(Y, M - 1, D, H, mi, se));
+      if (d.getUTCMonth() !== M - 1 || d.getUTCDate() !== D) continue; // 31/02 is no date
+      return d.toISOString().replace('.000Z', 'Z');
     }
     throw new TransformValueError(`column ${column}: matches none of the date formats ${formats.join(', ')}`, s.slice(0, 80));
   };
+}
+
+/** Days in month `m` (1–12) of year `y`, proleptic Gregorian like Date. */
+function daysIn(y: number, m: number): number {
+  if (m === 2) return y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
 }
 
 /** Parses numbers written with thousands separators and a decimal mark (`1.234,50`). */

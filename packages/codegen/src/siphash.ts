@@ -42,9 +42,9 @@ export class SipHash24 {
     let v2l = this.k0l ^ 0x6e657261;
     let v3h = this.k1h ^ 0x74656462;
     let v3l = this.k1l ^ 0x79746573;
-    const units = s.length + 2; // the string's code units, then the tail's two halves
+    const n = s.length;
+    const units = n + 2; // the string's code units, then the tail's two halves
     const bytes = units * 2;
-    const unit = (i: number): number => (i < s.length ? s.charCodeAt(i) : i === s.length ? tail & 0xffff : (tail >>> 16) & 0xffff);
     const blocks = units >> 2;
     let mh = 0;
     let ml = 0;
@@ -52,14 +52,17 @@ export class SipHash24 {
     let u = 0;
     for (let b = 0; b <= blocks; b++) {
       const i = b * 4;
-      if (b < blocks) {
-        ml = unit(i) | (unit(i + 1) << 16);
-        mh = unit(i + 2) | (unit(i + 3) << 16);
+      if (i + 4 <= n) {
+        ml = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
+        mh = s.charCodeAt(i + 2) | (s.charCodeAt(i + 3) << 16);
+      } else if (b < blocks) {
+        ml = unitAt(s, tail, i) | (unitAt(s, tail, i + 1) << 16);
+        mh = unitAt(s, tail, i + 2) | (unitAt(s, tail, i + 3) << 16);
       } else {
         // The last block: the remaining 0–3 units, and the message length's low byte on top.
         const left = units - i;
-        ml = left > 0 ? unit(i) | (left > 1 ? unit(i + 1) << 16 : 0) : 0;
-        mh = (left > 2 ? unit(i + 2) : 0) | ((bytes & 0xff) << 24);
+        ml = left > 0 ? unitAt(s, tail, i) | (left > 1 ? unitAt(s, tail, i + 1) << 16 : 0) : 0;
+        mh = (left > 2 ? unitAt(s, tail, i + 2) : 0) | ((bytes & 0xff) << 24);
       }
       v3h ^= mh;
       v3l ^= ml;
@@ -104,4 +107,9 @@ export class SipHash24 {
     this.lo = v0l ^ v1l ^ v2l ^ v3l;
     return this;
   }
+}
+
+/** The message's i-th 16-bit unit: the string's code units, then the tail's low and high halves. */
+function unitAt(s: string, tail: number, i: number): number {
+  return i < s.length ? s.charCodeAt(i) : i === s.length ? tail & 0xffff : (tail >>> 16) & 0xffff;
 }
