@@ -29,7 +29,7 @@ export interface FieldNode {
   dependents: number[];
   /** Objects are containers: their children are nodes of their own. */
   container: boolean;
-  /** Draws from its stream (everything but sequence, template, llm and containers). */
+  /** Draws from its stream (everything but sequence, template, llm, containers and the transforms, which read the legacy row). */
   drawn: boolean;
   gen: FieldGenerator;
 }
@@ -80,7 +80,7 @@ export class CompiledDataset {
           id: this.nodes.length, path, segments, spec: f, specPath: `${specPrefix}.${k}`,
           key: hash53(`${spec.seed}\u0000${name}\u0000${path}`) >>> 0,
           deps: [], dependents: [], container: f.kind === 'object', gen: () => null,
-          drawn: !['object', 'sequence', 'template', 'llm'].includes(f.kind),
+          drawn: !['object', 'sequence', 'template', 'llm', 'from', 'pseudonym'].includes(f.kind),
         };
         this.nodes.push(node);
         byPath.set(path, node);

@@ -3,6 +3,7 @@ import type { Faker, FakerOptions, LocaleDefinition } from '@faker-js/faker';
 import type { FieldSpec, Spec, SpecLimits } from '@synthfarm/spec';
 import { clip, limitError } from '@synthfarm/spec/limit-error';
 import { SpecError } from '@synthfarm/core/errors';
+import { fastFakerMethod } from './fast-faker.js';
 import { Rng } from './rng.js';
 import { compileFakePatterns } from './compiled-fake.js';
 
@@ -81,6 +82,16 @@ export class FakerRegistry {
     if (this.limits) {
       const chars = typeof probe === 'string' ? probe.length : (JSON.stringify(probe) ?? '').length;
       if (chars > this.limits.fakerValueChars) throw limitError(`${path}.args`, `a value of ${chars} characters from faker ${method}`, 'fakerValueChars', this.limits);
+    }
+    // The same value faker gives on the same stream, without faker's per-call overhead (fast-faker.ts).
+    const fast = a.length === 0 ? fastFakerMethod(faker, method) : undefined;
+    if (fast) {
+      return (rng) => {
+        const v = fast(rng);
+        if (v !== undefined) return v;
+        randomizer.rng = rng;
+        return normalize(f.apply(owner, a));
+      };
     }
     return (rng) => {
       randomizer.rng = rng;

@@ -36,6 +36,29 @@ export class Rng {
     return this;
   }
 
+  /**
+   * Restarts the stream from 64 bits of seed that are already uniform (a keyed hash's output):
+   * 2^64 streams, where {@link reset} has 2^32, so a million pseudonyms of a unique column seldom
+   * start on the same stream.
+   */
+  resetPair(lo: number, hi: number): this {
+    this.a = lo | 0;
+    this.b = hi | 0;
+    this.c = 0x6a09e667;
+    this.d = 1;
+    for (let i = 0; i < 8; i++) this.u32();
+    return this;
+  }
+
+  /** Puts this stream where `other` is (to draw the same numbers again). */
+  copyFrom(other: Rng): this {
+    this.a = other.a;
+    this.b = other.b;
+    this.c = other.c;
+    this.d = other.d;
+    return this;
+  }
+
   /** Uniform 32-bit unsigned integer. */
   u32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;

@@ -7,7 +7,10 @@ import { createHash } from 'node:crypto';
 export function hash53(str: string, seed = 0): number {
   let h1 = 0xdeadbeef ^ seed;
   let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < str.length; i++) {
+  // The length read once: `str.length` in the loop test is a megamorphic lookup per character when
+  // strings of several representations (flat, sliced, concatenated) reach this function.
+  const n = str.length;
+  for (let i = 0; i < n; i++) {
     const ch = str.charCodeAt(i);
     h1 = Math.imul(h1 ^ ch, 2654435761);
     h2 = Math.imul(h2 ^ ch, 1597334677);

@@ -1,12 +1,12 @@
 import type { RefColumns, DataRecord } from '@synthfarm/codegen';
 import { createRecordEncoder, type Format } from '@synthfarm/output';
-import { datasetColumns, hiddenPaths, isModelDataset, placeholders, type Spec } from '@synthfarm/spec';
+import { isModelDataset, placeholders, type Spec } from '@synthfarm/spec';
 import { withBatchAccount, type BatchAccount } from './batch-accounting.js';
 import type { BatchJob } from './batch-job.js';
 import type { BatchOutput } from './batch-output.js';
 import type { BatchTask } from './batch-task.js';
 import type { CodegenPool } from './codegen-pool.js';
-import { encodedFormats } from './encoded-formats.js';
+import { datasetEncoding } from './encoded-formats.js';
 import { packLines } from './packed-lines.js';
 import { referencedFields } from './ref-columns.js';
 import type { SourceBatch } from './source-rows.js';
@@ -43,9 +43,8 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
   const { spec, pool } = opts;
   const specJson = JSON.stringify(spec);
   const wanted = referencedFields(spec);
-  const perDataset = spec.datasets.map((ds) => {
-    const columns = datasetColumns(ds);
-    const hidden = hiddenPaths(ds);
+  const perDataset = spec.datasets.map((ds, d) => {
+    const encoding = datasetEncoding(spec, d);
     const refFields = [...wanted].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
     return {
       ds,
@@ -53,8 +52,8 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       refPaths: refFields.map((f) => f.split('.')),
       codeOnly: !!ds.fields && !isModelDataset(ds),
       promptColumns: ds.source ? [...new Set(Object.values(ds.fields ?? {}).flatMap((f) => (f.kind === 'llm' ? placeholders(f.prompt) : [])).filter((p) => p.startsWith('source.')).map((p) => p.slice(7)))] : [],
-      encoders: encodedFormats(spec).map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })] as const),
-      encode: { formats: encodedFormats(spec), columns, escapeFormulas: spec.output.escapeFormulas, refFields, hidden, summarize: opts.summarize !== false },
+      encoders: encoding.formats.map((f) => [f, createRecordEncoder(f, encoding.options[f])] as const),
+      encode: { formats: encoding.formats, options: encoding.options, refFields, summarize: opts.summarize !== false },
       /** The report's plan, made when a model batch is first summarized here. */
       plan: undefined as DatasetPlan | undefined,
     };

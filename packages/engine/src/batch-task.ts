@@ -1,6 +1,6 @@
 import type { RecordOp } from '@synthfarm/codegen';
 import type { RefColumns, DataRecord } from '@synthfarm/codegen';
-import type { Format, Reject } from '@synthfarm/output';
+import type { EncoderOptions, Format, Reject } from '@synthfarm/output';
 import type { PackedLines } from './packed-lines.js';
 import type { Spec } from '@synthfarm/spec';
 import type { BatchSummary } from '@synthfarm/report/batch-summary';
@@ -11,10 +11,8 @@ import type { BatchSummary } from '@synthfarm/report/batch-summary';
  */
 export interface EncodeRequest {
   formats: Format[];
-  columns: string[];
-  escapeFormulas: boolean;
-  /** Dot paths of hidden fields, left out of the lines. */
-  hidden?: string[];
+  /** Each format's encoder options (columns, formula escaping, hidden fields left out). */
+  options: Partial<Record<Format, EncoderOptions>>;
   /** Field paths later datasets reference: their values come back alongside the lines. */
   refFields: string[];
   /** Summarize the valid records for the run's report (not for the committer's key passes). */

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { serializeError, SynthfarmError } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type RecordOp } from '@synthfarm/codegen';
 import { createLinePatcher, createRecordEncoder, type Format, type Reject, type SinkFile } from '@synthfarm/output';
-import { datasetColumns, hiddenPaths, isModelDataset, type Spec } from '@synthfarm/spec';
+import { isModelDataset, type Spec } from '@synthfarm/spec';
 import { emptyAudit, mergeAudit } from './audit-summary.js';
 import type { BatchExecutor } from './batch-executor.js';
 import type { BatchJob } from './batch-job.js';
@@ -24,7 +24,7 @@ import { createFileEventLog, EVENTS_FILE, type EventLog } from './event-log.js';
 /** Name of a run's decision record, beside manifest.json (DESIGN §8). */
 export const DECISIONS_FILE = 'decisions.jsonl';
 import type { RunEvent } from './run-events.js';
-import { encodedFormats } from './encoded-formats.js';
+import { datasetEncoding } from './encoded-formats.js';
 import type { PostgresSink } from './postgres-sink.js';
 // The report's modules are loaded only by a run that writes one: collecting from the start,
 // drawing at the end (report-from-dir and its stream reading never).
@@ -286,6 +286,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       const outputs = await openDatasetOutputs(files, spec, d, fresh ? undefined : commit);
       open.push(outputs);
       const refFields = [...wanted].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
+      // The lines the PostgreSQL sink COPYs (a batch whose every record was rejected has none).
+      const copyFormat = sink ? datasetEncoding(spec, d).copy : undefined;
       const admission = ds.fields ? await createAdmission(spec, d, await (fakers ??= FakerRegistry.forSpec(spec)), await state.refColumns(d), refFields, opts.pool, opts.specKey) : undefined;
       const jobFor = async (b: number): Promise<BatchJob> => {
         const r = rangeAt(b);
@@ -363,9 +365,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         if (admission?.after && batch.keys) await admission.after(batch, job.start);
         if (sink) {
           // Loaded once (the sink's ledger), before the files: its orphans are rejects there too.
-          const gone = new Set(batch.dropped);
-          const json = batch.lines.jsonl!;
-          const { orphans } = await sink.load({ dataset: d, start: job.start, count: batch.count, sourceKeys: batch.sourceKeys, record: (k) => (gone.has(k) ? undefined : batch.replaced?.jsonl?.get(k) ?? lineAt(json, k)) });
+          const lines = batch.lines[copyFormat!] ?? { text: '', ends: new Uint32Array(batch.count) };
+          const { orphans } = await sink.load({ dataset: d, start: job.start, count: batch.count, sourceKeys: batch.sourceKeys, lines, dropped: new Set(batch.dropped), replaced: batch.replaced?.[copyFormat!] });
           for (const o of orphans) batch.dropped.push(o.index - job.start);
           batch.rejects.push(...orphans);
         }
@@ -612,7 +613,7 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
   const decide = async (r: { start: number; count: number }): Promise<BatchJob['ops']> => {
     const sourceRows = ds.source ? await rowsOf(r.start, r.count) : undefined;
     if (sourceRows) compiled.setSourceRows(r.start, sourceRows);
-    const res = await pool.run({ specKey, specJson, datasetIndex: d, start: r.start, count: r.count, refColumns, encode: { formats: [], columns: [], escapeFormulas: true, refFields: [] }, ...(sourceRows ? { sourceRows } : {}) });
+    const res = await pool.run({ specKey, specJson, datasetIndex: d, start: r.start, count: r.count, refColumns, encode: { formats: [], options: {}, refFields: [] }, ...(sourceRows ? { sourceRows } : {}) });
     const e = res.encoded!;
     const ops: Record<string, RecordOp[]> = {};
     const invalid = new Set(res.invalid.map((i) => i.offset));
@@ -630,10 +631,9 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
     return ops;
   };
   if (isModelDataset(ds)) return { unique, before: decide };
-  const columns = datasetColumns(ds);
-  const hidden = hiddenPaths(ds);
-  const patchers = Object.fromEntries(encodedFormats(spec).map((f) => [f, createLinePatcher(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })]));
-  const encoders = Object.fromEntries(encodedFormats(spec).map((f) => [f, createRecordEncoder(f, { columns, escapeFormulas: spec.output.escapeFormulas, hidden })]));
+  const encoding = datasetEncoding(spec, d);
+  const patchers = Object.fromEntries(encoding.formats.map((f) => [f, createLinePatcher(f, encoding.options[f])]));
+  const encoders = Object.fromEntries(encoding.formats.map((f) => [f, createRecordEncoder(f, encoding.options[f])]));
   const refPaths = refFields.map((f) => f.split('.'));
   return {
     unique,

@@ -150,8 +150,11 @@ export function createRun(source: RunSource, options: CreateRunOptions): Run {
           // A code-only dataset's bytes do not depend on how it is cut, so its thread tasks are at
           // most CODE_TASK_RECORDS long: a task's garbage then dies young in the thread's heap
           // (measured: 250 → ~126k records/s and ~250 MB; 500 → ~118k and ~285 MB; 1000 → 95k).
-          // A farm run keeps whole batches: a job per batch is what the queue can carry.
-          batchRecords: (d) => (embedded && codeOnly(d) ? Math.min(spec.datasets[d]!.batchSize, CODE_TASK_RECORDS) : spec.datasets[d]!.batchSize),
+          // A farm run keeps whole batches: a job per batch is what the queue can carry. So does a
+          // run loading PostgreSQL: a batch is one transaction and one ledger range there, the same
+          // as a farm run's (so either resumes the other's load), and 250-record tasks were 20×
+          // the transactions, each waiting for a server that waits for a core (most of the load's time).
+          batchRecords: (d) => (embedded && codeOnly(d) && !spec.output.postgres ? Math.min(spec.datasets[d]!.batchSize, CODE_TASK_RECORDS) : spec.datasets[d]!.batchSize),
           window: options.windowFor ?? ((d) => o.window ?? model?.windowFor(d) ?? Math.max(8, pool.threads * 8)),
           ...(budget ? { budget } : {}),
           ...((options.estimate ?? model?.estimate) ? { estimate: options.estimate ?? model?.estimate } : {}),

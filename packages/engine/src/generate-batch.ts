@@ -73,7 +73,8 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   dataset.setRefColumns(task.refColumns);
   let rows = task.sourceRows;
   let source: BatchResult['source'];
-  if (task.readSource) {
+  const enc = task.encode;
+  if (task.readSource && !enc) {
     // Loaded only by threads that read a source: the sources package brings the database driver.
     const { readSourceBatch, sourceFor } = await import('./source-rows.js');
     const read = await readSourceBatch(sourceFor(task.specKey, dataset.spec, task.datasetIndex), dataset.spec, task.datasetIndex, task.start, task.count);
@@ -81,29 +82,20 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
     source = { keys: read.keys, rejects: read.rejects };
   }
   if (rows) dataset.setSourceRows(task.start, rows);
-  const enc = task.encode;
   if (!enc) {
     const records = new Array<DataRecord>(task.count);
     const invalid: BatchResult['invalid'] = [];
     for (let k = 0; k < task.count; k++) {
-      const rec = make(dataset, task, rows, k, invalid);
+      const rec = make(dataset, task, rows, k, k, invalid);
       const problem = rec && check(rec);
       if (problem !== undefined && problem !== null) invalid.push({ offset: k, error: problem });
       records[k] = rec ?? {};
     }
     return { records, invalid, ...(source ? { source } : {}) };
   }
-  // Runs for every record of a code-only dataset: plain indexed loops, lines appended to
-  // one builder per format (no per-record arrays to join afterwards).
   const formats = enc.formats;
-  const encoders: RecordEncoder[] = formats.map((f) => createRecordEncoder(f, { columns: enc.columns, escapeFormulas: enc.escapeFormulas, ...(enc.hidden ? { hidden: enc.hidden } : {}) }));
-  const builders = formats.map(() => new PackedLinesBuilder(task.count));
   const unique = dataset.uniqueNodes.length;
-  const keys = new Float64Array(task.count * unique);
-  const templateValues = new PackedLinesBuilder(task.count * unique);
   const refPaths = enc.refFields.map((f) => f.split('.'));
-  const refValues = refPaths.map(() => new Array<unknown>(task.count));
-  const invalid: BatchResult['invalid'] = [];
   // The report's summary is made at the batch's end, column by column (see summarizeBatch): the
   // valid records are kept until then, with the instants of their dates.
   const valid: DataRecord[] | undefined = enc.summarize ? [] : undefined;
@@ -112,8 +104,60 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const dates = plan ? (compiled.dates ??= dateColumns(dataset, plan)) : [];
   const instants: Array<Float64Array | undefined> = [];
   for (const c of dates) instants[c.column] = new Float64Array(task.count);
-  for (let k = 0; k < task.count; k++) {
-    const made = make(dataset, task, rows, k, invalid);
+  const e: BatchEncoding = {
+    dataset, task, check, unique, refPaths,
+    encoders: formats.map((f) => createRecordEncoder(f, enc.options[f]!)),
+    builders: formats.map(() => new PackedLinesBuilder(task.count)),
+    keys: new Float64Array(task.count * unique),
+    templateValues: new PackedLinesBuilder(task.count * unique),
+    refValues: refPaths.map(() => new Array<unknown>(task.count)),
+    invalid: [],
+    valid, dates, instants,
+  };
+  if (task.readSource) {
+    // Legacy rows are transformed as they are read, a run at a time: only a run of them is alive at once.
+    const { readSourceChunks, sourceFor } = await import('./source-rows.js');
+    const read = { keys: new Array<unknown>(task.count).fill(undefined), rejects: [] };
+    for await (const chunk of readSourceChunks(sourceFor(task.specKey, dataset.spec, task.datasetIndex), dataset.spec, task.datasetIndex, task.start, task.count, SOURCE_RUN_ROWS, read)) {
+      dataset.setSourceRows(task.start + chunk.offset, chunk.rows);
+      encodeRecords(e, chunk.rows, chunk.offset, chunk.offset + chunk.rows.length);
+    }
+    source = read;
+  } else encodeRecords(e, rows, 0, task.count);
+  const lines: EncodedBatch['lines'] = {};
+  formats.forEach((f, i) => (lines[f] = e.builders[i]!.done()));
+  const summary = valid && summaries!.summarizeBatch(plan!, valid, refLookup(task.refColumns, task.specKey), instants);
+  return { encoded: { lines, keys: e.keys, templateValues: e.templateValues.done(), refValues: e.refValues, ...(summary ? { summary } : {}) }, invalid: e.invalid, ...(source ? { source } : {}) };
+}
+
+/** A batch being encoded: one object of one shape per batch, so {@link encodeRecords} is compiled once. */
+interface BatchEncoding {
+  dataset: CompiledDataset;
+  task: BatchTask;
+  check: RecordCheck;
+  unique: number;
+  refPaths: string[][];
+  encoders: RecordEncoder[];
+  builders: PackedLinesBuilder[];
+  keys: Float64Array;
+  templateValues: PackedLinesBuilder;
+  refValues: unknown[][];
+  invalid: BatchResult['invalid'];
+  /** Valid records kept for the batch's summary (undefined: no report), and their dates' instants. */
+  valid: DataRecord[] | undefined;
+  dates: DateColumn[];
+  instants: Array<Float64Array | undefined>;
+}
+
+/**
+ * Makes, checks, summarizes and encodes records [first, end) of the batch (`rows[k - first]` is
+ * record k's legacy row, for a source dataset). Runs for every record of a code-only dataset:
+ * plain indexed loops, lines appended to one builder per format.
+ */
+function encodeRecords(e: BatchEncoding, rows: BatchTask['sourceRows'], first: number, end: number): void {
+  const { dataset, task, check, valid, dates, instants, encoders, builders, unique, keys, templateValues, refPaths, refValues, invalid } = e;
+  for (let k = first; k < end; k++) {
+    const made = make(dataset, task, rows, k - first, k, invalid);
     const rec = made ?? {};
     const problem = made && check(made);
     if (problem !== undefined && problem !== null) invalid.push({ offset: k, error: problem });
@@ -128,19 +172,18 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
     if (unique) UniqueIndex.writeKeys(dataset, rec, keys, templateValues, k * unique);
     for (let r = 0; r < refPaths.length; r++) refValues[r]![k] = getPath(rec, refPaths[r]!);
   }
-  const lines: EncodedBatch['lines'] = {};
-  formats.forEach((f, i) => (lines[f] = builders[i]!.done()));
-  const summary = valid && summaries!.summarizeBatch(plan!, valid, refLookup(task.refColumns, task.specKey), instants);
-  return { encoded: { lines, keys, templateValues: templateValues.done(), refValues, ...(summary ? { summary } : {}) }, invalid, ...(source ? { source } : {}) };
 }
 
+/** Legacy rows read and transformed at a time (see readSourceChunks). */
+const SOURCE_RUN_ROWS = 256;
+
 /**
- * Record `start + k`, or undefined (listed in `invalid`) when a legacy value cannot be transformed
+ * Record `start + k` (its legacy row `rows[at]`), or undefined (listed in `invalid`) when a legacy value cannot be transformed
  * (a date in no listed format), the legacy row is malformed (the processor rejects it with its line)
  * or a child's parent row was not written.
  */
-function make(dataset: CompiledDataset, task: BatchTask, rows: BatchTask['sourceRows'], k: number, invalid: BatchResult['invalid']): DataRecord | undefined {
-  if (rows && !rows[k]) {
+function make(dataset: CompiledDataset, task: BatchTask, rows: BatchTask['sourceRows'], at: number, k: number, invalid: BatchResult['invalid']): DataRecord | undefined {
+  if (rows && !rows[at]) {
     invalid.push({ offset: k, error: 'malformed source row' });
     return undefined;
   }

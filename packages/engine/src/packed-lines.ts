@@ -17,11 +17,15 @@ export function packLines(lines: readonly string[]): PackedLines {
 }
 
 /**
- * Packs lines as they are made: one growing string and its ends, no array of lines to keep
- * and join. What a code thread fills, one line per record.
+ * Packs lines as they are made, one line per record: what a code thread fills. Every
+ * {@link FLAT_EVERY} lines are joined into one flat string. (A string grown by `+=` for a whole
+ * batch is a tree of thousands of small strings that stays alive until the batch ends, and every
+ * young-generation collection meanwhile copied all of it: the largest part of a code thread's GC.)
  */
 export class PackedLinesBuilder {
-  private text = '';
+  private readonly chunks: string[] = [];
+  private pending: string[] = [];
+  private length = 0;
   private readonly ends: Uint32Array;
   private k = 0;
 
@@ -30,14 +34,26 @@ export class PackedLinesBuilder {
   }
 
   add(line: string): void {
-    this.text += line;
-    this.ends[this.k++] = this.text.length;
+    this.pending.push(line);
+    this.length += line.length;
+    this.ends[this.k++] = this.length;
+    if (this.pending.length === FLAT_EVERY) this.flush();
   }
 
   done(): PackedLines {
-    return { text: this.text, ends: this.ends };
+    this.flush();
+    return { text: this.chunks.length === 1 ? this.chunks[0]! : this.chunks.join(''), ends: this.ends };
+  }
+
+  private flush(): void {
+    if (!this.pending.length) return;
+    this.chunks.push(this.pending.join(''));
+    this.pending = [];
   }
 }
+
+/** Lines joined into one flat string at a time by {@link PackedLinesBuilder}. */
+const FLAT_EVERY = 64;
 
 export function lineAt(p: PackedLines, k: number): string {
   return p.text.slice(k ? p.ends[k - 1]! : 0, p.ends[k]!);

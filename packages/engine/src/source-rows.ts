@@ -26,27 +26,59 @@ export function sourceFor(specKey: string, spec: Spec, d: number): Source {
  * whichever process runs it (DESIGN §9: batches carry ranges, never rows).
  */
 export async function readSourceBatch(source: Source, spec: Spec, d: number, start: number, count: number): Promise<SourceBatch> {
+  const into = { keys: new Array<unknown>(count).fill(undefined), rejects: [] as Reject[] };
+  let rows: SourceBatch['rows'] = [];
+  for await (const chunk of readSourceChunks(source, spec, d, start, count, count, into)) rows = rows.length ? rows.concat(chunk.rows) : chunk.rows;
+  return { rows, keys: into.keys, rejects: into.rejects };
+}
+
+/** A run of a batch's legacy rows: `rows[i]` is record offset `offset + i` (null: malformed or missing). */
+export interface SourceChunk {
+  offset: number;
+  rows: Array<Record<string, unknown> | null>;
+}
+
+/**
+ * Reads records [start, start+count) of a source dataset in runs of at most `size` rows, every
+ * offset once and in order, so a code thread can transform rows as they come and keep no more
+ * than a run of them alive (a whole batch of rows, alive until its last record was made, was
+ * copied again by every young-generation collection meanwhile). Fills `into` with each record's
+ * source key and the rejects of malformed and missing rows. Sources yield rows in order.
+ */
+export async function* readSourceChunks(source: Source, spec: Spec, d: number, start: number, count: number, size: number, into: { keys: unknown[]; rejects: Reject[] }): AsyncIterable<SourceChunk> {
   const ds = spec.datasets[d]!;
   const key = ds.source!.key;
-  const rows: SourceBatch['rows'] = new Array(count).fill(null);
-  const keys: unknown[] = new Array(count).fill(undefined);
-  const rejects: Reject[] = [];
-  const seen = new Set<number>();
+  let offset = 0; // the chunk's first offset
+  let rows: SourceChunk['rows'] = [];
+  // Offsets before `next` have their row (or null); a row the source skipped is missing.
+  let next = 0;
+  const missing = (k: number) => into.rejects.push({ dataset: ds.name, index: start + k, reason: 'missing_row', error: `${source.label} has no row ${start + k} (did it shrink during the run?)`, source: ds.source!.from });
   for await (const item of source.read({ start, end: start + count })) {
     const k = item.row - start;
-    if (k < 0 || k >= count) continue;
-    seen.add(k);
-    if (!item.ok) {
-      rejects.push({ dataset: ds.name, index: item.row, reason: 'malformed_row', error: item.reason, source: ds.source!.from, ...(item.line !== undefined ? { line: item.line } : {}) });
-      continue;
+    if (k < next || k >= count) continue;
+    for (; next < k; next++) {
+      missing(next);
+      rows.push(null);
     }
-    rows[k] = item.values as Record<string, unknown>;
-    keys[k] = normalizeKey(item.values[key]);
+    next = k + 1;
+    if (!item.ok) {
+      into.rejects.push({ dataset: ds.name, index: item.row, reason: 'malformed_row', error: item.reason, source: ds.source!.from, ...(item.line !== undefined ? { line: item.line } : {}) });
+      rows.push(null);
+    } else {
+      rows.push(item.values as Record<string, unknown>);
+      into.keys[k] = normalizeKey(item.values[key]);
+    }
+    if (rows.length >= size) {
+      yield { offset, rows };
+      offset += rows.length;
+      rows = [];
+    }
   }
-  for (let k = 0; k < count; k++) {
-    if (!seen.has(k)) rejects.push({ dataset: ds.name, index: start + k, reason: 'missing_row', error: `${source.label} has no row ${start + k} (did it shrink during the run?)`, source: ds.source!.from });
+  for (; next < count; next++) {
+    missing(next);
+    rows.push(null);
   }
-  return { rows, keys, rejects };
+  if (rows.length) yield { offset, rows };
 }
 
 /** Keys compare as text: `7` from a file and 7 from a database are the same key. */

@@ -3,7 +3,7 @@ export type { FileInfo } from './atomic-file.js';
 export type { SinkFile } from './sink.js';
 export type { Reject } from './rejects-sink.js';
 export { createRecordEncoder, createLinePatcher, csvHeader } from './record-encoder.js';
-export type { Format } from './record-encoder.js';
+export type { EncoderOptions, Format } from './record-encoder.js';
 export { ResumableFile } from './resumable-file.js';
 export { openConfinedDir } from './confined-dir.js';
 export type { ConfinedDir } from './confined-dir.js';

@@ -6,7 +6,7 @@ import type { Sink, SinkFile } from './sink.js';
  * A sink writing one encoded line per record to an atomic file: CSV (a header row first,
  * even for no records) or JSONL. The formats differ only in their encoder and header.
  */
-export function createSink(format: Format, path: string, opts: EncoderOptions): Sink {
+export function createSink(format: Exclude<Format, 'pgcopy'>, path: string, opts: EncoderOptions): Sink {
   const file = new AtomicFile(path);
   const encode = createRecordEncoder(format, opts);
   // Committed text is gathered into writes of WRITE_CHARS or more: a run commits a batch of a few

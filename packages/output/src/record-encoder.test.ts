@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'csv-stringify/sync';
-import { CSV_OPTIONS, createLinePatcher, createRecordEncoder, csvHeader, csvLine } from './record-encoder.js';
+import { CSV_OPTIONS, copyLine, createLinePatcher, createRecordEncoder, csvHeader, csvLine } from './record-encoder.js';
 
 /**
  * What csv-stringify writes for one row of cells: the bytes csvLine must keep. Its `quoted_empty`
@@ -90,3 +90,30 @@ describe('csvLine', () => {
   });
 });
 
+describe('pgcopy lines (COPY … FORMAT csv)', () => {
+  it('are the CSV line of the table columns, unescaped, with objects as JSON', () => {
+    const encode = createRecordEncoder('pgcopy', { columns: ['id', 'name', 'address', 'tags', 'ok'] });
+    const rec = { id: 7, name: '=x,"y"', address: { city: 'Köln', zip: null }, tags: ['a'], ok: false };
+    expect(encode(rec)).toBe('7,"=x,""y""","{""city"":""Köln"",""zip"":null}","[""a""]",false\r\n');
+    expect(encode({ id: 1, name: '', address: null })).toBe('1,"",,,\r\n');
+  });
+
+  it('with two or more columns are byte for byte the CSV lines; with one, NULL is an empty line and \\. is quoted', () => {
+    for (const row of awkwardRows(2000)) if (row.length > 1) expect(copyLine(row)).toBe(csvLine(row));
+    expect(copyLine([null])).toBe('\r\n');
+    expect(copyLine([''])).toBe('""\r\n');
+    expect(copyLine(['\\.'])).toBe('"\\."\r\n');
+    expect(copyLine(['\\.', 'x'])).toBe('\\.,x\r\n');
+  });
+
+  it('a patcher sets a top-level cell, or a nested field inside its object column', () => {
+    const opts = { columns: ['id', 'contact', 'email'] };
+    const encode = createRecordEncoder('pgcopy', opts);
+    const patch = createLinePatcher('pgcopy', opts);
+    const rec = { id: 1, contact: { name: 'Ann', email: 'ann@x.io' }, email: 'a@x.io' };
+    expect(patch(encode(rec), 'email', 'a2@x.io')).toBe(encode({ ...rec, email: 'a2@x.io' }));
+    expect(patch(encode(rec), 'contact.email', 'ann2@x.io')).toBe(encode({ ...rec, contact: { name: 'Ann', email: 'ann2@x.io' } }));
+    const one = createLinePatcher('pgcopy', { columns: ['a'] });
+    expect(one('x\r\n', 'a', null)).toBe('\r\n');
+  });
+});

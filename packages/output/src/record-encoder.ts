@@ -2,14 +2,17 @@ import { csvCells, type CsvCell } from './csv-cells.js';
 import { omitPaths } from './omit-paths.js';
 import type { OutRecord } from './sink.js';
 
-/** Output formats. */
-export type Format = 'csv' | 'jsonl';
+/**
+ * Line formats a batch is encoded in: the output files' `csv` and `jsonl`, and `pgcopy`, the rows
+ * of a PostgreSQL table as `COPY … FROM STDIN (FORMAT csv)` reads them (see {@link copyLine}).
+ */
+export type Format = 'csv' | 'jsonl' | 'pgcopy';
 
 /** How a format turns one record into one line (with its line ending). */
 export type RecordEncoder = (rec: OutRecord) => string;
 
 export interface EncoderOptions {
-  /** CSV columns as dot paths. */
+  /** CSV columns as dot paths; for `pgcopy`, the table's columns (top-level fields). */
   columns: string[];
   /** CSV formula-injection escaping; default true. */
   escapeFormulas?: boolean;
@@ -27,11 +30,33 @@ export function createRecordEncoder(format: Format, opts: EncoderOptions): Recor
     if (hidden.length > 0) return (rec) => JSON.stringify(omitPaths(rec, hidden)) + '\n';
     return (rec) => JSON.stringify(rec) + '\n';
   }
+  if (format === 'pgcopy') {
+    // Table columns are top-level fields (an object is one jsonb column), never formula-escaped.
+    const segments = opts.columns.map((c) => [c]);
+    const cells = new Array<CsvCell>(segments.length);
+    return (rec) => copyLine(csvCells(rec, segments, false, cells));
+  }
   const segments = opts.columns.map((c) => c.split('.'));
   const escape = opts.escapeFormulas ?? true;
   // One cells array per encoder: the line is built from it and it keeps nothing.
   const cells = new Array<CsvCell>(segments.length);
   return (rec) => csvLine(csvCells(rec, segments, escape, cells));
+}
+
+/**
+ * One row for PostgreSQL's `COPY … (FORMAT csv)`: a CSV line as {@link csvLine} writes it (NULL an
+ * empty unquoted cell, '' as `""`, CRLF), which COPY reads back exactly, except for one column,
+ * where COPY reads an empty line as NULL (csvLine writes `""` there, for file readers that drop
+ * blank lines) and a line `\.` as the end of the data (so that value is quoted). With two or more
+ * columns a row is byte for byte its CSV line: the sink then COPYs the CSV lines themselves.
+ */
+export function copyLine(cells: readonly CsvCell[]): string {
+  if (cells.length === 1) {
+    const v = cells[0] ?? null;
+    if (v === null) return '\r\n';
+    if (v === '\\.') return '"\\."\r\n';
+  }
+  return csvLine(cells);
 }
 
 /** Sets one top-level field of a record already encoded as a line. */
@@ -52,6 +77,27 @@ export function createLinePatcher(format: Format, opts: EncoderOptions): LinePat
 }
 
 function createVisiblePatcher(format: Format, opts: EncoderOptions): LinePatcher {
+  if (format === 'pgcopy') {
+    return (line, field, value) => {
+      // A nested field lives in its top-level object's jsonb column: that cell's JSON changes.
+      const [top, ...inner] = field.split('.');
+      const c = opts.columns.indexOf(top!);
+      if (c < 0) throw new Error(`no column ${top}`);
+      const [from, to] = opts.columns.length === 1 ? [0, line.length - 2] : cellSpan(line, c);
+      let v = value;
+      if (inner.length) {
+        const text = line.slice(from, to);
+        const obj = JSON.parse(text.startsWith('"') ? text.slice(1, -1).replaceAll('""', '"') : text) as Record<string, unknown>;
+        let o = obj;
+        for (const s of inner.slice(0, -1)) o = o[s] as Record<string, unknown>;
+        o[inner.at(-1)!] = value;
+        v = obj;
+      }
+      const cell = csvCells({ v }, [['v']], false)[0] ?? null;
+      if (opts.columns.length === 1) return copyLine([cell]);
+      return line.slice(0, from) + csvCell(cell) + line.slice(to);
+    };
+  }
   if (format === 'jsonl') {
     return (line, field, value) => {
       const o = JSON.parse(line) as OutRecord;
@@ -115,20 +161,21 @@ function cellSpan(line: string, c: number): [number, number] {
 export function csvLine(cells: readonly CsvCell[]): string {
   if (isBlankRow(cells)) return EMPTY_ONE_CELL_ROW;
   let out = csvCell(cells[0] ?? null);
-  for (let c = 1; c < cells.length; c++) out += ',' + csvCell(cells[c] ?? null);
+  for (let c = 1; c < cells.length; c++) {
+    const v = cells[c] ?? null;
+    out += v === null ? ',' : ',' + csvCell(v);
+  }
   return out + '\r\n';
 }
+
+/** " , CR LF: the characters that force quotes. (A regular expression test: 2–3× a charCodeAt loop here.) */
+const NEEDS_QUOTES = /[",\r\n]/;
 
 /** One cell as csv-stringify writes it under {@link CSV_OPTIONS}: `null` empty, `''` as `""`. */
 function csvCell(v: CsvCell): string {
   if (v === null) return '';
   if (v === '') return '""';
-  for (let i = 0; i < v.length; i++) {
-    const ch = v.charCodeAt(i);
-    // " , CR LF: the characters that force quotes.
-    if (ch === 34 || ch === 44 || ch === 13 || ch === 10) return '"' + v.replaceAll('"', '""') + '"';
-  }
-  return v;
+  return NEEDS_QUOTES.test(v) ? '"' + v.replaceAll('"', '""') + '"' : v;
 }
 
 /**

@@ -40,6 +40,26 @@ describe('csvRecords', () => {
     }
   });
 
+  it('reads a long mix of plain and quoted records (the fast path for quote-free ones and the byte loop) as csv-parse does', async () => {
+    // Deterministic: plain records, quoted fields with commas, quotes and line breaks, blank lines; LF, then CRLF.
+    let seed = 0x1234567;
+    const next = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const cells = ['plain', '', 'Müller', '"a,b"', '"x ""y"" z"', '"two\nlines"', '12.5', 'ab"c', '日本'];
+    const rows = ['a,b,c'];
+    for (let r = 0; r < 400; r++) {
+      if (next(20) === 0) rows.push('');
+      rows.push([0, 1, 2].map(() => cells[next(cells.length)]).join(','));
+    }
+    for (const eol of ['\n', '\r\n']) {
+      const text = rows.map((r) => r + eol).join('');
+      const expected = parse(text, { cast: castCsvField, relax_quotes: true, relax_column_count: true, skip_empty_lines: true });
+      for (const size of [1, 7, 100, 1000, 64 * 1024]) {
+        const got = await records(text, size);
+        expect(got.map((r) => ('fields' in r ? r.fields : r)), `${JSON.stringify(eol)}, chunks of ${size}`).toEqual(expected);
+      }
+    }
+  });
+
   it('gives each record its first line, the byte just past it and the next line, so a read can restart there', async () => {
     const text = 'a,b\n1,"x\ny"\n\n22,3\r\n4,5';
     const got = await records(text, 3);

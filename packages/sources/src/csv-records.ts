@@ -70,6 +70,9 @@ export async function* csvRecords(chunks: AsyncIterable<Buffer>, d: CsvDialect, 
   let escapes = false;
   let high = false; // the record has a byte >= 0x80 (not ASCII)
   let error: string | undefined;
+  // The first quote at or after `pos` in acc[0, len), or `len` when there is none there; -1: look again.
+  let nextQuote = -1;
+  const delimChar = d.delimiter;
 
   const endField = (end: number): void => {
     starts.push(quoted ? fieldStart + 1 : fieldStart);
@@ -102,6 +105,7 @@ export async function* csvRecords(chunks: AsyncIterable<Buffer>, d: CsvDialect, 
   };
 
   for await (const chunk of chunks) {
+    if (nextQuote >= len) nextQuote = -1; // "none before len": more bytes are coming
     if (rec > 0) {
       // Keep only the record in progress, at the front.
       acc.copyWithin(0, rec, len);
@@ -109,6 +113,7 @@ export async function* csvRecords(chunks: AsyncIterable<Buffer>, d: CsvDialect, 
       pos -= rec;
       fieldStart -= rec;
       if (closeAt >= 0) closeAt -= rec;
+      if (nextQuote >= 0) nextQuote -= rec;
       for (let i = 0; i < starts.length; i++) {
         starts[i]! -= rec;
         ends[i]! -= rec;
@@ -126,6 +131,24 @@ export async function* csvRecords(chunks: AsyncIterable<Buffer>, d: CsvDialect, 
     const out: CsvRecord[] = [];
 
     while (pos < len) {
+      if (pos === rec) {
+        // A record with no quote in it (most are): found with two native searches, decoded once and
+        // cut at the delimiters, where the byte loop below costs ~20 ns a byte.
+        if (nextQuote < pos) {
+          nextQuote = acc.indexOf(QUOTE, pos);
+          if (nextQuote < 0 || nextQuote > len) nextQuote = len;
+        }
+        const lf = acc.indexOf(LF, pos);
+        if (lf >= 0 && lf < len && lf < nextQuote) {
+          const end = lf > pos && acc[lf - 1] === CR ? lf - 1 : lf;
+          line++;
+          pos = lf + 1;
+          if (end > rec) out.push({ fields: decode ? plainFields(acc, rec, end, latin1, delimChar) : NO_FIELDS, line: recLine, end: base + pos, nextLine: line });
+          rec = fieldStart = pos;
+          recLine = line;
+          continue;
+        }
+      }
       const c = acc[pos]!;
       if (inQuotes) {
         if (c === QUOTE) {
@@ -185,5 +208,19 @@ export async function* csvRecords(chunks: AsyncIterable<Buffer>, d: CsvDialect, 
   if (starts.length > 0 || quoted || end > fieldStart) {
     endField(end);
     yield [{ fields: fields(), line: recLine, end: base + pos, nextLine: line }];
+  }
+}
+
+/** The fields of a record holding no quote: its bytes [from, to) decoded once, cut at each delimiter (an empty field is null). */
+function plainFields(acc: Buffer, from: number, to: number, latin1: boolean, delim: string): CsvField[] {
+  const text = acc.toString(latin1 ? 'latin1' : 'utf8', from, to);
+  const out: CsvField[] = [];
+  let at = 0;
+  for (;;) {
+    const next = text.indexOf(delim, at);
+    const end = next < 0 ? text.length : next;
+    out.push(end > at ? text.substring(at, end) : null);
+    if (next < 0) return out;
+    at = next + 1;
   }
 }

@@ -20,7 +20,9 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 /** Digits in a string. */
 export function digitCount(s: string): number {
   let n = 0;
-  for (let i = 0; i < s.length; i++) {
+  // The length read once (a megamorphic lookup per character otherwise: see hashString).
+  const len = s.length;
+  for (let i = 0; i < len; i++) {
     const c = s.charCodeAt(i);
     if (c >= 48 && c <= 57) n++;
   }
