@@ -53,8 +53,8 @@ export class SipHash24 {
     for (let b = 0; b <= blocks; b++) {
       const i = b * 4;
       if (i + 4 <= n) {
-        ml = s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16);
-        mh = s.charCodeAt(i + 2) | (s.charCodeAt(i + 3) << 16);
+        ml = charCodeAt.call(s, i) | (charCodeAt.call(s, i + 1) << 16);
+        mh = charCodeAt.call(s, i + 2) | (charCodeAt.call(s, i + 3) << 16);
       } else if (b < blocks) {
         ml = unitAt(s, tail, i) | (unitAt(s, tail, i + 1) << 16);
         mh = unitAt(s, tail, i + 2) | (unitAt(s, tail, i + 3) << 16);
@@ -111,5 +111,12 @@ export class SipHash24 {
 
 /** The message's i-th 16-bit unit: the string's code units, then the tail's low and high halves. */
 function unitAt(s: string, tail: number, i: number): number {
-  return i < s.length ? s.charCodeAt(i) : i === s.length ? tail & 0xffff : (tail >>> 16) & 0xffff;
+  return i < s.length ? charCodeAt.call(s, i) : i === s.length ? tail & 0xffff : (tail >>> 16) & 0xffff;
 }
+
+/**
+ * Called directly, not as `s.charCodeAt`: legacy values arrive as flat, sliced and concatenated
+ * strings (each its own hidden class), and the method lookup went through V8's megamorphic stub
+ * cache at every character.
+ */
+const charCodeAt = String.prototype.charCodeAt;
