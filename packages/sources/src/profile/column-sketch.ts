@@ -13,6 +13,7 @@ export const EXACT_DISTINCT_CAP = 50_000;
 /** Values a category may have; past this the value-count map is dropped. */
 export const CATEGORY_CAP = 200;
 const SHAPE_CAP = 64;
+const MAX_SENTINEL = Math.max(...[...NULL_SENTINELS].map((s) => s.length));
 /** Text values whose shape is read before sampling 1 in 16. */
 const TEXT_FULL = 20_000;
 
@@ -74,7 +75,8 @@ export class ColumnSketch {
       key = raw.toISOString();
     } else if (typeof raw === 'string') {
       const s = raw.trim();
-      if (NULL_SENTINELS.has(s)) {
+      // No sentinel is longer than 4 characters: no hashing of longer values.
+      if (s.length <= MAX_SENTINEL && NULL_SENTINELS.has(s)) {
         this.nulls++;
         this.sentinels.set(raw, (this.sentinels.get(raw) ?? 0) + 1);
         return;
@@ -88,7 +90,16 @@ export class ColumnSketch {
       p = { t: 'string' };
       key = JSON.stringify(raw);
     }
-    this.byType[p.t]++;
+    // One property per branch: `byType[p.t]++` was a keyed store with six keys (megamorphic).
+    const byType = this.byType;
+    switch (p.t) {
+      case 'string': byType.string++; break;
+      case 'boolean': byType.boolean++; break;
+      case 'integer': byType.integer++; break;
+      case 'number': byType.number++; break;
+      case 'date': byType.date++; break;
+      default: byType.datetime++;
+    }
     switch (p.t) {
       case 'integer': case 'number':
         this.numbers.add(p.v);
