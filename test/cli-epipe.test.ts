@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectFarm, type FarmConnection, type RunMeta } from '@synthfarm/farm';
 import { ROOT, stackLines } from './support/cli.js';
-import { cliEnv } from './support/farm-harness.js';
+import { cliEnv, killAll, startSim } from './support/farm-harness.js';
 import { startRedis, type RedisHandle } from './support/redis-server.js';
 
 /**
@@ -29,6 +29,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
+  await killAll();
   await farm?.close();
   await redis?.stop();
 });
@@ -61,6 +62,27 @@ describe('stdout closed early', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     expect(stackLines(stderr)).toEqual([]);
     expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
+
+describe('stderr closed', () => {
+  it('a worker whose log reader went away still stops on one SIGTERM, within its drain time', async () => {
+    // The terminal or the supervisor's log pipe is gone: what the worker says on stopping meets
+    // EPIPE. It used to spin at 100% CPU on that error and never exit.
+    const { url } = await startSim({ slots: 2, tokensPerSecond: 1e6 });
+    const child = spawn(process.execPath, [BIN, 'worker', '--redis', redis.url, '--host', `gpu1=${url}`, '--no-cache', '--no-schedules', '--drain-ms', '500'], { cwd: ROOT, env: { ...cliEnv(), SYNTHFARM_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    for (let i = 0; !/ serving /.test(stderr); i++) {
+      if (i > 600) throw new Error(`the worker did not start:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    child.stderr.destroy();
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 500 + 4000))]);
+    if (code === 'still running') child.kill('SIGKILL');
     expect(code).toBe(0);
   });
 });

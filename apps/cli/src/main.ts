@@ -1,5 +1,6 @@
 import { runCli } from './cli.js';
-import { exitQuietlyOnEpipe } from './quiet-epipe.js';
+import { dropWritesOnEpipe, exitQuietlyOnEpipe } from './quiet-epipe.js';
 
 exitQuietlyOnEpipe(process.stdout);
+dropWritesOnEpipe(process.stderr);
 process.exitCode = await runCli(process.argv.slice(2));

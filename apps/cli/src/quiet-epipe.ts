@@ -11,3 +11,16 @@ export function exitQuietlyOnEpipe(stream: NodeJS.WriteStream = process.stdout, 
     throw err;
   });
 }
+
+/**
+ * Drops what is written to stderr once its reader has gone away (the terminal or the log pipe of
+ * a supervisor that died), instead of ending the process: a worker or server keeps its batches
+ * and still drains on SIGTERM. Unhandled, the EPIPE is an uncaught exception, and a handler that
+ * says so on stderr meets the same EPIPE again: the process spun at 100% CPU and never stopped.
+ */
+export function dropWritesOnEpipe(stream: NodeJS.WriteStream = process.stderr): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    stream.write = (() => true) as typeof stream.write;
+  });
+}
