@@ -9,6 +9,7 @@
 //   node farm-hosts.mjs workers '{"redisUrl":"redis://…","slots":8,"hosts":[{"name":"gpu1","url":"http://…"}]}'
 //     → one createFarmWorker per host (what `synthfarm worker --host` does once per process); sends { ready }.
 // Both stop on 'stop' or SIGTERM.
+import { createCodegenPool } from '@synthfarm/engine';
 import { createFarmWorker } from '@synthfarm/farm';
 import { createSimServer } from '@synthfarm/sim';
 
@@ -38,10 +39,14 @@ if (role === 'sims') {
   process.once('SIGTERM', () => void stop());
   send({ urls });
 } else if (role === 'workers') {
+  // One code thread for the process's hosts, as one worker process has (not one per host: 64
+  // threads on two cores would make the emulation, not the farm, the bottleneck).
+  const pool = createCodegenPool(1);
   const workers = [];
-  for (const h of cfg.hosts) workers.push(await createFarmWorker({ redisUrl: cfg.redisUrl, host: h, slots: cfg.slots }));
+  for (const h of cfg.hosts) workers.push(await createFarmWorker({ redisUrl: cfg.redisUrl, host: h, slots: cfg.slots, pool }));
   const stop = async () => {
     await Promise.all(workers.map((w) => w.close()));
+    await pool.close();
     process.exit(0);
   };
   process.on('message', (m) => m === 'stop' && void stop());

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { intOption, type Logger } from '@synthfarm/core';
+import type { CodegenPool } from '@synthfarm/engine';
 import { createFarmPolicy, type FarmPolicy } from '@synthfarm/spec';
 import { DEFAULT_PREFIX } from './keys.js';
 
@@ -21,6 +22,10 @@ export const FarmWorkerOptionsSchema = z.object({
   cooldownMs: intOption(0).default(15_000).describe('How long a failing host sits out before it is checked again, in milliseconds. Default 15 000.'),
   drainTimeoutMs: intOption(0).default(20_000).describe('How long close() waits for in-flight batches before handing them back, in milliseconds. Default 20 000.'),
   threads: intOption(0).default(1).describe('Code threads (piscina) for code fields and encoding; 0 runs them inline. Default 1.'),
+  pool: z
+    .custom<CodegenPool>((v) => typeof v === 'object' && v !== null && typeof (v as CodegenPool).run === 'function', { error: 'must be a CodegenPool (createCodegenPool)' })
+    .optional()
+    .describe("Code threads shared with this process's other workers (one process serving several hosts): the worker uses them and leaves closing them to their owner. Default: its own `threads`."),
   cacheDir: z.string().min(1, { error: 'must not be empty' }).optional().describe('Response cache directory on this worker. Default: no cache.'),
   lockDurationMs: intOption(1)
     .default(30_000)

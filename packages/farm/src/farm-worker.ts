@@ -57,7 +57,8 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
   const results = createRedisBatchStore(redis, blocking, keys);
   const contexts = new Map<string, Promise<RunContext>>();
   // CPU work (code fields, validation, encoding) runs on piscina threads, as in embedded mode (DESIGN §6).
-  const pool = createCodegenPool(opts.threads);
+  // Shared with the process's other workers when given (and closed by its owner), else its own.
+  const pool = opts.pool ?? createCodegenPool(opts.threads);
   const closeContext = (ctx: RunContext) => Promise.all([...ctx.backends.values()].map((b) => b.close()));
 
   const contextFor = (runId: string): Promise<RunContext> => {
@@ -221,7 +222,7 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
       }
       await settlesWithin(redis.hdel(keys.workers, name), Math.max(50, left()));
       for (const c of contexts.values()) await settlesWithin(c.then(closeContext), Math.max(50, left()));
-      await settlesWithin(pool.close(), Math.max(50, left()));
+      if (!opts.pool) await settlesWithin(pool.close(), Math.max(50, left()));
       redis.disconnect();
       blocking.disconnect();
       for (const w of workers) void w.disconnect().catch(() => undefined);
