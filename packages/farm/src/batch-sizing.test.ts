@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseSpecText } from '@synthfarm/spec';
-import { batchesHeld, callsPerBatch, farmWindow, initialBatchesHeld, windowFor, type WorkerBeat } from './batch-sizing.js';
+import { batchesHeld, batchesToHold, callsPerBatch, farmWindow, initialBatchesHeld, windowFor, type WorkerBeat } from './batch-sizing.js';
 import { farmKeys } from './keys.js';
 
 const beat = (i: number, slots: number, models = ['gemma3:4b']): WorkerBeat => ({ host: `gpu${i}`, models, slots, seenAt: new Date().toISOString() });
@@ -18,6 +18,15 @@ describe('batch sizing (issue 8 item 7: 64 hosts × 8 slots behind one coordinat
     expect(batchesHeld(4, 4)).toBe(2);
     expect(batchesHeld(8, 1)).toBe(9);
     expect(initialBatchesHeld(8)).toBe(8);
+  });
+
+  it('a ready batch is held only while more batches wait than there are workers to take them', () => {
+    expect(batchesToHold(8, 4, 500, 64)).toBe(3); // mid-run: 8 slots full, one batch ready
+    expect(batchesToHold(8, 4, 64, 64)).toBe(2); // the run's end: only what the slots start now
+    expect(batchesToHold(8, 4, 0, 64)).toBe(2);
+    expect(batchesToHold(4, 4, 10, 4)).toBe(2);
+    expect(batchesToHold(4, 4, 4, 4)).toBe(1);
+    expect(batchesToHold(8, 1, 100, 2)).toBe(9);
   });
 
   it('the window keeps every slot of a 64 × 8 farm busy: 512 slots need ≥ 128 four-call batches in flight', () => {

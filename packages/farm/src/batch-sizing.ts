@@ -38,6 +38,18 @@ export function batchesHeld(slots: number, calls: number): number {
 }
 
 /**
+ * Batches a worker asks for next, after a batch of `calls` model calls: enough to fill the host's
+ * slots, plus the one ready batch of {@link batchesHeld} only while the queue has more batches
+ * waiting than there are workers to take them. Near a run's end a ready batch sits behind the
+ * host's busy slots while another host idles: the run then waits a whole extra call for it (at
+ * 64 hosts × 8 slots, most of the idle slot time after the last full moment).
+ */
+export function batchesToHold(slots: number, calls: number, waiting: number, workers: number): number {
+  const fill = Math.ceil(slots / Math.max(1, calls));
+  return waiting > workers ? fill + 1 : fill;
+}
+
+/**
  * Batches a worker holds before it has seen a run's batch shape: `slots`, as if each batch were one
  * call, so no slot is left idle at the start (BullMQ applies a lower concurrency only as batches
  * finish, and a higher one too: starting low would leave slots idle for a whole first batch).

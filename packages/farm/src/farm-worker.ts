@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { SpecError, createLogger, parseOptions } from '@synthfarm/core';
 import { createBackend, hostLabel, listHostModels, withResponseCache, type LlmBackend } from '@synthfarm/llm';
 import { createBatchProcessor, createCodegenPool, withBatchAccounting, writtenRows, type BatchOutput, type HostStateEvent } from '@synthfarm/engine';
@@ -11,7 +11,7 @@ import { createRedisBatchStore } from './redis-batch-store.js';
 import { farmKeys } from './keys.js';
 import { FarmWorkerOptionsSchema, type FarmWorkerOptions } from './farm-worker-options.js';
 import { BATCH_ATTEMPTS } from './farm-constants.js';
-import { batchesHeld, callsPerBatch, initialBatchesHeld } from './batch-sizing.js';
+import { batchesHeld, batchesToHold, callsPerBatch, initialBatchesHeld } from './batch-sizing.js';
 import { handBack } from './hand-back.js';
 import { settlesWithin } from './settles-within.js';
 import { refColumnsFor, type RunContext } from './process-batch.js';
@@ -142,15 +142,42 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
     }, opts.cooldownMs).unref();
   };
 
+  // Batches this worker runs, per model queue: one taken past what it should hold goes back.
+  const running = new Map<string, number>();
+  // How many batches of a model queue to take next (batch-sizing.ts): fill the slots, plus one
+  // ready batch while more wait than there are workers. One round trip after each batch.
+  const holdNext = async (queueName: string, calls: number) => {
+    const mq = modelQueues.get(queueName);
+    const counter = waitCounters.get(queueName);
+    if (!mq || !counter) return;
+    const [waiting, workerCount] = await Promise.all([counter.getWaitingCount(), redis.hlen(keys.workers)]).catch(() => [1, 0]);
+    mq.concurrency = batchesToHold(slots, calls, waiting, workerCount);
+  };
+
   // BullMQ passes `signal` (processor arity 3) and aborts it on cancelAllJobs() in close().
   const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
     const data: BatchJob = BatchJobSchema.parse(job.data);
     const ctx = await contextFor(data.runId);
     const refColumns = await refColumnsFor(ctx, store, data.dataset);
     // A model queue holds as many batches as this host's slots run plus one ready (batch-sizing.ts);
-    // BullMQ applies a new concurrency from the next job it fetches.
+    // BullMQ applies a new concurrency from the next job it fetches. Before a worker knows a run's
+    // batch shape it takes up to `slots` batches; those past what it should hold go back to the
+    // head of the queue at once (no attempt spent) for a host with free slots.
     const mq = modelQueues.get(job.queueName);
-    if (mq) mq.concurrency = batchesHeld(slots, callsPerBatch(ctx.spec.datasets[data.dataset]!));
+    const calls = callsPerBatch(ctx.spec.datasets[data.dataset]!);
+    if (mq) {
+      const held = batchesHeld(slots, calls);
+      mq.concurrency = Math.min(mq.concurrency, held);
+      if ((running.get(job.queueName) ?? 0) >= held) return handBack(job, token, `[worker ${opts.host.name}] batch ${data.dataset}:${data.batch} is more than this host holds; handing it back`);
+    }
+    running.set(job.queueName, (running.get(job.queueName) ?? 0) + 1);
+    try {
+      return await runBatch(job, token, signal, data, ctx, refColumns, calls);
+    } finally {
+      running.set(job.queueName, running.get(job.queueName)! - 1);
+    }
+  };
+  const runBatch = async (job: Job, token: string | undefined, signal: AbortSignal | undefined, data: BatchJob, ctx: RunContext, refColumns: Awaited<ReturnType<typeof refColumnsFor>>, calls: number) => {
     const stop = signal ?? new AbortController().signal;
     // An interrupted batch (whether its stages returned or threw on the abort) is handed back
     // whole: its unwritten records must not become rejects. Neither this nor a cooldown spends an
@@ -175,7 +202,7 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
     }
     // One round trip, not two: ioredis writes commands issued together on one connection without
     // waiting for replies, and Redis still runs them in this order (the result first, as before).
-    await Promise.all([results.put(data.runId, data.dataset, data.batch, out), store.addBackendWork(data.runId, out.backends)]);
+    await Promise.all([results.put(data.runId, data.dataset, data.batch, out), store.addBackendWork(data.runId, out.backends), holdNext(job.queueName, calls)]);
     return { rows: writtenRows(out), rejects: out.rejects.length };
   };
 
@@ -190,6 +217,8 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
   ] as const;
   const workers = queues.map(([q, concurrency]) => new Worker(q, processor, { ...common, concurrency }));
   const modelQueues = new Map(models.map((m, i) => [modelQueue(m), workers[2 + i]!] as const));
+  // Read-only handles on the model queues (waiting counts), on this worker's own connection.
+  const waitCounters = new Map(models.map((m) => [modelQueue(m), new Queue(modelQueue(m), { connection: redis, prefix: keys.prefix })] as const));
   for (const w of workers) {
     w.on('failed', (job, err) => log.warn({ job: job?.id, err: err.message }, 'batch failed'));
     // Redis going away (a restart) is waited out by reconnects; BullMQ reports it here.
