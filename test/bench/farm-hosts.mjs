@@ -9,7 +9,7 @@
 //   node farm-hosts.mjs workers '{"redisUrl":"redis://…","slots":8,"hosts":[{"name":"gpu1","url":"http://…"}]}'
 //     → one createFarmWorker per host (what `synthfarm worker --host` does once per process); sends { ready }.
 // Both stop on 'stop' or SIGTERM.
-import { createFarmWorker } from '@synthfarm/farm';
+import { boundWorkerHeapGrowth, createFarmWorker } from '@synthfarm/farm';
 import { createSimServer } from '@synthfarm/sim';
 
 const [role, json] = process.argv.slice(2);
@@ -38,6 +38,8 @@ if (role === 'sims') {
   process.once('SIGTERM', () => void stop());
   send({ urls });
 } else if (role === 'workers') {
+  // As `synthfarm worker` does.
+  boundWorkerHeapGrowth();
   const workers = [];
   for (const h of cfg.hosts) workers.push(await createFarmWorker({ redisUrl: cfg.redisUrl, host: h, slots: cfg.slots }));
   const stop = async () => {
