@@ -117,6 +117,7 @@ export function createCli(): Command {
     .requiredOption('--host <name=url>', 'the GPU host, e.g. gpu1=http://gpu1:11434')
     // Numbers go to the worker as given: its option schema holds the rules and the defaults.
     .option('--slots <n>', "requests the host runs at once (its OLLAMA_NUM_PARALLEL; default 4)", Number)
+    .option('--queue-ahead <n>', "requests kept waiting at the host beyond its slots, so a freed slot starts the next call at once (Ollama queues them); 0 for a server that refuses them (default 1)", Number)
     .option('--drain-ms <ms>', 'on SIGTERM, how long in-flight batches may finish before they are handed back (default 20000)', Number)
     .option('--lock-ms <ms>', 'batch lock duration: a batch whose worker stops renewing its lock (killed, hung) is retried elsewhere after this long (default 30000)', Number)
     .option('--cache-dir <dir>', 'model response cache directory', '.synthfarm-cache')

@@ -88,7 +88,8 @@ export function withBatchAccounting(backend: LlmBackend, prices: Prices): LlmBac
           d.tokensIn += res.tokensIn;
           d.tokensOut += res.tokensOut;
           d.cost += callCost(prices, res.tokensIn, res.tokensOut);
-          a!.busyMs += res.latencyMs;
+          // Model time: the server's own when it says (not waits for a slot, here or in its queue).
+          a!.busyMs += res.modelMs ?? res.latencyMs;
         }
         record(res.cached
           ? { host: '', tokensIn: 0, tokensOut: 0, cost: 0, latencyMs: Math.round(res.latencyMs), cacheHit: true, ok: true }

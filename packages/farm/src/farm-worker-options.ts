@@ -18,6 +18,9 @@ export const FarmWorkerOptionsSchema = z.object({
     }, { error: 'must be { name, url }, e.g. gpu1=http://gpu1:11434' })
     .describe('The GPU host this worker is pinned to: `gpu1=http://gpu1:11434`. Required.'),
   slots: intOption(1).default(4).describe("Requests the host runs at once (Ollama's OLLAMA_NUM_PARALLEL). Default 4."),
+  queueAhead: intOption(0)
+    .default(1)
+    .describe("Requests kept waiting at the host beyond its slots, so a slot that frees starts the next call at once instead of after a round trip through this worker (Ollama queues them, up to OLLAMA_MAX_QUEUE). 0 for a server that refuses requests beyond its slots. Default 1."),
   prefix: z.string().min(1, { error: 'must not be empty' }).default(DEFAULT_PREFIX).describe('Redis key prefix (a hash tag, for Redis Cluster). Default `{synthfarm}`.'),
   cooldownMs: intOption(0).default(15_000).describe('How long a failing host sits out before it is checked again, in milliseconds. Default 15 000.'),
   drainTimeoutMs: intOption(0).default(20_000).describe('How long close() waits for in-flight batches before handing them back, in milliseconds. Default 20 000.'),

@@ -93,7 +93,9 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
             // A backend without baseUrl runs on this worker's host: in farm mode a spec's hosts are
             // never called (DESIGN §6), so a submitted spec cannot point a worker at a URL of its choosing.
             const { hosts: _specHosts, ...remote } = b;
-            const local: BackendSpec = !b.baseUrl ? { ...b, hosts: [opts.host.url], slots } : remote;
+            // Its host's slots, plus the requests kept waiting there (queueAhead) so that no slot
+            // idles between one answer and this worker's next request.
+            const local: BackendSpec = !b.baseUrl ? { ...b, hosts: [opts.host.url], slots: slots + opts.queueAhead } : remote;
             const backend = createBackend(n, local, { logger: log });
             backends.set(n, withBatchAccounting(opts.cacheDir ? withResponseCache(backend, opts.cacheDir) : backend, b));
           }

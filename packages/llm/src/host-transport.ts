@@ -11,6 +11,11 @@ export interface AttemptResult {
   tokensOut: number;
   /** The server cut the prompt to its context window (Ollama does so without an error). */
   promptCut?: PromptCut;
+  /**
+   * Time the server spent on the request itself, in ms: prompt evaluation and generation, not
+   * its queue (Ollama's `prompt_eval_duration + eval_duration`). Absent when the server says none.
+   */
+  modelMs?: number;
 }
 
 /** What a cut prompt looked like: the window, the tokens the server evaluated, the tokens sent (estimated). */

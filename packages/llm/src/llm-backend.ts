@@ -41,6 +41,11 @@ export interface LlmResponse {
    * nothing): the answer was written without part of its instructions. Callers split the call.
    */
   promptCut?: PromptCut;
+  /**
+   * Time the server spent on the answering attempt itself, in ms (prompt evaluation and
+   * generation, not waits in its queue or ours), when the server says: Ollama does.
+   */
+  modelMs?: number;
 }
 
 /** Per-call options that are not part of the request's identity (and so not of its cache key). */

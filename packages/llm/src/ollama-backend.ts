@@ -83,6 +83,7 @@ export function createOllamaBackend(name: string, spec: BackendSpec, deps: Backe
           ...(evaluated !== undefined && wasCut(evaluated, promptTokens, options.num_ctx) ? { promptCut: { numCtx: options.num_ctx, evaluated, sent: promptTokens } } : {}),
           tokensIn: last.prompt_eval_count ?? estimateTokens((req.system ?? '') + req.prompt),
           tokensOut: last.eval_count ?? estimateTokens(text),
+          ...(last.eval_duration !== undefined ? { modelMs: ((last.prompt_eval_duration ?? 0) + last.eval_duration) / 1e6 } : {}),
         };
       } catch (err) {
         if (signal.aborted || err instanceof SynthfarmError) throw err;

@@ -73,8 +73,10 @@ export function createPooledBackend(cfg: PooledBackendConfig): LlmBackend {
 
   async function attempt(host: string, req: ResolvedRequest, userSignal: AbortSignal | undefined, onAttempt?: GenerateOptions['onAttempt']): Promise<Omit<LlmResponse, 'latencyMs' | 'cached'>> {
     const started = performance.now();
-    const ended = (ok: boolean, tokensOut: number) => {
-      const a = { host, ok, tokensOut, busyMs: performance.now() - started };
+    // A host's busy time: the server's own model time when it says (a request may wait in the
+    // server's queue: a farm worker keeps one there), else the attempt's wall.
+    const ended = (ok: boolean, tokensOut: number, modelMs?: number) => {
+      const a = { host, ok, tokensOut, busyMs: modelMs ?? performance.now() - started };
       stats.attempt(host, a);
       onAttempt?.(a);
     };
@@ -83,7 +85,7 @@ export function createPooledBackend(cfg: PooledBackendConfig): LlmBackend {
     const signal = userSignal ? AbortSignal.any([userSignal, timeout.signal]) : timeout.signal;
     try {
       const r = await transport.call(host, req, signal);
-      ended(true, r.tokensOut);
+      ended(true, r.tokensOut, r.modelMs);
       return { ...r, host };
     } catch (err) {
       if (userSignal?.aborted) {

@@ -4,7 +4,7 @@ import { farmPolicyFromOptions } from '@synthfarm/spec';
 import { redisUrl } from './redis-url.js';
 
 /** `synthfarm worker --redis URL --host NAME=URL [--slots N]`: serves until SIGTERM. */
-export async function workerCommand(opts: { redis?: string; host: string; slots?: number; cacheDir?: string; cache?: boolean; drainMs?: number; lockMs?: number; schedules?: boolean; maxDailyCost?: number; secret?: string[]; allowOrigin?: string[] }): Promise<void> {
+export async function workerCommand(opts: { redis?: string; host: string; slots?: number; queueAhead?: number; cacheDir?: string; cache?: boolean; drainMs?: number; lockMs?: number; schedules?: boolean; maxDailyCost?: number; secret?: string[]; allowOrigin?: string[] }): Promise<void> {
   const m = /^([A-Za-z0-9._-]+)=(.+)$/.exec(opts.host);
   if (!m) throw new UsageError(`--host ${opts.host}: expected NAME=URL, e.g. gpu1=http://gpu1:11434`);
   const { checkHostUrl } = await import('@synthfarm/llm');
@@ -14,7 +14,7 @@ export async function workerCommand(opts: { redis?: string; host: string; slots?
   boundWorkerHeapGrowth();
   const worker = await createFarmWorker({
     policy,
-    redisUrl: redisUrl(opts), host: { name: m[1]!, url: m[2]! }, slots: opts.slots, drainTimeoutMs: opts.drainMs, lockDurationMs: opts.lockMs,
+    redisUrl: redisUrl(opts), host: { name: m[1]!, url: m[2]! }, slots: opts.slots, queueAhead: opts.queueAhead, drainTimeoutMs: opts.drainMs, lockDurationMs: opts.lockMs,
     cacheDir: opts.cache === false ? undefined : opts.cacheDir,
   });
   // Any worker can take schedule firings (it then coordinates that run).
