@@ -62,11 +62,12 @@ describe('queue-ahead', () => {
     expect(stats.maxConcurrent).toBe(SLOTS);
     expect(stats.maxQueued).toBe(1);
     expect(stats.rejectedBusy).toBe(0);
-    // Model time is the server's: equal to the sim's own slot time, give or take rounding,
-    // not inflated by the waits in its queue (which would add about half a call per call here).
+    // Model time is the server's (the durations it reports), not inflated by the waits in its
+    // queue or the worker's: at most the sim's own slot time (which its timers can only lengthen
+    // on a loaded machine), where the call latencies came to ~1.8x it.
     const host = manifest.hosts!.gpu1!;
-    expect(host.busyMs).toBeGreaterThan(0.9 * stats.busySlotMs);
-    expect(host.busyMs).toBeLessThan(1.1 * stats.busySlotMs);
+    expect(host.busyMs).toBeGreaterThan(0.5 * stats.busySlotMs);
+    expect(host.busyMs).toBeLessThanOrEqual(1.02 * stats.busySlotMs);
   }, 120_000);
 
   it('--queue-ahead 0 sends a request only when a slot is free', async () => {

@@ -31,6 +31,8 @@ export interface BatchProcessorOptions {
 /** Runs one batch: code fields (replaying uniqueness ops) → model stages → encoded lines. */
 export interface BatchProcessor {
   process(job: BatchJob, refColumns: RefColumns, signal: AbortSignal): Promise<BatchOutput>;
+  /** Compiles the run's datasets on a code thread ahead of its first batch (a farm worker, when a run is submitted). */
+  warm(): Promise<void>;
 }
 
 /**
@@ -60,6 +62,10 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
   });
 
   return {
+    async warm() {
+      // A batch of no records compiles its dataset in the thread's cache and generates nothing.
+      for (const [d, p] of perDataset.entries()) if (p.ds.fields) await pool.run({ specKey: opts.specKey, specJson, datasetIndex: d, start: 0, count: 0, refColumns: {} });
+    },
     async process(job, refColumns, signal) {
       const p = perDataset[job.dataset]!;
       const ops = Object.keys(job.ops).length ? Object.fromEntries(Object.entries(job.ops).map(([k, v]) => [Number(k), v])) : undefined;

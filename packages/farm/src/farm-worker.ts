@@ -227,6 +227,18 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
     w.on('error', (err) => log.warn({ err: err.message }, 'queue connection error'));
   }
 
+  // A submitted run is announced: this worker readies itself for it (the run's spec and model
+  // stages, its datasets compiled on the code thread) while the coordinator sets the run up,
+  // instead of after taking its first batch. Best effort: a batch builds whatever is missing.
+  const announcements = createRedis(opts.redisUrl);
+  announcements.on('message', (_channel: string, runId: string) => {
+    void contextFor(runId)
+      .then((ctx) => ctx.processor.warm())
+      .catch(() => undefined);
+  });
+  // Not awaited: with Redis away it would wait; ioredis subscribes again on every reconnect.
+  announcements.subscribe(keys.submitted).catch((err: Error) => log.warn({ err: err.message }, 'could not subscribe to run announcements'));
+
   const heartbeat = async () => {
     await redis.hset(keys.workers, name, JSON.stringify({ host: opts.host.name, url: opts.host.url, models, slots, pid: process.pid, seenAt: new Date().toISOString() })).catch(() => undefined);
   };
@@ -256,6 +268,7 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
       if (!opts.pool) await settlesWithin(pool.close(), Math.max(50, left()));
       redis.disconnect();
       blocking.disconnect();
+      announcements.disconnect();
       for (const w of workers) void w.disconnect().catch(() => undefined);
     },
   };

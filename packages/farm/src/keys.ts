@@ -58,6 +58,8 @@ export function farmKeys(prefix = DEFAULT_PREFIX) {
     routingWeights: `${prefix}:routing:weights`,
     /** The weights a run started from (JSON; '' for none), so a resume routes as the first coordinator did. */
     runWeights: (id: string) => `${run(id)}:weights`,
+    /** Pub/sub channel: a run was submitted (its id), so workers ready themselves for it before its first batch. */
+    submitted: `${prefix}:runs:submitted`,
     /** Hash of live workers: name → JSON {host, url, models, slots, pid, seenAt}. */
     workers: `${prefix}:workers`,
   };

@@ -41,6 +41,7 @@ export class RunStore {
       .multi()
       .hset(this.keys.run(meta.runId), { meta: JSON.stringify(meta), state: 'queued', updatedAt: meta.createdAt, done: 0, written: 0, rejected: 0 })
       .zadd(this.keys.runs, Date.parse(meta.createdAt), meta.runId)
+      .publish(this.keys.submitted, meta.runId)
       .exec();
   }
 
