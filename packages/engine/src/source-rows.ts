@@ -1,5 +1,5 @@
 import type { Reject } from '@synthfarm/output';
-import { checkDatasetSource, openDatasetSource, type Source } from '@synthfarm/sources';
+import { checkDatasetSource, openDatasetSource, type Source, type SourcePosition } from '@synthfarm/sources';
 import type { Spec } from '@synthfarm/spec';
 
 /** A source dataset's batch as read: one slot per record (null for a malformed row). */
@@ -45,7 +45,7 @@ export interface SourceChunk {
  * copied again by every young-generation collection meanwhile). Fills `into` with each record's
  * source key and the rejects of malformed and missing rows. Sources yield rows in order.
  */
-export async function* readSourceChunks(source: Source, spec: Spec, d: number, start: number, count: number, size: number, into: { keys: unknown[]; rejects: Reject[] }): AsyncIterable<SourceChunk> {
+export async function* readSourceChunks(source: Source, spec: Spec, d: number, start: number, count: number, size: number, into: { keys: unknown[]; rejects: Reject[] }, at?: SourcePosition): AsyncIterable<SourceChunk> {
   const ds = spec.datasets[d]!;
   const key = ds.source!.key;
   let offset = 0; // the chunk's first offset
@@ -53,7 +53,7 @@ export async function* readSourceChunks(source: Source, spec: Spec, d: number, s
   // Offsets before `next` have their row (or null); a row the source skipped is missing.
   let next = 0;
   const missing = (k: number) => into.rejects.push({ dataset: ds.name, index: start + k, reason: 'missing_row', error: `${source.label} has no row ${start + k} (did it shrink during the run?)`, source: ds.source!.from });
-  for await (const item of source.read({ start, end: start + count })) {
+  for await (const item of source.read({ start, end: start + count, at })) {
     const k = item.row - start;
     if (k < next || k >= count) continue;
     for (; next < k; next++) {
@@ -79,6 +79,17 @@ export async function* readSourceChunks(source: Source, spec: Spec, d: number, s
     rows.push(null);
   }
   if (rows.length) yield { offset, rows };
+}
+
+/**
+ * Where this process's source of dataset `d` starts reading to reach row `start` (files: an
+ * entry of the index it builds once), for the code thread that reads the batch: without it, each
+ * code thread indexed the whole file again (a pass over every row, per thread) before its first
+ * batch past the first. Undefined for sources that need none.
+ */
+export async function sourcePosition(specKey: string, spec: Spec, d: number, start: number): Promise<SourcePosition | undefined> {
+  const source = sourceFor(specKey, spec, d);
+  return source.position ? source.position(start) : undefined;
 }
 
 /** Keys compare as text: `7` from a file and 7 from a database are the same key. */

@@ -5,7 +5,7 @@ import { SourceError } from '@synthfarm/core';
 import { fixCp1252, sniffCsvDialect, type CsvDialect } from './csv-dialect.js';
 import { csvRecords, type CsvReadOptions, type CsvRecord } from './csv-records.js';
 import { fileSourceError } from './file-errors.js';
-import type { Source, SourceColumn, SourceItem, SourceRange, SourceValue } from './source.js';
+import type { Source, SourceColumn, SourceItem, SourcePosition, SourceRange, SourceValue } from './source.js';
 
 /** Options of a CSV source; what is not given is sniffed from the file. */
 export interface CsvSourceOptions {
@@ -57,7 +57,15 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     return { dialect, header, start: headerEnd };
   }
 
-  async function buildIndex(): Promise<IndexEntry[]> {
+  // One pass however many reads ask for it at once.
+  let indexing: Promise<IndexEntry[]> | undefined;
+  function buildIndex(): Promise<IndexEntry[]> {
+    indexing ??= indexPass();
+    indexing.catch(() => (indexing = undefined));
+    return indexing;
+  }
+
+  async function indexPass(): Promise<IndexEntry[]> {
     if (index) return index;
     const { dialect: d, start } = await init();
     const out: IndexEntry[] = [start];
@@ -82,10 +90,8 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
   async function* read(range?: SourceRange): AsyncIterable<SourceItem> {
     const { dialect: d, header: h, start } = await init();
     let from = start;
-    if (range && range.start > 0) {
-      const idx = await buildIndex();
-      for (const e of idx) if (e.row <= range.start) from = e;
-    }
+    if (range?.at && range.at.row <= range.start && range.at.byte >= start.byte) from = range.at;
+    else if (range && range.start > 0) from = await entryFor(range.start);
     let row = from.row;
     const end = range?.end ?? Infinity;
     const latin1 = d.encoding === 'latin1';
@@ -112,6 +118,14 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     }
   }
 
+  /** The last index entry at or before `row`. */
+  async function entryFor(row: number): Promise<IndexEntry> {
+    const idx = await buildIndex();
+    let from = idx[0]!;
+    for (const e of idx) if (e.row <= row) from = e;
+    return from;
+  }
+
   function records(d: CsvDialect, from: IndexEntry, o?: CsvReadOptions): AsyncIterable<CsvRecord[]> {
     return parseRecords(path, d, from, label, o);
   }
@@ -127,6 +141,10 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
       return rows!;
     },
     read,
+    async position(row: number): Promise<SourcePosition> {
+      const e = row > 0 ? await entryFor(row) : (await init()).start;
+      return { row: e.row, byte: e.byte, line: e.line };
+    },
     async close() {},
   };
 }
