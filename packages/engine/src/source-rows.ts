@@ -13,11 +13,26 @@ export interface SourceBatch {
 
 const open = new Map<string, Source>();
 
+/**
+ * File sources {@link resolveSourceCounts} just counted, by what they read, for the run's
+ * {@link sourceFor} to take over: counting a file built its row index, which the run's batches
+ * then start from (another pass over the file otherwise, while the code threads wait for their
+ * first ranges). Taken once; replaced by the next count of the same source.
+ */
+const counted = new Map<string, Source>();
+const MAX_COUNTED = 16;
+const sourceId = (spec: Spec, d: number) => JSON.stringify([spec.sources[spec.datasets[d]!.source!.from], spec.datasets[d]!.source, spec.datasets[d]!.name]);
+
 /** This process's source of dataset `d` (opened once per spec and dataset, on any worker). */
 export function sourceFor(specKey: string, spec: Spec, d: number): Source {
   const k = `${specKey}#${d}`;
   let s = open.get(k);
-  if (!s) open.set(k, (s = openDatasetSource(spec, spec.datasets[d]!)));
+  if (!s) {
+    const id = sourceId(spec, d);
+    s = counted.get(id) ?? openDatasetSource(spec, spec.datasets[d]!);
+    counted.delete(id);
+    open.set(k, s);
+  }
   return s;
 }
 
@@ -104,13 +119,20 @@ export function normalizeKey(v: unknown): unknown {
  * table or column) is a SourceError (exit 2) naming it.
  */
 export async function resolveSourceCounts(spec: Spec): Promise<void> {
-  for (const ds of spec.datasets) {
+  for (const [d, ds] of spec.datasets.entries()) {
     if (!ds.source) continue;
     const source = openDatasetSource(spec, ds);
+    let keep = false;
     try {
       ds.count = await checkDatasetSource(source, ds);
+      // A file source holds nothing open, only its index: kept for the run (a database source's connection is not).
+      keep = !!source.position;
+      if (keep) {
+        if (counted.size >= MAX_COUNTED) counted.clear();
+        counted.set(sourceId(spec, d), source);
+      }
     } finally {
-      await source.close().catch(() => undefined);
+      if (!keep) await source.close().catch(() => undefined);
     }
   }
 }
