@@ -72,8 +72,10 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       const task: BatchTask = { specKey: opts.specKey, specJson, datasetIndex: job.dataset, start: job.start, count: job.count, refColumns, ...(ops ? { ops } : {}) };
       const rejectsOf = (src: SourceBatch | undefined, invalid: Array<{ offset: number; error: string }>) => (src ? sourceRejects(p.ds.name, p.ds.source!.from, job.start, src, invalid) : invalid.map((i) => ({ dataset: p.ds.name, index: job.start + i.offset, reason: 'invalid_record', error: i.error })));
       if (p.codeOnly) {
-        // A source dataset's batch is a source range: the code thread that runs it reads it.
-        const res = await pool.run({ ...task, encode: p.encode, ...(p.ds.source ? { readSource: true } : {}) });
+        // A source dataset's batch is a source range: the code thread that runs it reads it, from
+        // where this process's index of the source says the range starts.
+        const at = p.ds.source ? await (await import('./source-rows.js')).sourcePosition(opts.specKey, spec, job.dataset, job.start) : undefined;
+        const res = await pool.run({ ...task, encode: p.encode, ...(p.ds.source ? { readSource: true, ...(at ? { sourceAt: at } : {}) } : {}) });
         const e = res.encoded!;
         const src = res.source && { rows: [], ...res.source };
         return {

@@ -4,6 +4,7 @@ import type { EncoderOptions, Format, Reject } from '@synthfarm/output';
 import type { PackedLines } from './packed-lines.js';
 import type { Spec } from '@synthfarm/spec';
 import type { BatchSummary } from '@synthfarm/report/batch-summary';
+import type { SourcePosition } from '@synthfarm/sources';
 
 /**
  * Asks the worker to encode records into output lines itself (datasets with no model
@@ -62,6 +63,8 @@ export interface BatchTask {
    * The result's `source` holds what the aggregator needs of them.
    */
   readSource?: boolean;
+  /** With `readSource`: where the source's reader starts (see sourcePosition), when the caller knows. */
+  sourceAt?: SourcePosition | undefined;
   /** Encode in the worker instead of returning records. */
   encode?: EncodeRequest;
 }

@@ -639,7 +639,6 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
     unique,
     replay: async (r) => void (await decide(r)),
     async after(out, start) {
-      let rowsRead = false;
       const dropped = new Set(out.dropped);
       const replaced = (out.replaced ??= {});
       const current = (f: Format, k: number) => replaced[f]?.get(k) ?? lineAt(out.lines[f]!, k);
@@ -660,10 +659,9 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
           continue;
         }
         // A drawn field collided: rebuild the record here (same bytes as the worker's), redraw, re-encode.
-        if (ds.source && !rowsRead) {
-          compiled.setSourceRows(start, await rowsOf(start, out.count));
-          rowsRead = true;
-        }
+        // Only its own legacy row is read: a collision re-reading the whole batch's rows cost the
+        // main thread a batch of parsing each (collisions grow with the square of the row count).
+        if (ds.source) compiled.setSourceRows(i, await rowsOf(i, 1));
         const rec = compiled.generate(i);
         unique.admit(rec, i);
         for (const f of Object.keys(out.lines) as Format[]) set(f, k, encoders[f]!(rec));

@@ -118,7 +118,7 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
     // Legacy rows are transformed as they are read, a run at a time: only a run of them is alive at once.
     const { readSourceChunks, sourceFor } = await import('./source-rows.js');
     const read = { keys: new Array<unknown>(task.count).fill(undefined), rejects: [] };
-    for await (const chunk of readSourceChunks(sourceFor(task.specKey, dataset.spec, task.datasetIndex), dataset.spec, task.datasetIndex, task.start, task.count, SOURCE_RUN_ROWS, read)) {
+    for await (const chunk of readSourceChunks(sourceFor(task.specKey, dataset.spec, task.datasetIndex), dataset.spec, task.datasetIndex, task.start, task.count, SOURCE_RUN_ROWS, read, task.sourceAt)) {
       dataset.setSourceRows(task.start + chunk.offset, chunk.rows);
       encodeRecords(e, chunk.rows, chunk.offset, chunk.offset + chunk.rows.length);
     }

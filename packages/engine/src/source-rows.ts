@@ -1,5 +1,5 @@
 import type { Reject } from '@synthfarm/output';
-import { checkDatasetSource, openDatasetSource, type Source } from '@synthfarm/sources';
+import { checkDatasetSource, openDatasetSource, type Source, type SourcePosition } from '@synthfarm/sources';
 import type { Spec } from '@synthfarm/spec';
 
 /** A source dataset's batch as read: one slot per record (null for a malformed row). */
@@ -13,11 +13,26 @@ export interface SourceBatch {
 
 const open = new Map<string, Source>();
 
+/**
+ * File sources {@link resolveSourceCounts} just counted, by what they read, for the run's
+ * {@link sourceFor} to take over: counting a file built its row index, which the run's batches
+ * then start from (another pass over the file otherwise, while the code threads wait for their
+ * first ranges). Taken once; replaced by the next count of the same source.
+ */
+const counted = new Map<string, Source>();
+const MAX_COUNTED = 16;
+const sourceId = (spec: Spec, d: number) => JSON.stringify([spec.sources[spec.datasets[d]!.source!.from], spec.datasets[d]!.source, spec.datasets[d]!.name]);
+
 /** This process's source of dataset `d` (opened once per spec and dataset, on any worker). */
 export function sourceFor(specKey: string, spec: Spec, d: number): Source {
   const k = `${specKey}#${d}`;
   let s = open.get(k);
-  if (!s) open.set(k, (s = openDatasetSource(spec, spec.datasets[d]!)));
+  if (!s) {
+    const id = sourceId(spec, d);
+    s = counted.get(id) ?? openDatasetSource(spec, spec.datasets[d]!);
+    counted.delete(id);
+    open.set(k, s);
+  }
   return s;
 }
 
@@ -45,7 +60,7 @@ export interface SourceChunk {
  * copied again by every young-generation collection meanwhile). Fills `into` with each record's
  * source key and the rejects of malformed and missing rows. Sources yield rows in order.
  */
-export async function* readSourceChunks(source: Source, spec: Spec, d: number, start: number, count: number, size: number, into: { keys: unknown[]; rejects: Reject[] }): AsyncIterable<SourceChunk> {
+export async function* readSourceChunks(source: Source, spec: Spec, d: number, start: number, count: number, size: number, into: { keys: unknown[]; rejects: Reject[] }, at?: SourcePosition): AsyncIterable<SourceChunk> {
   const ds = spec.datasets[d]!;
   const key = ds.source!.key;
   let offset = 0; // the chunk's first offset
@@ -53,7 +68,7 @@ export async function* readSourceChunks(source: Source, spec: Spec, d: number, s
   // Offsets before `next` have their row (or null); a row the source skipped is missing.
   let next = 0;
   const missing = (k: number) => into.rejects.push({ dataset: ds.name, index: start + k, reason: 'missing_row', error: `${source.label} has no row ${start + k} (did it shrink during the run?)`, source: ds.source!.from });
-  for await (const item of source.read({ start, end: start + count })) {
+  for await (const item of source.read({ start, end: start + count, at })) {
     const k = item.row - start;
     if (k < next || k >= count) continue;
     for (; next < k; next++) {
@@ -81,6 +96,17 @@ export async function* readSourceChunks(source: Source, spec: Spec, d: number, s
   if (rows.length) yield { offset, rows };
 }
 
+/**
+ * Where this process's source of dataset `d` starts reading to reach row `start` (files: an
+ * entry of the index it builds once), for the code thread that reads the batch: without it, each
+ * code thread indexed the whole file again (a pass over every row, per thread) before its first
+ * batch past the first. Undefined for sources that need none.
+ */
+export async function sourcePosition(specKey: string, spec: Spec, d: number, start: number): Promise<SourcePosition | undefined> {
+  const source = sourceFor(specKey, spec, d);
+  return source.position ? source.position(start) : undefined;
+}
+
 /** Keys compare as text: `7` from a file and 7 from a database are the same key. */
 export function normalizeKey(v: unknown): unknown {
   if (v === null || v === undefined) return null;
@@ -93,13 +119,20 @@ export function normalizeKey(v: unknown): unknown {
  * table or column) is a SourceError (exit 2) naming it.
  */
 export async function resolveSourceCounts(spec: Spec): Promise<void> {
-  for (const ds of spec.datasets) {
+  for (const [d, ds] of spec.datasets.entries()) {
     if (!ds.source) continue;
     const source = openDatasetSource(spec, ds);
+    let keep = false;
     try {
       ds.count = await checkDatasetSource(source, ds);
+      // A file source holds nothing open, only its index: kept for the run (a database source's connection is not).
+      keep = !!source.position;
+      if (keep) {
+        if (counted.size >= MAX_COUNTED) counted.clear();
+        counted.set(sourceId(spec, d), source);
+      }
     } finally {
-      await source.close().catch(() => undefined);
+      if (!keep) await source.close().catch(() => undefined);
     }
   }
 }

@@ -59,3 +59,55 @@ describe('CSV legacy dialects', () => {
     expect((items.at(-1) as { reason: string }).reason).toMatch(/quote/i);
   });
 });
+
+describe('CSV positions and worker-thread reads', () => {
+  // 3,000 rows, some quoted across lines: index entries every 100 rows.
+  const body = ['id,note'];
+  for (let i = 0; i < 3000; i++) body.push(i % 7 === 0 ? `${i},"two\nlines, ""quoted"""` : `${i},plain ${i}`);
+  const text = body.join('\n') + '\n';
+
+  it('a range read from the position another reader of the file gave is the range read by itself', async () => {
+    const p = join(dir, 'positions.csv');
+    await writeFile(p, text);
+    const indexer = createCsvSource(p, { indexEvery: 100 });
+    for (const [start, end] of [[0, 10], [99, 101], [1234, 1777], [2950, 3000]] as const) {
+      const at = await indexer.position!(start);
+      expect(at.row).toBeLessThanOrEqual(start);
+      expect(start - at.row).toBeLessThan(100 + 1);
+      const given: SourceItem[] = [];
+      // A fresh source: it never builds an index of its own.
+      for await (const x of createCsvSource(p, { indexEvery: 100 }).read({ start, end, at })) given.push(x);
+      const own: SourceItem[] = [];
+      for await (const x of createCsvSource(p, { indexEvery: 100 }).read({ start, end })) own.push(x);
+      expect(given).toEqual(own);
+      expect(given.map((x) => x.row)).toEqual(Array.from({ length: end - start }, (_, k) => start + k));
+    }
+  });
+
+  it('reads the same items on a worker thread (synchronous 64 KiB reads) as on the main thread', async () => {
+    const p = join(dir, 'threads.csv');
+    // Wider than one 64 KiB chunk, records crossing chunk boundaries.
+    await writeFile(p, text + text.split('\n').slice(1).join('\n').replace(/^(\d+)/gm, (m) => String(Number(m) + 3000)));
+    const main: SourceItem[] = [];
+    for await (const x of createCsvSource(p).read({ start: 10, end: 5990 })) main.push(x);
+    const { Worker } = await import('node:worker_threads');
+    const url = new URL('../dist/csv-source.js', import.meta.url).href;
+    const code = `const { parentPort, workerData } = require('node:worker_threads');
+      import(workerData.url).then(async ({ createCsvSource }) => {
+        const out = [];
+        for await (const x of createCsvSource(workerData.path).read({ start: 10, end: 5990 })) out.push(x);
+        parentPort.postMessage(out);
+      });`;
+    const items = await new Promise<SourceItem[]>((done, fail) => {
+      const w = new Worker(code, { eval: true, workerData: { url, path: p } });
+      w.once('message', (m: SourceItem[]) => {
+        done(m);
+        void w.terminate();
+      });
+      w.once('error', fail);
+      w.once('exit', (code) => fail(new Error(`the worker exited (${code}) without an answer`)));
+    });
+    expect(main.length).toBe(5980);
+    expect(items).toEqual(main);
+  });
+});

@@ -1,10 +1,11 @@
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { isMainThread } from 'node:worker_threads';
 import { basename, extname } from 'node:path';
 import { SourceError } from '@synthfarm/core';
 import { fixCp1252, sniffCsvDialect, type CsvDialect } from './csv-dialect.js';
 import { csvRecords, type CsvReadOptions, type CsvRecord } from './csv-records.js';
 import { fileSourceError } from './file-errors.js';
-import type { Source, SourceColumn, SourceItem, SourceRange, SourceValue } from './source.js';
+import type { Source, SourceColumn, SourceItem, SourcePosition, SourceRange, SourceValue } from './source.js';
 
 /** Options of a CSV source; what is not given is sniffed from the file. */
 export interface CsvSourceOptions {
@@ -56,7 +57,15 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     return { dialect, header, start: headerEnd };
   }
 
-  async function buildIndex(): Promise<IndexEntry[]> {
+  // One pass however many reads ask for it at once.
+  let indexing: Promise<IndexEntry[]> | undefined;
+  function buildIndex(): Promise<IndexEntry[]> {
+    indexing ??= indexPass();
+    indexing.catch(() => (indexing = undefined));
+    return indexing;
+  }
+
+  async function indexPass(): Promise<IndexEntry[]> {
     if (index) return index;
     const { dialect: d, start } = await init();
     const out: IndexEntry[] = [start];
@@ -81,10 +90,8 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
   async function* read(range?: SourceRange): AsyncIterable<SourceItem> {
     const { dialect: d, header: h, start } = await init();
     let from = start;
-    if (range && range.start > 0) {
-      const idx = await buildIndex();
-      for (const e of idx) if (e.row <= range.start) from = e;
-    }
+    if (range?.at && range.at.row <= range.start && range.at.byte >= start.byte) from = range.at;
+    else if (range && range.start > 0) from = await entryFor(range.start);
     let row = from.row;
     const end = range?.end ?? Infinity;
     const latin1 = d.encoding === 'latin1';
@@ -111,6 +118,14 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     }
   }
 
+  /** The last index entry at or before `row`. */
+  async function entryFor(row: number): Promise<IndexEntry> {
+    const idx = await buildIndex();
+    let from = idx[0]!;
+    for (const e of idx) if (e.row <= row) from = e;
+    return from;
+  }
+
   function records(d: CsvDialect, from: IndexEntry, o?: CsvReadOptions): AsyncIterable<CsvRecord[]> {
     return parseRecords(path, d, from, label, o);
   }
@@ -126,14 +141,48 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
       return rows!;
     },
     read,
+    async position(row: number): Promise<SourcePosition> {
+      const e = row > 0 ? await entryFor(row) : (await init()).start;
+      return { row: e.row, byte: e.byte, line: e.line };
+    },
     async close() {},
   };
 }
 
+/** Bytes read from the file at a time. */
+const CHUNK_BYTES = 64 * 1024;
+
 /** csvRecords over the file from `from`. */
 function parseRecords(path: string, d: CsvDialect, from: IndexEntry, label: string, o?: CsvReadOptions): AsyncIterable<CsvRecord[]> {
-  const stream = createReadStream(path, { start: from.byte, highWaterMark: 256 * 1024 });
-  return csvRecords(wrapErrors(stream, label), d, from, o);
+  return csvRecords(wrapErrors(fileChunks(path, from.byte), label), d, from, o);
+}
+
+/**
+ * The file's bytes from `start`, CHUNK_BYTES at a time. A code thread (what reads a transform's
+ * batches) reads them synchronously: it has nothing else to do meanwhile, and a read stream's
+ * per-chunk machinery (a thread-pool round trip, stream state, promises) cost it more than the
+ * parsing around it (--cpu-prof: fs `read` 300-350 ms a thread for 200,000 rows, ~100 ms
+ * synchronous). The main thread keeps a stream: its event loop must go on serving while a source
+ * is read (a synchronous read never yields to it).
+ */
+function fileChunks(path: string, start: number): AsyncIterable<Buffer> {
+  return isMainThread ? createReadStream(path, { start, highWaterMark: CHUNK_BYTES }) : readChunksSync(path, start);
+}
+
+async function* readChunksSync(path: string, start: number): AsyncIterable<Buffer> {
+  const fd = openSync(path, 'r');
+  // One buffer for every chunk: csvRecords copies a chunk's bytes before it asks for the next.
+  const buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  try {
+    for (let pos = start; ; ) {
+      const n = readSync(fd, buf, 0, CHUNK_BYTES, pos);
+      if (n === 0) return;
+      pos += n;
+      yield n === CHUNK_BYTES ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
 async function* wrapErrors(stream: AsyncIterable<Buffer>, label: string): AsyncIterable<Buffer> {

@@ -11,6 +11,18 @@ export type SourceValue = string | number | boolean | Date | null | Record<strin
 export interface SourceRange {
   start: number;
   end: number;
+  /**
+   * Where to start reading, as {@link Source.position} of the same source gave it for a row at
+   * or before `start` (files: a byte offset): the reader then needs no index of its own.
+   */
+  at?: SourcePosition | undefined;
+}
+
+/** A row's place in a file source: its byte offset and line (1-based), from the source's index. */
+export interface SourcePosition {
+  row: number;
+  byte: number;
+  line: number;
 }
 
 /** One item of a read: a row, or a malformed row reported with where it is and why. */
@@ -37,5 +49,11 @@ export interface Source {
   count(): Promise<number>;
   /** Reads a range (default: all rows), streaming: memory does not grow with the range. */
   read(range?: SourceRange): AsyncIterable<SourceItem>;
+  /**
+   * Files: where reading must start to reach `row` (an entry of the source's row index, built on
+   * first use), to hand to another reader of the same file as {@link SourceRange.at}. A code
+   * thread given it reads its batch without indexing the whole file again. Others have none.
+   */
+  position?(row: number): Promise<SourcePosition>;
   close(): Promise<void>;
 }
