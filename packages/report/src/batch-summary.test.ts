@@ -115,6 +115,10 @@ describe('report summaries', () => {
     const instants = [Float64Array.from(records, (r) => (typeof r.d === 'string' ? Date.parse(r.d) : NaN))];
     const parsed = summarizeBatch(plan, records);
     expect(summarizeBatch(plan, records, undefined, instants)).toEqual(parsed);
+    // The generator hands over the instant its date node last wrote, for every record: a null
+    // (or a value the node did not write) leaves the previous record's there, to be ignored.
+    const stale = [Float64Array.from(records, (r, i) => (typeof r.d === 'string' ? Date.parse(r.d) : Date.UTC(2024, 0, 3) + i))];
+    expect(summarizeBatch(plan, records, undefined, stale)).toEqual(parsed);
     const s = createDatasetAccumulator(plan);
     s.add(parsed);
     const [d] = s.summary().columns;
