@@ -5,7 +5,7 @@ import { batchSummaryFromJson, batchSummaryToJson } from './batch-summary-json.j
 import { planDataset } from './column-plan.js';
 import { createDatasetAccumulator } from './dataset-accumulator.js';
 import { emptyTimeline } from './event-timeline.js';
-import { estimate, estimateText, mergeText, newRegisters } from './hll.js';
+import { estimate, estimateText, mergeRegisters, mergeText, newRegisters } from './hll.js';
 import type { DatasetPlan } from './column-plan.js';
 import { buildPageModel, thousands } from './page-model.js';
 import { expectedShares } from './target-curve.js';
@@ -82,6 +82,23 @@ describe('report summaries', () => {
     expect(Math.abs(estimate(merged) - 100_000) / 100_000).toBeLessThan(0.08);
     // The page reads the text as it is, to the same estimate.
     expect(estimateText(acc.summary().columns[0]!.hll!)).toBe(estimate(merged));
+  });
+
+  it('merges registers as their maximum, four at a time or (unaligned) one by one', () => {
+    // Sparse, as a batch's are: mostly empty words, some with one register set among zeros.
+    const from = new Uint8Array(4096);
+    for (let i = 0; i < from.length; i += 37) from[i] = (i % 19) + 1;
+    from[4095] = 22;
+    const into = Uint8Array.from({ length: 4096 }, (_, i) => (i % 5 === 0 ? 7 : 0));
+    const want = into.map((r, i) => Math.max(r, from[i]!));
+    const aligned = into.slice();
+    mergeRegisters(aligned, from);
+    expect(aligned).toEqual(want);
+    const odd = new Uint8Array(4097);
+    odd.set(from, 1);
+    const unaligned = into.slice();
+    mergeRegisters(unaligned, odd.subarray(1));
+    expect(unaligned).toEqual(want);
   });
 
   it('counts a category only by its values, and its distinct values exactly as hashing every record would', () => {
