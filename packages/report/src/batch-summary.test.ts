@@ -5,7 +5,7 @@ import { batchSummaryFromJson, batchSummaryToJson } from './batch-summary-json.j
 import { planDataset } from './column-plan.js';
 import { createDatasetAccumulator } from './dataset-accumulator.js';
 import { emptyTimeline } from './event-timeline.js';
-import { estimate, estimateText, mergeText, newRegisters } from './hll.js';
+import { estimate, estimateText, mergeRegisters, mergeText, newRegisters } from './hll.js';
 import type { DatasetPlan } from './column-plan.js';
 import { buildPageModel, thousands } from './page-model.js';
 import { expectedShares } from './target-curve.js';
@@ -84,6 +84,23 @@ describe('report summaries', () => {
     expect(estimateText(acc.summary().columns[0]!.hll!)).toBe(estimate(merged));
   });
 
+  it('merges registers as their maximum, four at a time or (unaligned) one by one', () => {
+    // Sparse, as a batch's are: mostly empty words, some with one register set among zeros.
+    const from = new Uint8Array(4096);
+    for (let i = 0; i < from.length; i += 37) from[i] = (i % 19) + 1;
+    from[4095] = 22;
+    const into = Uint8Array.from({ length: 4096 }, (_, i) => (i % 5 === 0 ? 7 : 0));
+    const want = into.map((r, i) => Math.max(r, from[i]!));
+    const aligned = into.slice();
+    mergeRegisters(aligned, from);
+    expect(aligned).toEqual(want);
+    const odd = new Uint8Array(4097);
+    odd.set(from, 1);
+    const unaligned = into.slice();
+    mergeRegisters(unaligned, odd.subarray(1));
+    expect(unaligned).toEqual(want);
+  });
+
   it('counts a category only by its values, and its distinct values exactly as hashing every record would', () => {
     const plan: DatasetPlan = { name: 'x', columns: [{ path: 'c', field: 'choice', nullRate: 0, unique: false, type: 'category' }, { path: 'a.b', field: 'faker', nullRate: 0, unique: false, type: 'auto' }], correlated: [], correlationTargets: {} };
     const records = Array.from({ length: 3000 }, (_, i) => ({ c: i % 7 === 0 ? true : `k${i % 5}`, a: { b: i % 3 ? i * 0.5 : i % 2 === 0 } }));
@@ -115,6 +132,10 @@ describe('report summaries', () => {
     const instants = [Float64Array.from(records, (r) => (typeof r.d === 'string' ? Date.parse(r.d) : NaN))];
     const parsed = summarizeBatch(plan, records);
     expect(summarizeBatch(plan, records, undefined, instants)).toEqual(parsed);
+    // The generator hands over the instant its date node last wrote, for every record: a null
+    // (or a value the node did not write) leaves the previous record's there, to be ignored.
+    const stale = [Float64Array.from(records, (r, i) => (typeof r.d === 'string' ? Date.parse(r.d) : Date.UTC(2024, 0, 3) + i))];
+    expect(summarizeBatch(plan, records, undefined, stale)).toEqual(parsed);
     const s = createDatasetAccumulator(plan);
     s.add(parsed);
     const [d] = s.summary().columns;

@@ -141,9 +141,10 @@ function prepare(plan: DatasetPlan): Prepared {
 }
 
 /**
- * Per plan column, the instants of a date column's values as the generator wrote them (NaN where
- * a record's value is not a date text), one per record; undefined for a column whose dates are
- * to be parsed from their text. See GenContext.setInstant in @synthfarm/codegen.
+ * Per plan column, the instants of a date column's values as the generator wrote them, one per
+ * record (read only where the record's value is a text: a null record may hold any number);
+ * undefined for a column whose dates are to be parsed from their text. See GenContext.setInstant
+ * in @synthfarm/codegen.
  */
 export type BatchInstants = ReadonlyArray<Float64Array | undefined>;
 
@@ -196,7 +197,7 @@ export function summarizeBatch(plan: DatasetPlan, records: ReadonlyArray<Record<
         // Numbers are hashed as numbers, dates as their instant; any other value by its text.
         let dated = 0;
         if (t.type === 'number') dated = numbersOf(values, n, numbers);
-        else if (instants?.[i]) numbers.set(instants[i]!.subarray(0, n));
+        else if (instants?.[i]) datedInstants(values, n, instants[i]!, numbers);
         else dated = parseIsoDates(values, n, numbers);
         s = numberStats(numbers, n, stats, at, hll, t.hllAt, counts, t.binAt, t.lo, t.width, t.bins);
         // Given instants are all finite: the ones counted.
@@ -243,6 +244,11 @@ function columnValues(records: ReadonlyArray<Record<string, unknown>>, n: number
     nulls += v == null ? 1 : 0;
   }
   return nulls;
+}
+
+/** A date column's instants as the generator gave them, where the record's value is a text (NaN elsewhere). */
+function datedInstants(vals: unknown[], n: number, instants: Float64Array, out: Float64Array): void {
+  for (let k = 0; k < n; k++) out[k] = typeof vals[k] === 'string' ? instants[k]! : NaN;
 }
 
 /** Foreign keys: each non-null value looked up in the referenced column. */
@@ -305,6 +311,8 @@ function addPairs(xs: Float64Array, ys: Float64Array, n: number, corr: Float64Ar
   corr[p + 4] = syy;
   corr[p + 5] = sxy;
 }
+
+const charCodeAt = String.prototype.charCodeAt;
 
 /** hashNumber's halves (hll.ts), written out in numberStats. */
 const f64 = new Float64Array(1);
@@ -454,9 +462,10 @@ function scanTexts(vals: unknown[], n: number, stats: Float64Array, at: number, 
     if (l < lenMin) lenMin = l;
     if (l > lenMax) lenMax = l;
     lenSum += l;
-    // hll.ts: addHash(hll, hllAt, hashString(v)).
+    // hll.ts: addHash(hll, hllAt, hashString(v)), charCodeAt called directly as there (a method
+    // lookup per character through V8's megamorphic stub cache otherwise).
     let h = 0x811c9dc5;
-    for (let i = 0; i < l; i++) h = Math.imul(h ^ v.charCodeAt(i), 0x01000193);
+    for (let i = 0; i < l; i++) h = Math.imul(h ^ charCodeAt.call(v, i), 0x01000193);
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;

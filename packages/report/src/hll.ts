@@ -77,7 +77,20 @@ export function mergeText(into: Uint8Array, text: string, at = 0): void {
  * one after the other): one loop over them all.
  */
 export function mergeRegisters(into: Uint8Array, from: Uint8Array): void {
-  for (let i = 0; i < into.length; i++) if (from[i]! > into[i]!) into[i] = from[i]!;
+  const n = Math.min(into.length, from.length);
+  // A batch fills few registers (a category column's handful, at most a register per record):
+  // read four at a time, the empty ones skipped. The committer merges ~50 batches a run, too few
+  // for the JIT to optimize this loop: byte by byte in baseline code it was ~38M instructions of
+  // the loadtest's run (callgrind), most of them comparing zeros.
+  if (from.byteOffset % 4 === 0 && n % 4 === 0) {
+    const words = new Uint32Array(from.buffer, from.byteOffset, n >> 2);
+    for (let w = 0; w < words.length; w++) {
+      if (words[w] === 0) continue;
+      for (let i = w << 2, end = i + 4; i < end; i++) if (from[i]! > into[i]!) into[i] = from[i]!;
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) if (from[i]! > into[i]!) into[i] = from[i]!;
 }
 
 /** 2^-r for every register value r (at most 32 - HLL_BITS + 1). */
