@@ -1,4 +1,4 @@
-import type { LlmRequest } from './llm-backend.js';
+import type { LlmRequest, PromptCut } from './llm-backend.js';
 
 /** A request with the backend's defaults (spec `maxTokens`, `temperature`) filled in. */
 export type ResolvedRequest = LlmRequest;
@@ -16,13 +16,6 @@ export interface AttemptResult {
    * its queue (Ollama's `prompt_eval_duration + eval_duration`). Absent when the server says none.
    */
   modelMs?: number;
-}
-
-/** What a cut prompt looked like: the window, the tokens the server evaluated, the tokens sent (estimated). */
-export interface PromptCut {
-  numCtx: number;
-  evaluated: number;
-  sent: number;
 }
 
 /**

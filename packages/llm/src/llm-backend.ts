@@ -1,4 +1,3 @@
-import type { PromptCut } from './host-transport.js';
 import type { BackendStats } from './backend-stats.js';
 
 /** One model call: a prompt, optionally a JSON schema the answer must follow. */
@@ -112,4 +111,11 @@ export interface LlmBackend {
   onHostState?(listener: (host: string, state: HostStateName) => void): () => void;
   /** Releases connections and timers; pending waits for a slot fail with `BackendUnavailable`. */
   close(): Promise<void>;
+}
+
+/** What a cut prompt looked like: the window, the tokens the server evaluated, the tokens sent (estimated). */
+export interface PromptCut {
+  numCtx: number;
+  evaluated: number;
+  sent: number;
 }
