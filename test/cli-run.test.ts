@@ -45,6 +45,20 @@ describe('synthfarm run jobs/loadtest-customers.yaml --json', () => {
     expect(await readFile(join(out.dir, 'rejects.jsonl'), 'utf8')).toBe('');
   });
 
+  it('report-data.json counts the emails as written, suffixes from uniqueness collisions included', async () => {
+    // The code threads summarize a batch as they make it; the committer then suffixes the emails
+    // that collide (44 at seed 42). The report must count what was written, not what was drawn.
+    const data = JSON.parse(await readFile(join(out.dir, 'report-data.json'), 'utf8')) as { datasets: Array<{ plan: { columns: Array<{ path: string }> }; summary: { records: number; columns: Array<{ n: number; nulls: number; len?: { min: number; max: number; sum: number } }> } }> };
+    const customers = data.datasets[0]!;
+    const email = customers.summary.columns[customers.plan.columns.findIndex((c) => c.path === 'email')]!;
+    const written = (await readCsv(join(out.dir, 'customers.csv'))).rows.map((r) => r.email!);
+    expect(manifest.datasets.customers!.uniqueRedraws).toBeGreaterThan(0);
+    expect(customers.summary.records).toBe(10000);
+    expect(email.n - email.nulls).toBe(written.length);
+    expect(email.len!.sum).toBe(written.reduce((n, e) => n + e.length, 0));
+    expect(email.len!.max).toBe(Math.max(...written.map((e) => e.length)));
+  });
+
   it('manifest.json: status, seed, spec hash, counts per dataset with written + rejected = requested', async () => {
     expect(manifest).toMatchObject({ status: 'completed', mode: 'embedded', seed: 42, offline: false });
     expect(manifest.specSha256).toBe(sha256(await readFile(join(ROOT, LOADTEST), 'utf8')));

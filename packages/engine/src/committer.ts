@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { serializeError, SynthfarmError } from '@synthfarm/core';
-import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type RecordOp } from '@synthfarm/codegen';
+import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type DataRecord, type RecordOp } from '@synthfarm/codegen';
 import { createLinePatcher, createRecordEncoder, type Format, type Reject, type SinkFile } from '@synthfarm/output';
 import { isModelDataset, type Spec } from '@synthfarm/spec';
 import { emptyAudit, mergeAudit } from './audit-summary.js';
@@ -362,7 +362,9 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
           break;
         }
         const admittedKeys = duplicates?.(batch, job.start);
-        if (admission?.after && batch.keys) await admission.after(batch, job.start);
+        const changed = admission?.after && batch.keys ? await admission.after(batch, job.start, !!(report && batch.summary)) : undefined;
+        // The batch was summarized where it was made; records changed here are counted as written.
+        if (changed?.before.length) report?.correctRecords(d, changed.before, changed.after);
         if (sink) {
           // Loaded once (the sink's ledger), before the files: its orphans are rejects there too.
           const lines = batch.lines[copyFormat!] ?? { text: '', ends: new Uint32Array(batch.count) };
@@ -588,8 +590,11 @@ interface Admission {
   unique: UniqueIndex;
   /** Model datasets: decides a batch's uniqueness before dispatch; its ops travel with the job. */
   before?: (r: { start: number; count: number }) => Promise<BatchJob['ops']>;
-  /** Code-only datasets: admits a finished batch's keys in record order, patching lines that changed. */
-  after?: (out: BatchOutput, start: number) => Promise<void>;
+  /**
+   * Code-only datasets: admits a finished batch's keys in record order, patching lines that
+   * changed; with `changes`, also returns those records as generated and as written.
+   */
+  after?: (out: BatchOutput, start: number, changes?: boolean) => Promise<{ before: DataRecord[]; after: DataRecord[] } | undefined>;
   /** Rebuilds the index for a batch committed before a resume. */
   replay?: (r: { start: number; count: number }) => Promise<void>;
 }
@@ -635,10 +640,17 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
   const patchers = Object.fromEntries(encoding.formats.map((f) => [f, createLinePatcher(f, encoding.options[f])]));
   const encoders = Object.fromEntries(encoding.formats.map((f) => [f, createRecordEncoder(f, encoding.options[f])]));
   const refPaths = refFields.map((f) => f.split('.'));
+  // A record as its batch's processor made it (same bytes): only its own legacy row is read, for
+  // a collision re-reading the whole batch's rows cost the main thread a batch of parsing each.
+  const generated = async (i: number) => {
+    if (ds.source) compiled.setSourceRows(i, await rowsOf(i, 1));
+    return compiled.generate(i);
+  };
   return {
     unique,
     replay: async (r) => void (await decide(r)),
-    async after(out, start) {
+    async after(out, start, changes) {
+      const changed = changes ? { before: [] as DataRecord[], after: [] as DataRecord[] } : undefined;
       const dropped = new Set(out.dropped);
       const replaced = (out.replaced ??= {});
       const current = (f: Format, k: number) => replaced[f]?.get(k) ?? lineAt(out.lines[f]!, k);
@@ -650,23 +662,27 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
         const suffixed = unique.admitKeys(out.keys!, templateValue, k * u, i);
         if (suffixed) {
           // Only templates collided: set their suffixed values in the encoded lines.
+          const rec = changed && suffixed.length ? await generated(i) : undefined;
+          const written = rec && structuredClone(rec);
           for (const [id, op] of suffixed) {
             const path = compiled.nodes[id]!.path;
             const v = (op as { v: unknown }).v;
             for (const f of Object.keys(out.lines) as Format[]) set(f, k, patchers[f]!(current(f, k), path, v));
             refFields.forEach((p, r) => p === path && (out.refValues[r]![k] = v));
+            if (written) setPath(written, path.split('.'), v);
           }
+          if (rec) changed!.before.push(rec), changed!.after.push(written!);
           continue;
         }
         // A drawn field collided: rebuild the record here (same bytes as the worker's), redraw, re-encode.
-        // Only its own legacy row is read: a collision re-reading the whole batch's rows cost the
-        // main thread a batch of parsing each (collisions grow with the square of the row count).
-        if (ds.source) compiled.setSourceRows(i, await rowsOf(i, 1));
-        const rec = compiled.generate(i);
+        const rec = await generated(i);
+        if (changed) changed.before.push(structuredClone(rec));
         unique.admit(rec, i);
+        if (changed) changed.after.push(rec);
         for (const f of Object.keys(out.lines) as Format[]) set(f, k, encoders[f]!(rec));
         refPaths.forEach((segs, r) => (out.refValues[r]![k] = getPath(rec, segs)));
       }
+      return changed;
     },
   };
 }
@@ -715,4 +731,11 @@ function backendsSection(base: Manifest['backends'], record: RunRecord): Manifes
     out[name] = { ...(b && typeof b === 'object' ? b : {}), ...manifestBackend(record.backends[name] ?? emptyBackendTotals()) };
   }
   return out;
+}
+
+/** Sets the value at a record's path (`a.b`), making the objects on the way. */
+function setPath(rec: DataRecord, segs: readonly string[], v: unknown): void {
+  let o = rec as Record<string, unknown>;
+  for (let s = 0; s < segs.length - 1; s++) o = (o[segs[s]!] ??= {}) as Record<string, unknown>;
+  o[segs.at(-1)!] = v;
 }

@@ -159,3 +159,31 @@ describe('report summaries', () => {
     for (const n of [0, 7, 999, 1000, 12_345, 1_000_000, 98_765_432, -4321]) expect(thousands(n)).toBe(n.toLocaleString('en-US'));
   });
 });
+
+describe('taking records back out of a dataset summary', () => {
+  it('subtract(b) after add(b) leaves counts, sums, bins and categories as before; a category at 0 goes', () => {
+    const plan = planDataset(ds);
+    const recs = (from: number, n: number, tier: string) => Array.from({ length: n }, (_, i) => ({ id: from + i, age: 20 + ((from + i) % 50), tier, nick: i % 4 ? `n${i}` : null }));
+    const base = summarizeBatch(plan, recs(1, 200, 'free'));
+    const extra = summarizeBatch(plan, recs(201, 30, 'gold'));
+    const a = createDatasetAccumulator(plan);
+    a.add(base);
+    const only = createDatasetAccumulator(plan);
+    only.add(base);
+    a.add(extra);
+    expect(a.summary().records).toBe(230);
+    a.subtract(extra);
+    const got = a.summary();
+    const want = only.summary();
+    expect(got.records).toBe(want.records);
+    const tier = plan.columns.findIndex((c) => c.path === 'tier');
+    expect(got.columns[tier]!.cats).toEqual(want.columns[tier]!.cats);
+    for (const [i, c] of got.columns.entries()) {
+      expect(c.n).toBe(want.columns[i]!.n);
+      expect(c.nulls).toBe(want.columns[i]!.nulls);
+      expect(c.num?.sum).toBe(want.columns[i]!.num?.sum);
+      expect(c.num?.bins ?? c.num?.sketch).toEqual(want.columns[i]!.num?.bins ?? want.columns[i]!.num?.sketch);
+      expect(c.len?.sum).toBe(want.columns[i]!.len?.sum);
+    }
+  });
+});

@@ -6,6 +6,11 @@ import { mergeRegisters, registersToText } from './hll.js';
 /** Adds up the summaries of a dataset's committed batches, in commit order. */
 export interface DatasetAccumulator {
   add(batch: BatchSummary): void;
+  /**
+   * Takes a summary's records back out: counts, sums, bins and categories. Extremes and distinct
+   * counts stay (a record replaced by a uniqueness redraw held a value another record holds).
+   */
+  subtract(batch: BatchSummary): void;
   /** The dataset's summary so far (a copy the caller may keep). */
   summary(): DatasetSummary;
 }
@@ -56,6 +61,18 @@ export function createDatasetAccumulator(plan: DatasetPlan): DatasetAccumulator 
         if (s) mergeCapped((sketch[i] ??= new Map()), s.keys, s.counts, MAX_SKETCH_BUCKETS, stats, i * STATS + STAT.OVER);
       }
     },
+    subtract(b) {
+      records -= b.records;
+      subInto(corr, b.corr);
+      subAt(stats, b.stats, sums);
+      subInto(counts, b.counts);
+      for (let i = 0; i < ncols; i++) {
+        const c = b.cats[i];
+        if (c) unmergeCapped(cats[i], c.keys, c.counts, stats, i * STATS + STAT.OTHER);
+        const s = b.sketch[i];
+        if (s) unmergeCapped(sketch[i], s.keys, s.counts, stats, i * STATS + STAT.OVER);
+      }
+    },
     summary() {
       if (!batches) return { records: 0, columns: [], corr: [] };
       const columns = plan.columns.map((_, i) => {
@@ -94,6 +111,24 @@ function mergeCapped<K>(into: Map<K, number>, keys: readonly K[], counts: readon
     else if (into.size < cap) into.set(keys[k]!, counts[k]!);
     else stats[overflow]! += counts[k]!;
   }
+}
+
+/** Takes counts by key back out of `into` (a key at 0 goes); a key it never kept was counted in `stats[overflow]`. */
+function unmergeCapped<K>(into: Map<K, number> | undefined, keys: readonly K[], counts: readonly number[], stats: Float64Array, overflow: number): void {
+  for (let k = 0; k < keys.length; k++) {
+    const seen = into?.get(keys[k]!);
+    if (seen === undefined) stats[overflow]! -= counts[k]!;
+    else if (seen - counts[k]! > 0) into!.set(keys[k]!, seen - counts[k]!);
+    else into!.delete(keys[k]!);
+  }
+}
+
+function subInto(into: Float64Array, from: Float64Array): void {
+  for (let i = 0; i < into.length; i++) into[i]! -= from[i]!;
+}
+
+function subAt(into: Float64Array, from: Float64Array, at: Int32Array): void {
+  for (let i = 0; i < at.length; i++) into[at[i]!]! -= from[at[i]!]!;
 }
 
 function addInto(into: Float64Array, from: Float64Array): void {

@@ -1,5 +1,5 @@
 import type { DatasetSpec } from '@synthfarm/spec';
-import type { BatchSummary } from './batch-summary.js';
+import { summarizeBatch, type BatchSummary } from './batch-summary.js';
 import { planDataset, type DatasetPlan } from './column-plan.js';
 import { createDatasetAccumulator, type DatasetAccumulator } from './dataset-accumulator.js';
 import { emptyTimeline, foldTimeline, type Timeline } from './event-timeline.js';
@@ -23,6 +23,11 @@ export interface RejectInput extends Omit<RejectExample, 'error'> {
 export interface ReportCollector {
   readonly plans: DatasetPlan[];
   addBatch(dataset: number, summary: BatchSummary | undefined): void;
+  /**
+   * Records the committer changed after their batch was summarized (a uniqueness redraw or
+   * suffix on a code-only dataset): what was counted goes out, what is written comes in.
+   */
+  correctRecords(dataset: number, before: ReadonlyArray<Record<string, unknown>>, after: ReadonlyArray<Record<string, unknown>>): void;
   addRejects(rejects: readonly RejectInput[]): void;
   addEvents(events: ReadonlyArray<object>): void;
   data(runId: string): ReportData;
@@ -38,6 +43,12 @@ export function createReportCollector(datasets: readonly DatasetSpec[]): ReportC
     plans,
     addBatch(d, summary) {
       if (summary) accs[d]?.add(summary);
+    },
+    correctRecords(d, before, after) {
+      const acc = accs[d];
+      if (!acc || !before.length) return;
+      acc.subtract(summarizeBatch(plans[d]!, before));
+      acc.add(summarizeBatch(plans[d]!, after));
     },
     addRejects(rejects) {
       for (const r of rejects) {
