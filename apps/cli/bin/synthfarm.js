@@ -1,31 +1,45 @@
 #!/usr/bin/env node
 // Thin launcher. The CLI runs from bundle/main.js, built by `npm run build` (it starts in about
-// half the time of the ~300 modules it is made of), unless a TypeScript build is newer than the
-// bundle (`tsc -b` alone after a change): then from that build's dist/main.js, never a stale bundle.
-import { readdirSync, statSync } from 'node:fs';
+// half the time of the ~300 modules it is made of), unless the packages were built again since
+// (`tsc -b` alone after an edit): then from that build's dist/main.js, never a stale bundle.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 
 const root = new URL('../../../', import.meta.url);
-const RESTORE_SLACK_MS = 2000;
-const mtime = (url) => {
-  try {
-    return statSync(url).mtimeMs;
-  } catch {
-    return undefined;
-  }
-};
+const bundle = new URL('../bundle/main.js', import.meta.url);
 
-function bundleIsCurrent() {
-  const bundle = mtime(new URL('../bundle/main.js', import.meta.url));
-  if (bundle === undefined) return false;
-  for (const dir of ['packages/', 'apps/']) {
-    for (const name of readdirSync(new URL(dir, root))) {
-      const built = mtime(new URL(`${dir}${name}/tsconfig.tsbuildinfo`, root));
-      // A turbo cache hit restores a task's outputs in no set order, within moments of each
-      // other: only a build seconds after the bundle (an edit, then `tsc -b`) makes it stale.
-      if (built !== undefined && built > bundle + RESTORE_SLACK_MS) return false;
-    }
-  }
-  return true;
+/** Each package's TypeScript build info: `${dir}/${name}` → its URL. */
+function buildInfos() {
+  const infos = new Map();
+  for (const dir of ['packages', 'apps']) for (const name of readdirSync(new URL(`${dir}/`, root))) infos.set(`${dir}/${name}`, new URL(`${dir}/${name}/tsconfig.tsbuildinfo`, root));
+  return infos;
 }
 
-await import(bundleIsCurrent() ? '../bundle/main.js' : '../dist/main.js');
+async function bundleIsCurrent() {
+  let built;
+  try {
+    built = statSync(bundle).mtimeMs;
+  } catch {
+    return false;
+  }
+  const infos = buildInfos();
+  // Usually no build info is newer than the bundle: done. A newer one is an edit built by tsc, or
+  // a turbo cache hit that restored files with new times: their content tells which.
+  const newer = [...infos].filter(([, url]) => {
+    try {
+      return statSync(url).mtimeMs > built;
+    } catch {
+      return false;
+    }
+  });
+  if (!newer.length) return true;
+  let stamp;
+  try {
+    stamp = JSON.parse(readFileSync(new URL('../bundle/built-from.json', import.meta.url), 'utf8'));
+  } catch {
+    return false;
+  }
+  const { createHash } = await import('node:crypto');
+  return newer.every(([key, url]) => stamp[key] === createHash('sha1').update(readFileSync(url)).digest('hex'));
+}
+
+await import((await bundleIsCurrent()) ? '../bundle/main.js' : '../dist/main.js');

@@ -7,7 +7,8 @@
 // `import.meta.url` of each bundled file is rewritten to that file's own URL, relative to the
 // bundle, so `new URL('./batch-worker.js', import.meta.url)` still finds the file beside it, and
 // the tree stays relocatable. Packages that locate files of their own at run time stay external.
-import { readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -45,3 +46,16 @@ await build({
   banner: { js: "import { createRequire as __synthfarmRequire } from 'node:module'; const require = __synthfarmRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// What the bundle was built from: each package's TypeScript build info, by content (bin/synthfarm.js
+// compares it when a build info is newer than the bundle: a turbo cache hit restores files with
+// new times and the same content, an edit and `tsc -b` changes the content).
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const stamp = {};
+for (const dir of ['packages', 'apps']) {
+  for (const name of (await readdir(`${ROOT}${dir}`)).sort()) {
+    const info = await readFile(`${ROOT}${dir}/${name}/tsconfig.tsbuildinfo`).catch(() => undefined);
+    if (info) stamp[`${dir}/${name}`] = createHash('sha1').update(info).digest('hex');
+  }
+}
+await writeFile(`${OUT}/built-from.json`, JSON.stringify(stamp, null, 1) + '\n');
