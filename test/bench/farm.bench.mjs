@@ -159,7 +159,8 @@ const median = (xs) => {
 
 /** A forked farm-hosts.mjs child with request/answer over IPC (answers come back in order). */
 function forkHosts(role, cfg) {
-  const p = fork(HOSTS_JS, [role, JSON.stringify(cfg)], { cwd: ROOT, env: cliEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  // Workers fix V8's old-space growth factor from their first GC, as `synthfarm worker` does (bin/synthfarm.js).
+  const p = fork(HOSTS_JS, [role, JSON.stringify(cfg)], { cwd: ROOT, env: cliEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: role === 'workers' ? ['--heap-growing-percent=30'] : [] });
   p.err = '';
   p.stderr.setEncoding('utf8').on('data', (s) => (p.err += s));
   p.stdout.resume();
