@@ -1,5 +1,7 @@
 import type { Reject } from '@synthfarm/output';
-import { checkDatasetSource, openDatasetSource, type Source, type SourcePosition } from '@synthfarm/sources';
+// The sources' own module, not their barrel (profile, compare): what a code thread loads to read a batch.
+import { checkDatasetSource, openDatasetSource } from '@synthfarm/sources/dataset-source';
+import type { Source, SourcePosition } from '@synthfarm/sources';
 import type { Spec } from '@synthfarm/spec';
 
 /** A source dataset's batch as read: one slot per record (null for a malformed row). */

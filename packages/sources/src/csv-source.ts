@@ -1,7 +1,7 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { basename, extname } from 'node:path';
-import { SourceError } from '@synthfarm/core';
+import { SourceError } from '@synthfarm/core/errors';
 import { fixCp1252, sniffCsvDialect, type CsvDialect } from './csv-dialect.js';
 import { csvRecords, type CsvReadOptions, type CsvRecord } from './csv-records.js';
 import { fileSourceError } from './file-errors.js';

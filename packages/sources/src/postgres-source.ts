@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import Cursor from 'pg-cursor';
-import { SourceError } from '@synthfarm/core';
+import type Cursor from 'pg-cursor';
+import { SourceError } from '@synthfarm/core/errors';
 import { connectPg, describePgUrl, ident, pgReason, qualified } from './pg-connect.js';
 import type { Source, SourceColumn, SourceItem, SourceRange, SourceValue } from './source.js';
 
@@ -127,7 +127,8 @@ export function createPostgresSource(opts: PostgresSourceOptions): Source {
         }
       }
       const c = await conn();
-      const cursor = c.query(new Cursor(sql, params));
+      const { default: PgCursor } = await import('pg-cursor');
+      const cursor = c.query(new PgCursor(sql, params));
       try {
         let row = start;
         for (;;) {
