@@ -88,12 +88,15 @@ function dateParser(formats: string[], column: string): (v: unknown) => unknown 
       order.push(t[0]!);
       return t.length === 4 ? '(\\d{4})' : t.length === 2 && t !== 'YY' ? '(\\d{2})' : t === 'YY' ? '(\\d{2})' : '(\\d{1,2})';
     });
-    return { re: new RegExp(`^${src}$`), order, time: /H|m|s/.test(order.join('')) };
+    return { re: new RegExp(`^${src}$`), order, time: /H|m|s/.test(order.join('')), fixed: fixedWidth(fmt) };
   });
+  const digits: number[] = [];
   return (v) => {
     const s = typeof v === 'string' ? v.trim() : String(v).trim();
     for (const c of compiled) {
-      const m = c.re.exec(s);
+      // A format of fixed-width tokens (YYYY-MM-DD) is matched character by character: the
+      // regular expression's match, without its match array and substrings (it runs for every row).
+      const m = c.fixed ? (matchFixed(c.fixed, s, digits) ? digits : null) : c.re.exec(s);
       if (!m) continue;
       let Y = 0;
       let M = 1;
@@ -102,7 +105,7 @@ function dateParser(formats: string[], column: string): (v: unknown) => unknown 
       let mi = 0;
       let se = 0;
       for (let i = 0; i < c.order.length; i++) {
-        const n = Number(m[i + 1]);
+        const n = m === digits ? digits[i]! : Number((m as RegExpExecArray)[i + 1]);
         switch (c.order[i]) {
           case 'Y': Y = n; break;
           case 'M': M = n; break;
@@ -124,6 +127,44 @@ function dateParser(formats: string[], column: string): (v: unknown) => unknown 
     }
     throw new TransformValueError(`column ${column}: matches none of the date formats ${formats.join(', ')}`, s.slice(0, 80));
   };
+}
+
+/**
+ * A date format whose tokens all have a fixed width (YYYY, YY, MM, DD, HH, mm, ss), as one code per
+ * character of a matching value: -1 for a digit of a token (a new token starts where the code is
+ * -2), else the literal character's code. Undefined when a token has a variable width (M, D, H).
+ */
+function fixedWidth(fmt: string): number[] | undefined {
+  const codes: number[] = [];
+  let last = 0;
+  for (const m of fmt.matchAll(/YYYY|YY|MM|M|DD|D|HH|H|mm|ss/g)) {
+    if (m[0].length === 1) return undefined;
+    for (let i = last; i < m.index; i++) codes.push(fmt.charCodeAt(i));
+    codes.push(-2);
+    for (let i = 1; i < m[0].length; i++) codes.push(-1);
+    last = m.index + m[0].length;
+  }
+  for (let i = last; i < fmt.length; i++) codes.push(fmt.charCodeAt(i));
+  return codes;
+}
+
+/** Whether `s` matches a {@link fixedWidth} format; its tokens' numbers into `out`, in order. */
+function matchFixed(codes: number[], s: string, out: number[]): boolean {
+  if (s.length !== codes.length) return false;
+  let t = -1;
+  for (let i = 0; i < codes.length; i++) {
+    const want = codes[i]!;
+    const c = s.charCodeAt(i);
+    if (want >= 0) {
+      if (c !== want) return false;
+      continue;
+    }
+    // \d: ASCII digits only.
+    if (c < 48 || c > 57) return false;
+    if (want === -2) out[++t] = c - 48;
+    else out[t] = out[t]! * 10 + (c - 48);
+  }
+  return true;
 }
 
 /** Days in month `m` (1–12) of year `y`, proleptic Gregorian like Date. */

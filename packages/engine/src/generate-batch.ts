@@ -23,6 +23,7 @@ interface DateColumn {
   /** Index among the plan's columns. */
   column: number;
   node: number;
+  segments: string[];
 }
 
 /**
@@ -34,7 +35,7 @@ function dateColumns(dataset: CompiledDataset, plan: DatasetPlan): DateColumn[] 
   const out: DateColumn[] = [];
   plan.columns.forEach((c, column) => {
     const node = c.type === 'date' ? dataset.nodes.find((n) => n.path === c.path) : undefined;
-    if (node && (node.spec.kind === 'date' || node.spec.kind === 'datetime' || node.spec.kind === 'empirical')) out.push({ column, node: node.id });
+    if (node && (node.spec.kind === 'date' || node.spec.kind === 'datetime' || node.spec.kind === 'empirical')) out.push({ column, node: node.id, segments: node.segments });
   });
   return out;
 }
@@ -95,16 +96,16 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const formats = enc.formats;
   const unique = dataset.uniqueNodes.length;
   const refPaths = enc.refFields.map((f) => f.split('.'));
-  // The report's summary is made at the batch's end, column by column (see summarizeBatch): the
-  // valid records are kept until then, with the instants of their dates.
-  // Filled by index, not pushed: a fresh [] at each batch deoptimized the loop (a push that had
-  // seen objects met an array of small integers again).
-  const valid: DataRecord[] | undefined = enc.summarize ? new Array<DataRecord>(task.count) : undefined;
+  // The report's summary is made a run of records at a time, column by column (see
+  // BatchSummarizer): a run's valid records are kept until its end, with the instants of their
+  // dates, and then let go (a batch's records kept to its end were old-generation garbage).
+  const valid: DataRecord[] | undefined = enc.summarize ? [] : undefined;
   const [summaries, plans] = valid ? await (reportModules ??= Promise.all([import('@synthfarm/report/batch-summary'), import('@synthfarm/report/column-plan')])) : [];
   const plan = valid && (compiled.plan ??= plans!.planDataset(dataset.spec.datasets[task.datasetIndex]!, dataset.spec.datasets));
   const dates = plan ? (compiled.dates ??= dateColumns(dataset, plan)) : [];
   const instants: Array<Float64Array | undefined> = [];
-  for (const c of dates) instants[c.column] = new Float64Array(task.count);
+  for (const c of dates) instants[c.column] = new Float64Array(SUMMARY_RUN_ROWS);
+  const summarizer = valid && new summaries!.BatchSummarizer(plan!, refLookup(task.refColumns, task.specKey));
   const e: BatchEncoding = {
     dataset, task, check, unique, refPaths,
     encoders: formats.map((f) => createRecordEncoder(f, enc.options[f]!)),
@@ -113,7 +114,7 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
     templateValues: new PackedLinesBuilder(task.count * unique),
     refValues: refPaths.map(() => new Array<unknown>(task.count)),
     invalid: [],
-    valid, kept: 0, dates, instants,
+    valid, dates, instants, summarizer,
   };
   if (task.readSource) {
     // Legacy rows are transformed as they are read, a run at a time: only a run of them is alive at once.
@@ -121,14 +122,13 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
     const read = { keys: new Array<unknown>(task.count).fill(undefined), rejects: [] };
     for await (const chunk of readSourceChunks(sourceFor(task.specKey, dataset.spec, task.datasetIndex), dataset.spec, task.datasetIndex, task.start, task.count, SOURCE_RUN_ROWS, read, task.sourceAt)) {
       dataset.setSourceRows(task.start + chunk.offset, chunk.rows);
-      encodeRecords(e, chunk.rows, chunk.offset, chunk.offset + chunk.rows.length);
+      encodeRecords(e, chunk.rows, 0, chunk.offset, chunk.offset + chunk.rows.length);
     }
     source = read;
-  } else encodeRecords(e, rows, 0, task.count);
+  } else encodeRecords(e, rows, 0, 0, task.count);
   const lines: EncodedBatch['lines'] = {};
   formats.forEach((f, i) => (lines[f] = e.builders[i]!.done()));
-  if (valid) valid.length = e.kept;
-  const summary = valid && summaries!.summarizeBatch(plan!, valid, refLookup(task.refColumns, task.specKey), instants);
+  const summary = summarizer?.done();
   return { encoded: { lines, keys: e.keys, templateValues: e.templateValues.done(), refValues: e.refValues, ...(summary ? { summary } : {}) }, invalid: e.invalid, ...(source ? { source } : {}) };
 }
 
@@ -145,44 +145,51 @@ interface BatchEncoding {
   templateValues: PackedLinesBuilder;
   refValues: unknown[][];
   invalid: BatchResult['invalid'];
-  /** Valid records kept for the batch's summary (undefined: no report), and their dates' instants. */
+  /** A run's valid records kept for the batch's summary (undefined: no report), and their dates' instants. */
   valid: DataRecord[] | undefined;
-  /** How many records `valid` holds. */
-  kept: number;
   dates: DateColumn[];
   instants: Array<Float64Array | undefined>;
+  summarizer: import('@synthfarm/report/batch-summary').BatchSummarizer | undefined;
 }
 
 /**
- * Makes, checks, summarizes and encodes records [first, end) of the batch (`rows[k - first]` is
- * record k's legacy row, for a source dataset). Runs for every record of a code-only dataset:
- * plain indexed loops, lines appended to one builder per format.
+ * Makes, checks, summarizes and encodes records [first, end) of the batch (`rows[at + k - first]`
+ * is record k's legacy row, for a source dataset), summarized SUMMARY_RUN_ROWS at a time. Runs
+ * for every record of a code-only dataset: plain indexed loops, lines appended to one builder per
+ * format.
  */
-function encodeRecords(e: BatchEncoding, rows: BatchTask['sourceRows'], first: number, end: number): void {
+function encodeRecords(e: BatchEncoding, rows: BatchTask['sourceRows'], at: number, first: number, end: number): void {
   const { dataset, task, check, valid, dates, instants, encoders, builders, unique, keys, templateValues, refPaths, refValues, invalid } = e;
-  let kept = e.kept;
   for (let k = first; k < end; k++) {
-    const made = make(dataset, task, rows, k - first, k, invalid);
+    const made = make(dataset, task, rows, at + k - first, k, invalid);
     const rec = made ?? {};
     const problem = made && check(made);
     if (problem !== undefined && problem !== null) invalid.push({ offset: k, error: problem });
     else if (made && valid) {
-      // The instant each date node last wrote: summarizeBatch keeps it only where the record's
-      // value is a date text (a null leaves the previous record's). Not checked here: reading the
-      // record's path in this loop polluted getPath's feedback and deoptimized the loop twice
-      // more per thread (~150M instructions of TurboFan in a single-threaded run, callgrind).
-      for (let c = 0; c < dates.length; c++) instants[dates[c]!.column]![kept] = dataset.instantOf(dates[c]!.node);
-      valid[kept++] = made;
+      for (let c = 0; c < dates.length; c++) {
+        const d = dates[c]!;
+        instants[d.column]![valid.length] = typeof getPath(made, d.segments) === 'string' ? dataset.instantOf(d.node) : NaN;
+      }
+      valid.push(made);
+      if (valid.length === SUMMARY_RUN_ROWS) flushRun(e);
     }
     for (let f = 0; f < encoders.length; f++) builders[f]!.add(made ? encoders[f]!(rec) : '');
     if (unique) UniqueIndex.writeKeys(dataset, rec, keys, templateValues, k * unique);
     for (let r = 0; r < refPaths.length; r++) refValues[r]![k] = getPath(rec, refPaths[r]!);
   }
-  e.kept = kept;
+  if (valid?.length) flushRun(e);
 }
 
-/** Legacy rows read and transformed at a time (see readSourceChunks). */
-const SOURCE_RUN_ROWS = 256;
+/** Adds the run's valid records to the batch's summary, and lets them go. */
+function flushRun(e: BatchEncoding): void {
+  e.summarizer!.add(e.valid!, e.valid!.length, e.instants);
+  e.valid!.length = 0;
+}
+
+/** Records summarized at a time (see BatchSummarizer). */
+const SUMMARY_RUN_ROWS = 256;
+/** Legacy rows read and transformed at a time (see readSourceChunks): a run of the summary. */
+const SOURCE_RUN_ROWS = SUMMARY_RUN_ROWS;
 
 /**
  * Record `start + k` (its legacy row `rows[at]`), or undefined (listed in `invalid`) when a legacy value cannot be transformed

@@ -46,12 +46,14 @@ export function createDuplicateFilter(ds: DatasetSpec, last?: Map<unknown, numbe
           out.dropped.push(k);
           out.rejects.push({ dataset: ds.name, index: start + k, reason: 'duplicate_superseded', error: `source key ${src.key} appears again in a later row (onDuplicate: last)`, source: src.from, sourceKey: key });
         }
-      } else if (seen.has(key)) {
-        out.dropped.push(k);
-        out.rejects.push({ dataset: ds.name, index: start + k, reason: src.onDuplicate === 'first' ? 'duplicate_skipped' : 'duplicate_key', error: `source key ${src.key} was seen in an earlier row (onDuplicate: ${src.onDuplicate})`, source: src.from, sourceKey: key });
       } else {
-        seen.add(key);
-        admitted.push(key);
+        // One lookup a key: added, or already there when the size does not change.
+        const before = seen.size;
+        if (seen.add(key).size !== before) admitted.push(key);
+        else {
+          out.dropped.push(k);
+          out.rejects.push({ dataset: ds.name, index: start + k, reason: src.onDuplicate === 'first' ? 'duplicate_skipped' : 'duplicate_key', error: `source key ${src.key} was seen in an earlier row (onDuplicate: ${src.onDuplicate})`, source: src.from, sourceKey: key });
+        }
       }
     }
     return admitted;

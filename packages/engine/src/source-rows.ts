@@ -1,5 +1,7 @@
 import type { Reject } from '@synthfarm/output';
-import { checkDatasetSource, openDatasetSource, type Source, type SourcePosition } from '@synthfarm/sources';
+// The sources' own module, not their barrel (profile, compare): what a code thread loads to read a batch.
+import { checkDatasetSource, openDatasetSource } from '@synthfarm/sources/dataset-source';
+import type { Source, SourceItem, SourcePosition } from '@synthfarm/sources';
 import type { Spec } from '@synthfarm/spec';
 
 /** A source dataset's batch as read: one slot per record (null for a malformed row). */
@@ -68,7 +70,8 @@ export async function* readSourceChunks(source: Source, spec: Spec, d: number, s
   // Offsets before `next` have their row (or null); a row the source skipped is missing.
   let next = 0;
   const missing = (k: number) => into.rejects.push({ dataset: ds.name, index: start + k, reason: 'missing_row', error: `${source.label} has no row ${start + k} (did it shrink during the run?)`, source: ds.source!.from });
-  for await (const item of source.read({ start, end: start + count, at })) {
+  const range = { start, end: start + count, at };
+  for await (const items of source.readRuns ? source.readRuns(range) : oneByOne(source.read(range))) for (const item of items) {
     const k = item.row - start;
     if (k < next || k >= count) continue;
     for (; next < k; next++) {
@@ -144,4 +147,9 @@ export async function closeSources(specKey: string): Promise<void> {
     open.delete(k);
     await s.close().catch(() => undefined);
   }
+}
+
+/** A source's items one run each (a source with no {@link Source.readRuns}). */
+async function* oneByOne(items: AsyncIterable<SourceItem>): AsyncIterable<SourceItem[]> {
+  for await (const item of items) yield [item];
 }

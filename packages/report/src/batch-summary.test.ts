@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetSchema } from '@synthfarm/spec';
-import { summarizeBatch, sketchCode, sketchKey, type BatchSummary } from './batch-summary.js';
+import { BatchSummarizer, summarizeBatch, sketchCode, sketchKey, type BatchSummary } from './batch-summary.js';
 import { batchSummaryFromJson, batchSummaryToJson } from './batch-summary-json.js';
 import { planDataset } from './column-plan.js';
 import { createDatasetAccumulator } from './dataset-accumulator.js';
@@ -141,6 +141,46 @@ describe('report summaries', () => {
     const [d] = s.summary().columns;
     // Nulls, dates counted (under, in bins, over), and the two values that are not dates counted as values only.
     expect([d!.nulls, d!.n, d!.num!.under + d!.num!.bins!.reduce((a, b) => a + b, 0) + d!.num!.over]).toEqual([12, 588, 588 - 7 - 6]);
+  });
+
+  it('comes out the same, bit for bit, summarized a run at a time as in one go', () => {
+    const plan: DatasetPlan = {
+      name: 'x', correlated: [0, 1], correlationTargets: {},
+      columns: [
+        { path: 'a', field: 'number', nullRate: 0, unique: false, type: 'number' },
+        { path: 'b', field: 'number', nullRate: 0, unique: false, type: 'number', bins: { lo: -3, width: 0.5, n: 12 } },
+        { path: 'c', field: 'choice', nullRate: 0, unique: false, type: 'category' },
+        { path: 't', field: 'faker', nullRate: 0, unique: false, type: 'text' },
+        { path: 'l', field: 'array', nullRate: 0, unique: false, type: 'array', of: 'choice' },
+        { path: 'd', field: 'datetime', nullRate: 0, unique: false, type: 'date', bins: { lo: Date.UTC(2024, 0, 1), width: 86_400_000, n: 10 } },
+        { path: 'u', field: 'template', nullRate: 0, unique: false },
+      ] as DatasetPlan['columns'],
+    };
+    const z = normals(3000);
+    // Sums of values of mixed magnitude: any change in the order of additions shows in the last bits.
+    const records = z.map((x, i) => ({
+      a: i % 13 === 0 ? null : Math.exp(3 * x) * (i % 7 ? 1 : 1e-9),
+      b: x,
+      c: i % 11 === 0 ? undefined : `c${(i * 7) % 90}`,
+      t: i % 5 === 0 ? 17 : `text ${i % 333}`.repeat(1 + (i % 3)),
+      l: i % 4 ? [`e${i % 70}`, `e${i % 3}`] : null,
+      d: i % 9 === 0 ? 'soon' : new Date(Date.UTC(2024, 0, 1) + i * 2_000_000).toISOString(),
+      u: i % 3 === 0 ? i % 2 === 0 : i % 3 === 1 ? x * 1e6 : `v${i}`,
+    }));
+    const instants = [undefined, undefined, undefined, undefined, undefined, Float64Array.from(records, (r) => Date.parse(r.d))];
+    const whole = summarizeBatch(plan, records, undefined, instants);
+    for (const run of [1, 7, 256, 1000]) {
+      const s = new BatchSummarizer(plan);
+      for (let i = 0; i < records.length; i += run) s.add(records.slice(i, i + run), Math.min(run, records.length - i), instants.map((x) => x?.slice(i, i + run)));
+      const parts = s.done();
+      expect(parts).toEqual(whole);
+      // Bit for bit: toEqual takes -0 for 0 and any NaN for another.
+      expect(Buffer.from(parts.stats.buffer).equals(Buffer.from(whole.stats.buffer))).toBe(true);
+      expect(Buffer.from(parts.corr.buffer).equals(Buffer.from(whole.corr.buffer))).toBe(true);
+    }
+    expect(whole.sketch[0]!.keys.length).toBeGreaterThan(20);
+    expect(whole.cats[2]!.keys.length).toBe(64);
+    expect(whole.cats[6]!.keys).toEqual(['true', 'false']);
   });
 
   it('names sketch buckets as before: ±k, z for zero', () => {

@@ -141,10 +141,9 @@ function prepare(plan: DatasetPlan): Prepared {
 }
 
 /**
- * Per plan column, the instants of a date column's values as the generator wrote them, one per
- * record (read only where the record's value is a text: a null record may hold any number);
- * undefined for a column whose dates are to be parsed from their text. See GenContext.setInstant
- * in @synthfarm/codegen.
+ * Per plan column, the instants of a date column's values as the generator wrote them (NaN where
+ * a record's value is not a date text), one per record; undefined for a column whose dates are
+ * to be parsed from their text. See GenContext.setInstant in @synthfarm/codegen.
  */
 export type BatchInstants = ReadonlyArray<Float64Array | undefined>;
 
@@ -153,84 +152,161 @@ const values: unknown[] = [];
 /** A column's numbers (dates as their instant), NaN where there is none. */
 let numbers = new Float64Array(1024);
 
+/** Category values and their counts so far, with the map that finds a value once there are many. */
+interface CatState {
+  keys: string[];
+  counts: number[];
+  slots: Map<string, number>;
+}
+
+/** Log-sketch buckets so far. */
+interface SketchState {
+  codes: Map<number, number>;
+  keys: number[];
+  counts: number[];
+}
+
+/** Booleans of an auto column so far: counts, and which was seen first ('' for none). */
+interface AutoState {
+  t: number;
+  f: number;
+  first: string;
+}
+
+/**
+ * A batch's summary made run by run: `add` the batch's records a run at a time (in order), then
+ * `done`. Every running figure (sums, extremes, category lists, sketches) carries over from one
+ * run to the next exactly as within one loop, so the summary is the same, bit for bit, whatever
+ * the runs — and a batch's records need not be kept alive until its end.
+ */
+export class BatchSummarizer {
+  readonly #plan: DatasetPlan;
+  readonly #refs: RefLookup | undefined;
+  readonly #columns: ColumnTemplate[];
+  #records = 0;
+  readonly #stats: Float64Array;
+  readonly #counts: Float64Array;
+  readonly #hll: Uint8Array;
+  readonly #corr: Float64Array;
+  readonly #cats: Array<CatState | undefined>;
+  readonly #sketch: Array<SketchState | undefined>;
+  readonly #auto: Array<AutoState | undefined>;
+  #xs: Float64Array[];
+
+  constructor(plan: DatasetPlan, refs?: RefLookup) {
+    const { layout, columns, stats } = prepare(plan);
+    this.#plan = plan;
+    this.#refs = refs;
+    this.#columns = columns;
+    this.#stats = stats.slice();
+    this.#counts = new Float64Array(layout.counts);
+    this.#hll = new Uint8Array(layout.hll);
+    this.#corr = new Float64Array(layout.pairs * 6);
+    this.#cats = columns.map(() => undefined);
+    this.#sketch = columns.map(() => undefined);
+    this.#auto = columns.map(() => undefined);
+    this.#xs = [];
+  }
+
+  /**
+   * Adds the next `n` records (`records[0..n)`) of the batch; `instants` as for
+   * {@link summarizeBatch}, one per record of this run.
+   */
+  add(records: ReadonlyArray<Record<string, unknown>>, n: number = records.length, instants?: BatchInstants): void {
+    const stats = this.#stats;
+    const counts = this.#counts;
+    const hll = this.#hll;
+    const corr = this.#corr;
+    const columns = this.#columns;
+    const plan = this.#plan;
+    this.#records += n;
+    if (this.#xs.length !== plan.correlated.length || (this.#xs[0]?.length ?? n) < n) this.#xs = plan.correlated.map(() => new Float64Array(n));
+    const xs = this.#xs;
+    while (values.length < n) values.push(undefined);
+    if (numbers.length < n) numbers = new Float64Array(n);
+    for (let i = 0; i < columns.length; i++) {
+      const t = columns[i]!;
+      const nulls = columnValues(records, n, t.key, t.rest, values);
+      const at = t.at;
+      stats[at + STAT.NULLS] = stats[at + STAT.NULLS]! + nulls;
+      stats[at + STAT.N] = stats[at + STAT.N]! + n - nulls;
+      const known = t.ref !== undefined ? this.#refs?.(t.ref) : undefined;
+      if (known) {
+        stats[at + STAT.FK] = 1;
+        checkRefs(values, n, known, stats, at);
+      }
+      switch (t.type) {
+        case 'number':
+        case 'date': {
+          // Numbers are hashed as numbers, dates as their instant; any other value by its text.
+          let dated = 0;
+          if (t.type === 'number') dated = numbersOf(values, n, numbers);
+          else if (instants?.[i]) datedInstants(values, n, instants[i]!, numbers);
+          else dated = parseIsoDates(values, n, numbers);
+          const before = stats[at + STAT.NUMS]!;
+          this.#sketch[i] = numberStats(numbers, n, stats, at, hll, t.hllAt, counts, t.binAt, t.lo, t.width, t.bins, this.#sketch[i]);
+          // Given instants are all finite: the ones counted.
+          if (t.type === 'date' && instants?.[i]) dated = stats[at + STAT.NUMS]! - before;
+          if (n - nulls - dated) hashOthers(values, n, numbers, hll, t.hllAt);
+          break;
+        }
+        case 'category':
+          this.#cats[i] = scanCategories(values, n, stats, at, hll, t.hllAt, this.#cats[i]);
+          break;
+        case 'text':
+          scanTexts(values, n, stats, at, hll, t.hllAt);
+          break;
+        case 'array':
+          this.#cats[i] = scanArrays(values, n, stats, at, counts, t.binAt, t.ofCats, this.#cats[i]);
+          break;
+        default:
+          this.#auto[i] = scanAuto(values, n, numbers, stats, at, hll, t.hllAt, this.#auto[i]);
+          this.#sketch[i] = numberStats(numbers, n, stats, at, undefined, -1, counts, t.binAt, t.lo, t.width, t.bins, this.#sketch[i]);
+      }
+      // A correlated column's values: its numbers (infinities too), NaN where a record has none.
+      if (t.corr >= 0) {
+        if (t.type === 'number') xs[t.corr]!.set(numbers.subarray(0, n));
+        else numbersOf(values, n, xs[t.corr]!);
+      }
+    }
+    // The values of the last column are not kept past the run.
+    values.fill(undefined, 0, n);
+    let p = 0;
+    for (let i = 0; i < xs.length; i++) for (let j = i + 1; j < xs.length; j++, p += 6) addPairs(xs[i]!, xs[j]!, n, corr, p);
+  }
+
+  /** The batch's summary. */
+  done(): BatchSummary {
+    const cats: BatchSummary['cats'] = [];
+    const sketch: BatchSummary['sketch'] = [];
+    for (let i = 0; i < this.#columns.length; i++) {
+      const a = this.#auto[i];
+      const c = this.#cats[i];
+      const s = this.#sketch[i];
+      cats.push(a ? autoCats(a) : c && c.keys.length ? { keys: c.keys, counts: c.counts } : null);
+      sketch.push(s && s.keys.length ? { keys: s.keys, counts: s.counts } : null);
+    }
+    return { records: this.#records, stats: this.#stats, counts: this.#counts, hll: this.#hll, cats, sketch, corr: this.#corr };
+  }
+}
+
 /**
  * A batch's summary, made where the records are (a code thread, a farm worker, the model
  * stage's process), so the committer only merges small summaries in commit order: nothing is
  * re-read, and memory is bounded by the plan, not by the records. Every record is counted (no
  * sampling).
  *
- * Column by column, once the batch is made: each step is a small loop over the batch's values
- * (or their numbers), the same loop for every column and dataset, so the JIT compiles a few
- * small functions once per thread, within its first batch. Summarizing record by record ran one
- * large function per record instead, interpreted for thousands of records and compiled again
- * for each dataset: most of what the report cost a run. Hashing is written out in the loops
- * (as in hll.ts) so that no helper is compiled on its own as well.
+ * Column by column, a run of records at a time ({@link BatchSummarizer}): each step is a small
+ * loop over the run's values (or their numbers), the same loop for every column and dataset, so
+ * the JIT compiles a few small functions once per thread, within its first batch. Summarizing
+ * record by record ran one large function per record instead, interpreted for thousands of
+ * records and compiled again for each dataset: most of what the report cost a run. Hashing is
+ * written out in the loops (as in hll.ts) so that no helper is compiled on its own as well.
  */
 export function summarizeBatch(plan: DatasetPlan, records: ReadonlyArray<Record<string, unknown>>, refs?: RefLookup, instants?: BatchInstants): BatchSummary {
-  const { layout, columns, stats: initial } = prepare(plan);
-  const n = records.length;
-  const stats = initial.slice();
-  const counts = new Float64Array(layout.counts);
-  const hll = new Uint8Array(layout.hll);
-  const corr = new Float64Array(layout.pairs * 6);
-  const cats: BatchSummary['cats'] = [];
-  const sketch: BatchSummary['sketch'] = [];
-  const xs = plan.correlated.map(() => new Float64Array(n));
-  while (values.length < n) values.push(undefined);
-  if (numbers.length < n) numbers = new Float64Array(n);
-  for (let i = 0; i < columns.length; i++) {
-    const t = columns[i]!;
-    const nulls = columnValues(records, n, t.key, t.rest, values);
-    const at = t.at;
-    stats[at + STAT.NULLS] = nulls;
-    stats[at + STAT.N] = n - nulls;
-    const known = t.ref !== undefined ? refs?.(t.ref) : undefined;
-    if (known) {
-      stats[at + STAT.FK] = 1;
-      checkRefs(values, n, known, stats, at);
-    }
-    let c: { keys: string[]; counts: number[] } | null = null;
-    let s: { keys: number[]; counts: number[] } | null = null;
-    switch (t.type) {
-      case 'number':
-      case 'date': {
-        // Numbers are hashed as numbers, dates as their instant; any other value by its text.
-        let dated = 0;
-        if (t.type === 'number') dated = numbersOf(values, n, numbers);
-        else if (instants?.[i]) datedInstants(values, n, instants[i]!, numbers);
-        else dated = parseIsoDates(values, n, numbers);
-        s = numberStats(numbers, n, stats, at, hll, t.hllAt, counts, t.binAt, t.lo, t.width, t.bins);
-        // Given instants are all finite: the ones counted.
-        if (t.type === 'date' && instants?.[i]) dated = stats[at + STAT.NUMS]!;
-        if (n - nulls - dated) hashOthers(values, n, numbers, hll, t.hllAt);
-        break;
-      }
-      case 'category':
-        c = scanCategories(values, n, stats, at, hll, t.hllAt);
-        break;
-      case 'text':
-        scanTexts(values, n, stats, at, hll, t.hllAt);
-        break;
-      case 'array':
-        c = scanArrays(values, n, stats, at, counts, t.binAt, t.ofCats);
-        break;
-      default:
-        c = scanAuto(values, n, numbers, stats, at, hll, t.hllAt);
-        s = numberStats(numbers, n, stats, at, undefined, -1, counts, t.binAt, t.lo, t.width, t.bins);
-    }
-    // A correlated column's values: its numbers (infinities too), NaN where a record has none.
-    if (t.corr >= 0) {
-      if (t.type === 'number') xs[t.corr]!.set(numbers.subarray(0, n));
-      else numbersOf(values, n, xs[t.corr]!);
-    }
-    cats.push(c);
-    sketch.push(s);
-  }
-  // The values of the last column are not kept past the batch.
-  values.fill(undefined, 0, n);
-  let p = 0;
-  for (let i = 0; i < xs.length; i++) for (let j = i + 1; j < xs.length; j++, p += 6) addPairs(xs[i]!, xs[j]!, n, corr, p);
-  return { records: n, stats, counts, hll, cats, sketch, corr };
+  const s = new BatchSummarizer(plan, refs);
+  s.add(records, records.length, instants);
+  return s.done();
 }
 
 /** The column's values (`key`, then down `rest`) into `out`; returns how many are null or missing. */
@@ -251,6 +327,9 @@ function datedInstants(vals: unknown[], n: number, instants: Float64Array, out: 
   for (let k = 0; k < n; k++) out[k] = typeof vals[k] === 'string' ? instants[k]! : NaN;
 }
 
+/** String.prototype.charCodeAt called directly, as hll.ts does (a method lookup per character otherwise). */
+const charCodeAt = String.prototype.charCodeAt;
+
 /** Foreign keys: each non-null value looked up in the referenced column. */
 function checkRefs(vals: unknown[], n: number, refs: { has(v: unknown): boolean }, stats: Float64Array, at: number): void {
   let checked = 0;
@@ -261,8 +340,8 @@ function checkRefs(vals: unknown[], n: number, refs: { has(v: unknown): boolean 
     checked++;
     if (!refs.has(v)) missing++;
   }
-  stats[at + STAT.FK_CHECKED] = checked;
-  stats[at + STAT.FK_MISSING] = missing;
+  stats[at + STAT.FK_CHECKED] = stats[at + STAT.FK_CHECKED]! + checked;
+  stats[at + STAT.FK_MISSING] = stats[at + STAT.FK_MISSING]! + missing;
 }
 
 /** A column's numbers into `out` (NaN for any other value); returns how many there are. */
@@ -287,12 +366,13 @@ function hashOthers(vals: unknown[], n: number, xs: Float64Array, hll: Uint8Arra
 
 /** Adds the records where both columns are numbers to the pair's running sums at `p`. */
 function addPairs(xs: Float64Array, ys: Float64Array, n: number, corr: Float64Array, p: number): void {
-  let m = 0;
-  let sx = 0;
-  let sy = 0;
-  let sxx = 0;
-  let syy = 0;
-  let sxy = 0;
+  // Carried from the batch's earlier runs (all 0 before its first).
+  let m = corr[p]!;
+  let sx = corr[p + 1]!;
+  let sy = corr[p + 2]!;
+  let sxx = corr[p + 3]!;
+  let syy = corr[p + 4]!;
+  let sxy = corr[p + 5]!;
   for (let k = 0; k < n; k++) {
     const x = xs[k]!;
     const y = ys[k]!;
@@ -312,8 +392,6 @@ function addPairs(xs: Float64Array, ys: Float64Array, n: number, corr: Float64Ar
   corr[p + 5] = sxy;
 }
 
-const charCodeAt = String.prototype.charCodeAt;
-
 /** hashNumber's halves (hll.ts), written out in numberStats. */
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -323,19 +401,20 @@ const u32 = new Uint32Array(f64.buffer);
  * each one hashed into the distinct count (unless `hll` is undefined), then bins when the plan
  * has them, else the log sketch, returned.
  */
-function numberStats(xs: Float64Array, n: number, stats: Float64Array, at: number, hll: Uint8Array | undefined, hllAt: number, counts: Float64Array, binAt: number, lo: number, width: number, bins: number): { keys: number[]; counts: number[] } | null {
-  let nums = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  let sumSq = 0;
-  let under = 0;
-  let over = 0;
+function numberStats(xs: Float64Array, n: number, stats: Float64Array, at: number, hll: Uint8Array | undefined, hllAt: number, counts: Float64Array, binAt: number, lo: number, width: number, bins: number, sketch: SketchState | undefined): SketchState | undefined {
+  // Carried from the batch's earlier runs (before its first: 0, +Infinity, -Infinity).
+  let nums = stats[at + STAT.NUMS]!;
+  let min = stats[at + STAT.MIN]!;
+  let max = stats[at + STAT.MAX]!;
+  let sum = stats[at + STAT.SUM]!;
+  let sumSq = stats[at + STAT.SUM_SQ]!;
+  let under = stats[at + STAT.UNDER]!;
+  let over = stats[at + STAT.OVER]!;
   // The top edge belongs to the last bin (a uniform's max, a date range's last day).
   const top = lo + bins * width * (1 + 1e-12);
-  let codes: Map<number, number> | undefined;
-  let keys: number[] | undefined;
-  let sketched: number[] | undefined;
+  let codes = sketch?.codes;
+  let keys = sketch?.keys;
+  let sketched = sketch?.counts;
   for (let k = 0; k < n; k++) {
     const x = xs[k]!;
     if (x !== x) continue;
@@ -384,7 +463,8 @@ function numberStats(xs: Float64Array, n: number, stats: Float64Array, at: numbe
       sketched.push(1);
     } else over++;
   }
-  if (nums === 0) return null;
+  const state = keys ? { codes: codes!, keys, counts: sketched! } : undefined;
+  if (nums === 0) return state;
   stats[at + STAT.NUMS] = nums;
   stats[at + STAT.MIN] = min;
   stats[at + STAT.MAX] = max;
@@ -392,7 +472,7 @@ function numberStats(xs: Float64Array, n: number, stats: Float64Array, at: numbe
   stats[at + STAT.SUM_SQ] = sumSq;
   stats[at + STAT.UNDER] = under;
   stats[at + STAT.OVER] = over;
-  return keys ? { keys, counts: sketched! } : null;
+  return state;
 }
 
 /**
@@ -413,11 +493,10 @@ function slotOf(keys: string[], slots: Map<string, number>, key: string): number
  * HyperLogLog sketch ignores repeats, so the registers come out the same as hashing every value,
  * for a fraction of the hashing.
  */
-function scanCategories(vals: unknown[], n: number, stats: Float64Array, at: number, hll: Uint8Array, hllAt: number): { keys: string[]; counts: number[] } | null {
-  let other = 0;
-  const slots = new Map<string, number>();
-  const keys: string[] = [];
-  const counts: number[] = [];
+function scanCategories(vals: unknown[], n: number, stats: Float64Array, at: number, hll: Uint8Array, hllAt: number, state: CatState | undefined): CatState {
+  let other = stats[at + STAT.OTHER]!;
+  const st = state ?? { keys: [], counts: [], slots: new Map<string, number>() };
+  const { slots, keys, counts } = st;
   for (let k = 0; k < n; k++) {
     const v = vals[k];
     if (v == null) continue;
@@ -442,15 +521,16 @@ function scanCategories(vals: unknown[], n: number, stats: Float64Array, at: num
     } else other++;
   }
   stats[at + STAT.OTHER] = other;
-  return keys.length ? { keys, counts } : null;
+  return st;
 }
 
 /** Free text: lengths and the distinct count, nothing of the values kept. */
 function scanTexts(vals: unknown[], n: number, stats: Float64Array, at: number, hll: Uint8Array, hllAt: number): void {
-  let lens = 0;
-  let lenMin = Infinity;
-  let lenMax = -Infinity;
-  let lenSum = 0;
+  // Carried from the batch's earlier runs (before its first: 0, +Infinity, -Infinity, 0).
+  let lens = stats[at + STAT.LENS]!;
+  let lenMin = stats[at + STAT.LEN_MIN]!;
+  let lenMax = stats[at + STAT.LEN_MAX]!;
+  let lenSum = stats[at + STAT.LEN_SUM]!;
   for (let k = 0; k < n; k++) {
     const v = vals[k];
     if (typeof v !== 'string') {
@@ -462,8 +542,7 @@ function scanTexts(vals: unknown[], n: number, stats: Float64Array, at: number, 
     if (l < lenMin) lenMin = l;
     if (l > lenMax) lenMax = l;
     lenSum += l;
-    // hll.ts: addHash(hll, hllAt, hashString(v)), charCodeAt called directly as there (a method
-    // lookup per character through V8's megamorphic stub cache otherwise).
+    // hll.ts: addHash(hll, hllAt, hashString(v)).
     let h = 0x811c9dc5;
     for (let i = 0; i < l; i++) h = Math.imul(h ^ charCodeAt.call(v, i), 0x01000193);
     h ^= h >>> 16;
@@ -487,15 +566,16 @@ function setLengths(stats: Float64Array, at: number, lens: number, lenMin: numbe
 }
 
 /** Arrays: counts by length, and their elements as categories when the spec names them. */
-function scanArrays(vals: unknown[], n: number, stats: Float64Array, at: number, counts: Float64Array, binAt: number, ofCats: boolean): { keys: string[]; counts: number[] } | null {
-  let arrays = 0;
-  let lenMin = Infinity;
-  let lenMax = -Infinity;
-  let lenSum = 0;
-  let other = 0;
-  const slots = new Map<string, number>();
-  const keys: string[] = [];
-  const seen: number[] = [];
+function scanArrays(vals: unknown[], n: number, stats: Float64Array, at: number, counts: Float64Array, binAt: number, ofCats: boolean, state: CatState | undefined): CatState {
+  // Carried from the batch's earlier runs.
+  let arrays = stats[at + STAT.ARRAYS]!;
+  let lenMin = stats[at + STAT.LEN_MIN]!;
+  let lenMax = stats[at + STAT.LEN_MAX]!;
+  let lenSum = stats[at + STAT.LEN_SUM]!;
+  let other = stats[at + STAT.OTHER]!;
+  const st = state ?? { keys: [], counts: [], slots: new Map<string, number>() };
+  const { slots, keys } = st;
+  const seen = st.counts;
   for (let k = 0; k < n; k++) {
     const v = vals[k];
     if (!Array.isArray(v)) continue;
@@ -529,22 +609,23 @@ function scanArrays(vals: unknown[], n: number, stats: Float64Array, at: number,
   stats[at + STAT.ARRAYS] = arrays;
   stats[at + STAT.OTHER] = other;
   setLengths(stats, at, arrays, lenMin, lenMax, lenSum);
-  return keys.length ? { keys, counts: seen } : null;
+  return st;
 }
 
 /**
  * A column whose type shows only in its values: booleans as categories, numbers into `out`
  * (hashed here: the caller's numberStats does not), text lengths.
  */
-function scanAuto(vals: unknown[], n: number, out: Float64Array, stats: Float64Array, at: number, hll: Uint8Array, hllAt: number): { keys: string[]; counts: number[] } | null {
-  let lens = 0;
-  let lenMin = Infinity;
-  let lenMax = -Infinity;
-  let lenSum = 0;
-  let t = 0;
-  let f = 0;
+function scanAuto(vals: unknown[], n: number, out: Float64Array, stats: Float64Array, at: number, hll: Uint8Array, hllAt: number, state: AutoState | undefined): AutoState | undefined {
+  // Carried from the batch's earlier runs (before its first: 0, +Infinity, -Infinity, 0).
+  let lens = stats[at + STAT.LENS]!;
+  let lenMin = stats[at + STAT.LEN_MIN]!;
+  let lenMax = stats[at + STAT.LEN_MAX]!;
+  let lenSum = stats[at + STAT.LEN_SUM]!;
+  let t = state?.t ?? 0;
+  let f = state?.f ?? 0;
   // Booleans in the order first seen, as the categories of any other column.
-  let first = '';
+  let first = state?.first ?? '';
   for (let k = 0; k < n; k++) {
     const v = vals[k];
     out[k] = NaN;
@@ -566,7 +647,11 @@ function scanAuto(vals: unknown[], n: number, out: Float64Array, stats: Float64A
     } else addHash(hll, hllAt, hashString(String(v)));
   }
   setLengths(stats, at, lens, lenMin, lenMax, lenSum);
-  if (!first) return null;
+  return first ? { t, f, first } : undefined;
+}
+
+/** An auto column's booleans as categories, in the order first seen. */
+function autoCats({ t, f, first }: AutoState): { keys: string[]; counts: number[] } | null {
   const both = first === 'true' ? [['true', t], ['false', f]] : [['false', f], ['true', t]];
   const cats = both.filter(([, c]) => c) as Array<[string, number]>;
   return { keys: cats.map(([k]) => k), counts: cats.map(([, c]) => c) };

@@ -111,3 +111,24 @@ describe('CSV positions and worker-thread reads', () => {
     expect(items).toEqual(main);
   });
 });
+
+describe('CSV runs', () => {
+  it('readRuns gives the items read gives, in order, runs of a chunk or less, for any range', async () => {
+    const p = join(dir, 'runs.csv');
+    // ~300 KB: several 64 KiB chunks, a malformed row and a short one among them.
+    const lines = ['id,name,note'];
+    for (let i = 0; i < 6000; i++) lines.push(i === 1234 ? `${i},"bad"x,n` : i === 4321 ? `${i},short` : `${i},name ${i},"note, ${'x'.repeat(i % 50)}"`);
+    await writeFile(p, lines.join('\n') + '\n');
+    const s = createCsvSource(p, { indexEvery: 500 });
+    for (const range of [undefined, { start: 0, end: 10 }, { start: 1000, end: 5000 }, { start: 5990, end: 7000 }]) {
+      const one: SourceItem[] = [];
+      for await (const x of s.read(range)) one.push(x);
+      const runs: SourceItem[][] = [];
+      for await (const r of s.readRuns!(range)) runs.push(r);
+      expect(runs.flat()).toEqual(one);
+      expect(runs.every((r) => r.length > 0)).toBe(true);
+      if (!range) expect(runs.length).toBeGreaterThan(3);
+    }
+    await s.close();
+  });
+});

@@ -1,7 +1,7 @@
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { basename, extname } from 'node:path';
-import { SourceError } from '@synthfarm/core';
+import { SourceError } from '@synthfarm/core/errors';
 import { fixCp1252, sniffCsvDialect, type CsvDialect } from './csv-dialect.js';
 import { csvRecords, type CsvReadOptions, type CsvRecord } from './csv-records.js';
 import { fileSourceError } from './file-errors.js';
@@ -88,6 +88,11 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
   }
 
   async function* read(range?: SourceRange): AsyncIterable<SourceItem> {
+    for await (const items of readRuns(range)) yield* items;
+  }
+
+  /** The items of a range, those of each chunk of the file together. */
+  async function* readRuns(range?: SourceRange): AsyncIterable<SourceItem[]> {
     const { dialect: d, header: h, start } = await init();
     let from = start;
     if (range?.at && range.at.row <= range.start && range.at.byte >= start.byte) from = range.at;
@@ -95,17 +100,22 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     let row = from.row;
     const end = range?.end ?? Infinity;
     const latin1 = d.encoding === 'latin1';
-    chunks: for await (const rs of records(d, from)) {
+    for await (const rs of records(d, from)) {
+      const items: SourceItem[] = [];
+      let done = false;
       for (const r of rs) {
-        if (row >= end) break chunks;
+        if (row >= end) {
+          done = true;
+          break;
+        }
         const here = row++;
         if (range && here < range.start) continue;
         if ('error' in r) {
-          yield { ok: false, row: here, line: r.line, reason: r.error };
+          items.push({ ok: false, row: here, line: r.line, reason: r.error });
           continue;
         }
         if (r.fields.length !== h.length) {
-          yield { ok: false, row: here, line: r.line, reason: `expected ${h.length} fields, found ${r.fields.length}` };
+          items.push({ ok: false, row: here, line: r.line, reason: `expected ${h.length} fields, found ${r.fields.length}` });
           continue;
         }
         const values: Record<string, SourceValue> = {};
@@ -113,8 +123,10 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
           const v = r.fields[i] ?? null;
           values[h[i]!] = v !== null && latin1 ? fixCp1252(v) : v;
         }
-        yield { ok: true, row: here, line: r.line, values };
+        items.push({ ok: true, row: here, line: r.line, values });
       }
+      if (items.length) yield items;
+      if (done) return;
     }
   }
 
@@ -141,6 +153,7 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
       return rows!;
     },
     read,
+    readRuns,
     async position(row: number): Promise<SourcePosition> {
       const e = row > 0 ? await entryFor(row) : (await init()).start;
       return { row: e.row, byte: e.byte, line: e.line };

@@ -1,5 +1,5 @@
 import { resolve, sep } from 'node:path';
-import { SourceError } from '@synthfarm/core';
+import { SourceError } from '@synthfarm/core/errors';
 import type { DatasetSpec, Spec } from '@synthfarm/spec';
 import { createCsvSource } from './csv-source.js';
 import { createJsonlSource } from './jsonl-source.js';

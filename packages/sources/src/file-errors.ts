@@ -1,4 +1,4 @@
-import { SourceError } from '@synthfarm/core';
+import { SourceError } from '@synthfarm/core/errors';
 
 /** A file source that cannot be opened, as a {@link SourceError} naming it and the reason. */
 export function fileSourceError(label: string, err: unknown): SourceError {

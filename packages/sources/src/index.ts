@@ -6,4 +6,4 @@ export { compareOutput } from './compare/compare-output.js';
 export type { FidelityReport } from './compare/compare-output.js';
 export { formatReport } from './compare/format-report.js';
 export { openDatasetSource, checkDatasetSource } from './dataset-source.js';
-export type { Source, SourcePosition } from './source.js';
+export type { Source, SourceItem, SourcePosition } from './source.js';

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { SourceError } from '@synthfarm/core';
+import { SourceError } from '@synthfarm/core/errors';
 import { byteLines } from './byte-lines.js';
 import { fileSourceError } from './file-errors.js';
 import type { Source, SourceColumn, SourceItem, SourceRange, SourceValue } from './source.js';

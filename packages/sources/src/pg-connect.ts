@@ -1,13 +1,15 @@
-import pg from 'pg';
-import { SourceError } from '@synthfarm/core';
+import type pg from 'pg';
+import { SourceError } from '@synthfarm/core/errors';
 
 const AS_TEXT = new Set([1082, 1114, 1184]); // date, timestamp, timestamptz: kept as written, no local-time Date
 const AS_NUMBER = new Set([20, 1700]); // int8, numeric: numbers (a profile needs magnitudes, not exact digits)
 
-function getTypeParser(oid: number, format?: 'text' | 'binary'): (v: string) => unknown {
-  if (AS_TEXT.has(oid)) return (v) => v;
-  if (AS_NUMBER.has(oid)) return (v) => Number(v);
-  return pg.types.getTypeParser(oid, format ?? 'text') as (v: string) => unknown;
+function typeParsers(types: typeof pg.types): (oid: number, format?: 'text' | 'binary') => (v: string) => unknown {
+  return (oid, format) => {
+    if (AS_TEXT.has(oid)) return (v) => v;
+    if (AS_NUMBER.has(oid)) return (v) => Number(v);
+    return types.getTypeParser(oid, format ?? 'text') as (v: string) => unknown;
+  };
 }
 
 /** `postgres://user@host:port/db` of a URL, for messages: never the password. */
@@ -25,9 +27,11 @@ export function describePgUrl(url: string): string {
  * {@link SourceError} (exit 2) naming the server and the reason (PostgreSQL's own words).
  */
 export async function connectPg(url: string, label: string): Promise<pg.Client> {
+  // Loaded here, not with the module: a code thread reading a CSV or JSONL source never needs the driver.
+  const { default: driver } = await import('pg');
   let client: pg.Client;
   try {
-    client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'synthfarm', types: { getTypeParser } });
+    client = new driver.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: 'synthfarm', types: { getTypeParser: typeParsers(driver.types) } });
   } catch (err) {
     throw new SourceError(`${label} is not a valid PostgreSQL URL: ${(err as Error).message}`, { cause: err });
   }

@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import Cursor from 'pg-cursor';
-import { SourceError } from '@synthfarm/core';
+import { SourceError } from '@synthfarm/core/errors';
 import { connectPg, describePgUrl, ident, pgReason, qualified } from './pg-connect.js';
 import type { Source, SourceColumn, SourceItem, SourceRange, SourceValue } from './source.js';
 
@@ -127,6 +126,8 @@ export function createPostgresSource(opts: PostgresSourceOptions): Source {
         }
       }
       const c = await conn();
+      // Loaded here, not with the module: a code thread reading a file source never needs it.
+      const { default: Cursor } = await import('pg-cursor');
       const cursor = c.query(new Cursor(sql, params));
       try {
         let row = start;

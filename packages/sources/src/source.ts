@@ -50,6 +50,12 @@ export interface Source {
   /** Reads a range (default: all rows), streaming: memory does not grow with the range. */
   read(range?: SourceRange): AsyncIterable<SourceItem>;
   /**
+   * The same items as {@link read}, in the same order, a run of them at a time (files: the rows of
+   * one chunk read), for a reader that takes every row: an async generator's per-item promise and
+   * result object cost a code thread more than the row's own parse. Optional.
+   */
+  readRuns?(range?: SourceRange): AsyncIterable<SourceItem[]>;
+  /**
    * Files: where reading must start to reach `row` (an entry of the source's row index, built on
    * first use), to hand to another reader of the same file as {@link SourceRange.at}. A code
    * thread given it reads its batch without indexing the whole file again. Others have none.
