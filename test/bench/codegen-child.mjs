@@ -13,9 +13,11 @@ const started = performance.now();
 if (mode === 'synthfarm') {
   // The user's command, `synthfarm run SPEC --out DIR`, in this process (so peak RSS and CPU are
   // its own): the CLI's start-up, module loading and thread start are all in the time.
-  const { runCli } = await import('../../apps/cli/dist/cli.js');
-  const code = await runCli(['run', specFile, '--out', outDir]);
-  if (code !== 0) throw new Error(`synthfarm run exited ${code}`);
+  // Through the launcher a user's shell runs (bin/synthfarm.js: the bundled CLI), its argv set
+  // as the shell would; the import settles when the command has finished.
+  process.argv = [process.execPath, new URL('../../apps/cli/bin/synthfarm.js', import.meta.url).pathname, 'run', specFile, '--out', outDir];
+  await import('../../apps/cli/bin/synthfarm.js');
+  if (process.exitCode) throw new Error(`synthfarm run exited ${process.exitCode}`);
 } else {
   const { faker } = await import('@faker-js/faker');
   const { stringify } = await import('csv-stringify');
