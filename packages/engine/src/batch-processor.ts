@@ -56,6 +56,8 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       promptColumns: ds.source ? [...new Set(Object.values(ds.fields ?? {}).flatMap((f) => (f.kind === 'llm' ? placeholders(f.prompt) : [])).filter((p) => p.startsWith('source.')).map((p) => p.slice(7)))] : [],
       encoders: encoding.formats.map((f) => [f, createRecordEncoder(f, encoding.options[f])] as const),
       encode: { formats: encoding.formats, options: encoding.options, refFields, summarize: opts.summarize !== false },
+      unsummarized: { formats: encoding.formats, options: encoding.options, refFields, summarize: false },
+      summarized: summarizedBatches(ds),
       /** The report's plan, made when a model batch is first summarized here. */
       plan: undefined as DatasetPlan | undefined,
     };
@@ -75,7 +77,7 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
         // A source dataset's batch is a source range: the code thread that runs it reads it, from
         // where this process's index of the source says the range starts.
         const at = p.ds.source ? await (await import('./source-rows.js')).sourcePosition(opts.specKey, spec, job.dataset, job.start) : undefined;
-        const res = await pool.run({ ...task, encode: p.encode, ...(p.ds.source ? { readSource: true, ...(at ? { sourceAt: at } : {}) } : {}) });
+        const res = await pool.run({ ...task, encode: p.summarized(job.batch) ? p.encode : p.unsummarized, ...(p.ds.source ? { readSource: true, ...(at ? { sourceAt: at } : {}) } : {}) });
         const e = res.encoded!;
         const src = res.source && { rows: [], ...res.source };
         return {
@@ -113,13 +115,31 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       if (src && p.promptColumns.length) for (const r of staged.records ?? []) if (r) delete r.source;
       const out = encodeStaged(staged, p.encoders, p.refPaths, account);
       // The model stages ran here: so does the report's summary of the records they made.
-      if (opts.summarize !== false) {
+      if (opts.summarize !== false && p.summarized(job.batch)) {
         const [{ summarizeBatch }, { planDataset }] = await Promise.all([import('@synthfarm/report/batch-summary'), import('@synthfarm/report/column-plan')]);
         out.summary = summarizeBatch((p.plan ??= planDataset(p.ds, spec.datasets)), (staged.records ?? []).filter((r) => !!r), refLookup(refColumns, opts.specKey));
       }
       return src ? { ...out, sourceKeys: src.keys } : out;
     },
   };
+}
+
+/** Records of a dataset the report summarizes at most (rounded up to whole batches). */
+export const REPORT_SAMPLE_RECORDS = 100_000;
+
+/**
+ * Which of a dataset's batches the report summarizes: all of them up to REPORT_SAMPLE_RECORDS
+ * records, else every k-th batch, evenly spread, ~that many records in all. What a summary costs
+ * (~5 µs of CPU a record, most of a 1M-record code-only run's difference from one without a
+ * report) is then bounded whatever the dataset's size, as its memory is; the page says how many
+ * records it summarized. Decided by the spec alone, so embedded and farm runs summarize the same.
+ */
+export function summarizedBatches(ds: { count: number; batchSize: number }): (batch: number) => boolean {
+  const batches = Math.ceil(ds.count / ds.batchSize);
+  const wanted = Math.ceil(REPORT_SAMPLE_RECORDS / ds.batchSize);
+  if (batches <= wanted) return () => true;
+  const stride = Math.ceil(batches / wanted);
+  return (batch) => batch % stride === 0;
 }
 
 /** Rejects of a source batch with lineage: malformed rows name their line, the others their source key. */

@@ -86,7 +86,7 @@
     const dsChecks = d.columns.flatMap((c) => c.checks);
     const bad = dsChecks.filter((c) => !c.ok).length;
     root.append(section('ds-' + d.name, `Dataset ${d.name}`,
-      el('p', { class: 'meta' }, `${int(d.written)} records written (${int(d.summarized)} summarized while committing) · `, el('span', { class: 'badge ' + (bad ? 'bad' : 'ok') }, `${dsChecks.length - bad} of ${dsChecks.length} checks pass`)),
+      el('p', { class: 'meta' }, `${int(d.written)} records written (${int(d.summarized)} summarized while committing${d.summarized < d.written ? ': whole batches spread evenly over the dataset, so plots and rates are of that sample' : ''}) · `, el('span', { class: 'badge ' + (bad ? 'bad' : 'ok') }, `${dsChecks.length - bad} of ${dsChecks.length} checks pass`)),
       el('div', { class: 'grid' }, overview),
       el('div', { class: 'grid' }, cards)));
   }

@@ -293,8 +293,8 @@ export class BatchSummarizer {
 /**
  * A batch's summary, made where the records are (a code thread, a farm worker, the model
  * stage's process), so the committer only merges small summaries in commit order: nothing is
- * re-read, and memory is bounded by the plan, not by the records. Every record is counted (no
- * sampling).
+ * re-read, and memory is bounded by the plan, not by the records. Every record of a summarized
+ * batch is counted (which batches are summarized: the engine's summarizedBatches).
  *
  * Column by column, a run of records at a time ({@link BatchSummarizer}): each step is a small
  * loop over the run's values (or their numbers), the same loop for every column and dataset, so
