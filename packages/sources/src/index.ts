@@ -5,5 +5,5 @@ export { specFromProfile } from './profile/spec-from-profile.js';
 export { compareOutput } from './compare/compare-output.js';
 export type { FidelityReport } from './compare/compare-output.js';
 export { formatReport } from './compare/format-report.js';
-export { openDatasetSource, checkDatasetSource } from './dataset-source.js';
+export { openDatasetSource } from './dataset-source.js';
 export type { Source, SourceItem, SourcePosition } from './source.js';
