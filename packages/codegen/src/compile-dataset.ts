@@ -321,7 +321,8 @@ export function getPath(rec: DataRecord, segments: string[]): unknown {
   return o;
 }
 
-function setPath(rec: DataRecord, segments: string[], value: unknown): void {
+/** Sets a dot path of a record whose parents exist (as the record was generated). */
+export function setPath(rec: DataRecord, segments: string[], value: unknown): void {
   const parent = getParent(rec, segments);
   if (parent) parent[segments.at(-1)!] = value;
 }

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { serializeError, SynthfarmError } from '@synthfarm/core';
-import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type DataRecord, type RecordOp } from '@synthfarm/codegen';
+import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, setPath, type DataRecord, type RecordOp } from '@synthfarm/codegen';
 import { createLinePatcher, createRecordEncoder, type Format, type Reject, type SinkFile } from '@synthfarm/output';
 import { isModelDataset, type Spec } from '@synthfarm/spec';
 import { emptyAudit, mergeAudit } from './audit-summary.js';
@@ -731,11 +731,4 @@ function backendsSection(base: Manifest['backends'], record: RunRecord): Manifes
     out[name] = { ...(b && typeof b === 'object' ? b : {}), ...manifestBackend(record.backends[name] ?? emptyBackendTotals()) };
   }
   return out;
-}
-
-/** Sets the value at a record's path (`a.b`), making the objects on the way. */
-function setPath(rec: DataRecord, segs: readonly string[], v: unknown): void {
-  let o = rec as Record<string, unknown>;
-  for (let s = 0; s < segs.length - 1; s++) o = (o[segs[s]!] ??= {}) as Record<string, unknown>;
-  o[segs.at(-1)!] = v;
 }
