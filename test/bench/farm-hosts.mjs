@@ -10,7 +10,7 @@
 //     → one createFarmWorker per host (what `synthfarm worker --host` does once per process); sends { ready }.
 // Both stop on 'stop' or SIGTERM.
 import { createCodegenPool } from '@synthfarm/engine';
-import { boundWorkerHeapGrowth, createFarmWorker } from '@synthfarm/farm';
+import { createFarmWorker } from '@synthfarm/farm';
 import { createSimServer } from '@synthfarm/sim';
 
 const [role, json] = process.argv.slice(2);
@@ -39,8 +39,6 @@ if (role === 'sims') {
   process.once('SIGTERM', () => void stop());
   send({ urls });
 } else if (role === 'workers') {
-  // As `synthfarm worker` does.
-  boundWorkerHeapGrowth();
   // One code thread for the process's hosts, as one worker process has (not one per host: 64
   // threads on two cores would make the emulation, not the farm, the bottleneck).
   const pool = createCodegenPool(1);

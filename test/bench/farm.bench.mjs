@@ -43,6 +43,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createSimServer } from '@synthfarm/sim';
+import { WORKER_HEAP_GROWING_PERCENT } from '@synthfarm/farm/worker-heap';
 
 const CASES = (process.env.FARM_BENCH_CASES ?? '4x4,64x8').split(',');
 const REPEAT = Number(process.env.FARM_BENCH_REPEAT ?? 1);
@@ -160,7 +161,7 @@ const median = (xs) => {
 /** A forked farm-hosts.mjs child with request/answer over IPC (answers come back in order). */
 function forkHosts(role, cfg) {
   // Workers fix V8's old-space growth factor from their first GC, as `synthfarm worker` does (bin/synthfarm.js).
-  const p = fork(HOSTS_JS, [role, JSON.stringify(cfg)], { cwd: ROOT, env: cliEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: role === 'workers' ? ['--heap-growing-percent=30'] : [] });
+  const p = fork(HOSTS_JS, [role, JSON.stringify(cfg)], { cwd: ROOT, env: cliEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: role === 'workers' ? [`--heap-growing-percent=${WORKER_HEAP_GROWING_PERCENT}`] : [] });
   p.err = '';
   p.stderr.setEncoding('utf8').on('data', (s) => (p.err += s));
   p.stdout.resume();

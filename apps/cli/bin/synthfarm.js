@@ -3,12 +3,11 @@
 // half the time of the ~300 modules it is made of), unless the packages were built again since
 // (`tsc -b` alone after an edit): then from that build's dist/main.js, never a stale bundle.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 
 // A worker runs for days: V8's old-space growth factor is fixed (packages/farm/src/worker-heap.ts)
 // before the first major GC, which comes while the CLI loads. Set later, the limit that GC drew
 // with a factor of up to 4 held for the next ~50 s of work (peak RSS 157 -> 197 MB at 200k records).
-if (process.argv[2] === 'worker' && !process.execArgv.some((a) => /^--heap[-_]growing[-_]percent\b/.test(a))) setFlagsFromString('--heap-growing-percent=30');
+if (process.argv[2] === 'worker') (await import('@synthfarm/farm/worker-heap')).boundWorkerHeapGrowth();
 
 const root = new URL('../../../', import.meta.url);
 const bundle = new URL('../bundle/main.js', import.meta.url);

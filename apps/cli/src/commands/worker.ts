@@ -1,5 +1,5 @@
 import { UsageError } from '@synthfarm/core';
-import { applyFarmBudget, boundWorkerHeapGrowth, connectFarm, createFarmWorker, createScheduleWorker, settlesWithin } from '@synthfarm/farm';
+import { applyFarmBudget, connectFarm, createFarmWorker, createScheduleWorker, settlesWithin } from '@synthfarm/farm';
 import { farmPolicyFromOptions } from '@synthfarm/spec';
 import { redisUrl } from './redis-url.js';
 
@@ -10,8 +10,6 @@ export async function workerCommand(opts: { redis?: string; host: string; slots?
   const { checkHostUrl } = await import('@synthfarm/llm');
   checkHostUrl(m[2]!, `--host ${opts.host}`);
   const policy = farmPolicyFromOptions(opts);
-  // A worker runs for days: its RSS must not grow with the records it has processed.
-  boundWorkerHeapGrowth();
   const worker = await createFarmWorker({
     policy,
     redisUrl: redisUrl(opts), host: { name: m[1]!, url: m[2]! }, slots: opts.slots, queueAhead: opts.queueAhead, drainTimeoutMs: opts.drainMs, lockDurationMs: opts.lockMs,
