@@ -72,7 +72,7 @@ describe('stderr closed', () => {
     // EPIPE. It used to spin at 100% CPU on that error and never exit.
     const { url } = await startSim({ slots: 2, tokensPerSecond: 1e6 });
     const child = spawn(process.execPath, [BIN, 'worker', '--redis', redis.url, '--host', `gpu1=${url}`, '--no-cache', '--no-schedules', '--drain-ms', '500'], { cwd: ROOT, env: { ...cliEnv(), SYNTHFARM_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const exited = new Promise<number | string | null>((resolve) => child.on('exit', (c, sig) => resolve(c ?? sig)));
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     for (let i = 0; !/ serving /.test(stderr); i++) {

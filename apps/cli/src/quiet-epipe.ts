@@ -20,7 +20,9 @@ export function exitQuietlyOnEpipe(stream: NodeJS.WriteStream = process.stdout, 
  */
 export function dropWritesOnEpipe(stream: NodeJS.WriteStream = process.stderr): void {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    // EPIPE or, when the reader closed with bytes unread on a socket pipe (how child processes get
+    // their stdio), ECONNRESET: either way nobody reads what follows.
+    if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
     stream.write = (() => true) as typeof stream.write;
   });
 }
