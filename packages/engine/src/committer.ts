@@ -329,7 +329,17 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       for (;;) {
         const refill = commit.committed >= ranges.length ? refillRange() : undefined;
         if (commit.committed >= ranges.length && !refill) break;
-        const jobs: BatchJob[] = [];
+        // A round's jobs go out in chunks of 1, 2, 4, ... as they are made: a run's first batches
+        // reach the idle workers while the rest of its first window is still being reserved and
+        // admitted (20 of them took ~40 ms before the first went out). Later rounds are a job or two.
+        let jobs: BatchJob[] = [];
+        let chunk = 1;
+        const send = async () => {
+          await executor.dispatch(jobs);
+          await state.setProduced(d, produced);
+          jobs = [];
+          chunk *= 2;
+        };
         const window = routeWindow === undefined ? await opts.window(d) : Math.min(await opts.window(d), routeWindow + 1);
         // Refill batches go one at a time: each one's size is what the ones before it left missing.
         while (!stopped && produced - commit.committed < window && (produced < ranges.length || (refill && produced === commit.committed))) {
@@ -345,11 +355,9 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
           jobs.push(job);
           inflight.set(job.batch, job);
           produced++;
+          if (jobs.length >= chunk) await send();
         }
-        if (jobs.length) {
-          await executor.dispatch(jobs);
-          await state.setProduced(d, produced);
-        }
+        if (jobs.length) await send();
         if (stopped && commit.committed >= produced) break;
         const b = commit.committed;
         const job = inflight.get(b) ?? (await jobFor(b));

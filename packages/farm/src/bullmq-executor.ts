@@ -40,6 +40,9 @@ export function createBullmqExecutor(opts: BullmqExecutorOptions): BatchExecutor
     }
     return q;
   };
+  // Each dataset's unrouted queue is opened now: its connection is made while the committer opens
+  // the run's files, not on the first dispatch, which every worker is waiting for.
+  for (let d = 0; d < opts.spec.datasets.length; d++) queue(queueFor(opts.spec, d));
   const add = async (jobs: BatchJob[]) => {
     const byQueue = new Map<string, BatchJob[]>();
     for (const j of jobs) {
