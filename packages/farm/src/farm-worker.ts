@@ -6,7 +6,7 @@ import { createBatchProcessor, createCodegenPool, withBatchAccounting, writtenRo
 import { resolveBoundSecret, type BackendSpec } from '@synthfarm/spec';
 import { createModelStages } from '@synthfarm/stages';
 import { usedBackendNames } from '@synthfarm/routing';
-import { BatchJobSchema, CODE_QUEUE, REMOTE_QUEUE, modelQueue, type BatchJob } from './batch-job.js';
+import { BatchJobSchema, CODE_QUEUE, REMOTE_QUEUE, modelQueue, queueFor, type BatchJob } from './batch-job.js';
 import { createRedisBatchStore } from './redis-batch-store.js';
 import { farmKeys } from './keys.js';
 import { FarmWorkerOptionsSchema, type FarmWorkerOptions } from './farm-worker-options.js';
@@ -230,10 +230,25 @@ export async function createFarmWorker(options: FarmWorkerOptions): Promise<Farm
   // A submitted run is announced: this worker readies itself for it (the run's spec and model
   // stages, its datasets compiled on the code thread) while the coordinator sets the run up,
   // instead of after taking its first batch. Best effort: a batch builds whatever is missing.
+  // It also learns the run's batch shape before the first batch comes: a model queue this worker
+  // is idle on takes what fills the host's slots plus one ready batch, not the `slots` batches of
+  // a worker that does not know it. At 64 hosts × 8 slots the first hosts to wake took 8 batches
+  // each and handed 5 back, while others waited for them through the ramp-up.
+  const holdFor = (spec: RunContext['spec']) => {
+    const calls = new Map<string, number>();
+    spec.datasets.forEach((ds, d) => {
+      const q = queueFor(spec, d);
+      if (modelQueues.has(q)) calls.set(q, Math.max(calls.get(q) ?? 0, callsPerBatch(ds)));
+    });
+    for (const [q, c] of calls) if (!running.get(q)) modelQueues.get(q)!.concurrency = batchesHeld(slots, c);
+  };
   const announcements = createRedis(opts.redisUrl);
   announcements.on('message', (_channel: string, runId: string) => {
     void contextFor(runId)
-      .then((ctx) => ctx.processor.warm())
+      .then((ctx) => {
+        holdFor(ctx.spec);
+        return ctx.processor.warm();
+      })
       .catch(() => undefined);
   });
   // Not awaited: with Redis away it would wait; ioredis subscribes again on every reconnect.

@@ -5,7 +5,7 @@ export type { ShapeNode, DatasetSpec, BackendSpec, Spec } from './spec-schema.js
 export { loadSpecFile, parseSpecText, validateSpec } from './load-spec.js';
 export { checkSpecLimits } from './check-spec-limits.js';
 export type { LoadSpecOptions, LoadedSpec } from './load-spec.js';
-export { placeholders, renderTemplate, datasetColumns, hiddenPaths } from './field-paths.js';
+export { placeholders, datasetColumns, hiddenPaths } from './field-paths.js';
 export { llmValueSchema } from './record-schema.js';
 export { redactSecrets, resolveBoundSecret } from './secrets.js';
 export { checkAllowedUrl, createFarmPolicy, farmPolicyFromOptions, originOf } from './farm-policy.js';

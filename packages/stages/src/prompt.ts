@@ -1,4 +1,5 @@
-import { placeholders, renderTemplate } from '@synthfarm/spec';
+import { placeholders } from '@synthfarm/spec';
+import { compileTemplate } from '@synthfarm/spec/field-paths';
 import type { DataRecord } from '@synthfarm/codegen';
 import type { ModelField } from './model-fields.js';
 
@@ -38,8 +39,13 @@ export function describeField(f: ModelField): string {
 
 /** A field's instruction for one record, its `{{placeholders}}` filled from the record (legacy values quoted as data). */
 export function renderInstruction(f: ModelField, record: DataRecord): string {
-  return renderTemplate(f.prompt, (p) => (p.startsWith(`${LEGACY_KEY}.`) && record[LEGACY_KEY] ? legacyData(lookup(record, p)) : lookup(record, p)));
+  let render = compiledPrompts.get(f);
+  if (!render) compiledPrompts.set(f, (render = compileTemplate(f.prompt)));
+  return render((p) => (p.startsWith(`${LEGACY_KEY}.`) && record[LEGACY_KEY] ? legacyData(lookup(record, p)) : lookup(record, p)));
 }
+
+/** Each field's prompt template, split once per run's fields rather than once per record (~1.5% of a farm worker's CPU). */
+const compiledPrompts = new WeakMap<ModelField, ReturnType<typeof compileTemplate>>();
 
 /**
  * A field's rules in words: type, enum, limits, format, hint. Objects and arrays spell out their
