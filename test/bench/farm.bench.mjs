@@ -33,7 +33,10 @@
 // "20000,200000"); FARM_BENCH_SCALE_SIZES (64x8 sizes, default "100000"); FARM_BENCH_TPS (4x4
 // output tokens/s per slot, default 4000); FARM_BENCH_PROMPT_TPS (4x4 prompt tokens/s per slot,
 // default 10000); FARM_BENCH_WARMUP (4x4 warm-up records, default 2000); FARM_BENCH_REPEAT (runs of
-// each size, default 1; medians are printed when > 1). A 25-record call is ~520 output and ~1000
+// each size, default 1; medians are printed when > 1). Diagnostics: FARM_BENCH_TRACE=1 prints the
+// busy-slot timeline of the first 4 s and the last 20 s of each run (at 64x8 the last wave is
+// 4,000 - 7 x 512 = 416 calls: 96 slots wait out its ~13 s); FARM_BENCH_COORD_PROF=DIR and
+// FARM_BENCH_PROF_DIR=DIR write V8 CPU profiles of the coordinator and of the 64x8 worker processes. A 25-record call is ~520 output and ~1000
 // prompt tokens: ~0.25 s of slot time in 4x4, ~14 s in 64x8.
 import { fork, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -161,7 +164,7 @@ const median = (xs) => {
 /** A forked farm-hosts.mjs child with request/answer over IPC (answers come back in order). */
 function forkHosts(role, cfg) {
   // Workers fix V8's old-space growth factor from their first GC, as `synthfarm worker` does (bin/synthfarm.js).
-  const p = fork(HOSTS_JS, [role, JSON.stringify(cfg)], { cwd: ROOT, env: cliEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: role === 'workers' ? [`--heap-growing-percent=${WORKER_HEAP_GROWING_PERCENT}`] : [] });
+  const p = fork(HOSTS_JS, [role, JSON.stringify(cfg)], { cwd: ROOT, env: cliEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: role === 'workers' ? [`--heap-growing-percent=${WORKER_HEAP_GROWING_PERCENT}`, ...(process.env.FARM_BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FARM_BENCH_PROF_DIR}`] : [])] : [] });
   p.err = '';
   p.stderr.setEncoding('utf8').on('data', (s) => (p.err += s));
   p.stdout.resume();
@@ -257,7 +260,7 @@ async function runCase(name, c, redis, redisUrl, redisProc, dir) {
       }
     })();
     const t0 = performance.now();
-    const coord = start(process.execPath, [BIN, 'run', specPath, '--redis', redisUrl, '--out', out, '--json'], { cwd: ROOT, env: cliEnv });
+    const coord = start(process.execPath, [...(process.env.FARM_BENCH_COORD_PROF && !warmup ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FARM_BENCH_COORD_PROF}`] : []), BIN, 'run', specPath, '--redis', redisUrl, '--out', out, '--json'], { cwd: ROOT, env: cliEnv });
     let redisPeak = used0;
     let opsPeak = 0;
     let coordHwm = 0;
@@ -280,6 +283,10 @@ async function runCase(name, c, redis, redisUrl, redisProc, dir) {
     await sampler;
     const cmds = num(await redis.info('stats'), 'total_commands_processed') - cmds0;
     const phases = idlePhases(timeline, t0, t0 + wallMs, SLOTS);
+    if (process.env.FARM_BENCH_TRACE) {
+      const at = (from, to) => timeline.filter(([t]) => t - t0 >= from && t - t0 < to).map(([t, a]) => `${((t - t0) / 1000).toFixed(1)}:${a}`).join(' ');
+      console.log(`  busy slots, first 4 s (s:slots): ${at(0, 4000)}\n  busy slots, last 20 s: ${at(wallMs - 20_000, wallMs)}`);
+    }
     if (code !== 0) throw new Error(`[bench:farm] the run exited ${code}:\n${coord.err}`);
     const summary = JSON.parse(coord.out.trim().split('\n').at(-1));
     const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8'));
