@@ -36,8 +36,8 @@
 // each size, default 1; medians are printed when > 1). Diagnostics: FARM_BENCH_TRACE=1 prints the
 // busy-slot timeline of the first 4 s and the last 20 s of each run (at 64x8 the last wave is
 // 4,000 - 7 x 512 = 416 calls: 96 slots wait out its ~13 s); FARM_BENCH_COORD_PROF=DIR and
-// FARM_BENCH_PROF_DIR=DIR write V8 CPU profiles of the coordinator and of the 64x8 worker processes. A 25-record call is ~520 output and ~1000
-// prompt tokens: ~0.25 s of slot time in 4x4, ~14 s in 64x8.
+// FARM_BENCH_PROF_DIR=DIR write V8 CPU profiles of the coordinator and of the 64x8 worker processes.
+// A 25-record call is ~520 output and ~1000 prompt tokens: ~0.25 s of slot time in 4x4, ~14 s in 64x8.
 import { fork, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
