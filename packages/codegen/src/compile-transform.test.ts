@@ -77,8 +77,8 @@ describe('from: legacy dates', () => {
 
   it('reads each listed format, first match first', () => {
     const p = parse(['YYYY-MM-DD', 'DD/MM/YYYY', 'YYYY.MM.DD HH:mm:ss']);
-    expect(['2019-02-28', ' 28/02/2019 ', '2019.02.28 13:05:09', '2019-02-29', '2019x02x28 13:05:09', '2019-2-28', '\uff12019-02-28'].map(p)).toEqual([
-      '2019-02-28', '2019-02-28', '2019-02-28T13:05:09Z', 'rejected', 'rejected', 'rejected', 'rejected',
+    expect(['2019-02-28', ' 28/02/2019 ', '2019.02.28 13:05:09', '2019-02-29', '2019x02x28 13:05:09', '2019-2-28', '\uff12019-02-28', ' 2019-02-28 ', '0049-01-31', '0999-12-31'].map(p)).toEqual([
+      '2019-02-28', '2019-02-28', '2019-02-28T13:05:09Z', 'rejected', 'rejected', 'rejected', 'rejected', '2019-02-28', '2049-01-31', '0999-12-31',
     ]);
   });
 });

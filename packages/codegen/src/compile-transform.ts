@@ -88,7 +88,8 @@ function dateParser(formats: string[], column: string): (v: unknown) => unknown 
       order.push(t[0]!);
       return t.length === 4 ? '(\\d{4})' : t.length === 2 && t !== 'YY' ? '(\\d{2})' : t === 'YY' ? '(\\d{2})' : '(\\d{1,2})';
     });
-    return { re: new RegExp(`^${src}$`), order, time: /H|m|s/.test(order.join('')), fixed: fixedWidth(fmt) };
+    // A value in this format is already the ISO text the field writes (once checked to be a date).
+    return { re: new RegExp(`^${src}$`), order, time: /H|m|s/.test(order.join('')), fixed: fixedWidth(fmt), iso: fmt === 'YYYY-MM-DD' };
   });
   const digits: number[] = [];
   return (v) => {
@@ -119,6 +120,9 @@ function dateParser(formats: string[], column: string): (v: unknown) => unknown 
       if (!c.time) {
         // A date alone: checked and written without a Date object (it runs for every legacy row).
         if (M < 1 || M > 12 || D < 1 || D > daysIn(Y, M)) continue; // 31/02 is no date
+        // The legacy text itself, not the same characters built again (it runs for every row);
+        // a year below 100 is moved to a century above, so that text is built.
+        if (c.iso && Y >= 100 && (s.charCodeAt(0) !== 48 || s.charCodeAt(1) !== 48)) return s;
         return `${Y < 1000 ? String(Y).padStart(4, '0') : Y}-${M < 10 ? '0' : ''}${M}-${D < 10 ? '0' : ''}${D}`;
       }
       const d = new Date(Date.UTC(Y, M - 1, D, H, mi, se));
@@ -177,7 +181,7 @@ function daysIn(y: number, m: number): number {
 function numberParser(o: { thousands: string; decimal: string }, column: string): (v: unknown) => unknown {
   return (v) => {
     if (typeof v === 'number') return v;
-    let s = String(v).trim();
+    let s = (typeof v === 'string' ? v : String(v)).trim();
     if (o.thousands) s = s.split(o.thousands).join('');
     if (o.decimal !== '.') s = s.replace(o.decimal, '.');
     const n = s === '' ? NaN : Number(s);

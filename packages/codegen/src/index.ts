@@ -4,6 +4,7 @@ export type { FakerCall } from './faker-registry.js';
 export { CompiledDataset, getPath, setPath } from './compile-dataset.js';
 export type { DataRecord, RecordOp } from './compile-dataset.js';
 export { UniqueIndex } from './unique-index.js';
+export { KeySet } from './key-set.js';
 export { SharedColumn } from './shared-column.js';
 export type { RefColumns } from './shared-column.js';
 export { checkCompiles } from './compile-spec.js';

@@ -7,7 +7,7 @@ import type { BatchOutput } from './batch-output.js';
 import type { BatchTask } from './batch-task.js';
 import type { CodegenPool } from './codegen-pool.js';
 import { datasetEncoding } from './encoded-formats.js';
-import { packLines } from './packed-lines.js';
+import { linesFromWire, packLines } from './packed-lines.js';
 import { referencedFields } from './ref-columns.js';
 import type { SourceBatch } from './source-rows.js';
 import type { DatasetPlan } from '@synthfarm/report/column-plan';
@@ -81,7 +81,7 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
         const e = res.encoded!;
         const src = res.source && { rows: [], ...res.source };
         return {
-          count: job.count, lines: e.lines, keys: e.keys, templateValues: e.templateValues, refValues: e.refValues, ...(e.summary ? { summary: e.summary } : {}),
+          count: job.count, lines: Object.fromEntries(Object.entries(e.lines).map(([f, w]) => [f, linesFromWire(w!)])), keys: e.keys, templateValues: e.templateValues, refValues: e.refValues, ...(e.summary ? { summary: e.summary } : {}),
           dropped: res.invalid.map((i) => i.offset),
           rejects: rejectsOf(src, res.invalid),
           routing: [], backends: {},

@@ -1,7 +1,7 @@
 import type { RecordOp } from '@synthfarm/codegen';
 import type { RefColumns, DataRecord } from '@synthfarm/codegen';
 import type { EncoderOptions, Format, Reject } from '@synthfarm/output';
-import type { PackedLines } from './packed-lines.js';
+import type { PackedLines, WireLines } from './packed-lines.js';
 import type { Spec } from '@synthfarm/spec';
 import type { BatchSummary } from '@synthfarm/report/batch-summary';
 import type { SourcePosition } from '@synthfarm/sources';
@@ -22,8 +22,8 @@ export interface EncodeRequest {
 
 /** A batch already encoded by a worker. */
 export interface EncodedBatch {
-  /** Per format, the batch's lines packed (line k = record start + k). */
-  lines: Partial<Record<Format, PackedLines>>;
+  /** Per format, the batch's lines packed (line k = record start + k); from a code thread, maybe as bytes. */
+  lines: Partial<Record<Format, WireLines>>;
   /** Unique-field keys, `uniqueCount` per record, NaN for null. */
   keys: Float64Array;
   /**

@@ -665,9 +665,11 @@ async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, ref
       const set = (f: Format, k: number, line: string) => (replaced[f] ??= new Map()).set(k, line);
       const templateValue = (j: number) => lineAt(out.templateValues!, j);
       for (let k = 0; k < out.count; k++) {
-        if (dropped.has(k)) continue;
+        if (dropped.size && dropped.has(k)) continue;
         const i = start + k;
         const suffixed = unique.admitKeys(out.keys!, templateValue, k * u, i);
+        // Nothing collided (nearly every record): nothing to patch.
+        if (suffixed?.length === 0) continue;
         if (suffixed) {
           // Only templates collided: set their suffixed values in the encoded lines.
           const rec = changed && suffixed.length ? await generated(i) : undefined;

@@ -16,6 +16,11 @@ interface Compiled {
   plan?: DatasetPlan;
   /** The plan's date columns the generator writes, with their node (see dateColumns). */
   dates?: DateColumn[];
+  /**
+   * The encoders of the formats last asked for, by their options: one set per run, not per batch
+   * (a batch's new encoder closures deoptimized each thread's compiled encoding loop once more).
+   */
+  encoders?: { key: string; list: RecordEncoder[] };
 }
 
 /** A date column of the report's plan whose instants the generator hands over. */
@@ -108,7 +113,7 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const summarizer = valid && new summaries!.BatchSummarizer(plan!, refLookup(task.refColumns, task.specKey));
   const e: BatchEncoding = {
     dataset, task, check, unique, refPaths,
-    encoders: formats.map((f) => createRecordEncoder(f, enc.options[f]!)),
+    encoders: encodersFor(compiled, enc),
     builders: formats.map(() => new PackedLinesBuilder(task.count)),
     keys: new Float64Array(task.count * unique),
     templateValues: new PackedLinesBuilder(task.count * unique),
@@ -130,6 +135,13 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   formats.forEach((f, i) => (lines[f] = e.builders[i]!.done()));
   const summary = summarizer?.done();
   return { encoded: { lines, keys: e.keys, templateValues: e.templateValues.done(), refValues: e.refValues, ...(summary ? { summary } : {}) }, invalid: e.invalid, ...(source ? { source } : {}) };
+}
+
+/** The record encoders of the formats `enc` asks for (made once per thread and options). */
+function encodersFor(compiled: Compiled, enc: NonNullable<BatchTask['encode']>): RecordEncoder[] {
+  const key = JSON.stringify([enc.formats, enc.formats.map((f) => enc.options[f])]);
+  if (compiled.encoders?.key !== key) compiled.encoders = { key, list: enc.formats.map((f) => createRecordEncoder(f, enc.options[f]!)) };
+  return compiled.encoders.list;
 }
 
 /** A batch being encoded: one object of one shape per batch, so {@link encodeRecords} is compiled once. */

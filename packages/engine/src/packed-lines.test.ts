@@ -1,5 +1,6 @@
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { assemblePacked, packLines } from './packed-lines.js';
+import { assemblePacked, linesForTransfer, linesFromWire, packLines } from './packed-lines.js';
 
 describe('assemblePacked', () => {
   const p = packLines(['a\n', 'bb\n', 'ccc\n', 'dddd\n', 'e\n']);
@@ -13,5 +14,39 @@ describe('assemblePacked', () => {
     const out = assemblePacked(p, new Set(dropped), new Map(replaced as ReadonlyArray<[number, string]>));
     expect(lines(out)).toEqual(want);
     expect(out.text).toBe(want.join(''));
+  });
+});
+
+describe('lines across a thread', () => {
+  const batch = (line: (k: number) => string) => packLines(Array.from({ length: 2000 }, (_, k) => line(k)));
+  const cross = (p: ReturnType<typeof packLines>) => {
+    const transfer: ArrayBuffer[] = [];
+    const wire = linesForTransfer(p, transfer);
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(wire, transfer);
+    const got = linesFromWire(receiveMessageOnPort(port2)!.message);
+    port1.close();
+    return { transfer, got };
+  };
+
+  it('an ASCII batch moves as its bytes: the same text and ends on the other side', () => {
+    const p = batch((k) => `${k},row ${k} of the batch,"quoted, too"\r\n`);
+    const { transfer, got } = cross(p);
+    expect(transfer).toHaveLength(1);
+    expect(Buffer.from(got.bytes!).toString('utf8')).toBe(p.text);
+    expect(got.text).toBe(p.text);
+    expect(Array.from(got.ends)).toEqual(Array.from(p.ends));
+    expect(assemblePacked(got, new Set([0]), undefined).text).toBe(p.text.slice(p.ends[0]));
+  });
+
+  it.each([
+    ['non-ASCII text (UTF-16 ends do not index its bytes)', (k: number) => `${k},Zoë Müller\r\n`],
+    ['a small batch', (k: number) => (k < 3 ? `${k}\r\n` : '')],
+  ])('%s stays text', (_, line) => {
+    const p = batch(line);
+    const { transfer, got } = cross(p);
+    expect(transfer).toHaveLength(0);
+    expect(got.bytes).toBeUndefined();
+    expect(got.text).toBe(p.text);
   });
 });

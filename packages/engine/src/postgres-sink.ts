@@ -155,9 +155,13 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
       // Rows go straight into the table unless some must be checked (orphans) or merged (upsert) first.
       const staged = fks.length > 0 || !!upsert;
       // Straight into the table: the batch's lines as they are. Staged: each row led by its offset.
+      // Straight in: the lines' bytes when a code thread sent them so (the batch unchanged), else their text.
       let text = '';
-      if (!staged) text = assemblePacked(b.lines, b.dropped, b.replaced).text;
-      else {
+      let body: string | Uint8Array = '';
+      if (!staged) {
+        const lines = assemblePacked(b.lines, b.dropped, b.replaced);
+        body = lines.bytes ?? lines.text;
+      } else {
         const { lines, dropped, replaced } = b;
         for (let k = 0; k < b.count; k++) {
           if (dropped.has(k)) continue;
@@ -173,7 +177,7 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
       const copy = async (statements: string) => {
         try {
           // One write: a stream of one chunk per row costs the aggregator more than the row itself.
-          await pipeline(Readable.from([text]), client!.query(copyFrom(statements)));
+          await pipeline(Readable.from([staged ? text : body]), client!.query(copyFrom(statements)));
         } catch (err) {
           throw fail(`cannot COPY ${what}`, err);
         }

@@ -32,4 +32,6 @@ export interface FileStore {
 export interface Lines {
   text: string;
   ends: ArrayLike<number>;
+  /** The same lines as UTF-8 bytes, when the caller has them: a file takes these as they are. */
+  bytes?: Uint8Array;
 }

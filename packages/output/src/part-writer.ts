@@ -29,3 +29,12 @@ export function sliceLines(lines: Lines, from: number, to: number): string {
   if (start === 0 && to === lines.ends.length && lines.ends[to - 1] === lines.text.length) return lines.text;
   return lines.text.slice(start, lines.ends[to - 1]!);
 }
+
+/**
+ * Lines [from, to) for a plain file: all of them as their bytes when they come with bytes (no
+ * encoding of the text for the file's digest and again for the file), else {@link sliceLines}.
+ */
+export function sliceBytes(lines: Lines, from: number, to: number): string | Uint8Array {
+  if (lines.bytes && from === 0 && to === lines.ends.length && to > 0 && lines.ends[to - 1] === lines.bytes.length) return lines.bytes;
+  return sliceLines(lines, from, to);
+}

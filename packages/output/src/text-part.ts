@@ -1,5 +1,5 @@
 import type { FileStore } from './file-store.js';
-import { sliceLines, type PartResume, type PartWriter } from './part-writer.js';
+import { sliceBytes, type PartResume, type PartWriter } from './part-writer.js';
 
 /**
  * A CSV or JSONL file written as it comes: the header (CSV) when created, then each append's
@@ -9,7 +9,7 @@ export async function openTextPart(store: FileStore, name: string, header: strin
   const file = await store.open(name, resume?.position[''] ?? (resume ? 0 : undefined));
   if (!resume && header) await file.append(header);
   return {
-    append: (lines, from, to) => file.append(sliceLines(lines, from, to)),
+    append: (lines, from, to) => file.append(sliceBytes(lines, from, to)),
     position: () => ({ '': file.bytes }),
     commit: () => file.commit(),
     discard: () => file.discard(),
