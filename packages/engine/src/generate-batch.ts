@@ -48,6 +48,9 @@ function dateColumns(dataset: CompiledDataset, plan: DatasetPlan): DateColumn[] 
 /** The report's modules: loaded by a thread the first time it summarizes a batch (a run without a report never does). */
 let reportModules: Promise<[typeof import('@synthfarm/report/batch-summary'), typeof import('@synthfarm/report/column-plan')]> | undefined;
 
+/** A run's valid records, reused by every batch of the thread (see SUMMARY_RUN_ROWS). */
+let runRecords: Array<DataRecord | undefined> | undefined;
+
 const cache = new Map<string, Compiled>();
 const registries = new Map<string, Promise<FakerRegistry>>();
 
@@ -104,7 +107,7 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   // The report's summary is made a run of records at a time, column by column (see
   // BatchSummarizer): a run's valid records are kept until its end, with the instants of their
   // dates, and then let go (a batch's records kept to its end were old-generation garbage).
-  const valid: DataRecord[] | undefined = enc.summarize ? [] : undefined;
+  const valid: Array<DataRecord | undefined> | undefined = enc.summarize ? (runRecords ??= new Array<DataRecord | undefined>(SUMMARY_RUN_ROWS).fill(undefined)) : undefined;
   const [summaries, plans] = valid ? await (reportModules ??= Promise.all([import('@synthfarm/report/batch-summary'), import('@synthfarm/report/column-plan')])) : [];
   const plan = valid && (compiled.plan ??= plans!.planDataset(dataset.spec.datasets[task.datasetIndex]!, dataset.spec.datasets));
   const dates = plan ? (compiled.dates ??= dateColumns(dataset, plan)) : [];
@@ -119,7 +122,7 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
     templateValues: new PackedLinesBuilder(task.count * unique),
     refValues: refPaths.map(() => new Array<unknown>(task.count)),
     invalid: [],
-    valid, dates, instants, summarizer,
+    valid, kept: 0, dates, instants, summarizer,
   };
   if (task.readSource) {
     // Legacy rows are transformed as they are read, a run at a time: only a run of them is alive at once.
@@ -158,7 +161,9 @@ interface BatchEncoding {
   refValues: unknown[][];
   invalid: BatchResult['invalid'];
   /** A run's valid records kept for the batch's summary (undefined: no report), and their dates' instants. */
-  valid: DataRecord[] | undefined;
+  valid: Array<DataRecord | undefined> | undefined;
+  /** Records in `valid` so far. */
+  kept: number;
   dates: DateColumn[];
   instants: Array<Float64Array | undefined>;
   summarizer: import('@synthfarm/report/batch-summary').BatchSummarizer | undefined;
@@ -171,31 +176,39 @@ interface BatchEncoding {
  * format.
  */
 function encodeRecords(e: BatchEncoding, rows: BatchTask['sourceRows'], at: number, first: number, end: number): void {
-  const { dataset, task, check, valid, dates, instants, encoders, builders, unique, keys, templateValues, refPaths, refValues, invalid } = e;
+  const { dataset, task, check, valid, encoders, builders, unique, keys, templateValues, refPaths, refValues, invalid } = e;
   for (let k = first; k < end; k++) {
     const made = make(dataset, task, rows, at + k - first, k, invalid);
     const rec = made ?? {};
     const problem = made && check(made);
     if (problem !== undefined && problem !== null) invalid.push({ offset: k, error: problem });
-    else if (made && valid) {
-      for (let c = 0; c < dates.length; c++) {
-        const d = dates[c]!;
-        instants[d.column]![valid.length] = typeof getPath(made, d.segments) === 'string' ? dataset.instantOf(d.node) : NaN;
-      }
-      valid.push(made);
-      if (valid.length === SUMMARY_RUN_ROWS) flushRun(e);
-    }
+    else if (made && valid) keep(e, made);
     for (let f = 0; f < encoders.length; f++) builders[f]!.add(made ? encoders[f]!(rec) : '');
     if (unique) UniqueIndex.writeKeys(dataset, rec, keys, templateValues, k * unique);
     for (let r = 0; r < refPaths.length; r++) refValues[r]![k] = getPath(rec, refPaths[r]!);
   }
-  if (valid?.length) flushRun(e);
+  if (valid && e.kept) flushRun(e);
+}
+
+/** Keeps a valid record (and its dates' instants) for the run's summary; summarizes a full run. */
+function keep(e: BatchEncoding, made: DataRecord): void {
+  const { dates, instants, dataset } = e;
+  const n = e.kept;
+  for (let c = 0; c < dates.length; c++) {
+    const d = dates[c]!;
+    instants[d.column]![n] = typeof getPath(made, d.segments) === 'string' ? dataset.instantOf(d.node) : NaN;
+  }
+  e.valid![n] = made;
+  e.kept = n + 1;
+  if (n + 1 === SUMMARY_RUN_ROWS) flushRun(e);
 }
 
 /** Adds the run's valid records to the batch's summary, and lets them go. */
 function flushRun(e: BatchEncoding): void {
-  e.summarizer!.add(e.valid!, e.valid!.length, e.instants);
-  e.valid!.length = 0;
+  // Only the first `kept` are read.
+  e.summarizer!.add(e.valid as DataRecord[], e.kept, e.instants);
+  e.valid!.fill(undefined, 0, e.kept);
+  e.kept = 0;
 }
 
 /** Records summarized at a time (see BatchSummarizer). */

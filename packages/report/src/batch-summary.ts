@@ -412,6 +412,7 @@ function numberStats(xs: Float64Array, n: number, stats: Float64Array, at: numbe
   let over = stats[at + STAT.OVER]!;
   // The top edge belongs to the last bin (a uniform's max, a date range's last day).
   const top = lo + bins * width * (1 + 1e-12);
+  const last = bins - 1;
   let codes = sketch?.codes;
   let keys = sketch?.keys;
   let sketched = sketch?.counts;
@@ -445,10 +446,14 @@ function numberStats(xs: Float64Array, n: number, stats: Float64Array, at: numbe
     sumSq += x * x;
     if (binAt >= 0) {
       let b = Math.floor((x - lo) / width);
-      if (b === bins && x <= top) b = bins - 1;
-      if (b < 0) under++;
-      else if (b >= bins) over++;
-      else counts[binAt + b]!++;
+      // Out-of-range values and the top edge are rare: arithmetic or a comparison first met
+      // after the loop was compiled (no type feedback yet) threw the compiled code away, to be
+      // compiled again, in every code thread. So each is met by every value: the comparisons
+      // before the rare `b === bins`, the counts without a branch of their own.
+      if (x <= top && b === bins) b = last;
+      under += b < 0 ? 1 : 0;
+      over += b >= bins ? 1 : 0;
+      if (b >= 0 && b < bins) counts[binAt + b]!++;
       continue;
     }
     const code = sketchCode(x);

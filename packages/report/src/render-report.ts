@@ -12,7 +12,7 @@ import type { ReportData } from './report-data.js';
  * ~75 MB, DESIGN §10): their prebuilt browser bundles are copied into the page as they are, and
  * as bytes they are neither decoded nor encoded again on their way to the file.
  */
-let parts: { head: Buffer; middle: Buffer; tail: Buffer } | undefined;
+let parts: { head: Buffer; middle: Buffer; tail: Buffer[] } | undefined;
 
 function staticParts(): NonNullable<typeof parts> {
   if (parts) return parts;
@@ -42,13 +42,15 @@ function staticParts(): NonNullable<typeof parts> {
 <main id="report"><noscript>This report draws its charts with JavaScript; the figures are in manifest.json and report-data.json beside it.</noscript></main>
 <footer style="text-align:center;color:#5f6368;font-size:12px;margin:24px">synthfarm · charts drawn by Observable Plot ${escapeHtml(plotVersion)}, inlined: this page makes no request</footer>
 <script id="report-model" type="application/json">`),
-    tail: Buffer.concat([
+    // Kept as the files' own buffers, written one after another: concatenated they were a
+    // second half-megabyte copy held by the run's process.
+    tail: [
       Buffer.from('</script>\n'),
       ...script(join(pkgDir('d3'), 'dist', 'd3.min.js')),
       ...script(join(plotDir, 'dist', 'plot.umd.min.js')),
       ...script(join(here, '..', 'assets', 'report-page.js')),
       Buffer.from('</body>\n</html>\n'),
-    ]),
+    ],
   };
   return parts;
 }
@@ -88,5 +90,5 @@ export function renderReport(input: ReportInput): Array<string | Buffer> {
   const model = buildPageModel(input.manifest as Record<string, any>, input.data, input.timeline);
   const json = JSON.stringify(model).replace(/</g, '\\u003c');
   const title = `synthfarm report · ${String(input.manifest.runId ?? '')} · ${String(input.manifest.status ?? '')}`;
-  return [p.head, escapeHtml(title), p.middle, json, p.tail];
+  return [p.head, escapeHtml(title), p.middle, json, ...p.tail];
 }
