@@ -56,6 +56,11 @@ describe('farm worker faults: every record exactly once, the embedded bytes', ()
       const w1 = await spawnWorker(slow);
       const { coordinator, runId } = await cases.startRun(c);
       await waitFor(() => c.sims[0]!.sim.stats().active > 0, { what: 'gpu1 to be generating' });
+      // w1 holds ceil(20 slots / 2 calls) + 1 = 11 of the 20 customer batches (batch-sizing.ts)
+      // before it dies: the coordinator hands a first window out in chunks (1, 2, 4, ...), and a
+      // w1 killed at its first call would leave more fresh batches waiting than w2 holds, so w2
+      // would never take one back.
+      await waitFor(async () => (await q.getActive()).length >= 11, { what: 'the first worker to hold its batches' });
       w1.kill('SIGKILL');
       const w2 = await spawnWorker(slow);
       // w2 has taken back batches w1 died holding (a worker holds ceil(slots / calls) + 1 batches
