@@ -329,11 +329,12 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       for (;;) {
         const refill = commit.committed >= ranges.length ? refillRange() : undefined;
         if (commit.committed >= ranges.length && !refill) break;
-        // A round's jobs go out in chunks of 1, 2, 4, ... as they are made: a run's first batches
-        // reach the idle workers while the rest of its first window is still being reserved and
-        // admitted (20 of them took ~40 ms before the first went out). Later rounds are a job or two.
+        // A farm round's jobs go out in chunks of 1, 2, 4, ... as they are made: a run's first
+        // batches reach the workers waiting on Redis while the rest of its first window is still
+        // being reserved and admitted (20 of them took ~40 ms before the first went out). Later
+        // rounds are a job or two. Embedded, a round is made in microseconds and goes out at once.
         let jobs: BatchJob[] = [];
-        let chunk = 1;
+        let chunk = opts.mode === 'farm' ? 1 : Infinity;
         const send = async () => {
           await executor.dispatch(jobs);
           await state.setProduced(d, produced);
