@@ -154,19 +154,20 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
       const upsert = cfg.mode === 'upsert' && t.primaryKey;
       // Rows go straight into the table unless some must be checked (orphans) or merged (upsert) first.
       const staged = fks.length > 0 || !!upsert;
-      // Straight into the table: the batch's lines as they are. Staged: each row led by its offset.
-      // Straight in: the lines' bytes when a code thread sent them so (the batch unchanged), else their text.
-      let text = '';
-      let body: string | Uint8Array = '';
+      // Straight into the table: the batch's lines as they are (their bytes when a code thread sent
+      // them so and the batch is unchanged). Staged: each row led by its offset.
+      let body: string | Uint8Array;
       if (!staged) {
         const lines = assemblePacked(b.lines, b.dropped, b.replaced);
         body = lines.bytes ?? lines.text;
       } else {
         const { lines, dropped, replaced } = b;
+        let text = '';
         for (let k = 0; k < b.count; k++) {
           if (dropped.has(k)) continue;
           text += `${k},${replaced?.get(k) ?? lines.text.slice(k ? lines.ends[k - 1]! : 0, lines.ends[k]!)}`;
         }
+        body = text;
       }
       const lit = (v: string) => client!.escapeLiteral(v);
       const ledgerRow = `INSERT INTO ${table(LEDGER_TABLE)} (load, dataset, first_record, records, run_id) VALUES (${lit(specSha256)}, ${lit(ds.name)}, ${b.start}, ${b.count}, ${lit(runId)})`;
@@ -177,7 +178,7 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
       const copy = async (statements: string) => {
         try {
           // One write: a stream of one chunk per row costs the aggregator more than the row itself.
-          await pipeline(Readable.from([staged ? text : body]), client!.query(copyFrom(statements)));
+          await pipeline(Readable.from([body]), client!.query(copyFrom(statements)));
         } catch (err) {
           throw fail(`cannot COPY ${what}`, err);
         }
