@@ -27,15 +27,7 @@ export function createCli(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .option('--limit <name=N>', 'raise or lower a spec resource limit, e.g. --limit count=1e10 (repeatable; also SYNTHFARM_LIMITS=name=N,...; see README Security)', (v: string, prev: string[] = []) => [...prev, v]);
   // Limits bind every spec this process parses (files, posted specs, schedule firings).
-  program.hook('preAction', async (_program, action) => {
-    // An embedded run's code threads start first, while this process loads the rest and reads the
-    // spec: their start-up (~0.3 s: an isolate, the generator's modules, faker's locale) then
-    // overlaps this thread's instead of following it. With --threads the run's schema checks the
-    // count first; with --redis (or SYNTHFARM_REDIS_URL) the run is a farm's.
-    if (action.name() === 'run') {
-      const o = action.opts() as { redis?: string; threads?: number };
-      if (!o.redis && o.threads === undefined) (await import('@synthfarm/engine/codegen-pool')).prestartCodegenPool();
-    }
+  program.hook('preAction', async () => {
     const { configureSpecLimits, resolveSpecLimits } = await import('@synthfarm/spec');
     configureSpecLimits(resolveSpecLimits(process.env.SYNTHFARM_LIMITS, (program.opts() as { limit?: string[] }).limit ?? []));
   });
@@ -49,7 +41,7 @@ export function createCli(): Command {
     .option('--scale <f>', "multiply every dataset's count by F (rounded; any spec, e.g. 10 for a 10x look-alike)", positiveNumber('--scale'))
     .option('--seed <n>', 'random seed (same spec + seed = same bytes)', nonNegativeInt('--seed'))
     .option('--out <dir>', 'output directory (default: the spec\'s output.dir, else ./out)')
-    .option('--threads <n>', 'code-stage worker threads (default: one per core; 0 = inline)', Number)
+    .option('--threads <n>', 'code-stage worker threads (default: none for a run of under 100,000 records on 2 cores, 200,000 ÷ cores in general, or on one core; else one per core; 0 = inline)', Number)
     .option('--offline', 'fill llm fields procedurally instead of calling a model (recorded in the manifest)')
     .option('--max-cost <usd>', "the run's cap in USD (overrides the spec's budgets.run): each batch's estimated cost is reserved before it is dispatched; batches past the cap are not run and their records are rejected budget_exceeded", nonNegativeNumber('--max-cost'))
     .option('--max-daily-cost <usd>', DAILY_HELP, nonNegativeNumber('--max-daily-cost'))

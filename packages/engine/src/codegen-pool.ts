@@ -14,9 +14,25 @@ export interface CodegenPool {
 /** Tasks handed to a code thread ahead of the one it runs. */
 export const TASKS_QUEUED_PER_THREAD = 3;
 
-/** Default thread count: one per core (the aggregator's own work is light). */
-export function defaultThreads(): number {
-  return Math.max(1, availableParallelism());
+/**
+ * Below this many records in all, divided by the cores, a run's code fields run inline: each code
+ * thread is a Node isolate that loads the generator and compiles its hot loops for itself, and
+ * for a short run that costs more than a second core gives back. Measured on 2 cores with
+ * jobs/loadtest-customers.yaml, time to publish (inline / 1 thread / 2 threads): 9.7k records
+ * 272 / 350 / 445 ms, 38k 564 / 599 / 713 ms, 97k 1060 / 1062 / 1120 ms, 193k 1822 / 1792 / 1684
+ * ms: the threads pay off from ~120k records. More cores split the same start-up over more of
+ * them, so the line moves down as they are added (2 cores: 100,000 records; 8 cores: 25,000).
+ */
+export const INLINE_RECORDS_TIMES_CORES = 200_000;
+
+/**
+ * Default thread count of a run of `records` records in all: none (inline) on one core or for a
+ * short run (see {@link INLINE_RECORDS_TIMES_CORES}), else one per core (the committer's own
+ * work is light).
+ */
+export function defaultThreads(records: number, cores = availableParallelism()): number {
+  if (cores <= 1 || records * cores < INLINE_RECORDS_TIMES_CORES) return 0;
+  return cores;
 }
 
 /** Old-generation cap of a code thread, in MB, for batches of up to `records` records. */
@@ -32,12 +48,9 @@ function workerFile(): string {
 }
 
 /**
- * @param threads worker threads; 0 runs batches inline on this thread (small jobs, tests).
- * Default {@link defaultThreads}.
+ * @param threads worker threads; 0 runs batches inline on this thread (short runs, one core, tests).
  */
-export function createCodegenPool(threads = defaultThreads(), opts: { maxBatchRecords?: number } = {}): CodegenPool {
-  const early = takePrestarted(threads, oldGenerationMb(opts.maxBatchRecords ?? DEFAULT_BATCH_RECORDS));
-  if (early) return early;
+export function createCodegenPool(threads: number, opts: { maxBatchRecords?: number } = {}): CodegenPool {
   if (threads <= 0) {
     return {
       threads: 0,
@@ -81,31 +94,6 @@ export function codegenPoolOf(pool: Piscina<BatchTask, BatchResult>, threads: nu
 }
 
 const DEFAULT_BATCH_RECORDS = 250;
-
-let prestarted: { threads: number; oldGenerationMb: number; pool: CodegenPool } | undefined;
-
-/**
- * Starts the code threads now, before the spec is read: each thread's start-up (a Node isolate,
- * the generator's modules, faker's locale) then overlaps the caller's own (the CLI's modules, the
- * spec's checks) instead of following it. What `synthfarm run` does first. The next pool made
- * with the same thread count and heap cap is this one; any other pool closes it. Idle piscina
- * threads do not hold the process open, so a run that never comes (a bad spec) leaves nothing.
- */
-export function prestartCodegenPool(threads = defaultThreads()): void {
-  if (threads <= 0 || prestarted) return;
-  const oldMb = oldGenerationMb(DEFAULT_BATCH_RECORDS);
-  const pool = createCodegenPool(threads);
-  prestarted = { threads, oldGenerationMb: oldMb, pool };
-}
-
-function takePrestarted(threads: number, oldMb: number): CodegenPool | undefined {
-  const p = prestarted;
-  if (!p) return undefined;
-  prestarted = undefined;
-  if (p.threads === threads && p.oldGenerationMb === oldMb) return p.pool;
-  void p.pool.close();
-  return undefined;
-}
 
 /** The file piscina runs batch tasks in. */
 export const BATCH_WORKER_FILE = workerFile();

@@ -4,7 +4,7 @@ import { resolveChildCounts } from '@synthfarm/codegen';
 import { isModelDataset, runSpec, type Spec } from '@synthfarm/spec';
 import type { BatchExecutor } from './batch-executor.js';
 import { createBatchProcessor } from './batch-processor.js';
-import { createCodegenPool, lazyPool, type CodegenPool } from './codegen-pool.js';
+import { createCodegenPool, defaultThreads, lazyPool, type CodegenPool } from './codegen-pool.js';
 import { runCommitter, type CommitterOptions, type CommitterResult } from './committer.js';
 import type { Manifest } from './manifest.js';
 import type { RunBudget } from './run-budget.js';
@@ -137,8 +137,9 @@ export function createRun(source: RunSource, options: CreateRunOptions): Run {
     spec,
     async execute() {
       const maxBatchRecords = Math.max(...spec.datasets.map((d) => d.batchSize));
+      const threads = o.threads ?? defaultThreads(spec.datasets.reduce((n, d) => n + d.count, 0));
       // Farm coordinators need threads only for the key pass of unique fields: started on first use.
-      const pool = options.pool ?? (embedded ? createCodegenPool(o.threads, { maxBatchRecords }) : lazyPool(() => createCodegenPool(o.threads, { maxBatchRecords })));
+      const pool = options.pool ?? (embedded ? createCodegenPool(threads, { maxBatchRecords }) : lazyPool(() => createCodegenPool(threads, { maxBatchRecords })));
       const state = options.state?.(spec) ?? createMemoryRunState(spec);
       const ctx: ExecutorContext = { runId, spec, specKey, pool, state, signal: options.signal };
       const executor = options.executor?.(ctx) ?? createThreadExecutor(createBatchProcessor({ spec, specKey, pool, stages: model?.stages ?? [], summarize: options.report !== false }), (d) => state.refColumns(d), options.signal);

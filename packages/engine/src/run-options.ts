@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { intOption, parseOptions } from '@synthfarm/core';
-import { defaultThreads } from './codegen-pool.js';
 
 /**
  * The plain options of a run ({@link createRun}, `runEmbedded`): parsed once, each default here
@@ -15,8 +14,8 @@ export const RunOptionsSchema = z
       .optional()
       .describe('Names the run (staging directory, manifest, farm keys). Default: a new time-sortable id.'),
     threads: intOption(0)
-      .default(defaultThreads)
-      .describe('Code-stage worker threads; 0 runs code fields inline. Default: one per core (the farm coordinator passes its own).'),
+      .optional()
+      .describe("Code-stage worker threads; 0 runs code fields inline. Default: the run's size decides (codegen-pool's defaultThreads: inline for a short run or on one core, else one per core); the farm coordinator passes its own."),
     window: intOption(1)
       .optional()
       .describe("Batches in flight at most, per dataset. Default: the model's slots for model datasets, else eight per code thread (at least 8)."),
