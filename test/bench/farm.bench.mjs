@@ -34,7 +34,7 @@
 // output tokens/s per slot, default 4000); FARM_BENCH_PROMPT_TPS (4x4 prompt tokens/s per slot,
 // default 10000); FARM_BENCH_WARMUP (4x4 warm-up records, default 2000); FARM_BENCH_REPEAT (runs of
 // each size, default 1; medians are printed when > 1). Diagnostics: FARM_BENCH_TRACE=1 prints the
-// busy-slot timeline of the first 4 s and the last 20 s of each run (at 64x8 the last wave is
+// busy-slot timeline of the first 4 s and the last 20 s (FARM_BENCH_TRACE_TAIL=S: S) of each run (at 64x8 the last wave is
 // 4,000 - 7 x 512 = 416 calls: 96 slots wait out its ~13 s); FARM_BENCH_COORD_PROF=DIR and
 // FARM_BENCH_PROF_DIR=DIR write V8 CPU profiles of the coordinator and of the 64x8 worker processes.
 // A 25-record call is ~520 output and ~1000 prompt tokens: ~0.25 s of slot time in 4x4, ~14 s in 64x8.
@@ -285,7 +285,8 @@ async function runCase(name, c, redis, redisUrl, redisProc, dir) {
     const phases = idlePhases(timeline, t0, t0 + wallMs, SLOTS);
     if (process.env.FARM_BENCH_TRACE) {
       const at = (from, to) => timeline.filter(([t]) => t - t0 >= from && t - t0 < to).map(([t, a]) => `${((t - t0) / 1000).toFixed(1)}:${a}`).join(' ');
-      console.log(`  busy slots, first 4 s (s:slots): ${at(0, 4000)}\n  busy slots, last 20 s: ${at(wallMs - 20_000, wallMs)}`);
+      const tailS = Math.max(0, Math.min(20, Number(process.env.FARM_BENCH_TRACE_TAIL ?? 20), (wallMs - 4000) / 1000));
+      console.log(`  busy slots, first 4 s (s:slots): ${at(0, 4000)}\n  busy slots, last ${tailS.toFixed(1)} s: ${at(wallMs - tailS * 1000, wallMs + 1)}`);
     }
     if (code !== 0) throw new Error(`[bench:farm] the run exited ${code}:\n${coord.err}`);
     const summary = JSON.parse(coord.out.trim().split('\n').at(-1));
