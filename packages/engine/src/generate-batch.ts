@@ -14,6 +14,8 @@ interface Compiled {
   check: RecordCheck;
   /** The report's plan of the dataset's columns (made on first use). */
   plan?: DatasetPlan;
+  /** A run of the plan's columns (SUMMARY_RUN_ROWS values each), reused by every batch of the thread. */
+  columns?: unknown[][];
   /** The plan's date columns the generator writes, with their node (see dateColumns). */
   dates?: DateColumn[];
   /**
@@ -28,7 +30,6 @@ interface DateColumn {
   /** Index among the plan's columns. */
   column: number;
   node: number;
-  segments: string[];
 }
 
 /**
@@ -40,16 +41,13 @@ function dateColumns(dataset: CompiledDataset, plan: DatasetPlan): DateColumn[] 
   const out: DateColumn[] = [];
   plan.columns.forEach((c, column) => {
     const node = c.type === 'date' ? dataset.nodes.find((n) => n.path === c.path) : undefined;
-    if (node && (node.spec.kind === 'date' || node.spec.kind === 'datetime' || node.spec.kind === 'empirical')) out.push({ column, node: node.id, segments: node.segments });
+    if (node && (node.spec.kind === 'date' || node.spec.kind === 'datetime' || node.spec.kind === 'empirical')) out.push({ column, node: node.id });
   });
   return out;
 }
 
 /** The report's modules: loaded by a thread the first time it summarizes a batch (a run without a report never does). */
-let reportModules: Promise<[typeof import('@synthfarm/report/batch-summary'), typeof import('@synthfarm/report/column-plan')]> | undefined;
-
-/** A run's valid records, reused by every batch of the thread (see SUMMARY_RUN_ROWS). */
-let runRecords: Array<DataRecord | undefined> | undefined;
+let reportModules: Promise<[typeof import('@synthfarm/report/batch-summary'), typeof import('@synthfarm/report/column-plan'), typeof import('@synthfarm/report/column-filler')]> | undefined;
 
 const cache = new Map<string, Compiled>();
 const registries = new Map<string, Promise<FakerRegistry>>();
@@ -105,15 +103,14 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const unique = dataset.uniqueNodes.length;
   const refPaths = enc.refFields.map((f) => f.split('.'));
   // The report's summary is made a run of records at a time, column by column (see
-  // BatchSummarizer): a run's valid records are kept until its end, with the instants of their
-  // dates, and then let go (a batch's records kept to its end were old-generation garbage).
-  const valid: Array<DataRecord | undefined> | undefined = enc.summarize ? (runRecords ??= new Array<DataRecord | undefined>(SUMMARY_RUN_ROWS).fill(undefined)) : undefined;
-  const [summaries, plans] = valid ? await (reportModules ??= Promise.all([import('@synthfarm/report/batch-summary'), import('@synthfarm/report/column-plan')])) : [];
-  const plan = valid && (compiled.plan ??= plans!.planDataset(dataset.spec.datasets[task.datasetIndex]!, dataset.spec.datasets));
+  // BatchSummarizer): each valid record's values are copied into the run's columns as it is made
+  // (with the instants of its dates), summarized at the run's end, and then let go.
+  const [summaries, plans, fillers] = enc.summarize ? await (reportModules ??= Promise.all([import('@synthfarm/report/batch-summary'), import('@synthfarm/report/column-plan'), import('@synthfarm/report/column-filler')])) : [];
+  const plan = enc.summarize ? (compiled.plan ??= plans!.planDataset(dataset.spec.datasets[task.datasetIndex]!, dataset.spec.datasets)) : undefined;
   const dates = plan ? (compiled.dates ??= dateColumns(dataset, plan)) : [];
   const instants: Array<Float64Array | undefined> = [];
   for (const c of dates) instants[c.column] = new Float64Array(SUMMARY_RUN_ROWS);
-  const summarizer = valid && new summaries!.BatchSummarizer(plan!, refLookup(task.refColumns, task.specKey));
+  const summarizer = plan && new summaries!.BatchSummarizer(plan, refLookup(task.refColumns, task.specKey));
   const e: BatchEncoding = {
     dataset, task, check, unique, refPaths,
     encoders: encodersFor(compiled, enc),
@@ -122,7 +119,8 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
     templateValues: new PackedLinesBuilder(task.count * unique),
     refValues: refPaths.map(() => new Array<unknown>(task.count)),
     invalid: [],
-    valid, kept: 0, dates, instants, summarizer,
+    summarizer, fill: plan && fillers!.columnFiller(plan), columns: plan && (compiled.columns ??= plan.columns.map(() => new Array<unknown>(SUMMARY_RUN_ROWS).fill(undefined))),
+    kept: 0, dates, instants,
   };
   if (task.readSource) {
     // Legacy rows are transformed as they are read, a run at a time: only a run of them is alive at once.
@@ -160,13 +158,16 @@ interface BatchEncoding {
   templateValues: PackedLinesBuilder;
   refValues: unknown[][];
   invalid: BatchResult['invalid'];
-  /** A run's valid records kept for the batch's summary (undefined: no report), and their dates' instants. */
-  valid: Array<DataRecord | undefined> | undefined;
-  /** Records in `valid` so far. */
+  /** The batch's summary (undefined: no report), made from a run of valid records at a time. */
+  summarizer: import('@synthfarm/report/batch-summary').BatchSummarizer | undefined;
+  /** Copies a valid record's values into `columns` (the run's), and the columns. */
+  fill: import('@synthfarm/report/column-filler').ColumnFiller | undefined;
+  columns: unknown[][] | undefined;
+  /** Records in the run's columns so far. */
   kept: number;
   dates: DateColumn[];
+  /** The run's instants of the plan's date columns (see dateColumns). */
   instants: Array<Float64Array | undefined>;
-  summarizer: import('@synthfarm/report/batch-summary').BatchSummarizer | undefined;
 }
 
 /**
@@ -176,38 +177,39 @@ interface BatchEncoding {
  * format.
  */
 function encodeRecords(e: BatchEncoding, rows: BatchTask['sourceRows'], at: number, first: number, end: number): void {
-  const { dataset, task, check, valid, encoders, builders, unique, keys, templateValues, refPaths, refValues, invalid } = e;
+  const { dataset, task, check, summarizer, encoders, builders, unique, keys, templateValues, refPaths, refValues, invalid } = e;
   for (let k = first; k < end; k++) {
     const made = make(dataset, task, rows, at + k - first, k, invalid);
     const rec = made ?? {};
     const problem = made && check(made);
     if (problem !== undefined && problem !== null) invalid.push({ offset: k, error: problem });
-    else if (made && valid) keep(e, made);
+    else if (made && summarizer) keep(e, made);
     for (let f = 0; f < encoders.length; f++) builders[f]!.add(made ? encoders[f]!(rec) : '');
     if (unique) UniqueIndex.writeKeys(dataset, rec, keys, templateValues, k * unique);
     for (let r = 0; r < refPaths.length; r++) refValues[r]![k] = getPath(rec, refPaths[r]!);
   }
-  if (valid && e.kept) flushRun(e);
+  if (summarizer && e.kept) flushRun(e);
 }
 
-/** Keeps a valid record (and its dates' instants) for the run's summary; summarizes a full run. */
+/** Copies a valid record's values (and its dates' instants) into the run's columns; summarizes a full run. */
 function keep(e: BatchEncoding, made: DataRecord): void {
   const { dates, instants, dataset } = e;
+  const columns = e.columns!;
   const n = e.kept;
+  e.fill!(made, n, columns);
   for (let c = 0; c < dates.length; c++) {
     const d = dates[c]!;
-    instants[d.column]![n] = typeof getPath(made, d.segments) === 'string' ? dataset.instantOf(d.node) : NaN;
+    instants[d.column]![n] = typeof columns[d.column]![n] === 'string' ? dataset.instantOf(d.node) : NaN;
   }
-  e.valid![n] = made;
   e.kept = n + 1;
   if (n + 1 === SUMMARY_RUN_ROWS) flushRun(e);
 }
 
-/** Adds the run's valid records to the batch's summary, and lets them go. */
+/** Adds the run's columns to the batch's summary, and lets their values go. */
 function flushRun(e: BatchEncoding): void {
-  // Only the first `kept` are read.
-  e.summarizer!.add(e.valid as DataRecord[], e.kept, e.instants);
-  e.valid!.fill(undefined, 0, e.kept);
+  // Only the first `kept` rows are read.
+  e.summarizer!.addColumns(e.columns!, e.kept, e.instants);
+  for (const c of e.columns!) c.fill(undefined, 0, e.kept);
   e.kept = 0;
 }
 

@@ -213,64 +213,78 @@ export class BatchSummarizer {
    * {@link summarizeBatch}, one per record of this run.
    */
   add(records: ReadonlyArray<Record<string, unknown>>, n: number = records.length, instants?: BatchInstants): void {
+    this.#add(records, undefined, n, instants);
+  }
+
+  /**
+   * As {@link add}, with the run's records already as the plan's columns (`columns[i][0..n)`,
+   * as a {@link import('./column-filler.js').ColumnFiller} writes them): nothing is read from a
+   * record here.
+   */
+  addColumns(columns: ReadonlyArray<unknown[]>, n: number, instants?: BatchInstants): void {
+    this.#add(undefined, columns, n, instants);
+  }
+
+  #add(records: ReadonlyArray<Record<string, unknown>> | undefined, columns: ReadonlyArray<unknown[]> | undefined, n: number, instants: BatchInstants | undefined): void {
     const stats = this.#stats;
     const counts = this.#counts;
     const hll = this.#hll;
     const corr = this.#corr;
-    const columns = this.#columns;
+    const templates = this.#columns;
     const plan = this.#plan;
     this.#records += n;
     if (this.#xs.length !== plan.correlated.length || (this.#xs[0]?.length ?? n) < n) this.#xs = plan.correlated.map(() => new Float64Array(n));
     const xs = this.#xs;
     while (values.length < n) values.push(undefined);
     if (numbers.length < n) numbers = new Float64Array(n);
-    for (let i = 0; i < columns.length; i++) {
-      const t = columns[i]!;
-      const nulls = columnValues(records, n, t.key, t.rest, values);
+    for (let i = 0; i < templates.length; i++) {
+      const t = templates[i]!;
+      const vals = columns ? columns[i]! : values;
+      const nulls = columns ? countNulls(vals, n) : columnValues(records!, n, t.key, t.rest, values);
       const at = t.at;
       stats[at + STAT.NULLS] = stats[at + STAT.NULLS]! + nulls;
       stats[at + STAT.N] = stats[at + STAT.N]! + n - nulls;
       const known = t.ref !== undefined ? this.#refs?.(t.ref) : undefined;
       if (known) {
         stats[at + STAT.FK] = 1;
-        checkRefs(values, n, known, stats, at);
+        checkRefs(vals, n, known, stats, at);
       }
       switch (t.type) {
         case 'number':
         case 'date': {
           // Numbers are hashed as numbers, dates as their instant; any other value by its text.
           let dated = 0;
-          if (t.type === 'number') dated = numbersOf(values, n, numbers);
-          else if (instants?.[i]) datedInstants(values, n, instants[i]!, numbers);
-          else dated = parseIsoDates(values, n, numbers);
+          if (t.type === 'number') dated = numbersOf(vals, n, numbers);
+          else if (instants?.[i]) datedInstants(vals, n, instants[i]!, numbers);
+          else dated = parseIsoDates(vals, n, numbers);
           const before = stats[at + STAT.NUMS]!;
           this.#sketch[i] = numberStats(numbers, n, stats, at, hll, t.hllAt, counts, t.binAt, t.lo, t.width, t.bins, this.#sketch[i]);
           // Given instants are all finite: the ones counted.
           if (t.type === 'date' && instants?.[i]) dated = stats[at + STAT.NUMS]! - before;
-          if (n - nulls - dated) hashOthers(values, n, numbers, hll, t.hllAt);
+          if (n - nulls - dated) hashOthers(vals, n, numbers, hll, t.hllAt);
           break;
         }
         case 'category':
-          this.#cats[i] = scanCategories(values, n, stats, at, hll, t.hllAt, this.#cats[i]);
+          this.#cats[i] = scanCategories(vals, n, stats, at, hll, t.hllAt, this.#cats[i]);
           break;
         case 'text':
-          scanTexts(values, n, stats, at, hll, t.hllAt);
+          scanTexts(vals, n, stats, at, hll, t.hllAt);
           break;
         case 'array':
-          this.#cats[i] = scanArrays(values, n, stats, at, counts, t.binAt, t.ofCats, this.#cats[i]);
+          this.#cats[i] = scanArrays(vals, n, stats, at, counts, t.binAt, t.ofCats, this.#cats[i]);
           break;
         default:
-          this.#auto[i] = scanAuto(values, n, numbers, stats, at, hll, t.hllAt, this.#auto[i]);
+          this.#auto[i] = scanAuto(vals, n, numbers, stats, at, hll, t.hllAt, this.#auto[i]);
           this.#sketch[i] = numberStats(numbers, n, stats, at, undefined, -1, counts, t.binAt, t.lo, t.width, t.bins, this.#sketch[i]);
       }
       // A correlated column's values: its numbers (infinities too), NaN where a record has none.
       if (t.corr >= 0) {
         if (t.type === 'number') xs[t.corr]!.set(numbers.subarray(0, n));
-        else numbersOf(values, n, xs[t.corr]!);
+        else numbersOf(vals, n, xs[t.corr]!);
       }
     }
     // The values of the last column are not kept past the run.
-    values.fill(undefined, 0, n);
+    if (!columns) values.fill(undefined, 0, n);
     let p = 0;
     for (let i = 0; i < xs.length; i++) for (let j = i + 1; j < xs.length; j++, p += 6) addPairs(xs[i]!, xs[j]!, n, corr, p);
   }
@@ -307,6 +321,13 @@ export function summarizeBatch(plan: DatasetPlan, records: ReadonlyArray<Record<
   const s = new BatchSummarizer(plan, refs);
   s.add(records, records.length, instants);
   return s.done();
+}
+
+/** How many of a column's first `n` values are null or missing. */
+function countNulls(vals: readonly unknown[], n: number): number {
+  let nulls = 0;
+  for (let k = 0; k < n; k++) nulls += vals[k] == null ? 1 : 0;
+  return nulls;
 }
 
 /** The column's values (`key`, then down `rest`) into `out`; returns how many are null or missing. */
