@@ -166,6 +166,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   // What the report draws, gathered as batches commit (DESIGN §10): nothing is read back. A run
   // without a report gathers nothing.
   const report = opts.report !== false ? (await import('@synthfarm/report/report-collector')).createReportCollector(spec.datasets) : undefined;
+  // The page's renderer and its ~0.5 MB of scripts load while the run generates, not after it.
+  const renderer = report ? loadRenderer() : undefined;
   let eventRows = 0;
   const emit = async (events: RunEvent[]) => {
     for (const e of events) foldEvents(record, e);
@@ -506,7 +508,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   }
   await Promise.resolve(opts.onRecord?.(record, true)).catch(() => undefined);
   // A run that failed publishes only its manifest (`synthfarm report` can still draw a page from it).
-  if (out && !failure && report) await writeReport(out, manifest, report);
+  if (out && !failure && report) await writeReport(out, manifest, report, renderer!);
   // A run stopped by its signal publishes nothing; a resumable one keeps its staging and part
   // files for `synthfarm resume`, any other has its staging removed.
   const left = !!(failure && signal.aborted);
@@ -570,25 +572,46 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
  * files, and names them in the manifest. A report that cannot be written does not fail the run:
  * the manifest then names none.
  */
-async function writeReport(out: RunFiles, manifest: Manifest, report: ReportCollector): Promise<void> {
+async function writeReport(out: RunFiles, manifest: Manifest, report: ReportCollector, renderer: Promise<Renderer>): Promise<void> {
   const written: OutputFile[] = [];
   try {
-    // The manifest names the report's files without a digest: none is computed.
-    const data = await out.open(REPORT_DATA_FILE, undefined, { digest: false });
-    written.push(data);
+    const { renderReport } = await renderer;
     const gathered = report.data(manifest.runId);
-    await data.append(JSON.stringify(gathered));
-    await data.commit();
-    const page = await out.open(REPORT_FILE, undefined, { digest: false });
-    written.push(page);
     manifest.report = { path: REPORT_FILE, data: REPORT_DATA_FILE };
-    const { renderReport } = await import('@synthfarm/report/render-report');
-    for (const part of renderReport({ manifest: manifest as unknown as Record<string, unknown>, data: gathered, timeline: report.timeline() })) await page.append(part);
-    await page.commit();
+    const parts = renderReport({ manifest: manifest as unknown as Record<string, unknown>, data: gathered, timeline: report.timeline() });
+    // The two files are written side by side: neither waits for the other's trip to the disk.
+    // The manifest names them without a digest: none is computed.
+    await Promise.all([
+      (async () => {
+        const data = await out.open(REPORT_DATA_FILE, undefined, { digest: false });
+        written.push(data);
+        await data.append(JSON.stringify(gathered));
+        await data.commit();
+      })(),
+      (async () => {
+        const page = await out.open(REPORT_FILE, undefined, { digest: false });
+        written.push(page);
+        for (const part of parts) await page.append(part);
+        await page.commit();
+      })(),
+    ]);
   } catch {
     delete manifest.report;
     await Promise.all(written.map((f) => f.discard().catch(() => undefined)));
   }
+}
+
+type Renderer = typeof import('@synthfarm/report/render-report');
+
+/** The report's renderer with its static parts read; a failure here fails only the report (see writeReport). */
+function loadRenderer(): Promise<Renderer> {
+  const p = import('@synthfarm/report/render-report').then(async (m) => {
+    await m.loadReportAssets();
+    return m;
+  });
+  // Awaited only at the run's end: a run that fails first must not leave it unhandled.
+  p.catch(() => undefined);
+  return p;
 }
 
 function stoppedError(): SynthfarmError {
