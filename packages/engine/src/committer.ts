@@ -166,8 +166,9 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   // What the report draws, gathered as batches commit (DESIGN §10): nothing is read back. A run
   // without a report gathers nothing.
   const report = opts.report !== false ? (await import('@synthfarm/report/report-collector')).createReportCollector(spec.datasets) : undefined;
-  // The page's renderer and its ~0.5 MB of scripts load while the run generates, not after it.
-  const renderer = report ? loadRenderer() : undefined;
+  // The page's renderer and its ~0.5 MB of scripts load while the run generates, not after it:
+  // from its first commit on (before, they competed with the run's start: a farm's first dispatch).
+  let renderer: Promise<Renderer> | undefined;
   let eventRows = 0;
   const emit = async (events: RunEvent[]) => {
     for (const e of events) foldEvents(record, e);
@@ -393,6 +394,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         await outputs.append(batch, dropped);
         await appendRejects(batch.rejects);
         report?.addBatch(d, batch.summary);
+        if (report) renderer ??= loadRenderer();
         const rows = batch.count - dropped.size;
         const lines = job.route && decisionLinesOf ? decisionLinesOf(ds.name, b, job.route, batch.verdicts ?? []) : [];
         if (lines.length) {
@@ -508,7 +510,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   }
   await Promise.resolve(opts.onRecord?.(record, true)).catch(() => undefined);
   // A run that failed publishes only its manifest (`synthfarm report` can still draw a page from it).
-  if (out && !failure && report) await writeReport(out, manifest, report, renderer!);
+  if (out && !failure && report) await writeReport(out, manifest, report, renderer ?? loadRenderer());
   // A run stopped by its signal publishes nothing; a resumable one keeps its staging and part
   // files for `synthfarm resume`, any other has its staging removed.
   const left = !!(failure && signal.aborted);
