@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { serializeError, SynthfarmError } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, setPath, type DataRecord, type RecordOp } from '@synthfarm/codegen';
 import { createLinePatcher, createRecordEncoder, type Format, type Reject, type SinkFile } from '@synthfarm/output';
-import { isModelDataset, type Spec } from '@synthfarm/spec';
+import { isModelDataset, type FieldSpec, type Spec } from '@synthfarm/spec';
 import { emptyAudit, mergeAudit } from './audit-summary.js';
 import type { BatchExecutor } from './batch-executor.js';
 import type { BatchJob } from './batch-job.js';
@@ -291,7 +291,9 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       const refFields = [...wanted].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
       // The lines the PostgreSQL sink COPYs (a batch whose every record was rejected has none).
       const copyFormat = sink ? datasetEncoding(spec, d).copy : undefined;
-      const admission = ds.fields ? await createAdmission(spec, d, await (fakers ??= FakerRegistry.forSpec(spec)), await state.refColumns(d), refFields, opts.pool, opts.specKey) : undefined;
+      // A dataset with no unique field admits everything: no compile, fakers or ref columns for it
+      // (they were a few ms of a farm coordinator's path to its first dispatch).
+      const admission = ds.fields && hasUniqueField(ds.fields) ? await createAdmission(spec, d, await (fakers ??= FakerRegistry.forSpec(spec)), await state.refColumns(d), refFields, opts.pool, opts.specKey) : undefined;
       const jobFor = async (b: number): Promise<BatchJob> => {
         const r = rangeAt(b);
         const route = b < ranges.length ? router?.decide(d, b, r.count) : undefined;
@@ -631,6 +633,11 @@ interface Admission {
   after?: (out: BatchOutput, start: number, changes?: boolean) => Promise<{ before: DataRecord[]; after: DataRecord[] } | undefined>;
   /** Rebuilds the index for a batch committed before a resume. */
   replay?: (r: { start: number; count: number }) => Promise<void>;
+}
+
+/** Whether any field (objects' fields included, as the generator compiles them) is `unique`. */
+function hasUniqueField(fields: Record<string, FieldSpec>): boolean {
+  return Object.values(fields).some((f) => f.unique || (f.kind === 'object' && hasUniqueField(f.fields)));
 }
 
 /** Uniqueness of one dataset, decided in record order whichever executor generated the batch. */
