@@ -291,9 +291,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       const refFields = [...wanted].filter((k) => k.startsWith(`${ds.name}.`)).map((k) => k.slice(ds.name.length + 1));
       // The lines the PostgreSQL sink COPYs (a batch whose every record was rejected has none).
       const copyFormat = sink ? datasetEncoding(spec, d).copy : undefined;
-      // A dataset with no unique field admits everything: no compile, fakers or ref columns for it
-      // (they were a few ms of a farm coordinator's path to its first dispatch).
-      const admission = ds.fields && hasUniqueField(ds.fields) ? await createAdmission(spec, d, await (fakers ??= FakerRegistry.forSpec(spec)), await state.refColumns(d), refFields, opts.pool, opts.specKey) : undefined;
+      const admission = await createAdmission(spec, d, () => (fakers ??= FakerRegistry.forSpec(spec)), () => state.refColumns(d), refFields, opts.pool, opts.specKey);
       const jobFor = async (b: number): Promise<BatchJob> => {
         const r = rangeAt(b);
         const route = b < ranges.length ? router?.decide(d, b, r.count) : undefined;
@@ -635,17 +633,22 @@ interface Admission {
   replay?: (r: { start: number; count: number }) => Promise<void>;
 }
 
-/** Whether any field (objects' fields included, as the generator compiles them) is `unique`. */
+/** Whether any field is `unique` (objects' fields included, as CompiledDataset's uniqueNodes are). */
 function hasUniqueField(fields: Record<string, FieldSpec>): boolean {
   return Object.values(fields).some((f) => f.unique || (f.kind === 'object' && hasUniqueField(f.fields)));
 }
 
-/** Uniqueness of one dataset, decided in record order whichever executor generated the batch. */
-async function createAdmission(spec: Spec, d: number, fakers: FakerRegistry, refColumns: import('@synthfarm/codegen').RefColumns, refFields: string[], pool: CodegenPool, specKey: string): Promise<Admission | undefined> {
+/**
+ * Uniqueness of one dataset, decided in record order whichever executor generated the batch;
+ * undefined for a dataset with no unique field, found from its spec before anything is compiled,
+ * loaded or read (a few ms of a farm coordinator's path to its first dispatch).
+ */
+async function createAdmission(spec: Spec, d: number, loadFakers: () => Promise<FakerRegistry>, loadRefColumns: () => Promise<import('@synthfarm/codegen').RefColumns>, refFields: string[], pool: CodegenPool, specKey: string): Promise<Admission | undefined> {
   const ds = spec.datasets[d]!;
-  const compiled = new CompiledDataset(spec, d, fakers);
+  if (!ds.fields || !hasUniqueField(ds.fields)) return undefined;
+  const compiled = new CompiledDataset(spec, d, await loadFakers());
   const unique = new UniqueIndex(compiled);
-  if (!unique.active) return undefined;
+  const refColumns = await loadRefColumns();
   compiled.setRefColumns(refColumns);
   const u = compiled.uniqueNodes.length;
   const specJson = JSON.stringify(spec);

@@ -14,7 +14,11 @@ interface Compiled {
   check: RecordCheck;
   /** The report's plan of the dataset's columns (made on first use). */
   plan?: DatasetPlan;
-  /** A run of the plan's columns (SUMMARY_RUN_ROWS values each), reused by every batch of the thread. */
+  /**
+   * A run of the plan's columns (SUMMARY_RUN_ROWS values each), reused by every batch of the thread:
+   * each encodeRecords call flushes its run before it returns, so no run is held across an await
+   * (a thread's concurrent tasks, a source batch read in chunks) for another batch to write into.
+   */
   columns?: unknown[][];
   /** The plan's date columns the generator writes, with their node (see dateColumns). */
   dates?: DateColumn[];
