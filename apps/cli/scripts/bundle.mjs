@@ -1,15 +1,22 @@
-// Bundles the CLI (dist/main.js and everything it imports) into bundle/, one file per entry and
-// dynamic import (esbuild, code splitting). Why: Node 20 loads ~300 ES modules one file at a time
-// (resolve, read, compile) before a farm run hands out its first batch; as one bundle the same
-// start costs about half (bench:farm's idle slots before the first call). Worker threads (code
-// stages, the spec check) keep loading the packages' dist/ files: they start in parallel.
+// Bundles the CLI (dist/main.js and everything it imports) into bundle/main.cjs, one CommonJS
+// script (esbuild). Why: Node 20 loads ~300 ES modules one file at a time (resolve, read, compile)
+// before a farm run hands out its first batch, and has no compile cache for ES modules; one script
+// runs through vm.Script with a V8 code cache (bin/run-bundle.js), so a start deserializes what an
+// earlier one compiled. What a command imports lazily stays lazy: esbuild wraps each module in an
+// init function that runs on first import. Worker threads (code stages, the spec check) keep
+// loading the packages' dist/ files: they start in parallel.
 //
 // `import.meta.url` of each bundled file is rewritten to that file's own URL, relative to the
 // bundle, so `new URL('./batch-worker.js', import.meta.url)` still finds the file beside it, and
 // the tree stays relocatable. Packages that locate files of their own at run time stay external.
+//
+// Last, one small offline run through the launcher writes the code cache of `run`, so a fresh
+// clone's first run starts warm (other commands write theirs on first use).
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname, relative } from 'node:path';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -17,14 +24,22 @@ const CLI = fileURLToPath(new URL('..', import.meta.url));
 const OUT = `${CLI}bundle`;
 const OWN = /[\\/](packages|apps)[\\/][^\\/]+[\\/]dist[\\/].*\.js$/;
 
+// import() of a computed name (faker's locales: ES modules only, so no require()) calls the
+// launcher's import function instead: V8 loses a script's dynamic-import host options when the
+// script comes from a code cache (Node 20), and the call would throw.
+const COMPUTED_IMPORT = /\bimport\((?=`[^`]*\$\{)/;
+
 const ownImportMetaUrl = {
   name: 'own-import-meta-url',
   setup(b) {
     b.onLoad({ filter: OWN }, async (args) => {
       const src = await readFile(args.path, 'utf8');
-      if (!src.includes('import.meta.url')) return undefined;
+      if (!src.includes('import.meta.url') && !COMPUTED_IMPORT.test(src)) return undefined;
       const rel = relative(OUT, args.path).split('\\').join('/');
-      return { contents: src.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js', resolveDir: dirname(args.path) };
+      const contents = src
+        .replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, __synthfarmBundleUrl).href`)
+        .replace(new RegExp(COMPUTED_IMPORT, 'g'), '__synthfarmImport(');
+      return { contents, loader: 'js', resolveDir: dirname(args.path) };
     });
   },
 };
@@ -33,21 +48,26 @@ await rm(OUT, { recursive: true, force: true });
 await build({
   entryPoints: { main: `${CLI}dist/main.js` },
   outdir: OUT,
+  outExtension: { '.js': '.cjs' },
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   // Whitespace and syntax only: 7.4 → 5.1 MB for V8 to read and pre-parse before a farm run's
   // first call (~20-40 ms of ~0.6 s here); names stay, so a profile or a crash still reads.
   minifyWhitespace: true,
   minifySyntax: true,
+  charset: 'ascii',
+  // License comments go to main.cjs.LEGAL.txt: the script stays ASCII (bin/run-bundle.js reads it as Latin-1).
+  legalComments: 'external',
   target: 'node20',
-  // piscina finds its worker file beside itself; undici is CommonJS loaded by import() (a chunk
-  // of its own would export only `default`); the rest are optional native add-ons.
+  // Every other import() becomes require(): the bundled modules' lazy init, and CommonJS externals.
+  supported: { 'dynamic-import': false },
+  // piscina finds its worker file beside itself; undici and playwright-core are CommonJS, loaded
+  // when first used; the rest are optional native add-ons.
   external: ['piscina', 'undici', 'pg-native', 'msgpackr-extract', 'playwright-core'],
   plugins: [ownImportMetaUrl],
-  // CommonJS dependencies bundled into ES modules still call require() for Node's built-ins.
-  banner: { js: "import { createRequire as __synthfarmRequire } from 'node:module'; const require = __synthfarmRequire(import.meta.url);" },
+  // The bundle's own URL, for the rewritten import.meta.url above.
+  banner: { js: "const __synthfarmBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
 
@@ -55,11 +75,22 @@ await build({
 // compares it when a build info is newer than the bundle: a turbo cache hit restores files with
 // new times and the same content, an edit and `tsc -b` changes the content).
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const stamp = {};
+const packages = {};
 for (const dir of ['packages', 'apps']) {
   for (const name of (await readdir(`${ROOT}${dir}`)).sort()) {
     const info = await readFile(`${ROOT}${dir}/${name}/tsconfig.tsbuildinfo`).catch(() => undefined);
-    if (info) stamp[`${dir}/${name}`] = createHash('sha1').update(info).digest('hex');
+    if (info) packages[`${dir}/${name}`] = createHash('sha1').update(info).digest('hex');
   }
 }
-await writeFile(`${OUT}/built-from.json`, JSON.stringify(stamp, null, 1) + '\n');
+// `bundle`: the script's content, which names its code caches (V8 itself checks only a source's length).
+const bundleHash = createHash('sha1').update(await readFile(`${OUT}/main.cjs`)).digest('hex');
+await writeFile(`${OUT}/built-from.json`, JSON.stringify({ bundle: bundleHash, packages }, null, 1) + '\n');
+
+const warm = await mkdtemp(join(tmpdir(), 'synthfarm-warm-'));
+try {
+  await writeFile(join(warm, 'warm.yaml'), 'version: 1\nseed: 1\ndatasets:\n  - name: warm\n    count: 50\n    fields:\n      id: { kind: sequence }\n      name: { kind: faker, method: person.fullName }\n');
+  const r = spawnSync(process.execPath, [`${CLI}bin/synthfarm.js`, 'run', join(warm, 'warm.yaml'), '--out', join(warm, 'out'), '--offline'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the warm-up run of the bundle failed (exit ${r.status}): ${r.stderr}`);
+} finally {
+  await rm(warm, { recursive: true, force: true });
+}

@@ -67,7 +67,7 @@ export function sendPage(reply: FastifyReply, page: { title: string; body: Html;
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${page.title} · synthfarm</title>
+<title>${page.title} \u00b7 synthfarm</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/app.css">
 <script type="module" src="/assets/app.js"></script>

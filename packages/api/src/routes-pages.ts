@@ -29,9 +29,9 @@ function time(iso: string): Html {
 
 function runRow(run: RunSummary): Html {
   return html`<tr data-run="${run.runId}" data-state="${run.state}">
-<td class="run"><a href="${runPath(run.runId)}">${run.runId}</a><span class="muted">${basename(run.outDir)}${run.schedule ? ` · schedule ${run.schedule}` : ''}</span></td>
+<td class="run"><a href="${runPath(run.runId)}">${run.runId}</a><span class="muted">${basename(run.outDir)}${run.schedule ? ` \u00b7 schedule ${run.schedule}` : ''}</span></td>
 <td>${state(run)}</td>
-<td class="progress"><progress max="${Math.max(1, run.total)}" value="${run.done}" data-f="bar"></progress><span data-f="progress">${formatCount(run.done)} / ${formatCount(run.total)} · ${formatPercent(run.done, run.total)}</span></td>
+<td class="progress"><progress max="${Math.max(1, run.total)}" value="${run.done}" data-f="bar"></progress><span data-f="progress">${formatCount(run.done)} / ${formatCount(run.total)} \u00b7 ${formatPercent(run.done, run.total)}</span></td>
 <td class="num" data-f="written">${formatCount(run.written)}</td>
 <td class="num" data-f="rejected">${formatCount(run.rejected)}</td>
 <td class="num" data-f="rate">${formatRate(run.recordsPerSec)}</td>
@@ -55,7 +55,7 @@ ${runs.map(runRow)}
 function figures(run: RunSummary): Html {
   const item = (label: string, f: string, value: string, wide = false): Html => html`<div${wide ? html` class="wide"` : ''}><dt>${label}</dt><dd data-f="${f}">${value}</dd></div>`;
   return html`<dl class="figures">
-${item('Done', 'progress', `${formatCount(run.done)} / ${formatCount(run.total)} · ${formatPercent(run.done, run.total)}`, true)}
+${item('Done', 'progress', `${formatCount(run.done)} / ${formatCount(run.total)} \u00b7 ${formatPercent(run.done, run.total)}`, true)}
 ${item('Written', 'written', formatCount(run.written))}
 ${item('Rejected', 'rejected', formatCount(run.rejected))}
 ${item('Rate', 'rate', formatRate(run.recordsPerSec))}
@@ -150,7 +150,7 @@ export function registerPageRoutes(app: FastifyInstance, opts: { service: FarmSe
   app.get('/', async (_request, reply) => {
     const runs = await service.listRuns(RUNS_PAGE_LIMIT);
     const active = runs.filter((r) => isActive(r.state)).length;
-    const body = html`<div class="page-head"><h1>Runs</h1><p class="muted">${runs.length} shown${active ? ` · ${active} in progress` : ''}</p></div>
+    const body = html`<div class="page-head"><h1>Runs</h1><p class="muted">${runs.length} shown${active ? ` \u00b7 ${active} in progress` : ''}</p></div>
 ${runsTable(runs)}`;
     return sendPage(reply, { title: 'Runs', body, nav: menu, bodyClass: 'page-runs' });
   });

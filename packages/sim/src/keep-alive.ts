@@ -14,7 +14,7 @@ export function parseKeepAlive(value: unknown): number {
   const s = value.trim();
   if (/^-?\d+(\.\d+)?$/.test(s)) return parseKeepAlive(Number(s));
   const negative = s.startsWith('-');
-  const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/gy;
+  const re = /(\d+(?:\.\d+)?)(h|ms|m|s|us|\u00b5s|ns)/gy;
   const body = negative || s.startsWith('+') ? s.slice(1) : s;
   let total = 0;
   let consumed = 0;
