@@ -19,11 +19,13 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
-/** What decides which functions a process compiles: the command, and for a run whether it is a farm run. */
-function profileOf(argv, env) {
+/**
+ * What decides which functions a process compiles: the command, and whether it coordinates a farm
+ * run (`run` with --redis or SYNTHFARM_REDIS_URL, as the CLI decides farm mode; `resume`).
+ */
+export function profileOf(argv, env) {
   const command = /^[a-z]+$/.test(argv[0] ?? '') ? argv[0] : '';
-  // Only a cache key: a wrong guess costs a cache with fewer of this process's functions, no more.
-  const farm = (command === 'run' || command === 'resume') && (argv.includes('--redis') || argv.some((a) => a.startsWith('--redis=')) || !!env.SYNTHFARM_REDIS_URL);
+  const farm = command === 'resume' || (command === 'run' && (argv.includes('--redis') || argv.some((a) => a.startsWith('--redis=')) || !!env.SYNTHFARM_REDIS_URL));
   return farm ? `${command}-farm` : command;
 }
 
