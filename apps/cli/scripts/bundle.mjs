@@ -44,6 +44,18 @@ const ownImportMetaUrl = {
   },
 };
 
+// msgpackr's optional native add-on speeds up unpacking only; BullMQ, its one user here, only packs
+// (job options for its Lua scripts). Loading it cost every farm process ~30-60 ms at start (the
+// add-on, node-gyp-build and detect-libc, seen in strace): the bundle gets an empty module
+// instead, which msgpackr treats as the add-on being absent.
+const noMsgpackrExtract = {
+  name: 'no-msgpackr-extract',
+  setup(b) {
+    b.onResolve({ filter: /^msgpackr-extract$/ }, () => ({ path: 'msgpackr-extract', namespace: 'absent' }));
+    b.onLoad({ filter: /.*/, namespace: 'absent' }, () => ({ contents: 'module.exports = undefined;', loader: 'js' }));
+  },
+};
+
 await rm(OUT, { recursive: true, force: true });
 await build({
   entryPoints: { main: `${CLI}dist/main.js` },
@@ -63,9 +75,9 @@ await build({
   // Every other import() becomes require(): the bundled modules' lazy init, and CommonJS externals.
   supported: { 'dynamic-import': false },
   // piscina finds its worker file beside itself; undici and playwright-core are CommonJS, loaded
-  // when first used; the rest are optional native add-ons.
-  external: ['piscina', 'undici', 'pg-native', 'msgpackr-extract', 'playwright-core'],
-  plugins: [ownImportMetaUrl],
+  // when first used; pg-native is an optional native add-on.
+  external: ['piscina', 'undici', 'pg-native', 'playwright-core'],
+  plugins: [ownImportMetaUrl, noMsgpackrExtract],
   // The bundle's own URL, for the rewritten import.meta.url above.
   banner: { js: "const __synthfarmBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
