@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { BatchResult, BatchTask } from './batch-task.js';
 import { asThreadLost } from './thread-lost.js';
 
@@ -59,7 +60,11 @@ export function createCodegenPool(threads: number, opts: { maxBatchRecords?: num
       close: async () => undefined,
     };
   }
-  const pool = new Piscina<BatchTask, BatchResult>({
+  // piscina is required when a pool with threads is made, not when this module loads: it is
+  // ~15 files read from node_modules (the CLI bundle leaves it out, as it finds its worker file
+  // beside itself), ~15 ms of every start that runs inline, a farm coordinator's included.
+  const { Piscina: Pool } = createRequire(import.meta.url)('piscina') as typeof import('piscina');
+  const pool = new Pool<BatchTask, BatchResult>({
     filename: BATCH_WORKER_FILE,
     minThreads: threads,
     maxThreads: threads,
