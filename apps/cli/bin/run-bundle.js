@@ -54,6 +54,7 @@ function pruneCaches(dir) {
 /**
  * Runs `bundleUrl` (a CommonJS file) in this context as a module of its own, with the code cache
  * of its `stamp` (the bundle's content hash, from built-from.json) when one is usable.
+ * @returns the bundle's `finished`: settles when the command has finished.
  */
 export function runBundle(bundleUrl, stamp, argv = process.argv.slice(2), env = process.env) {
   const file = fileURLToPath(bundleUrl);
@@ -102,4 +103,5 @@ export function runBundle(bundleUrl, stamp, argv = process.argv.slice(2), env = 
   mod.filename = file;
   mod.paths = Module._nodeModulePaths(dir);
   script.runInThisContext()(mod.exports, createRequire(file), mod, file, dir, (specifier) => import(specifier));
+  return mod.exports.finished;
 }

@@ -53,5 +53,6 @@ async function currentBundleStamp() {
 }
 
 const stamp = await currentBundleStamp();
-if (stamp) (await import('./run-bundle.js')).runBundle(bundle, stamp.bundle);
-else await import('../dist/main.js');
+// Settles when the command has finished (main.ts `finished`).
+if (stamp) await (await import('./run-bundle.js')).runBundle(bundle, stamp.bundle);
+else await (await import('../dist/main.js')).finished;
