@@ -78,8 +78,13 @@ await build({
   // when first used; pg-native is an optional native add-on.
   external: ['piscina', 'undici', 'pg-native', 'playwright-core'],
   plugins: [ownImportMetaUrl, noMsgpackrExtract],
-  // The bundle's own URL, for the rewritten import.meta.url above.
-  banner: { js: "const __synthfarmBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // The script is one function expression, of Module.wrap's parameters and the import() the
+  // bundle calls for a computed name; bin/run-bundle.js compiles the file's text as it is (no
+  // wrapped copy of 5 MB) and calls it. Strict, as the ES modules it is made of (esbuild's own
+  // 'use strict' comes after the banner, where it is no directive). Then the bundle's own URL,
+  // for import.meta.url above.
+  banner: { js: "(function (exports, require, module, __filename, __dirname, __synthfarmImport) {'use strict';const __synthfarmBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  footer: { js: '\n})' },
   logLevel: 'warning',
 });
 
@@ -94,8 +99,12 @@ for (const dir of ['packages', 'apps']) {
     if (info) packages[`${dir}/${name}`] = createHash('sha1').update(info).digest('hex');
   }
 }
+// bin/run-bundle.js reads the script as Latin-1 (a copy, where UTF-8 is a decode): it must be ASCII.
+const script = await readFile(`${OUT}/main.cjs`);
+const nonAscii = script.findIndex((b) => b > 0x7f);
+if (nonAscii >= 0) throw new Error(`bundle/main.cjs is not ASCII at byte ${nonAscii}: ${JSON.stringify(script.subarray(Math.max(0, nonAscii - 60), nonAscii + 20).toString())} (write the character as an escape in its source)`);
 // `bundle`: the script's content, which names its code caches (V8 itself checks only a source's length).
-const bundleHash = createHash('sha1').update(await readFile(`${OUT}/main.cjs`)).digest('hex');
+const bundleHash = createHash('sha1').update(script).digest('hex');
 await writeFile(`${OUT}/built-from.json`, JSON.stringify({ bundle: bundleHash, packages }, null, 1) + '\n');
 
 const warm = await mkdtemp(join(tmpdir(), 'synthfarm-warm-'));
