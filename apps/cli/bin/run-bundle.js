@@ -6,8 +6,9 @@
 // cache: V8 deserializes the functions a previous process compiled instead of parsing them again.
 //
 // The cache is written once per bundle, Node, flags and command (a `run` compiles other functions
-// than a `worker`), at the exit of the first process that found none (or found one V8 refused: a
-// new Node, other V8 flags), to a temporary file renamed into place, so processes starting
+// than a `worker`), two seconds in or at exit, whichever is first, by the first process that found
+// none (or found one V8 refused: a new Node, other V8 flags, a damaged file), to a temporary file
+// renamed into place, so processes starting
 // together never read half a file. It lives beside the bundle, never in a shared temporary
 // directory: whoever can write it could as well write the bundle. Where the bundle's directory is
 // read-only, nothing is cached and the CLI starts as it would without.
