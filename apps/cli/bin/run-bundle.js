@@ -53,14 +53,15 @@ function pruneCaches(dir) {
 
 /**
  * Runs `bundleUrl` (a CommonJS file) in this context as a module of its own, with the code cache
- * of its `stamp` (the bundle's content hash, from built-from.json) when one is usable.
+ * of its `stamp` (the bundle's content hash, from built-from.json) and `profile` ({@link profileOf}:
+ * the launcher's, which also set this process's flags) when one is usable.
  * @returns the bundle's `finished`: settles when the command has finished.
  */
-export function runBundle(bundleUrl, stamp, argv = process.argv.slice(2), env = process.env) {
+export function runBundle(bundleUrl, stamp, profile, env = process.env) {
   const file = fileURLToPath(bundleUrl);
   const dir = dirname(file);
   const key = createHash('sha1')
-    .update([stamp, process.version, process.arch, process.execArgv.join(' '), env.NODE_OPTIONS ?? '', profileOf(argv, env)].join('\0'))
+    .update([stamp, process.version, process.arch, process.execArgv.join(' '), env.NODE_OPTIONS ?? '', profile].join('\0'))
     .digest('hex')
     .slice(0, 16);
   const cacheDir = `${dir}/code-cache`;

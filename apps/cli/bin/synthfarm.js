@@ -54,5 +54,5 @@ async function currentBundleStamp() {
 
 const stamp = await currentBundleStamp();
 // Settles when the command has finished (main.ts `finished`).
-if (stamp) await runBundle(bundle, stamp.bundle);
+if (stamp) await runBundle(bundle, stamp.bundle, profile);
 else await (await import('../dist/main.js')).finished;
