@@ -70,7 +70,7 @@
         marks: [Plot.barX(rows, { y: 'path', x: 'nullShare', fill: COLORS.data }), Plot.tickX(rows, { y: 'path', x: 'target', stroke: COLORS.target, strokeWidth: 2 }), Plot.ruleX([0])],
       })));
       const uq = rows.filter((r) => r.distinct !== undefined);
-      if (uq.length) overview.push(el('div', { class: 'card wide' }, el('h3', {}, 'Uniqueness per column'), el('p', { class: 'sub' }, 'distinct values ÷ non-null values (HyperLogLog estimate, ±3%)'), plot('unique-' + d.name, {
+      if (uq.length) overview.push(el('div', { class: 'card wide' }, el('h3', {}, 'Uniqueness per column'), el('p', { class: 'sub' }, 'distinct values ÷ non-null values (exact for unique fields, sequences and uuids; otherwise a HyperLogLog estimate, ±3%)'), plot('unique-' + d.name, {
         width: 460, height: 24 + 18 * uq.length, marginLeft: 120, x: { label: 'distinct share', domain: [0, 1], tickFormat: '.0%' }, y: { label: null, domain: uq.map((r) => r.path) },
         marks: [Plot.barX(uq, { y: 'path', x: 'distinct', fill: COLORS.data }), Plot.ruleX([0])],
       })));
@@ -99,7 +99,7 @@
     const body = [];
     const stats = [];
     stats.push(`${int(c.n)} values, ${int(c.nulls)} null`);
-    if (c.distinct !== undefined) stats.push(`≈${int(c.distinct)} distinct`);
+    if (c.distinct !== undefined) stats.push(`${c.distinctExact ? '' : '≈'}${int(c.distinct)} distinct`);
     if (c.mean !== undefined) stats.push(c.type === 'date' ? `${new Date(c.min).toISOString().slice(0, 10)} … ${new Date(c.max).toISOString().slice(0, 10)}` : `mean ${num(c.mean)}, sd ${num(c.sd)}, ${num(c.min)} … ${num(c.max)}`);
     if (c.len) stats.push(`length ${c.len.min}–${c.len.max} (mean ${c.len.mean.toFixed(1)})`);
     if (c.type === 'array' && c.lengths && c.lengths.length) {

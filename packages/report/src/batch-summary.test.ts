@@ -84,6 +84,31 @@ describe('report summaries', () => {
     expect(estimateText(acc.summary().columns[0]!.hll!)).toBe(estimate(merged));
   });
 
+  it('counts the distinct values of unique fields, sequences and uuids exactly, without a sketch; a foreign key to them keeps its sketch', () => {
+    const parent = DatasetSchema.parse({
+      name: 'customers', count: 3000,
+      fields: { id: { kind: 'sequence' }, token: { kind: 'uuid' }, email: { kind: 'faker', method: 'internet.email', unique: true }, nick: { kind: 'faker', method: 'person.firstName' } },
+    });
+    const child = DatasetSchema.parse({ name: 'orders', count: 10, fields: { customerId: { kind: 'ref', dataset: 'customers', field: 'id' } } });
+    const plan = planDataset(parent, [parent, child]);
+    expect(plan.columns.map((c) => [c.path, !!c.allDistinct])).toEqual([['id', true], ['token', true], ['email', true], ['nick', false]]);
+    expect(planDataset(child, [parent, child]).columns[0]!.allDistinct).toBeUndefined();
+
+    const records = Array.from({ length: 3000 }, (_, i) => ({ id: i + 1, token: `t-${i}`, email: i % 10 ? `u${i}@example.com` : null, nick: `n${i % 700}` }));
+    const acc = createDatasetAccumulator(plan);
+    acc.add(summarizeBatch(plan, records.slice(0, 1000)));
+    acc.add(summarizeBatch(plan, records.slice(1000)));
+    const summary = acc.summary();
+    expect(summary.columns.map((c) => c.hll !== undefined)).toEqual([false, false, false, true]);
+    // Lengths are still counted where nothing is hashed.
+    expect(summary.columns[2]!.len).toEqual({ min: '1@example.com'.length + 1, max: 'u2999@example.com'.length, sum: records.reduce((s, r) => s + (r.email?.length ?? 0), 0) });
+    const data = { version: 1 as const, runId: 'r', datasets: [{ plan, summary }], rejectExamples: {} };
+    const view = buildPageModel({ runId: 'r', datasets: { customers: { requested: 3000, written: 3000, rejected: 0, files: [] } } }, data, emptyTimeline()).datasets[0]!.columns;
+    expect(view.map((c) => [c.path, c.distinct, !!c.distinctExact])).toEqual([['id', 3000, true], ['token', 3000, true], ['email', 2700, true], ['nick', expect.any(Number), false]]);
+    expect(Math.abs(view[3]!.distinct! - 700) / 700).toBeLessThan(0.08);
+    expect(view[2]!.checks.find((c) => c.name === 'unique')).toEqual({ name: 'unique', ok: true, detail: '2,700 distinct of 2,700 (enforced while committing)' });
+  });
+
   it('merges registers as their maximum, four at a time or (unaligned) one by one', () => {
     // Sparse, as a batch's are: mostly empty words, some with one register set among zeros.
     const from = new Uint8Array(4096);

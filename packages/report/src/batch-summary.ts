@@ -75,7 +75,9 @@ export function summaryLayout(plan: DatasetPlan): SummaryLayout {
       l.binN[i] = bins;
       l.counts += bins;
     }
-    if (c.type !== 'array') {
+    // A column whose values are all distinct has its count for its distinct count: no sketch.
+    const known = c.allDistinct && (c.type === 'number' || c.type === 'date' || c.type === 'text');
+    if (c.type !== 'array' && !known) {
       l.hllAt[i] = l.hll;
       l.hll += HLL_REGISTERS;
     }
@@ -258,17 +260,18 @@ export class BatchSummarizer {
           else if (instants?.[i]) datedInstants(vals, n, instants[i]!, numbers);
           else dated = parseIsoDates(vals, n, numbers);
           const before = stats[at + STAT.NUMS]!;
-          this.#sketch[i] = numberStats(numbers, n, stats, at, hll, t.hllAt, counts, t.binAt, t.lo, t.width, t.bins, this.#sketch[i]);
+          this.#sketch[i] = numberStats(numbers, n, stats, at, t.hllAt >= 0 ? hll : undefined, t.hllAt, counts, t.binAt, t.lo, t.width, t.bins, this.#sketch[i]);
           // Given instants are all finite: the ones counted.
           if (t.type === 'date' && instants?.[i]) dated = stats[at + STAT.NUMS]! - before;
-          if (n - nulls - dated) hashOthers(vals, n, numbers, hll, t.hllAt);
+          if (n - nulls - dated && t.hllAt >= 0) hashOthers(vals, n, numbers, hll, t.hllAt);
           break;
         }
         case 'category':
           this.#cats[i] = scanCategories(vals, n, stats, at, hll, t.hllAt, this.#cats[i]);
           break;
         case 'text':
-          scanTexts(vals, n, stats, at, hll, t.hllAt);
+          if (t.hllAt >= 0) scanTexts(vals, n, stats, at, hll, t.hllAt);
+          else textLengths(vals, n, stats, at);
           break;
         case 'array':
           this.#cats[i] = scanArrays(vals, n, stats, at, counts, t.binAt, t.ofCats, this.#cats[i]);
@@ -579,6 +582,24 @@ function scanTexts(vals: unknown[], n: number, stats: Float64Array, at: number, 
     const idx = hllAt + (h >>> (32 - HLL_BITS));
     const rank = Math.min(32 - HLL_BITS, Math.clz32(h << HLL_BITS)) + 1;
     if (rank > hll[idx]!) hll[idx] = rank;
+  }
+  setLengths(stats, at, lens, lenMin, lenMax, lenSum);
+}
+
+/** Free text whose values are all distinct (see ColumnPlan's allDistinct): lengths only, nothing hashed. */
+function textLengths(vals: unknown[], n: number, stats: Float64Array, at: number): void {
+  let lens = stats[at + STAT.LENS]!;
+  let lenMin = stats[at + STAT.LEN_MIN]!;
+  let lenMax = stats[at + STAT.LEN_MAX]!;
+  let lenSum = stats[at + STAT.LEN_SUM]!;
+  for (let k = 0; k < n; k++) {
+    const v = vals[k];
+    if (typeof v !== 'string') continue;
+    const l = v.length;
+    lens++;
+    if (l < lenMin) lenMin = l;
+    if (l > lenMax) lenMax = l;
+    lenSum += l;
   }
   setLengths(stats, at, lens, lenMin, lenMax, lenSum);
 }

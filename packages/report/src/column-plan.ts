@@ -27,6 +27,12 @@ interface ColumnBase {
   /** The spec's `nullRate` (0 when absent). */
   nullRate: number;
   unique: boolean;
+  /**
+   * Every written value differs from every other: a `unique` field (the committer enforces it
+   * over the whole dataset), a sequence (step ≠ 0) or a uuid (122 random bits). Its distinct
+   * count is its count, exactly: it is not sketched (no value hashed).
+   */
+  allDistinct?: true;
 }
 
 /**
@@ -114,11 +120,12 @@ export function planDataset(ds: DatasetSpec, datasets: readonly DatasetSpec[] = 
 }
 
 function planRef(path: string, f: Extract<FieldSpec, { kind: 'ref' }>, datasets: readonly DatasetSpec[]): ColumnPlan {
-  const base = { path, field: 'ref', nullRate: f.nullRate ?? 0, unique: !!f.unique, ref: `${f.dataset}.${f.field}` };
+  const base = { path, field: 'ref', nullRate: f.nullRate ?? 0, unique: !!f.unique, ...(f.unique ? { allDistinct: true as const } : {}), ref: `${f.dataset}.${f.field}` };
   const parent = datasets.find((d) => d.name === f.dataset);
   const target = parent ? planDataset(parent, []).columns.find((c) => c.path === f.field) : undefined;
   if (target && (target.type === 'number' || target.type === 'date')) {
-    const { path: _p, field: _f, nullRate: _n, unique: _u, ...shape } = target;
+    // A foreign key repeats its parent's values: their distinctness is not its own.
+    const { path: _p, field: _f, nullRate: _n, unique: _u, allDistinct: _d, ...shape } = target;
     return { ...shape, ...base } as ColumnPlan;
   }
   if (target?.type === 'category') return { ...base, type: 'category', ...(target.weights ? { weights: target.weights } : {}) };
@@ -127,7 +134,8 @@ function planRef(path: string, f: Extract<FieldSpec, { kind: 'ref' }>, datasets:
 }
 
 function planField(path: string, f: FieldSpec, count: number): ColumnPlan {
-  const base = { path, field: f.kind, nullRate: f.nullRate ?? 0, unique: !!f.unique };
+  const distinct = !!f.unique || f.kind === 'sequence' || f.kind === 'uuid';
+  const base = { path, field: f.kind, nullRate: f.nullRate ?? 0, unique: !!f.unique, ...(distinct ? { allDistinct: true as const } : {}) };
   switch (f.kind) {
     case 'sequence': {
       const a = f.start;

@@ -40,6 +40,8 @@ export interface ColumnView {
   targetNull: number;
   unique: boolean;
   distinct?: number;
+  /** `distinct` is exact: the plan's allDistinct column (no sketch's estimate). */
+  distinctExact?: boolean;
   fk?: { checked: number; missing: number; ref: string };
   mean?: number;
   sd?: number;
@@ -144,6 +146,10 @@ function columnView(c: ColumnPlan, s: ColumnSummary | undefined): ColumnView {
   v.checks = [];
   // A sketch never claims more distinct values than there are.
   if (s.hll) v.distinct = Math.min(s.n, estimateText(s.hll));
+  else if (c.allDistinct) {
+    v.distinct = s.n;
+    v.distinctExact = true;
+  }
   if (s.fk && 'ref' in c && c.ref) v.fk = { ...s.fk, ref: c.ref };
   const m = s.num;
   if (m && s.n) {
@@ -213,7 +219,7 @@ function addChecks(v: ColumnView): void {
       v.checks.push({ name: 'categories', ok: d <= tol, detail: `distance to weights ${d.toFixed(3)} (≤ ${tol.toFixed(3)})` });
     }
   }
-  if (v.unique && v.distinct !== undefined && v.n > 0) v.checks.push({ name: 'unique', ok: v.distinct >= v.n * 0.9, detail: `≈${thousands(v.distinct)} distinct of ${thousands(v.n)}` });
+  if (v.unique && v.distinct !== undefined && v.n > 0) v.checks.push({ name: 'unique', ok: v.distinct >= v.n * 0.9, detail: `${v.distinctExact ? '' : '≈'}${thousands(v.distinct)} distinct of ${thousands(v.n)}${v.distinctExact ? ' (enforced while committing)' : ''}` });
   if (v.fk) v.checks.push({ name: 'references', ok: v.fk.missing === 0, detail: `${v.fk.missing} of ${thousands(v.fk.checked)} missing in ${v.fk.ref}` });
 }
 
