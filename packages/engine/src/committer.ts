@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { serializeError, SynthfarmError } from '@synthfarm/core';
-import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, setPath, type DataRecord, type RecordOp } from '@synthfarm/codegen';
+import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type DataRecord, type RecordOp } from '@synthfarm/codegen';
 import { createLinePatcher, createRecordEncoder, type Format, type Reject, type SinkFile } from '@synthfarm/output';
 import { isModelDataset, type FieldSpec, type Spec } from '@synthfarm/spec';
 import { emptyAudit, mergeAudit } from './audit-summary.js';
@@ -28,7 +28,7 @@ import { datasetEncoding } from './encoded-formats.js';
 import type { PostgresSink } from './postgres-sink.js';
 // The report's modules are loaded only by a run that writes one: collecting from the start,
 // drawing at the end (report-from-dir and its stream reading never).
-import type { ReportCollector } from '@synthfarm/report/report-collector';
+import type { ReportCollector, TextChange } from '@synthfarm/report/report-collector';
 import { REPORT_DATA_FILE, REPORT_FILE } from '@synthfarm/report/report-data';
 import type { DecisionLine, Router, RouteVerdict, WeightStore } from '@synthfarm/routing';
 import { emptyBackendTotals, emptyRunRecord, foldEvents, hostSummaries, manifestBackend, runRates, type RunRecord } from './run-record.js';
@@ -377,6 +377,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
         const changed = admission?.after && batch.keys ? await admission.after(batch, job.start, !!(report && batch.summary)) : undefined;
         // The batch was summarized where it was made; records changed here are counted as written.
         if (changed?.before.length) report?.correctRecords(d, changed.before, changed.after);
+        if (changed?.texts.length) report?.correctTexts(d, changed.texts);
         if (sink) {
           // Loaded once (the sink's ledger), before the files: its orphans are rejects there too.
           const lines = batch.lines[copyFormat!] ?? { text: '', ends: new Uint32Array(batch.count) };
@@ -626,11 +627,21 @@ interface Admission {
   before?: (r: { start: number; count: number }) => Promise<BatchJob['ops']>;
   /**
    * Code-only datasets: admits a finished batch's keys in record order, patching lines that
-   * changed; with `changes`, also returns those records as generated and as written.
+   * changed; with `changes`, also returns what changed for the report: redrawn records as
+   * generated and as written, suffixed templates' texts.
    */
-  after?: (out: BatchOutput, start: number, changes?: boolean) => Promise<{ before: DataRecord[]; after: DataRecord[] } | undefined>;
+  after?: (out: BatchOutput, start: number, changes?: boolean) => Promise<AdmissionChanges | undefined>;
   /** Rebuilds the index for a batch committed before a resume. */
   replay?: (r: { start: number; count: number }) => Promise<void>;
+}
+
+/** What admission changed in a batch after it was summarized, for the report to count what is written. */
+interface AdmissionChanges {
+  /** Records redrawn: as summarized, and as written. */
+  before: DataRecord[];
+  after: DataRecord[];
+  /** Unique templates suffixed (nothing else of their records changed): the value summarized, and the one written. */
+  texts: TextChange[];
 }
 
 /** Whether any field is `unique` (objects' fields included, as CompiledDataset's uniqueNodes are). */
@@ -684,6 +695,8 @@ async function createAdmission(spec: Spec, d: number, loadFakers: () => Promise<
   const patchers = Object.fromEntries(encoding.formats.map((f) => [f, createLinePatcher(f, encoding.options[f])]));
   const encoders = Object.fromEntries(encoding.formats.map((f) => [f, createRecordEncoder(f, encoding.options[f])]));
   const refPaths = refFields.map((f) => f.split('.'));
+  /** A unique node's place among the record's keys and template values. */
+  const uniqueAt = new Map(compiled.uniqueNodes.map((n, at) => [n.id, at]));
   // A record as its batch's processor made it (same bytes): only its own legacy row is read, for
   // a collision re-reading the whole batch's rows cost the main thread a batch of parsing each.
   const generated = async (i: number) => {
@@ -694,7 +707,7 @@ async function createAdmission(spec: Spec, d: number, loadFakers: () => Promise<
     unique,
     replay: async (r) => void (await decide(r)),
     async after(out, start, changes) {
-      const changed = changes ? { before: [] as DataRecord[], after: [] as DataRecord[] } : undefined;
+      const changed: AdmissionChanges | undefined = changes ? { before: [], after: [], texts: [] } : undefined;
       const dropped = new Set(out.dropped);
       const replaced = (out.replaced ??= {});
       const current = (f: Format, k: number) => replaced[f]?.get(k) ?? lineAt(out.lines[f]!, k);
@@ -707,17 +720,16 @@ async function createAdmission(spec: Spec, d: number, loadFakers: () => Promise<
         // Nothing collided (nearly every record): nothing to patch.
         if (suffixed?.length === 0) continue;
         if (suffixed) {
-          // Only templates collided: set their suffixed values in the encoded lines.
-          const rec = changed && suffixed.length ? await generated(i) : undefined;
-          const written = rec && structuredClone(rec);
+          // Only templates collided: set their suffixed values in the encoded lines. A suffixed
+          // template has no dependents (admitKeys), so the report needs only its two texts: the
+          // one its batch summarized (the template's value, as the batch sent it) and the written.
           for (const [id, op] of suffixed) {
             const path = compiled.nodes[id]!.path;
             const v = (op as { v: unknown }).v;
             for (const f of Object.keys(out.lines) as Format[]) set(f, k, patchers[f]!(current(f, k), path, v));
             refFields.forEach((p, r) => p === path && (out.refValues[r]![k] = v));
-            if (written) setPath(written, path.split('.'), v);
+            if (changed) changed.texts.push({ path, before: templateValue(k * u + uniqueAt.get(id)!), after: v as string });
           }
-          if (rec) changed!.before.push(rec), changed!.after.push(written!);
           continue;
         }
         // A drawn field collided: rebuild the record here (same bytes as the worker's), redraw, re-encode.

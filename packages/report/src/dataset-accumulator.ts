@@ -11,6 +11,12 @@ export interface DatasetAccumulator {
    * counts stay (a record replaced by a uniqueness redraw held a value another record holds).
    */
   subtract(batch: BatchSummary): void;
+  /**
+   * A text column's value `before` became `after` (same record, still non-null): its lengths
+   * change; the shortest and longest stay as extremes do in {@link subtract}. Only for a column
+   * that is not sketched (its distinct count is its count).
+   */
+  replaceText(column: number, before: string, after: string): void;
   /** The dataset's summary so far (a copy the caller may keep). */
   summary(): DatasetSummary;
 }
@@ -72,6 +78,12 @@ export function createDatasetAccumulator(plan: DatasetPlan): DatasetAccumulator 
         const s = b.sketch[i];
         if (s) unmergeCapped(sketch[i], s.keys, s.counts, stats, i * STATS + STAT.OVER);
       }
+    },
+    replaceText(column, before, after) {
+      const at = column * STATS;
+      stats[at + STAT.LEN_SUM]! += after.length - before.length;
+      if (after.length < stats[at + STAT.LEN_MIN]!) stats[at + STAT.LEN_MIN] = after.length;
+      if (after.length > stats[at + STAT.LEN_MAX]!) stats[at + STAT.LEN_MAX] = after.length;
     },
     summary() {
       if (!batches) return { records: 0, columns: [], corr: [] };

@@ -9,6 +9,13 @@ import type { RejectExample, ReportData } from './report-data.js';
 export const REJECT_EXAMPLES = 5;
 const MAX_ERROR_CHARS = 300;
 
+/** A text value changed at `path` (a column's dot path): as summarized, and as written. */
+export interface TextChange {
+  path: string;
+  before: string;
+  after: string;
+}
+
 /** A reject as the committer has it (rejects.jsonl's record). */
 export interface RejectInput extends Omit<RejectExample, 'error'> {
   reason: string;
@@ -28,6 +35,12 @@ export interface ReportCollector {
    * suffix on a code-only dataset): what was counted goes out, what is written comes in.
    */
   correctRecords(dataset: number, before: ReadonlyArray<Record<string, unknown>>, after: ReadonlyArray<Record<string, unknown>>): void;
+  /**
+   * Unique text values the committer suffixed after their batch was summarized (`ann.lee@x.com`
+   * became `ann.lee2@x.com`; nothing else of the record changed): their lengths are counted as
+   * written. The column's distinct count needs nothing: a unique column is not sketched.
+   */
+  correctTexts(dataset: number, changes: readonly TextChange[]): void;
   addRejects(rejects: readonly RejectInput[]): void;
   addEvents(events: ReadonlyArray<object>): void;
   data(runId: string): ReportData;
@@ -49,6 +62,15 @@ export function createReportCollector(datasets: readonly DatasetSpec[]): ReportC
       if (!acc || !before.length) return;
       acc.subtract(summarizeBatch(plans[d]!, before));
       acc.add(summarizeBatch(plans[d]!, after));
+    },
+    correctTexts(d, changes) {
+      const acc = accs[d];
+      if (!acc) return;
+      for (const c of changes) {
+        const column = plans[d]!.columns.findIndex((p) => p.path === c.path);
+        // A hidden field is not a column; only a text column counts lengths.
+        if (column >= 0 && plans[d]!.columns[column]!.type === 'text') acc.replaceText(column, c.before, c.after);
+      }
     },
     addRejects(rejects) {
       for (const r of rejects) {
