@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -15,20 +15,23 @@ import type { ReportData } from './report-data.js';
  */
 let parts: { head: Buffer; middle: Buffer; tail: Buffer[] } | undefined;
 
-/** The files the static parts are made of, by what they are. */
+/**
+ * The files the static parts are made of, by what they are. The build copies the vendored
+ * scripts into dist/vendor/ (scripts/vendor-assets.mjs), read by a fixed path; from the sources
+ * (tests), the packages are resolved.
+ */
 function assetPaths() {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const assets = { css: join(here, '..', 'assets', 'report.css'), page: join(here, '..', 'assets', 'report-page.js') };
+  const vendor = join(here, 'vendor');
+  if (existsSync(join(vendor, 'plot-package.json'))) {
+    return { ...assets, plotPackage: join(vendor, 'plot-package.json'), d3: join(vendor, 'd3.min.js'), plot: join(vendor, 'plot.umd.min.js') };
+  }
   const require = createRequire(import.meta.url);
   // Both packages export only their entry points: their dist/ bundles sit beside src/index.js.
   const pkgDir = (name: string) => dirname(dirname(require.resolve(name)));
-  const here = dirname(fileURLToPath(import.meta.url));
   const plotDir = pkgDir('@observablehq/plot');
-  return {
-    plotPackage: join(plotDir, 'package.json'),
-    css: join(here, '..', 'assets', 'report.css'),
-    d3: join(pkgDir('d3'), 'dist', 'd3.min.js'),
-    plot: join(plotDir, 'dist', 'plot.umd.min.js'),
-    page: join(here, '..', 'assets', 'report-page.js'),
-  };
+  return { ...assets, plotPackage: join(plotDir, 'package.json'), d3: join(pkgDir('d3'), 'dist', 'd3.min.js'), plot: join(plotDir, 'dist', 'plot.umd.min.js') };
 }
 type Assets = Record<keyof ReturnType<typeof assetPaths>, Buffer>;
 
