@@ -259,7 +259,13 @@ async function runCase(name, c, redis, redisUrl, redisProc, dir) {
         await sleep(c.simProcs ? 100 : 25);
       }
     })();
+    // FARM_BENCH_MONITOR=FILE: Redis's MONITOR during the measured run, with the spawn's epoch time first.
+    const monitor = process.env.FARM_BENCH_MONITOR && !warmup ? spawn('redis-cli', ['-p', String(new URL(redisUrl).port), 'monitor'], { stdio: ['ignore', 'pipe', 'ignore'] }) : undefined;
+    const monitorLines = [];
+    monitor?.stdout.on('data', (d) => monitorLines.push(d));
+    if (monitor) await sleep(200);
     const t0 = performance.now();
+    const spawnedAt = Date.now();
     const coord = start(process.execPath, [...(process.env.FARM_BENCH_COORD_PROF && !warmup ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FARM_BENCH_COORD_PROF}`] : []), BIN, 'run', specPath, '--redis', redisUrl, '--out', out, '--json'], { cwd: ROOT, env: cliEnv });
     let redisPeak = used0;
     let opsPeak = 0;
@@ -279,6 +285,10 @@ async function runCase(name, c, redis, redisUrl, redisProc, dir) {
     }
     const { code } = await coord.done;
     const wallMs = performance.now() - t0;
+    if (monitor) {
+      monitor.kill();
+      await writeFile(process.env.FARM_BENCH_MONITOR, `spawned ${spawnedAt / 1000} exited ${(spawnedAt + wallMs) / 1000}\n${Buffer.concat(monitorLines).toString()}`);
+    }
     sampling = false;
     await sampler;
     const cmds = num(await redis.info('stats'), 'total_commands_processed') - cmds0;
