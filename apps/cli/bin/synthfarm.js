@@ -3,7 +3,8 @@
 // code cache, see run-bundle.js: a short run starts ~30% sooner than from the ~300 ES modules it
 // is made of), unless the packages were built again since (`tsc -b` alone after an edit): then
 // from that build's dist/main.js, never a stale bundle.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 import { profileOf, runBundle } from './run-bundle.js';
 
@@ -56,3 +57,26 @@ const stamp = await currentBundleStamp();
 // Settles when the command has finished (main.ts `finished`).
 if (stamp) await runBundle(bundle, stamp.bundle, profile);
 else await (await import('../dist/main.js')).finished;
+
+// A one-shot command's process ends as soon as the command is done: at a natural exit Node tears
+// its V8 heap down page by page first (strace: a munmap per 256 KB page; 30-90 ms after a farm
+// run's last output), time the user and a farm's idle slots wait for. The command has closed
+// what it wrote before `finished` settles; stdout and stderr are drained first (pipes are
+// asynchronous on macOS), and 'exit' handlers (the code cache) run. A long-running command
+// (serve, worker, sim) ends by its own signal handling; a program importing this file (a
+// benchmark) keeps its process.
+const ONE_SHOT = new Set(['run', 'run-farm', 'resume-farm', 'validate', 'plan', 'profile', 'compare', 'report']);
+if (ONE_SHOT.has(profile) && launchedAsProgram()) {
+  const drained = (s) => new Promise((done) => (s.writableLength > 0 ? s.write('', done) : done()));
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
+  process.exit();
+}
+
+/** Whether node was started on this file (directly, or through npm's bin link). */
+function launchedAsProgram() {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
