@@ -1,7 +1,7 @@
 export { Rng } from './rng.js';
 export { FakerRegistry } from './faker-registry.js';
 export type { FakerCall } from './faker-registry.js';
-export { CompiledDataset, getPath, setPath } from './compile-dataset.js';
+export { CompiledDataset, getPath } from './compile-dataset.js';
 export type { DataRecord, RecordOp } from './compile-dataset.js';
 export { UniqueIndex } from './unique-index.js';
 export { KeySet } from './key-set.js';
