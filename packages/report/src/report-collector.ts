@@ -31,8 +31,8 @@ export interface ReportCollector {
   readonly plans: DatasetPlan[];
   addBatch(dataset: number, summary: BatchSummary | undefined): void;
   /**
-   * Records the committer changed after their batch was summarized (a uniqueness redraw or
-   * suffix on a code-only dataset): what was counted goes out, what is written comes in.
+   * Records the committer redrew after their batch was summarized (a uniqueness collision
+   * on a drawn field, in a code-only dataset): what was counted goes out, what is written comes in.
    */
   correctRecords(dataset: number, before: ReadonlyArray<Record<string, unknown>>, after: ReadonlyArray<Record<string, unknown>>): void;
   /**
