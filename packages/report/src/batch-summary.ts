@@ -270,8 +270,7 @@ export class BatchSummarizer {
           this.#cats[i] = scanCategories(vals, n, stats, at, hll, t.hllAt, this.#cats[i]);
           break;
         case 'text':
-          if (t.hllAt >= 0) scanTexts(vals, n, stats, at, hll, t.hllAt);
-          else textLengths(vals, n, stats, at);
+          scanTexts(vals, n, stats, at, t.hllAt >= 0 ? hll : undefined, t.hllAt);
           break;
         case 'array':
           this.#cats[i] = scanArrays(vals, n, stats, at, counts, t.binAt, t.ofCats, this.#cats[i]);
@@ -553,8 +552,11 @@ function scanCategories(vals: unknown[], n: number, stats: Float64Array, at: num
   return st;
 }
 
-/** Free text: lengths and the distinct count, nothing of the values kept. */
-function scanTexts(vals: unknown[], n: number, stats: Float64Array, at: number, hll: Uint8Array, hllAt: number): void {
+/**
+ * Free text: lengths and the distinct count, nothing of the values kept; lengths only without
+ * `hll` (a column whose values are all distinct, see ColumnPlan's allDistinct).
+ */
+function scanTexts(vals: unknown[], n: number, stats: Float64Array, at: number, hll: Uint8Array | undefined, hllAt: number): void {
   // Carried from the batch's earlier runs (before its first: 0, +Infinity, -Infinity, 0).
   let lens = stats[at + STAT.LENS]!;
   let lenMin = stats[at + STAT.LEN_MIN]!;
@@ -563,7 +565,7 @@ function scanTexts(vals: unknown[], n: number, stats: Float64Array, at: number, 
   for (let k = 0; k < n; k++) {
     const v = vals[k];
     if (typeof v !== 'string') {
-      if (v != null) addHash(hll, hllAt, typeof v === 'number' ? hashNumber(v) : hashString(String(v)));
+      if (v != null && hll) addHash(hll, hllAt, typeof v === 'number' ? hashNumber(v) : hashString(String(v)));
       continue;
     }
     const l = v.length;
@@ -571,6 +573,7 @@ function scanTexts(vals: unknown[], n: number, stats: Float64Array, at: number, 
     if (l < lenMin) lenMin = l;
     if (l > lenMax) lenMax = l;
     lenSum += l;
+    if (!hll) continue;
     // hll.ts: addHash(hll, hllAt, hashString(v)).
     let h = 0x811c9dc5;
     for (let i = 0; i < l; i++) h = Math.imul(h ^ charCodeAt.call(v, i), 0x01000193);
@@ -582,24 +585,6 @@ function scanTexts(vals: unknown[], n: number, stats: Float64Array, at: number, 
     const idx = hllAt + (h >>> (32 - HLL_BITS));
     const rank = Math.min(32 - HLL_BITS, Math.clz32(h << HLL_BITS)) + 1;
     if (rank > hll[idx]!) hll[idx] = rank;
-  }
-  setLengths(stats, at, lens, lenMin, lenMax, lenSum);
-}
-
-/** Free text whose values are all distinct (see ColumnPlan's allDistinct): lengths only, nothing hashed. */
-function textLengths(vals: unknown[], n: number, stats: Float64Array, at: number): void {
-  let lens = stats[at + STAT.LENS]!;
-  let lenMin = stats[at + STAT.LEN_MIN]!;
-  let lenMax = stats[at + STAT.LEN_MAX]!;
-  let lenSum = stats[at + STAT.LEN_SUM]!;
-  for (let k = 0; k < n; k++) {
-    const v = vals[k];
-    if (typeof v !== 'string') continue;
-    const l = v.length;
-    lens++;
-    if (l < lenMin) lenMin = l;
-    if (l > lenMax) lenMax = l;
-    lenSum += l;
   }
   setLengths(stats, at, lens, lenMin, lenMax, lenSum);
 }

@@ -1,6 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Timeline } from './event-timeline.js';
@@ -16,22 +15,20 @@ import type { ReportData } from './report-data.js';
 let parts: { head: Buffer; middle: Buffer; tail: Buffer[] } | undefined;
 
 /**
- * The files the static parts are made of, by what they are. The build copies the vendored
- * scripts into dist/vendor/ (scripts/vendor-assets.mjs), read by a fixed path; from the sources
- * (tests), the packages are resolved.
+ * The files the static parts are made of, by what they are. The vendored scripts are the copies
+ * the build puts in dist/vendor/ (scripts/vendor-assets.mjs), read by a fixed path from dist/ and
+ * from the sources (tests run after the build).
  */
 function assetPaths() {
   const here = dirname(fileURLToPath(import.meta.url));
-  const assets = { css: join(here, '..', 'assets', 'report.css'), page: join(here, '..', 'assets', 'report-page.js') };
-  const vendor = join(here, 'vendor');
-  if (existsSync(join(vendor, 'plot-package.json'))) {
-    return { ...assets, plotPackage: join(vendor, 'plot-package.json'), d3: join(vendor, 'd3.min.js'), plot: join(vendor, 'plot.umd.min.js') };
-  }
-  const require = createRequire(import.meta.url);
-  // Both packages export only their entry points: their dist/ bundles sit beside src/index.js.
-  const pkgDir = (name: string) => dirname(dirname(require.resolve(name)));
-  const plotDir = pkgDir('@observablehq/plot');
-  return { ...assets, plotPackage: join(plotDir, 'package.json'), d3: join(pkgDir('d3'), 'dist', 'd3.min.js'), plot: join(plotDir, 'dist', 'plot.umd.min.js') };
+  const vendor = join(here, '..', 'dist', 'vendor');
+  return {
+    plotPackage: join(vendor, 'plot-package.json'),
+    css: join(here, '..', 'assets', 'report.css'),
+    d3: join(vendor, 'd3.min.js'),
+    plot: join(vendor, 'plot.umd.min.js'),
+    page: join(here, '..', 'assets', 'report-page.js'),
+  };
 }
 type Assets = Record<keyof ReturnType<typeof assetPaths>, Buffer>;
 
