@@ -46,7 +46,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createSimServer } from '@synthfarm/sim';
-import { WORKER_HEAP_GROWING_PERCENT } from '@synthfarm/farm/worker-heap';
+import { HEAP_GROWING_PERCENT } from '@synthfarm/core/heap-growth';
 
 const CASES = (process.env.FARM_BENCH_CASES ?? '4x4,64x8').split(',');
 const REPEAT = Number(process.env.FARM_BENCH_REPEAT ?? 1);
@@ -164,7 +164,7 @@ const median = (xs) => {
 /** A forked farm-hosts.mjs child with request/answer over IPC (answers come back in order). */
 function forkHosts(role, cfg) {
   // Workers fix V8's old-space growth factor from their first GC, as `synthfarm worker` does (bin/synthfarm.js).
-  const p = fork(HOSTS_JS, [role, JSON.stringify(cfg)], { cwd: ROOT, env: cliEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: role === 'workers' ? [`--heap-growing-percent=${WORKER_HEAP_GROWING_PERCENT}`, ...(process.env.FARM_BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FARM_BENCH_PROF_DIR}`] : [])] : [] });
+  const p = fork(HOSTS_JS, [role, JSON.stringify(cfg)], { cwd: ROOT, env: cliEnv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: role === 'workers' ? [`--heap-growing-percent=${HEAP_GROWING_PERCENT}`, ...(process.env.FARM_BENCH_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.FARM_BENCH_PROF_DIR}`] : [])] : [] });
   p.err = '';
   p.stderr.setEncoding('utf8').on('data', (s) => (p.err += s));
   p.stdout.resume();

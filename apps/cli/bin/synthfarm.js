@@ -8,14 +8,15 @@ import { fileURLToPath } from 'node:url';
 
 import { profileOf, runBundle } from './run-bundle.js';
 
-// A worker runs for days: V8's old-space growth factor is fixed (packages/farm/src/worker-heap.ts)
+// A worker runs for days: V8's old-space growth factor is fixed (packages/core/src/heap-growth.ts)
 // before the first major GC, which comes while the CLI loads. Set later, the limit that GC drew
 // with a factor of up to 4 held for the next ~50 s of work (peak RSS 157 -> 197 MB at 200k records).
-// A farm run's coordinator commits for as long as its run lasts: the same. Both before the bundle
-// loads, also because V8 refuses a code cache made under other flags than its own: set after the
-// load, each run would refuse the cache the one before wrote, and write it again.
+// A farm run's coordinator commits for as long as its run lasts, and `profile` reads a source of
+// any length: the same. All before the bundle loads, also because V8 refuses a code cache made
+// under other flags than its own: set after the load, each run would refuse the cache the one
+// before wrote, and write it again.
 const profile = profileOf(process.argv.slice(2), process.env);
-if (profile === 'worker' || profile.endsWith('-farm')) (await import('@synthfarm/farm/worker-heap')).boundWorkerHeapGrowth();
+if (profile === 'worker' || profile === 'profile' || profile.endsWith('-farm')) (await import('@synthfarm/core/heap-growth')).boundHeapGrowth();
 
 const root = new URL('../../../', import.meta.url);
 const bundle = new URL('../bundle/main.cjs', import.meta.url);

@@ -9,7 +9,6 @@ export { runLockHolder } from './run-lock.js';
 export { FINAL_STATES, requestCancel } from './cancel-run.js';
 export { createFarmWorker } from './farm-worker.js';
 export type { FarmWorker } from './farm-worker.js';
-export { boundWorkerHeapGrowth } from './worker-heap.js';
 export { connectFarm } from './farm-connection.js';
 export type { FarmConnection } from './farm-connection.js';
 export { createFarmService } from './create-farm-service.js';

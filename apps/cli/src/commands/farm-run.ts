@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { applyFarmBudget, boundWorkerHeapGrowth, connectFarm, runCoordinator, submitRun } from '@synthfarm/farm';
+import { boundHeapGrowth } from '@synthfarm/core/heap-growth';
+import { applyFarmBudget, connectFarm, runCoordinator, submitRun } from '@synthfarm/farm';
 import type { Manifest } from '@synthfarm/engine';
 import type { LoadedSpec } from '@synthfarm/spec';
 import { createProgressReporter } from '../progress-bar.js';
@@ -32,7 +33,7 @@ export async function farmRun(loaded: LoadedSpec, opts: { redis: string; detach?
 export async function coordinate(farm: Awaited<ReturnType<typeof connectFarm>>, runId: string, total: number): Promise<Manifest> {
   // A coordinator commits for as long as the run lasts: like a worker's, its RSS must not grow
   // with the records it has committed (V8 sometimes picked a 4x old-space growth factor).
-  boundWorkerHeapGrowth();
+  boundHeapGrowth();
   const progress = createProgressReporter(total);
   const stop = stopOnSignals((sig) => `stopped by ${sig}: run ${runId} is left as it is; synthfarm resume ${runId} finishes it`);
   try {
