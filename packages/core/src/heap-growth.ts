@@ -29,8 +29,8 @@ export const HEAP_GROWING_PERCENT = 30;
  * `synthfarm profile` is the same shape: its sketches are capped (its live heap is the same
  * after 200k, 1M and 3M rows: it completes all three under `--max-old-space-size=48`), but every
  * row it parses is garbage, and under V8's own factor its peak RSS grew with the file (a 10-column
- * CSV: 134 MB at 200k rows, 154 MB at 1M, 199 MB at 3M); bounded, 131, 127 and 127 MB, in the same
- * time (5.2 s for 1M rows against 5.4 s).
+ * CSV: 134 MB at 200k rows, 154 MB at 1M, 199 MB at 3M); bounded, 131, 127 and 132 MB, in the same
+ * time (5.35 s for 1M rows either way).
  *
  * The setting is process-wide: for a process that is one of those (the launcher calls this before
  * the CLI loads). A `--heap-growing-percent` given to node itself wins.
