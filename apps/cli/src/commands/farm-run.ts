@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { boundHeapGrowth } from '@synthfarm/core/heap-growth';
 import { applyFarmBudget, connectFarm, runCoordinator, submitRun } from '@synthfarm/farm';
 import type { Manifest } from '@synthfarm/engine';
 import type { LoadedSpec } from '@synthfarm/spec';
@@ -31,9 +30,9 @@ export async function farmRun(loaded: LoadedSpec, opts: { redis: string; detach?
 
 /** Runs (or resumes) a run's coordinator in this process with a progress bar. */
 export async function coordinate(farm: Awaited<ReturnType<typeof connectFarm>>, runId: string, total: number): Promise<Manifest> {
-  // A coordinator commits for as long as the run lasts: like a worker's, its RSS must not grow
-  // with the records it has committed (V8 sometimes picked a 4x old-space growth factor).
-  boundHeapGrowth();
+  // Its heap growth is bounded by the launcher (bin/synthfarm.js) for `run --redis` and `resume`,
+  // before the CLI loads: set here, after the load, it would also change the flags the code cache
+  // is written under. `cancel` coordinates only the end of a run it cancels.
   const progress = createProgressReporter(total);
   const stop = stopOnSignals((sig) => `stopped by ${sig}: run ${runId} is left as it is; synthfarm resume ${runId} finishes it`);
   try {
