@@ -53,24 +53,35 @@ function dateColumns(dataset: CompiledDataset, plan: DatasetPlan): DateColumn[] 
 /** The report's modules: loaded by a thread the first time it summarizes a batch (a run without a report never does). */
 let reportModules: Promise<[typeof import('@synthfarm/report/batch-summary'), typeof import('@synthfarm/report/column-plan'), typeof import('@synthfarm/report/column-filler')]> | undefined;
 
-const cache = new Map<string, Compiled>();
+/**
+ * Compiled datasets by spec and dataset, as promises: a thread's first tasks arrive together (a
+ * window of them), and each would otherwise compile the dataset (and plan its report) for itself
+ * across the await on the faker registry: 8 compiles of each dataset at an inline run's start.
+ */
+const cache = new Map<string, Promise<Compiled>>();
 const registries = new Map<string, Promise<FakerRegistry>>();
 
 /** Compiles (once per thread) the dataset a task belongs to. */
-export async function compiledFor(task: Pick<BatchTask, 'spec' | 'specJson' | 'specKey' | 'datasetIndex'>): Promise<Compiled> {
+export function compiledFor(task: Pick<BatchTask, 'spec' | 'specJson' | 'specKey' | 'datasetIndex'>): Promise<Compiled> {
   const key = `${task.specKey}#${task.datasetIndex}`;
   let c = cache.get(key);
   if (!c) {
-    const spec: Spec = task.spec ?? (JSON.parse(task.specJson!) as Spec);
-    let fakers = registries.get(task.specKey);
-    if (!fakers) registries.set(task.specKey, (fakers = FakerRegistry.forSpec(spec)));
-    const dataset = new CompiledDataset(spec, task.datasetIndex, await fakers);
-    // llm fields are still holes here; the model stage checks them (with zod, at that edge).
-    c = { dataset, check: compileRecordCheck(spec.datasets[task.datasetIndex]!.fields!) };
     if (cache.size > 32) cache.clear(), registries.clear();
+    c = compile(task);
     cache.set(key, c);
+    // A compile that failed is tried again by the next task, as before it was shared.
+    c.catch(() => cache.get(key) === c && cache.delete(key));
   }
   return c;
+}
+
+async function compile(task: Pick<BatchTask, 'spec' | 'specJson' | 'specKey' | 'datasetIndex'>): Promise<Compiled> {
+  const spec: Spec = task.spec ?? (JSON.parse(task.specJson!) as Spec);
+  let fakers = registries.get(task.specKey);
+  if (!fakers) registries.set(task.specKey, (fakers = FakerRegistry.forSpec(spec)));
+  const dataset = new CompiledDataset(spec, task.datasetIndex, await fakers);
+  // llm fields are still holes here; the model stage checks them (with zod, at that edge).
+  return { dataset, check: compileRecordCheck(spec.datasets[task.datasetIndex]!.fields!) };
 }
 
 /**
