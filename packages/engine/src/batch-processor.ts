@@ -77,7 +77,7 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
         // A source dataset's batch is a source range: the code thread that runs it reads it, from
         // where this process's index of the source says the range starts.
         const at = p.ds.source ? await (await import('./source-rows.js')).sourcePosition(opts.specKey, spec, job.dataset, job.start) : undefined;
-        const res = await pool.run({ ...task, encode: p.summarized(job.batch) ? p.encode : p.unsummarized, ...(p.ds.source ? { readSource: true, ...(at ? { sourceAt: at } : {}) } : {}) });
+        const res = await pool.run({ ...task, encode: p.summarized(job.start) ? p.encode : p.unsummarized, ...(p.ds.source ? { readSource: true, ...(at ? { sourceAt: at } : {}) } : {}) });
         const e = res.encoded!;
         const src = res.source && { rows: [], ...res.source };
         return {
@@ -115,7 +115,7 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
       if (src && p.promptColumns.length) for (const r of staged.records ?? []) if (r) delete r.source;
       const out = encodeStaged(staged, p.encoders, p.refPaths, account);
       // The model stages ran here: so does the report's summary of the records they made.
-      if (opts.summarize !== false && p.summarized(job.batch)) {
+      if (opts.summarize !== false && p.summarized(job.start)) {
         const [{ summarizeBatch }, { planDataset }] = await Promise.all([import('@synthfarm/report/batch-summary'), import('@synthfarm/report/column-plan')]);
         out.summary = summarizeBatch((p.plan ??= planDataset(p.ds, spec.datasets)), (staged.records ?? []).filter((r) => !!r), refLookup(refColumns, opts.specKey));
       }
@@ -128,18 +128,20 @@ export function createBatchProcessor(opts: BatchProcessorOptions): BatchProcesso
 export const REPORT_SAMPLE_RECORDS = 100_000;
 
 /**
- * Which of a dataset's batches the report summarizes: all of them up to REPORT_SAMPLE_RECORDS
- * records, else every k-th batch, evenly spread, ~that many records in all. What a summary costs
- * (~5 µs of CPU a record, most of a 1M-record code-only run's difference from one without a
- * report) is then bounded whatever the dataset's size, as its memory is; the page says how many
- * records it summarized. Decided by the spec alone, so embedded and farm runs summarize the same.
+ * Whether the report summarizes the batch whose first record is `start`: every batch up to
+ * REPORT_SAMPLE_RECORDS records, else those in every k-th of the spec's batches, evenly spread,
+ * ~that many records in all. What a summary costs (~5 µs of CPU a record, most of a 1M-record
+ * code-only run's difference from one without a report) is then bounded whatever the dataset's
+ * size, as its memory is; the page says how many records it summarized. Decided by the spec and
+ * the record's position alone, so an embedded run (whose code-only jobs are sub-batches of 250
+ * records, numbered apart from the spec's batches) and a farm run summarize the same records.
  */
-export function summarizedBatches(ds: { count: number; batchSize: number }): (batch: number) => boolean {
+export function summarizedBatches(ds: { count: number; batchSize: number }): (start: number) => boolean {
   const batches = Math.ceil(ds.count / ds.batchSize);
   const wanted = Math.ceil(REPORT_SAMPLE_RECORDS / ds.batchSize);
   if (batches <= wanted) return () => true;
   const stride = Math.ceil(batches / wanted);
-  return (batch) => batch % stride === 0;
+  return (start) => Math.floor(start / ds.batchSize) % stride === 0;
 }
 
 /** Rejects of a source batch with lineage: malformed rows name their line, the others their source key. */
