@@ -3,6 +3,7 @@
 import { SpecError } from '@synthfarm/core/errors';
 import { hash53, mix32 } from '@synthfarm/core/hash';
 import { placeholders } from '@synthfarm/spec/field-paths';
+import { correlationsOf, latentMixes } from '@synthfarm/spec/latent-mix';
 import type { FieldSpec, Spec } from '@synthfarm/spec';
 import { compileField } from './compile-field.js';
 import { FakerRegistry } from './faker-registry.js';
@@ -96,17 +97,17 @@ export class CompiledDataset {
       };
       if (n.segments.length > 1) dep(n.segments.slice(0, -1).join('.'));
       if (n.spec.kind === 'template') placeholders(n.spec.template).forEach(dep);
-      if ('correlate' in n.spec && n.spec.correlate) dep(n.spec.correlate.with);
+      for (const c of correlationsOf(n.spec)) dep(c.with);
     }
     // A field `after` its parent's date follows the parent ref: a redrawn ref moves it too.
     const parentRefNode = this.nodes.find((n) => n.spec.kind === 'ref' && n.spec.perParent);
     if (parentRefNode) for (const n of this.nodes) if ((n.spec.kind === 'date' || n.spec.kind === 'datetime') && n.spec.after) n.deps.push(parentRefNode.id);
     this.order = topoSort(this.nodes);
+    const mixes = latentMixes(new Map(this.nodes.map((n) => [n.path, n.spec])), (path) => byPath.get(path)!.specPath);
     for (const n of this.nodes) {
-      const correlateNode = 'correlate' in n.spec && n.spec.correlate ? byPath.get(n.spec.correlate.with)?.id : undefined;
-      n.gen = n.container
-        ? () => ({})
-        : compileField(n.spec, { specPath: n.specPath, node: n.id, ...(correlateNode !== undefined ? { correlateNode } : {}) }, fakers);
+      const mix = mixes.get(n.path);
+      const correlate = mix && { nodes: mix.with.map((p) => byPath.get(p)!.id), betas: mix.betas, noise: mix.noise };
+      n.gen = n.container ? () => ({}) : compileField(n.spec, { specPath: n.specPath, node: n.id, ...(correlate ? { correlate } : {}) }, fakers);
     }
     for (const n of this.order) n.dependents = this.order.filter((m) => m !== n && dependsOn(m, n, this.nodes)).map((m) => m.id);
     this.llmNodes = this.nodes.filter((n) => n.spec.kind === 'llm');

@@ -5,7 +5,7 @@ import { normalCdf, normalQuantile } from './distributions.js';
 import { isoDay, isoSecond } from './iso-date.js';
 import type { FieldSite } from './field-generator.js';
 import { clampRound } from './clamp-round.js';
-import type { FieldGenerator } from './field-generator.js';
+import { mixLatent, type FieldGenerator } from './field-generator.js';
 
 const DAY_MS = 86_400_000;
 
@@ -28,16 +28,14 @@ export function compileEmpirical(f: EmpiricalFieldSpec, site: FieldSite): FieldG
   const format = out === 'date' ? (ms: number) => isoDay(Math.floor(ms / DAY_MS)) : out === 'datetime' ? (ms: number) => isoSecond(Math.floor(ms / 1000)) : clampRound(f);
   // What a date text written from `ms` names (see GenContext.setInstant).
   const instant = out === 'date' ? (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS : out === 'datetime' ? (ms: number) => Math.floor(ms / 1000) * 1000 : undefined;
-  const { node, correlateNode } = site;
-  const r = f.correlate?.r ?? 0;
-  const noise = Math.sqrt(1 - r * r);
-  if (f.correlate && correlateNode === undefined) throw new SpecError(`${site.specPath}.correlate`, 'correlate is supported on top-level and object fields, not inside arrays');
-  if (node === undefined && correlateNode === undefined) return (rng) => format(at(rng.next()));
+  const { node, correlate: mix } = site;
+  if (f.correlate && !mix) throw new SpecError(`${site.specPath}.correlate`, 'correlate is supported on top-level and object fields, not inside arrays');
+  if (node === undefined && !mix) return (rng) => format(at(rng.next()));
   return (rng, ctx) => {
     let u = rng.next();
     let z = normalQuantile(u);
-    if (correlateNode !== undefined) {
-      z = r * ctx.latent(correlateNode) + noise * z;
+    if (mix) {
+      z = mixLatent(mix, z, ctx);
       u = normalCdf(z);
     }
     const x = at(u);

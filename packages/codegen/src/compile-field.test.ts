@@ -414,6 +414,38 @@ describe('correlate (Gaussian copula)', () => {
     expect(Math.abs(pearson(recs.map((r) => r.x as number), recs.map((r) => r.y as number)) - 0.5)).toBeLessThan(0.05);
   });
 
+  it('a list of partners: every target holds at once, through a chain of correlates too', () => {
+    const recs = records({
+      x: { kind: 'normal', mean: 0, sd: 1 },
+      y: { kind: 'normal', mean: 0, sd: 1, correlate: { with: 'x', r: 0.6 } },
+      // With y alone as its partner, z~x would follow the chain: 0.7 × 0.6 = 0.42, not 0.2.
+      z: { kind: 'normal', mean: 10, sd: 3, correlate: [{ with: 'y', r: 0.7 }, { with: 'x', r: 0.2 }] },
+    });
+    const col = (k: string) => recs.map((r) => r[k] as number);
+    expect(Math.abs(pearson(col('x'), col('y')) - 0.6)).toBeLessThan(0.05);
+    expect(Math.abs(pearson(col('z'), col('y')) - 0.7)).toBeLessThan(0.05);
+    expect(Math.abs(pearson(col('z'), col('x')) - 0.2)).toBeLessThan(0.05);
+    expect(Math.abs(sd(col('z')) - 3)).toBeLessThan(0.1);
+  });
+
+  it('two independent partners, and a lognormal: each r as asked', () => {
+    const recs = records({
+      a: { kind: 'normal', mean: 0, sd: 1 },
+      b: { kind: 'normal', mean: 0, sd: 1 },
+      c: { kind: 'normal', mean: 0, sd: 1, correlate: [{ with: 'a', r: 0.5 }, { with: 'b', r: -0.5 }] },
+    });
+    const col = (k: string) => recs.map((r) => r[k] as number);
+    expect(Math.abs(pearson(col('c'), col('a')) - 0.5)).toBeLessThan(0.05);
+    expect(Math.abs(pearson(col('c'), col('b')) + 0.5)).toBeLessThan(0.05);
+    expect(Math.abs(pearson(col('a'), col('b')))).toBeLessThan(0.05);
+  });
+
+  it('one partner in a list draws the same values as the object form', () => {
+    const one = records({ x: { kind: 'normal', mean: 0, sd: 1 }, y: { kind: 'lognormal', mu: 1, sigma: 0.5, correlate: { with: 'x', r: 0.4 } } });
+    const list = records({ x: { kind: 'normal', mean: 0, sd: 1 }, y: { kind: 'lognormal', mu: 1, sigma: 0.5, correlate: [{ with: 'x', r: 0.4 }] } });
+    expect(list).toEqual(one);
+  });
+
   it('uncorrelated fields stay uncorrelated', () => {
     const recs = records({ x: { kind: 'normal', mean: 0, sd: 1 }, y: { kind: 'normal', mean: 0, sd: 1 } });
     expect(Math.abs(pearson(recs.map((r) => r.x as number), recs.map((r) => r.y as number)))).toBeLessThan(0.05);

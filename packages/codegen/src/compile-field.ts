@@ -9,7 +9,7 @@ import type { FakerRegistry } from './faker-registry.js';
 import { compileEmpirical } from './compile-empirical.js';
 import { compileFrom, compilePseudonym } from './compile-transform.js';
 import { clampRound } from './clamp-round.js';
-import type { FieldGenerator, FieldSite, GenContext } from './field-generator.js';
+import { mixLatent, type FieldGenerator, type FieldSite, type GenContext } from './field-generator.js';
 import type { Rng } from './rng.js';
 
 const DAY_MS = 86_400_000;
@@ -156,15 +156,12 @@ function splitAfter(after: string): [dataset: string, field: string] {
 
 function compileNumeric(f: NumericFieldSpec, site: FieldSite): FieldGenerator {
   const toValue = quantile(f);
-  const corr = f.correlate;
-  const r = corr?.r ?? 0;
-  const noise = Math.sqrt(1 - r * r);
-  const { node, correlateNode } = site;
-  if (corr && correlateNode === undefined) throw new SpecError(`${site.specPath}.correlate`, 'correlate is supported on top-level and object fields, not inside arrays');
+  const { node, correlate: mix } = site;
+  if (f.correlate && !mix) throw new SpecError(`${site.specPath}.correlate`, 'correlate is supported on top-level and object fields, not inside arrays');
   const post = clampRound(f);
   return (rng, ctx) => {
     let z = normalQuantile(rng.next());
-    if (correlateNode !== undefined) z = r * ctx.latent(correlateNode) + noise * z;
+    if (mix) z = mixLatent(mix, z, ctx);
     if (node !== undefined) ctx.setLatent(node, z);
     return post(toValue(z));
   };

@@ -37,6 +37,21 @@ export interface FieldSite {
   specPath: string;
   /** Node id of this field (addressable fields only), for latents. */
   node?: number;
-  /** Node id of the `correlate.with` field. */
-  correlateNode?: number;
+  /** How the field's latent mixes its `correlate` partners' latents (spec latentMixes), by their node ids. */
+  correlate?: NodeMix;
+}
+
+/** z = Σ betas[i] · latent(nodes[i]) + noise · ε (see latentMixes in @synthfarm/spec). */
+export interface NodeMix {
+  nodes: number[];
+  betas: number[];
+  noise: number;
+}
+
+/** A field's standard-normal latent from its own draw `z` (ε) and its partners' latents. */
+export function mixLatent(mix: NodeMix, z: number, ctx: GenContext): number {
+  // One partner is the first term alone: the same arithmetic, and bytes, as before lists.
+  let s = mix.betas[0]! * ctx.latent(mix.nodes[0]!);
+  for (let i = 1; i < mix.nodes.length; i++) s += mix.betas[i]! * ctx.latent(mix.nodes[i]!);
+  return s + mix.noise * z;
 }

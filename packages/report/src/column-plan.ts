@@ -1,4 +1,5 @@
 import type { DatasetSpec, FieldSpec } from '@synthfarm/spec';
+import { correlationsOf } from '@synthfarm/spec/latent-mix';
 
 /** Bins of a numeric or date histogram: fixed from the spec, so every batch's counts add up. */
 export interface Bins {
@@ -76,7 +77,7 @@ export interface DatasetPlan {
   columns: ColumnPlan[];
   /** Indexes into `columns` of the correlated numeric columns. */
   correlated: number[];
-  /** Target Pearson r of spec pairs `correlate: { with, r }`, keyed `a|b` by column path. */
+  /** Target Pearson r of spec pairs `correlate: { with, r }` (or lists of them), keyed `a|b` by column path. */
   correlationTargets: Record<string, number>;
 }
 
@@ -99,10 +100,8 @@ export function planDataset(ds: DatasetSpec, datasets: readonly DatasetSpec[] = 
         continue;
       }
       columns.push(f.kind === 'ref' ? planRef(path, f, datasets) : planField(path, f, ds.count));
-      if ('correlate' in f && f.correlate) {
-        const other = prefix ? `${prefix}.${f.correlate.with}` : f.correlate.with;
-        targets[[path, other].sort().join('|')] = f.correlate.r;
-      }
+      // `with` is a full dot path, as the spec's checks and the generator read it.
+      for (const c of correlationsOf(f)) targets[[path, c.with].sort().join('|')] = c.r;
     }
   };
   const walkShape = (shape: Record<string, unknown>, prefix: string) => {

@@ -6,6 +6,7 @@ import { isTemplateFilter, TEMPLATE_FILTERS } from './template-filters.js';
 import { empiricalOutput } from './empirical.js';
 import { checkParentChild } from './check-parent-child.js';
 import { modelFieldStages } from './field-stages.js';
+import { correlationsOf, latentMixes } from './latent-mix.js';
 
 const DAY_MS = 86_400_000;
 
@@ -44,6 +45,8 @@ export function checkSpec(spec: Spec): void {
       if (f.kind === 'ref') checkRef(spec, d, f, fp);
       if ((f.kind === 'from' || f.kind === 'pseudonym') && f.references) checkReferences(spec, d, f.references, `${fp}.references`);
     }
+    // Several partners of one field must be able to hold together (and no chain may loop back).
+    latentMixes(paths, (path) => `${at}.fields.${path.split('.').join('.fields.')}`);
     // Fields inside arrays are not addressable, but their refs and templates run all the same.
     for (const [path, f] of paths) if (f.kind === 'array') checkArrayItems(spec, d, f.of, `${at}.fields.${path.split('.').join('.fields.')}.of`, paths, path);
     checkParentChild(spec, d);
@@ -179,13 +182,14 @@ function checkField(f: FieldSpec, fp: string, paths: Map<string, FieldSpec>, sel
         : `{{${p}}} is another llm field of the same stage; prompts can use code fields only, or llm fields an earlier stage writes (stages: as a list)`);
     }
   }
-  if ('correlate' in f && f.correlate) {
-    const target = paths.get(f.correlate.with);
-    if (!target) throw new SpecError(`${fp}.correlate.with`, `names no field of this dataset: '${f.correlate.with}'`);
-    if (f.correlate.with === self) throw new SpecError(`${fp}.correlate.with`, 'cannot correlate a field with itself');
-    if (!NUMERIC_KINDS.has(target.kind)) throw new SpecError(`${fp}.correlate.with`, `'${f.correlate.with}' is ${target.kind}; correlate needs a numeric field (${[...NUMERIC_KINDS].join(', ')})`);
-    if (target.kind === 'empirical' && empiricalOutput(target) !== 'number') throw new SpecError(`${fp}.correlate.with`, `'${f.correlate.with}' is an empirical field without numeric quantiles; correlate needs numbers`);
-  }
+  correlationsOf(f).forEach((c, i) => {
+    const at = Array.isArray((f as { correlate?: unknown }).correlate) ? `${fp}.correlate[${i}].with` : `${fp}.correlate.with`;
+    const target = paths.get(c.with);
+    if (!target) throw new SpecError(at, `names no field of this dataset: '${c.with}'`);
+    if (c.with === self) throw new SpecError(at, 'cannot correlate a field with itself');
+    if (!NUMERIC_KINDS.has(target.kind)) throw new SpecError(at, `'${c.with}' is ${target.kind}; correlate needs a numeric field (${[...NUMERIC_KINDS].join(', ')})`);
+    if (target.kind === 'empirical' && empiricalOutput(target) !== 'number') throw new SpecError(at, `'${c.with}' is an empirical field without numeric quantiles; correlate needs numbers`);
+  });
 }
 
 /** `source.col` in a source dataset: the legacy row's column (any name; the source decides). */

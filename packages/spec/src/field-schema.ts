@@ -19,6 +19,14 @@ const common = {
   hidden: z.boolean().optional().describe('generated for other fields to use, not written'),
 };
 
+/** Partners one field may `correlate` with: its draw solves a system of this size. */
+export const MAX_CORRELATE_PARTNERS = 8;
+
+const correlation = z.strictObject({
+  with: z.string().min(1, 'must name a numeric field of the same dataset'),
+  r: z.number().gt(-1, 'must be between -1 and 1 (exclusive)').lt(1, 'must be between -1 and 1 (exclusive)'),
+});
+
 /** Options every numeric kind accepts: clamping, integer rounding, decimals, correlation. */
 const numeric = {
   ...common,
@@ -27,12 +35,9 @@ const numeric = {
   integer: z.boolean().optional().describe('round to the nearest integer'),
   round: z.number().int('must be an integer').min(0, 'must be >= 0').max(15, 'must be <= 15').optional().describe('decimal places'),
   correlate: z
-    .strictObject({
-      with: z.string().min(1, 'must name a numeric field of the same dataset'),
-      r: z.number().gt(-1, 'must be between -1 and 1 (exclusive)').lt(1, 'must be between -1 and 1 (exclusive)'),
-    })
+    .union([correlation, z.array(correlation).min(1, 'must name at least one field').max(MAX_CORRELATE_PARTNERS, `at most ${MAX_CORRELATE_PARTNERS} partners`)])
     .optional()
-    .describe('Gaussian-copula correlation with another numeric field (Pearson r for normal fields)'),
+    .describe('Gaussian-copula correlation with another numeric field (Pearson r for normal fields), or a list of them: each holds at once'),
 };
 
 const dateValue = z.union([z.string(), z.date()]).transform((v, ctx) => {
