@@ -2,6 +2,9 @@ import { stringify } from 'yaml';
 import { fakerForName, shapeToRegExp } from './faker-heuristics.js';
 import { specName } from './field-name.js';
 import type { ColumnStats, TableStats } from './table-stats.js';
+import { SpecError } from '@synthfarm/core/errors';
+import type { FieldSpec } from '@synthfarm/spec';
+import { latentMixes } from '@synthfarm/spec/latent-mix';
 
 /** At most this many values make a text column a category (kept with weights in the spec). */
 export const MAX_CATEGORIES = 50;
@@ -36,9 +39,13 @@ export function specFromProfile(tables: TableStats[], source: string): string {
     for (const fk of t.foreignKeys) lines.push(`    # foreign key ${fk.column} -> ${fk.refTable}.${fk.refColumn} (${fk.source === 'constraint' ? 'constraint' : 'inferred from the data'})`);
     lines.push('    fields:');
     const done = new Set<string>();
-    for (const c of t.columns) {
+    const fields = t.columns.map((c) => {
       const f = fieldFor(c, t, done);
       done.add(c.name);
+      return { c, f };
+    });
+    keepFeasible(fields.map(({ c, f }) => [specName(c.name), f.spec]));
+    for (const { c, f } of fields) {
       lines.push(`      # ${c.name}: ${f.note}`);
       lines.push(`      ${specName(c.name)}: ${stringify(f.spec, { collectionStyle: 'flow', lineWidth: 0 }).trim()}`);
     }
@@ -66,6 +73,33 @@ function fkOrder(tables: TableStats[]): TableStats[] {
 
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
+/** Correlations a profiled field keeps at most (the strongest with earlier columns). */
+const MAX_PARTNERS = 4;
+
+/**
+ * Drops the weakest partner of a field whose correlations cannot all hold in the generator (a
+ * source's Pearson r between values, rounded, is not always a valid set of latent correlations
+ * once each field keeps only its strongest), until every field's can: the spec written always runs.
+ */
+function keepFeasible(fields: Array<[name: string, spec: Record<string, unknown>]>): void {
+  const byName = new Map(fields);
+  for (;;) {
+    try {
+      latentMixes(byName as unknown as Map<string, FieldSpec>, (path) => path);
+      return;
+    } catch (err) {
+      if (!(err instanceof SpecError)) throw err;
+      const spec = byName.get(err.path.replace(/\.correlate$/, ''));
+      const list = spec && (Array.isArray(spec.correlate) ? (spec.correlate as unknown[]) : spec.correlate ? [spec.correlate] : []);
+      if (!spec || !list?.length) throw err;
+      list.pop();
+      if (list.length > 1) spec.correlate = list;
+      else if (list.length === 1) spec.correlate = list[0];
+      else delete spec.correlate;
+    }
+  }
+}
+
 function fieldFor(c: ColumnStats, t: TableStats, before: Set<string>): Field {
   const nonNull = c.rows - c.nulls;
   const nullRate = c.rows ? r4(c.nulls / c.rows) : 0;
@@ -92,9 +126,11 @@ function fieldFor(c: ColumnStats, t: TableStats, before: Set<string>): Field {
       const correlated = t.correlations.some((x) => x.a === c.name || x.b === c.name);
       if (cats && !c.unique && Object.keys(cats).length <= 20 && !correlated) return { spec: { kind: 'empirical', type: 'number', weights: cats, ...common }, note: `${base}; observed values` };
       const decimals = Math.min(c.decimals ?? 0, 6);
-      const corr = t.correlations.filter((x) => (x.a === c.name && before.has(x.b)) || (x.b === c.name && before.has(x.a)))
-        .sort((x, y) => Math.abs(y.r) - Math.abs(x.r))[0];
-      const corrSpec = corr ? { correlate: { with: specName(corr.a === c.name ? corr.b : corr.a), r: Math.max(-0.99, Math.min(0.99, r4(corr.r))) } } : {};
+      // Every correlation with an earlier column, strongest first (a field draws after its partners).
+      const partners = t.correlations.filter((x) => (x.a === c.name && before.has(x.b)) || (x.b === c.name && before.has(x.a)))
+        .sort((x, y) => Math.abs(y.r) - Math.abs(x.r)).slice(0, MAX_PARTNERS)
+        .map((x) => ({ with: specName(x.a === c.name ? x.b : x.a), r: Math.max(-0.99, Math.min(0.99, r4(x.r))) }));
+      const corrSpec = partners.length ? { correlate: partners.length === 1 ? partners[0] : partners } : {};
       return {
         spec: { kind: 'empirical', quantiles: dedupe(q.map((x) => roundTo(x, decimals + 2))), ...(c.type === 'integer' ? { integer: true } : { round: decimals }), ...unique, ...corrSpec, ...common },
         note: `${base}; percentiles${c.numberFormats ? `; written as ${Object.keys(c.numberFormats).join(', ')}` : ''}${isPk ? '; primary key' : ''}`,
