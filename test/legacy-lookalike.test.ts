@@ -74,11 +74,12 @@ function checkFidelity(report: FidelityReport): void {
   const cols = Object.fromEntries(report.tables.flatMap((t) => t.columns.map((c) => [`${t.name}.${c.name}`, c])));
   for (const k of ['customers.signup', 'customers.credit_limit', 'orders.order_date', 'orders.unit_price', 'orders.total']) expect(cols[k]!.ks, k).toBeDefined();
   for (const k of ['customers.country', 'customers.city', 'orders.status']) expect(cols[k]!.tvd, k).toBeDefined();
-  // both correlations of orders.total are reproduced, not only the strongest (a list of partners)
+  // both correlations of orders.total are reproduced, not only the strongest (a list of partners),
+  // and at their strength (the latent r is calibrated to the skewed marginals: 0.65 came out 0.54)
   for (const [a, b] of [['unit_price', 'total'], ['quantity', 'total']]) {
     const corr = byTable.orders!.correlations.find((c) => c.a === a && c.b === b)!;
     expect(corr.source, `${a}~${b}`).toBeGreaterThan(0.5);
-    expect(corr.diff, `${a}~${b}: ${corr.source} → ${corr.output}`).toBeLessThanOrEqual(0.2);
+    expect(corr.diff, `${a}~${b}: ${corr.source} → ${corr.output}`).toBeLessThanOrEqual(0.06);
   }
   // the foreign key no constraint declares was found, and holds in the output
   expect(report.foreignKeys).toEqual([expect.objectContaining({ table: 'orders', column: 'customer_id', refTable: 'customers', refColumn: 'customer_id', source: 'inferred', checked: 15000, orphans: 0 })]);

@@ -5,6 +5,7 @@ import type { ColumnStats, TableStats } from './table-stats.js';
 import { SpecError } from '@synthfarm/core/errors';
 import type { FieldSpec } from '@synthfarm/spec';
 import { latentMixes } from '@synthfarm/spec/latent-mix';
+import { latentR, type Marginal } from './latent-r.js';
 
 /** At most this many values make a text column a category (kept with weights in the spec). */
 export const MAX_CATEGORIES = 50;
@@ -77,27 +78,56 @@ const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 const MAX_PARTNERS = 4;
 
 /**
- * Drops the weakest partner of a field whose correlations cannot all hold in the generator (a
- * source's Pearson r between values, rounded, is not always a valid set of latent correlations
- * once each field keeps only its strongest), until every field's can: the spec written always runs.
+ * Makes every field's correlations hold together in the generator. The source's values may
+ * correlate in ways no set of latent correlations reproduces once each is calibrated on its own
+ * (a total that is nearly quantity × price leaves no latent variance for the rest): a field whose
+ * partners cannot all hold has its r values shrunk together, 3% at a time; past a third of their
+ * strength its weakest partner is dropped instead, and the others keep theirs. The spec written
+ * always loads and runs.
  */
 function keepFeasible(fields: Array<[name: string, spec: Record<string, unknown>]>): void {
   const byName = new Map(fields);
+  /** Per field being shrunk: how many times, and its partners as first written. */
+  const shrunk = new Map<string, { times: number; first: Array<{ with: string; r: number }> }>();
   for (;;) {
     try {
       latentMixes(byName as unknown as Map<string, FieldSpec>, (path) => path);
       return;
     } catch (err) {
       if (!(err instanceof SpecError)) throw err;
-      const spec = byName.get(err.path.replace(/\.correlate$/, ''));
-      const list = spec && (Array.isArray(spec.correlate) ? (spec.correlate as unknown[]) : spec.correlate ? [spec.correlate] : []);
-      if (!spec || !list?.length) throw err;
-      list.pop();
-      if (list.length > 1) spec.correlate = list;
-      else if (list.length === 1) spec.correlate = list[0];
-      else delete spec.correlate;
+      const name = err.path.replace(/\.correlate$/, '');
+      const spec = byName.get(name);
+      const list = spec && Array.isArray(spec.correlate) ? (spec.correlate as Array<{ with: string; r: number }>) : undefined;
+      // One partner always holds (|r| < 1): a list of two or more is all that can fail.
+      if (!spec || !list || list.length < 2) throw err;
+      const state = shrunk.get(name) ?? { times: 0, first: list.map((c) => ({ ...c })) };
+      shrunk.set(name, state);
+      if (state.times < SHRINK_STEPS) {
+        state.times++;
+        for (const c of list) c.r = r4(c.r * SHRINK);
+        continue;
+      }
+      // The rest keep their full strength.
+      shrunk.delete(name);
+      const kept = state.first.slice(0, -1);
+      spec.correlate = kept.length === 1 ? kept[0] : kept;
     }
   }
+}
+
+const SHRINK = 0.97;
+/** 0.97^36 ≈ 1/3. */
+const SHRINK_STEPS = 36;
+
+/** A numeric column's quantiles as the spec writes them (rounded two places past its decimals, repeats dropped). */
+function specQuantiles(c: ColumnStats): number[] {
+  const decimals = Math.min(c.decimals ?? 0, 6);
+  return dedupe((c.quantiles ?? []).map((x) => roundTo(x, decimals + 2)));
+}
+
+/** How the generator draws a profiled numeric column (for the latent r of its correlations). */
+function marginalOf(c: ColumnStats): Marginal {
+  return { quantiles: specQuantiles(c), integer: c.type === 'integer' };
 }
 
 function fieldFor(c: ColumnStats, t: TableStats, before: Set<string>): Field {
@@ -125,14 +155,17 @@ function fieldFor(c: ColumnStats, t: TableStats, before: Set<string>): Field {
       // Few integers are observed weights, unless a correlation needs the quantiles' latent.
       const correlated = t.correlations.some((x) => x.a === c.name || x.b === c.name);
       if (cats && !c.unique && Object.keys(cats).length <= 20 && !correlated) return { spec: { kind: 'empirical', type: 'number', weights: cats, ...common }, note: `${base}; observed values` };
-      const decimals = Math.min(c.decimals ?? 0, 6);
-      // Every correlation with an earlier column, strongest first (a field draws after its partners).
+      // Every correlation with an earlier column, strongest first (a field draws after its partners),
+      // as the latent r that gives the two columns' values the source's Pearson r (latent-r.ts).
       const partners = t.correlations.filter((x) => (x.a === c.name && before.has(x.b)) || (x.b === c.name && before.has(x.a)))
         .sort((x, y) => Math.abs(y.r) - Math.abs(x.r)).slice(0, MAX_PARTNERS)
-        .map((x) => ({ with: specName(x.a === c.name ? x.b : x.a), r: Math.max(-0.99, Math.min(0.99, r4(x.r))) }));
+        .map((x) => {
+          const other = t.columns.find((o) => o.name === (x.a === c.name ? x.b : x.a))!;
+          return { with: specName(other.name), r: latentR(x.r, marginalOf(c), marginalOf(other)) };
+        });
       const corrSpec = partners.length ? { correlate: partners.length === 1 ? partners[0] : partners } : {};
       return {
-        spec: { kind: 'empirical', quantiles: dedupe(q.map((x) => roundTo(x, decimals + 2))), ...(c.type === 'integer' ? { integer: true } : { round: decimals }), ...unique, ...corrSpec, ...common },
+        spec: { kind: 'empirical', quantiles: specQuantiles(c), ...(c.type === 'integer' ? { integer: true } : { round: Math.min(c.decimals ?? 0, 6) }), ...unique, ...corrSpec, ...common },
         note: `${base}; percentiles${c.numberFormats ? `; written as ${Object.keys(c.numberFormats).join(', ')}` : ''}${isPk ? '; primary key' : ''}`,
       };
     }
