@@ -20,4 +20,3 @@ export type { SpecLimits } from './spec-limits.js';
 export { datasetValueColumns } from './value-types.js';
 export type { ValueColumn, ValueType } from './value-types.js';
 export type { OutputFormat } from './spec-schema.js';
-export { correlationsOf, latentMixes, type Correlation, type LatentMix } from './latent-mix.js';
