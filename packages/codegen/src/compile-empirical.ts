@@ -5,6 +5,7 @@ import { normalCdf, normalQuantile } from './distributions.js';
 import { isoDay, isoSecond } from './iso-date.js';
 import type { FieldSite } from './field-generator.js';
 import { clampRound } from './clamp-round.js';
+import { quantileAt } from './empirical-draw.js';
 import { mixLatent, type FieldGenerator } from './field-generator.js';
 
 const DAY_MS = 86_400_000;
@@ -19,12 +20,7 @@ export function compileEmpirical(f: EmpiricalFieldSpec, site: FieldSite): FieldG
   if (f.weights) return weighted(f);
   const out = empiricalOutput(f);
   const xs = out === 'number' ? (f.quantiles as number[]) : (f.quantiles as string[]).map((q) => Date.parse(q));
-  const last = xs.length - 1;
-  const at = (u: number): number => {
-    const pos = u * last;
-    const i = Math.min(Math.floor(pos), last - 1);
-    return xs[i]! + (xs[i + 1]! - xs[i]!) * (pos - i);
-  };
+  const at = quantileAt(xs);
   const format = out === 'date' ? (ms: number) => isoDay(Math.floor(ms / DAY_MS)) : out === 'datetime' ? (ms: number) => isoSecond(Math.floor(ms / 1000)) : clampRound(f);
   // What a date text written from `ms` names (see GenContext.setInstant).
   const instant = out === 'date' ? (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS : out === 'datetime' ? (ms: number) => Math.floor(ms / 1000) * 1000 : undefined;

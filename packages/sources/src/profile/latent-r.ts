@@ -1,18 +1,22 @@
+import { empiricalValue } from '@synthfarm/codegen/empirical-draw';
+
 /**
  * The latent correlation that gives two profiled columns their observed Pearson r.
  *
  * The generator draws an `empirical` field through a standard-normal latent (a Gaussian copula):
- * x = at(Φ(z)), `at` interpolating the spec's quantiles. The r a spec's `correlate` names is the
- * latents' correlation, and skewed marginals (prices, totals) weaken it on the way to the values:
- * a latent r of 0.65 between two such columns came out 0.54 between their values. So the profile
- * writes the latent r whose values correlate as the source's do (NORTA: Cario & Nelson 1997),
- * found by bisection on E[g₁(Z₁)·g₂(Z₂)], computed by quadrature over the bivariate normal.
+ * x = at(Φ(z)), `at` interpolating the spec's quantiles (codegen's empiricalValue, used here as is).
+ * The r a spec's `correlate` names is the latents' correlation, and skewed marginals (prices,
+ * totals) weaken it on the way to the values: a latent r of 0.65 between two such columns came out
+ * 0.54 between their values. So the profile writes the latent r whose values correlate as the
+ * source's do (NORTA: Cario & Nelson 1997), found by bisection on E[g₁(Z₁)·g₂(Z₂)], computed by
+ * quadrature over the bivariate normal.
  */
 
-/** A profiled numeric column as the spec draws it: its quantiles (ascending), rounded to integers or not. */
+/** A profiled numeric column as the spec writes it: quantiles, and integer or decimal rounding. */
 export interface Marginal {
   quantiles: readonly number[];
-  integer: boolean;
+  integer?: boolean;
+  round?: number;
 }
 
 /** Quadrature nodes over the standard normal: z in [-6, 6], weights φ(z)·h normalized to 1. */
@@ -34,8 +38,8 @@ const MAX_R = 0.99;
  * `target`; the nearest end when no latent r reaches it (marginals bound what Pearson r can be).
  */
 export function latentR(target: number, a: Marginal, b: Marginal): number {
-  const ga = draw(a);
-  const gb = draw(b);
+  const ga = empiricalValue(a);
+  const gb = empiricalValue(b);
   const [ma, sa] = moments(ga);
   const [mb, sb] = moments(gb);
   // A (nearly) constant column has no correlation to calibrate.
@@ -63,19 +67,6 @@ export function latentR(target: number, a: Marginal, b: Marginal): number {
   return round4((lo + hi) / 2);
 }
 
-/** z ↦ the value the generator writes for latent z (compile-empirical's `at`, then integer rounding). */
-function draw(m: Marginal): (z: number) => number {
-  const xs = m.quantiles;
-  const last = xs.length - 1;
-  return (z) => {
-    if (last < 1) return xs[0] ?? 0;
-    const pos = normalCdf(z) * last;
-    const i = Math.min(Math.floor(pos), last - 1);
-    const x = xs[i]! + (xs[i + 1]! - xs[i]!) * (pos - i);
-    return m.integer ? Math.round(x) : x;
-  };
-}
-
 function moments(g: (z: number) => number): [mean: number, sd: number] {
   let m = 0;
   let m2 = 0;
@@ -85,14 +76,6 @@ function moments(g: (z: number) => number): [mean: number, sd: number] {
     m2 += W[i]! * y * y;
   }
   return [m, Math.sqrt(Math.max(0, m2 - m * m))];
-}
-
-/** Standard normal CDF (Abramowitz & Stegun 7.1.26 on erf; |error| < 1.5e-7). */
-function normalCdf(z: number): number {
-  const x = Math.abs(z) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * x);
-  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-x * x);
-  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
 const clamp = (r: number) => Math.max(-MAX_R, Math.min(MAX_R, r));

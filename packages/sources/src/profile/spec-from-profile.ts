@@ -127,7 +127,7 @@ function specQuantiles(c: ColumnStats): number[] {
 
 /** How the generator draws a profiled numeric column (for the latent r of its correlations). */
 function marginalOf(c: ColumnStats): Marginal {
-  return { quantiles: specQuantiles(c), integer: c.type === 'integer' };
+  return { quantiles: specQuantiles(c), ...(c.type === 'integer' ? { integer: true } : { round: Math.min(c.decimals ?? 0, 6) }) };
 }
 
 function fieldFor(c: ColumnStats, t: TableStats, before: Set<string>): Field {
