@@ -1,3 +1,4 @@
+import { compileCsvLine } from './compiled-csv-line.js';
 import { csvCells, type CsvCell } from './csv-cells.js';
 import { omitPaths } from './omit-paths.js';
 import type { OutRecord } from './sink.js';
@@ -33,11 +34,16 @@ export function createRecordEncoder(format: Format, opts: EncoderOptions): Recor
   if (format === 'pgcopy') {
     // Table columns are top-level fields (an object is one jsonb column), never formula-escaped.
     const segments = opts.columns.map((c) => [c]);
+    // Two or more columns: a row is its CSV line (copyLine).
+    const compiled = compileCsvLine(segments, false);
+    if (compiled) return compiled;
     const cells = new Array<CsvCell>(segments.length);
     return (rec) => copyLine(csvCells(rec, segments, false, cells));
   }
   const segments = opts.columns.map((c) => c.split('.'));
   const escape = opts.escapeFormulas ?? true;
+  const compiled = compileCsvLine(segments, escape);
+  if (compiled) return compiled;
   // One cells array per encoder: the line is built from it and it keeps nothing.
   const cells = new Array<CsvCell>(segments.length);
   return (rec) => csvLine(csvCells(rec, segments, escape, cells));
