@@ -14,6 +14,16 @@ describe('assemblePacked', () => {
     const out = assemblePacked(p, new Set(dropped), new Map(replaced as ReadonlyArray<[number, string]>));
     expect(lines(out)).toEqual(want);
     expect(out.text).toBe(want.join(''));
+    // The same batch as a code thread's ASCII bytes: the same lines, as bytes again.
+    const fromBytes = assemblePacked(linesFromWire({ bytes: Buffer.from(p.text, 'latin1'), ends: p.ends }), new Set(dropped), new Map(replaced as ReadonlyArray<[number, string]>));
+    expect(Buffer.from(fromBytes.bytes!).toString('latin1')).toBe(want.join(''));
+    expect(lines(fromBytes)).toEqual(want);
+  });
+
+  it('a non-ASCII line swapped into ASCII bytes gives text, its ends in UTF-16 units', () => {
+    const out = assemblePacked(linesFromWire({ bytes: Buffer.from(p.text, 'latin1'), ends: p.ends }), new Set([0]), new Map([[1, 'Zoë\n']]));
+    expect(out.bytes).toBeUndefined();
+    expect(lines(out)).toEqual(['Zoë\n', 'ccc\n', 'dddd\n', 'e\n']);
   });
 });
 

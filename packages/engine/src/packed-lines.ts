@@ -113,6 +113,7 @@ export function lineAt(p: PackedLines, k: number): string {
  */
 export function assemblePacked(p: PackedLines, dropped: ReadonlySet<number>, replaced: ReadonlyMap<number, string> | undefined): PackedLines {
   if (!dropped.size && !replaced?.size) return p;
+  if (p.bytes && (!replaced || [...replaced.values()].every(isAscii))) return assembleBytes(p.bytes, p.ends, dropped, replaced);
   // Unchanged runs of lines are copied as one slice; a kept line's end moves by what changed before it.
   const parts: string[] = [];
   const ends = new Uint32Array(p.ends.length - dropped.size);
@@ -137,4 +138,39 @@ export function assemblePacked(p: PackedLines, dropped: ReadonlySet<number>, rep
   }
   parts.push(p.text.slice(from));
   return { text: parts.join(''), ends };
+}
+
+const isAscii = (line: string) => Buffer.byteLength(line, 'utf8') === line.length;
+
+/**
+ * {@link assemblePacked} of lines that came as ASCII bytes, with ASCII lines swapped in: bytes
+ * again, which the files and COPY write as they are, the text decoded only if something reads it.
+ * Why: a million-row migration's unique pseudonym is redrawn in most batches (legacy codes repeat),
+ * and each such batch was decoded to a string, assembled, and encoded back to UTF-8 for the file,
+ * its digest and COPY: the main thread's largest cost at commit, where it holds up every batch.
+ */
+function assembleBytes(bytes: Uint8Array, lineEnds: Uint32Array, dropped: ReadonlySet<number>, replaced: ReadonlyMap<number, string> | undefined): PackedLines {
+  const parts: Uint8Array[] = [];
+  const ends = new Uint32Array(lineEnds.length - dropped.size);
+  let from = 0;
+  let shift = 0;
+  let n = 0;
+  for (let k = 0; k < lineEnds.length; k++) {
+    const start = k ? lineEnds[k - 1]! : 0;
+    const end = lineEnds[k]!;
+    const r = dropped.has(k) ? undefined : replaced?.get(k);
+    if (dropped.has(k) || r !== undefined) {
+      if (start > from) parts.push(bytes.subarray(from, start));
+      from = end;
+      if (r === undefined) {
+        shift -= end - start;
+        continue;
+      }
+      parts.push(Buffer.from(r, 'latin1'));
+      shift += r.length - (end - start);
+    }
+    ends[n++] = end + shift;
+  }
+  parts.push(bytes.subarray(from));
+  return linesFromWire({ bytes: Buffer.concat(parts), ends });
 }
