@@ -74,8 +74,8 @@ export function createCodegenPool(threads: number, opts: { maxBatchRecords?: num
     // Each thread holds its next tasks in its own queue: with one task a thread, a thread that
     // finishes waits for the aggregator to be scheduled and hand it the next one, and on a
     // machine whose cores the code threads fill that wait cost 15-25% of a thread's time
-    // (measured with --cpu-prof: piscina's atomicsWaitLoop). Tasks run one after another in a
-    // thread either way; only descriptors wait.
+    // (measured with --cpu-prof: piscina's atomicsWaitLoop). Tasks still run one after another in
+    // a thread, in the order they came (batch-worker.ts); only descriptors wait.
     concurrentTasksPerWorker: TASKS_QUEUED_PER_THREAD,
     // Code-stage threads hold one batch at a time. Left alone, V8 lets each thread's heap grow
     // to ~90 MB of garbage before collecting it; a cap sized to the largest batch (8 KB a record
