@@ -137,9 +137,18 @@ export function createRun(source: RunSource, options: CreateRunOptions): Run {
     spec,
     async execute() {
       const maxBatchRecords = Math.max(...spec.datasets.map((d) => d.batchSize));
+      // A code-only dataset's bytes do not depend on how it is cut, so its thread tasks are at
+      // most CODE_TASK_RECORDS long: a task's garbage then dies young in the thread's heap
+      // (measured: 250 → ~126k records/s and ~250 MB; 500 → ~118k and ~285 MB; 1000 → 95k).
+      // A farm run keeps whole batches: a job per batch is what the queue can carry. So does a
+      // run loading PostgreSQL: a batch is one transaction and one ledger range there, the same
+      // as a farm run's (so either resumes the other's load), and 250-record tasks were 20×
+      // the transactions, each waiting for a server that waits for a core (most of the load's time).
+      const batchRecords = (d: number) => (embedded && codeOnly(d) && !spec.output.postgres ? Math.min(spec.datasets[d]!.batchSize, CODE_TASK_RECORDS) : spec.datasets[d]!.batchSize);
+      const maxTaskRecords = Math.max(...spec.datasets.map((_, d) => batchRecords(d)));
       const threads = o.threads ?? defaultThreads(spec.datasets.reduce((n, d) => n + d.count, 0));
       // Farm coordinators need threads only for the key pass of unique fields: started on first use.
-      const pool = options.pool ?? (embedded ? createCodegenPool(threads, { maxBatchRecords }) : lazyPool(() => createCodegenPool(threads, { maxBatchRecords })));
+      const pool = options.pool ?? (embedded ? createCodegenPool(threads, { maxBatchRecords, maxTaskRecords }) : lazyPool(() => createCodegenPool(threads, { maxBatchRecords, maxTaskRecords })));
       const state = options.state?.(spec) ?? createMemoryRunState(spec);
       const ctx: ExecutorContext = { runId, spec, specKey, pool, state, signal: options.signal };
       const executor = options.executor?.(ctx) ?? createThreadExecutor(createBatchProcessor({ spec, specKey, pool, stages: model?.stages ?? [], summarize: options.report !== false }), (d) => state.refColumns(d), options.signal);
@@ -148,14 +157,7 @@ export function createRun(source: RunSource, options: CreateRunOptions): Run {
         return await runCommitter({
           runId, mode: o.mode, spec, specSha256: source.sha256, specKey, offline: o.offline,
           dir: options.dir ?? spec.output.dir, outRoot: options.outRoot, startedAt, state, executor, pool,
-          // A code-only dataset's bytes do not depend on how it is cut, so its thread tasks are at
-          // most CODE_TASK_RECORDS long: a task's garbage then dies young in the thread's heap
-          // (measured: 250 → ~126k records/s and ~250 MB; 500 → ~118k and ~285 MB; 1000 → 95k).
-          // A farm run keeps whole batches: a job per batch is what the queue can carry. So does a
-          // run loading PostgreSQL: a batch is one transaction and one ledger range there, the same
-          // as a farm run's (so either resumes the other's load), and 250-record tasks were 20×
-          // the transactions, each waiting for a server that waits for a core (most of the load's time).
-          batchRecords: (d) => (embedded && codeOnly(d) && !spec.output.postgres ? Math.min(spec.datasets[d]!.batchSize, CODE_TASK_RECORDS) : spec.datasets[d]!.batchSize),
+          batchRecords,
           window: options.windowFor ?? ((d) => o.window ?? model?.windowFor(d) ?? Math.max(8, pool.threads * 8)),
           ...(budget ? { budget } : {}),
           ...((options.estimate ?? model?.estimate) ? { estimate: options.estimate ?? model?.estimate } : {}),
