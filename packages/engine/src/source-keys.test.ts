@@ -17,4 +17,14 @@ describe('createDuplicateFilter', () => {
     expect(second.dropped).toEqual([0, 1, 3, 4, 6, 7]);
     expect(second.rejects.map((r) => r.reason)).toEqual(['duplicate_key', 'duplicate_key', 'duplicate_key', 'duplicate_key', 'duplicate_key', 'missing_key']);
   });
+
+  it('integer keys near and past the dense bitmap (2^20 for this count) are told apart and caught again', () => {
+    const filter = createDuplicateFilter(ds, undefined, ['1048576']);
+    const keys = ['0', '31', '32', '1048575', '1048576', '1048577', '5000000', '9007199254740991'];
+    const first = batch([...keys]);
+    expect(filter(first, 0)).toEqual(keys.filter((k) => k !== '1048576'));
+    const again = batch([...keys].reverse());
+    expect(filter(again, 8)).toEqual([]);
+    expect(again.dropped).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
 });
