@@ -115,9 +115,9 @@ describe('CSV positions and worker-thread reads', () => {
 describe('CSV runs', () => {
   it('readRuns gives the items read gives, in order, runs of a chunk or less, for any range', async () => {
     const p = join(dir, 'runs.csv');
-    // ~3.4 MB: several of a main-thread stream's 1 MiB chunks, a malformed row and a short one among them.
+    // ~300 KB: several 64 KiB chunks, a malformed row and a short one among them.
     const lines = ['id,name,note'];
-    for (let i = 0; i < 6000; i++) lines.push(i === 1234 ? `${i},"bad"x,n` : i === 4321 ? `${i},short` : `${i},name ${i},"note, ${'x'.repeat(500 + (i % 50))}"`);
+    for (let i = 0; i < 6000; i++) lines.push(i === 1234 ? `${i},"bad"x,n` : i === 4321 ? `${i},short` : `${i},name ${i},"note, ${'x'.repeat(i % 50)}"`);
     await writeFile(p, lines.join('\n') + '\n');
     const s = createCsvSource(p, { indexEvery: 500 });
     for (const range of [undefined, { start: 0, end: 10 }, { start: 1000, end: 5000 }, { start: 5990, end: 7000 }]) {

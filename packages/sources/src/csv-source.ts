@@ -100,9 +100,7 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     let row = from.row;
     const end = range?.end ?? Infinity;
     const latin1 = d.encoding === 'latin1';
-    // A few rows (a collision's row, re-read by the committer) need no megabyte read ahead.
-    const short = range?.end !== undefined && range.end - from.row <= 4 * every;
-    for await (const rs of records(d, from, undefined, short ? CHUNK_BYTES : STREAM_CHUNK_BYTES)) {
+    for await (const rs of records(d, from, undefined, CHUNK_BYTES)) {
       const items: SourceItem[] = [];
       let done = false;
       for (const r of rs) {
@@ -167,12 +165,13 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
 /** Bytes read from the file at a time, by a code thread's synchronous reads (a batch's range is a few hundred KB). */
 const CHUNK_BYTES = 64 * 1024;
 /**
- * Bytes a main-thread stream reads at a time through a file (its count and index, a profile):
- * each read is a round trip to libuv's thread pool, and counting a 133 MB legacy file before a
- * migration's first batch waited on 2,000 of them, the thread idle ~80% of the 0.25 s
- * (--cpu-prof). Counted alone: 279 -> 199 ms cold, 160 -> 95 ms warm. A chunk is parsed in about
- * a millisecond, so the loop still turns. A read of a few rows (the header, a collision's row)
- * reads CHUNK_BYTES: each chunk is copied whole.
+ * Bytes the main thread's stream reads at a time to count a file's rows and index them: each read
+ * is a round trip to libuv's thread pool, and counting a 133 MB legacy file before a migration's
+ * first batch waited on 2,000 of them, the thread idle ~80% of the 0.25 s (--cpu-prof). Counted
+ * alone: 279 -> 199 ms cold, 160 -> 95 ms warm. A chunk is scanned in about a millisecond, so the
+ * loop still turns. Only the count: it decodes no text. Reads that do (a profile, a collision's row)
+ * keep CHUNK_BYTES: a value is a slice of its chunk's text and keeps all of it alive (a profile of
+ * 100k rows read in 1 MiB chunks peaked at 210 MB, not 122).
  */
 const STREAM_CHUNK_BYTES = 1024 * 1024;
 
