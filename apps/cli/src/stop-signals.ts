@@ -30,3 +30,17 @@ export function stopOnSignals(message: (signal: 'SIGINT' | 'SIGTERM') => string)
     },
   };
 }
+
+/**
+ * Settles at the first SIGINT or SIGTERM, listening from the call on: what a long-running command
+ * (worker, serve, sim) awaits. Call it before the line that says the process is up. Said first,
+ * a supervisor (or a test) reading that line could send SIGTERM before the handler was there, and
+ * the signal's default action killed the process without its drain: seen once in a full test run
+ * on two busy cores (`farm-worker-redis-gone`, the worker's stderr ending at "serving").
+ */
+export function firstStopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}

@@ -1,5 +1,6 @@
 import { UsageError } from '@synthfarm/core';
 import { connectFarm } from '@synthfarm/farm';
+import { firstStopSignal } from '../stop-signals.js';
 import { redisUrl } from './redis-url.js';
 
 /** `synthfarm serve --redis URL [--port P]`: HTTP API, dashboard and metrics until SIGTERM. */
@@ -32,12 +33,10 @@ export async function serveCommand(opts: { redis?: string; port: number; host: s
   }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+  const stopped = firstStopSignal();
   process.stdout.write(`http://${opts.host}:${port}\n`);
   process.stderr.write(`[serve] API on http://${opts.host}:${port} (runs page /, dashboard /ui, metrics /metrics); runs write under ${outRoot}\n`);
-  await new Promise<void>((r) => {
-    process.once('SIGINT', () => r());
-    process.once('SIGTERM', () => r());
-  });
+  await stopped;
   await app.close();
   await service.close();
   await farm.close();

@@ -1,4 +1,5 @@
 import { UsageError } from '@synthfarm/core';
+import { firstStopSignal } from '../stop-signals.js';
 import { createSimServer, type SimFaultsInput, type SimOptionsInput } from '@synthfarm/sim';
 
 export interface SimCommandOptions {
@@ -70,12 +71,9 @@ export async function simCommand(opts: SimCommandOptions): Promise<void> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(`[sim] cannot listen on ${opts.host}:${opts.port}${code === 'EADDRINUSE' ? ' (port in use: pick another with --port, or --port 0 for any free port)' : `: ${(err as Error).message}`}`);
   }
+  const stopped = firstStopSignal();
   process.stdout.write(`${addr.url}\n`);
   process.stderr.write(`[sim] simulated Ollama host at ${addr.url} (${opts.slots} slots, ${opts.tps} tok/s per slot); Ctrl-C to stop\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
   await server.close();
 }

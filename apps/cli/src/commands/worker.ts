@@ -1,6 +1,7 @@
 import { UsageError } from '@synthfarm/core';
 import { applyFarmBudget, connectFarm, createFarmWorker, createScheduleWorker, settlesWithin } from '@synthfarm/farm';
 import { farmPolicyFromOptions } from '@synthfarm/spec';
+import { firstStopSignal } from '../stop-signals.js';
 import { redisUrl } from './redis-url.js';
 
 /** `synthfarm worker --redis URL --host NAME=URL [--slots N]`: serves until SIGTERM. */
@@ -19,11 +20,9 @@ export async function workerCommand(opts: { redis?: string; host: string; slots?
   const farm = opts.schedules === false && opts.maxDailyCost === undefined ? undefined : await connectFarm(redisUrl(opts));
   if (farm) await applyFarmBudget(farm.redis, farm.keys, { maxDailyCostUsd: opts.maxDailyCost });
   const scheduler = farm && opts.schedules !== false ? createScheduleWorker(farm, { policy }) : undefined;
+  const stopped = firstStopSignal();
   process.stderr.write(`[worker ${worker.name}] serving ${worker.models.join(', ')} with ${worker.slots} slots; SIGTERM to stop\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await stopped;
   process.stderr.write(`[worker ${worker.name}] stopping: finishing or handing back in-flight batches\n`);
   // From here on the process only stops. With Redis gone, the BullMQ and ioredis connections it
   // abandons may still emit 'error' (ECONNRESET) or reject queued commands ("Connection is
