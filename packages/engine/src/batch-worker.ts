@@ -1,9 +1,9 @@
 /** Piscina worker entry: one code-stage batch per call. */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { oneAtATime } from '@synthfarm/core/one-at-a-time';
 import type { Format } from '@synthfarm/output';
 import type { BatchResult, BatchTask } from './batch-task.js';
 import { generateBatch } from './generate-batch.js';
-import { oneAtATime } from './one-at-a-time.js';
 import { linesForTransfer } from './packed-lines.js';
 
 /**

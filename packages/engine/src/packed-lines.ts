@@ -110,47 +110,32 @@ export function lineAt(p: PackedLines, k: number): string {
 /**
  * The batch's lines without `dropped` ones and with `replaced` ones swapped in, with where each
  * kept line ends (a writer cuts files at record counts). The batch itself when nothing changes.
+ * Lines that came as ASCII bytes, with ASCII lines swapped in, stay bytes (the files and COPY
+ * write them as they are; the text is decoded only if something reads it). Why: a million-row
+ * migration's unique pseudonym is redrawn in most batches (legacy codes repeat), and each such
+ * batch was decoded to a string, assembled, and encoded back to UTF-8 for the file, its digest and
+ * COPY: the main thread's largest cost at commit, where it holds up every batch.
  */
 export function assemblePacked(p: PackedLines, dropped: ReadonlySet<number>, replaced: ReadonlyMap<number, string> | undefined): PackedLines {
   if (!dropped.size && !replaced?.size) return p;
-  if (p.bytes && (!replaced || [...replaced.values()].every(isAscii))) return assembleBytes(p.bytes, p.ends, dropped, replaced);
-  // Unchanged runs of lines are copied as one slice; a kept line's end moves by what changed before it.
-  const parts: string[] = [];
-  const ends = new Uint32Array(p.ends.length - dropped.size);
-  let from = 0;
-  let shift = 0;
-  let n = 0;
-  for (let k = 0; k < p.ends.length; k++) {
-    const start = k ? p.ends[k - 1]! : 0;
-    const end = p.ends[k]!;
-    const r = dropped.has(k) ? undefined : replaced?.get(k);
-    if (dropped.has(k) || r !== undefined) {
-      if (start > from) parts.push(p.text.slice(from, start));
-      from = end;
-      if (r === undefined) {
-        shift -= end - start;
-        continue;
-      }
-      parts.push(r);
-      shift += r.length - (end - start);
-    }
-    ends[n++] = end + shift;
+  const { bytes } = p;
+  if (bytes && (!replaced || [...replaced.values()].every(isAscii))) {
+    const { parts, ends } = splice(p.ends, dropped, replaced, (from, to) => bytes.subarray(from, to), (line) => Buffer.from(line, 'latin1'));
+    return linesFromWire({ bytes: Buffer.concat(parts), ends });
   }
-  parts.push(p.text.slice(from));
+  const { parts, ends } = splice(p.ends, dropped, replaced, (from, to) => p.text.slice(from, to), (line) => line);
   return { text: parts.join(''), ends };
 }
 
 const isAscii = (line: string) => Buffer.byteLength(line, 'utf8') === line.length;
 
 /**
- * {@link assemblePacked} of lines that came as ASCII bytes, with ASCII lines swapped in: bytes
- * again, which the files and COPY write as they are, the text decoded only if something reads it.
- * Why: a million-row migration's unique pseudonym is redrawn in most batches (legacy codes repeat),
- * and each such batch was decoded to a string, assembled, and encoded back to UTF-8 for the file,
- * its digest and COPY: the main thread's largest cost at commit, where it holds up every batch.
+ * The parts of {@link assemblePacked}'s result, in order, and its line ends: unchanged runs of lines
+ * as one `slice` each (offsets in the batch's units: characters, or bytes of ASCII lines),
+ * swapped-in lines as `line` makes them; a kept line's end moves by what changed before it.
  */
-function assembleBytes(bytes: Uint8Array, lineEnds: Uint32Array, dropped: ReadonlySet<number>, replaced: ReadonlyMap<number, string> | undefined): PackedLines {
-  const parts: Uint8Array[] = [];
+function splice<P>(lineEnds: Uint32Array, dropped: ReadonlySet<number>, replaced: ReadonlyMap<number, string> | undefined, slice: (from: number, to?: number) => P, line: (text: string) => P): { parts: P[]; ends: Uint32Array } {
+  const parts: P[] = [];
   const ends = new Uint32Array(lineEnds.length - dropped.size);
   let from = 0;
   let shift = 0;
@@ -160,17 +145,17 @@ function assembleBytes(bytes: Uint8Array, lineEnds: Uint32Array, dropped: Readon
     const end = lineEnds[k]!;
     const r = dropped.has(k) ? undefined : replaced?.get(k);
     if (dropped.has(k) || r !== undefined) {
-      if (start > from) parts.push(bytes.subarray(from, start));
+      if (start > from) parts.push(slice(from, start));
       from = end;
       if (r === undefined) {
         shift -= end - start;
         continue;
       }
-      parts.push(Buffer.from(r, 'latin1'));
+      parts.push(line(r));
       shift += r.length - (end - start);
     }
     ends[n++] = end + shift;
   }
-  parts.push(bytes.subarray(from));
-  return linesFromWire({ bytes: Buffer.concat(parts), ends });
+  parts.push(slice(from));
+  return { parts, ends };
 }

@@ -63,9 +63,10 @@ export function createDuplicateFilter(ds: DatasetSpec, last?: Map<unknown, numbe
 /**
  * The source keys a dataset has committed: those written as a plain non-negative integer (`7`,
  * not `07`, `7.0` or `-7`; legacy keys mostly are) as numbers, in a bitmap up to a limit and in a
- * {@link KeySet} past it, any other in a Set. Why: a Set of a million key strings cost the main thread ~0.8 µs a key (hashing strings
- * that just arrived from a code thread, growing the table), a KeySet of their numbers ~0.1 µs,
- * and a fraction of the memory. A text is never a number, so the two never hold the same key.
+ * {@link KeySet} past it, any other in a Set. Why: a Set of a million key strings cost the main
+ * thread ~0.8 µs a key (hashing strings that just arrived from a code thread, growing the table),
+ * numbers a fraction of that, and of the memory. A text is never a number, so the two never hold
+ * the same key.
  */
 class SourceKeySet {
   private readonly texts = new Set<unknown>();

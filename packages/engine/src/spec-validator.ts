@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { deserializeError } from '@synthfarm/core';
+import { oneAtATime } from '@synthfarm/core/one-at-a-time';
 import { currentSpecLimits, limitError, type FarmPolicy, type LoadedSpec, type SpecLimits } from '@synthfarm/spec';
 import type { SpecValidationResult, SpecValidationTask } from './spec-validator-worker.js';
 
@@ -37,7 +38,6 @@ interface Thread {
 export function createSpecValidator(opts: { limits?: SpecLimits } = {}): SpecValidator {
   const limits = opts.limits ?? currentSpecLimits();
   let thread: Thread | undefined;
-  let turn: Promise<unknown> = Promise.resolve();
   let closed = false;
 
   const start = (): Thread => {
@@ -81,18 +81,19 @@ export function createSpecValidator(opts: { limits?: SpecLimits } = {}): SpecVal
     }).finally(() => t.worker.unref());
   };
 
+  /** One spec at a time on the thread, in the order they came. */
+  const inTurn = oneAtATime(runOne);
+
   return {
     async validate(text, source, { env = {}, farmPolicy } = {}) {
       const task: SpecValidationTask = { text, source, env: { ...env }, limits, ...(farmPolicy ? { farmPolicy } : {}) };
-      const mine = turn.then(() => runOne(task));
-      turn = mine.catch(() => undefined);
-      const res = await mine;
+      const res = await inTurn(task);
       if ('error' in res) throw deserializeError(res.error);
       return res.loaded;
     },
     async close() {
       closed = true;
-      await turn;
+      await inTurn.idle();
       await thread?.worker.terminate();
       thread = undefined;
     },

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { oneAtATime } from '@synthfarm/core/one-at-a-time';
 
 /**
  * Per-backend request and token limits (spec `rpm` / `tpm`). Embedded mode uses
@@ -45,7 +46,6 @@ export function createMemoryRateLimiter(opts: MemoryRateLimiterOptions): RateLim
   const requests = bucket(opts.rpm);
   const tokens = bucket(opts.tpm);
   let last = now();
-  let tail: Promise<void> = Promise.resolve();
 
   const refill = (): void => {
     const t = now();
@@ -71,12 +71,13 @@ export function createMemoryRateLimiter(opts: MemoryRateLimiterOptions): RateLim
     }
   };
 
+  const inTurn = oneAtATime(take);
+
   return {
     acquire(n, signal) {
       if (!requests && !tokens) return Promise.resolve();
-      // Chain so waiters are served in arrival order; a failed (aborted) waiter does not block the rest.
-      const run = tail.then(() => take(n, signal));
-      tail = run.catch(() => undefined);
+      // Waiters are served in arrival order; a failed (aborted) waiter does not block the rest.
+      const run = inTurn(n, signal);
       if (!signal) return run;
       // Reject an aborted waiter at once, not when its turn comes.
       return new Promise<void>((resolve, reject) => {

@@ -1,3 +1,5 @@
+import { pathReadCode } from '@synthfarm/core/path-read-code';
+import { cellText, quoteCell } from './csv-cells.js';
 import type { OutRecord } from './sink.js';
 
 /**
@@ -16,7 +18,7 @@ import type { OutRecord } from './sink.js';
 export function compileCsvLine(columns: readonly (readonly string[])[], escapeFormulas: boolean): ((rec: OutRecord) => string) | undefined {
   if (columns.length < 2) return undefined;
   const statements = columns.map((segs, c) => {
-    const read = `v = rec${key(segs[0]!)};${segs.slice(1).map((s) => ` v = v !== null && typeof v === 'object' ? v${key(s)} : undefined;`).join('')}`;
+    const read = pathReadCode(segs, 'rec');
     const text = c === 0 ? `out = v === null || v === undefined ? '' : cell(v);` : `out += v === null || v === undefined ? ',' : ',' + cell(v);`;
     return `${read}\n${text}`;
   });
@@ -28,25 +30,6 @@ export function compileCsvLine(columns: readonly (readonly string[])[], escapeFo
   }
 }
 
-const key = (s: string) => `[${JSON.stringify(s)}]`;
-
-/** " , CR LF: the characters that force quotes (as csvLine's). */
-const NEEDS_QUOTES = /[",\r\n]/;
-
-/** A non-null value's cell, quoted as csvLine quotes it. */
-function plainCell(v: unknown): string {
-  return quoted(typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v));
-}
-
-/** plainCell, a text that may run as a spreadsheet formula led by `'` (csvCells' escaping). */
-function escapedCell(v: unknown): string {
-  if (typeof v !== 'string') return plainCell(v);
-  const c = v.charCodeAt(0);
-  // = + - @ TAB CR
-  return quoted(c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13 ? `'${v}` : v);
-}
-
-function quoted(s: string): string {
-  if (s === '') return '""';
-  return NEEDS_QUOTES.test(s) ? '"' + s.replaceAll('"', '""') + '"' : s;
-}
+/** A non-null value's cell, as csvLine(csvCells(…)) writes it. */
+const plainCell = (v: unknown): string => quoteCell(cellText(v, false));
+const escapedCell = (v: unknown): string => quoteCell(cellText(v, true));

@@ -28,10 +28,22 @@ export function csvCells(rec: OutRecord, columns: string[][], escapeFormulas: bo
       }
       v = (v as OutRecord)[segs[s]!];
     }
-    if (v === null || v === undefined) row[c] = null;
-    else if (typeof v === 'string') row[c] = escapeFormulas && startsLikeFormula(v) ? `'${v}` : v;
-    else if (typeof v === 'object') row[c] = JSON.stringify(v);
-    else row[c] = String(v);
+    row[c] = v === null || v === undefined ? null : cellText(v, escapeFormulas);
   }
   return row;
+}
+
+/** A value's cell text (not null or undefined): arrays and objects as JSON, a formula-like text led by `'` when escaping. */
+export function cellText(v: unknown, escapeFormulas: boolean): string {
+  if (typeof v === 'string') return escapeFormulas && startsLikeFormula(v) ? `'${v}` : v;
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** " , CR LF: the characters that force quotes. (A regular expression test: 2–3× a charCodeAt loop here.) */
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** A cell's text as csv-stringify writes it under CSV_OPTIONS (see csvLine): `''` as `""`, quoted where it must be. */
+export function quoteCell(text: string): string {
+  if (text === '') return '""';
+  return NEEDS_QUOTES.test(text) ? '"' + text.replaceAll('"', '""') + '"' : text;
 }

@@ -1,5 +1,5 @@
 import { compileCsvLine } from './compiled-csv-line.js';
-import { csvCells, type CsvCell } from './csv-cells.js';
+import { csvCells, quoteCell, type CsvCell } from './csv-cells.js';
 import { omitPaths } from './omit-paths.js';
 import type { OutRecord } from './sink.js';
 
@@ -174,14 +174,9 @@ export function csvLine(cells: readonly CsvCell[]): string {
   return out + '\r\n';
 }
 
-/** " , CR LF: the characters that force quotes. (A regular expression test: 2–3× a charCodeAt loop here.) */
-const NEEDS_QUOTES = /[",\r\n]/;
-
 /** One cell as csv-stringify writes it under {@link CSV_OPTIONS}: `null` empty, `''` as `""`. */
 function csvCell(v: CsvCell): string {
-  if (v === null) return '';
-  if (v === '') return '""';
-  return NEEDS_QUOTES.test(v) ? '"' + v.replaceAll('"', '""') + '"' : v;
+  return v === null ? '' : quoteCell(v);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { pathReadCode } from '@synthfarm/core/path-read-code';
 import type { DatasetPlan } from './column-plan.js';
 
 /**
@@ -38,10 +39,7 @@ export function columnFiller(plan: DatasetPlan): ColumnFiller {
 
 /** `columns[i][n] = <the record's value at segs>` as a statement. */
 function readStatement(segs: string[], i: number): string {
-  const key = (s: string) => `[${JSON.stringify(s)}]`;
-  if (segs.length === 1) return `columns[${i}][n] = record${key(segs[0]!)};`;
-  const steps = segs.slice(1).map((s) => `v = v !== null && typeof v === 'object' ? v${key(s)} : undefined;`);
-  return `{ let v = record${key(segs[0]!)}; ${steps.join(' ')} columns[${i}][n] = v; }`;
+  return `{ let v; ${pathReadCode(segs, 'record')} columns[${i}][n] = v; }`;
 }
 
 /** The value at `segs` (undefined where the path is missing or crosses a non-object). */

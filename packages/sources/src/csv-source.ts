@@ -46,7 +46,7 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     } catch (err) {
       throw fileSourceError(label, err);
     }
-    for await (const [r] of records(dialect, { row: -1, byte: dialect.bomBytes, line: 1 }, undefined, CHUNK_BYTES)) {
+    for await (const [r] of records(dialect, { row: -1, byte: dialect.bomBytes, line: 1 })) {
       if (!r) continue;
       if ('error' in r) throw new SourceError(`${label} line ${r.line}: the header row cannot be read (${r.error})`);
       header = r.fields.map((h, i) => (h ?? '').trim() || `column_${i + 1}`);
@@ -100,7 +100,7 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     let row = from.row;
     const end = range?.end ?? Infinity;
     const latin1 = d.encoding === 'latin1';
-    for await (const rs of records(d, from, undefined, CHUNK_BYTES)) {
+    for await (const rs of records(d, from)) {
       const items: SourceItem[] = [];
       let done = false;
       for (const r of rs) {
@@ -138,7 +138,7 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     return from;
   }
 
-  function records(d: CsvDialect, from: IndexEntry, o: CsvReadOptions | undefined, streamChunk: number): AsyncIterable<CsvRecord[]> {
+  function records(d: CsvDialect, from: IndexEntry, o?: CsvReadOptions, streamChunk = CHUNK_BYTES): AsyncIterable<CsvRecord[]> {
     return parseRecords(path, d, from, label, o, streamChunk);
   }
 

@@ -17,6 +17,19 @@ describe('oneAtATime', () => {
     expect(done).toEqual(['a', 'b', 'c']);
   });
 
+  it('idle() settles once every call made so far has, failed ones too', async () => {
+    const done: number[] = [];
+    const task = oneAtATime(async (n: number, fail: boolean) => {
+      await new Promise((r) => setImmediate(r));
+      done.push(n);
+      if (fail) throw new Error(String(n));
+    });
+    void task(1, false);
+    task(2, true).catch(() => undefined);
+    await task.idle();
+    expect(done).toEqual([1, 2]);
+  });
+
   it("a failed call fails alone: the next one runs", async () => {
     const task = oneAtATime(async (n: number) => {
       if (n === 1) throw new Error('one');
