@@ -38,6 +38,23 @@ describe('SipHash24', () => {
   it.each(VECTORS)('matches the reference output for a %d-byte message', (n, want) => {
     const [s, tail] = message(n);
     expect(hex(new SipHash24(KEY).hashString(s, tail))).toBe(want);
+    expect(hex(new SipHash24(KEY, 'js').hashString(s, tail))).toBe(want);
+  });
+
+  it('gives the same outputs in WebAssembly and in JavaScript, for every length and for strings past the module\'s memory', () => {
+    const key = Uint8Array.from({ length: 16 }, (_, i) => (i * 37 + 11) & 0xff);
+    const wasm = new SipHash24(key);
+    const js = new SipHash24(key, 'js');
+    let seed = 1;
+    const unit = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) & 0xffff;
+    const lengths = [...Array.from({ length: 70 }, (_, i) => i), 1000, 32_753, 32_754, 32_755, 40_000];
+    for (const n of lengths) {
+      const s = String.fromCharCode(...Array.from({ length: n }, unit));
+      const tail = unit() | (unit() << 16);
+      // Interleaved: a long string between two short ones leaves nothing behind in the module's memory.
+      expect(hex(wasm.hashString(s, tail)), `length ${n}`).toBe(hex(js.hashString(s, tail)));
+      expect(hex(wasm.hashString('Ana', 7))).toBe(hex(js.hashString('Ana', 7)));
+    }
   });
 
   it('gives other outputs under another key, for another tail and for another string', () => {
