@@ -74,13 +74,15 @@ afterAll(async () => {
   await tmp?.cleanup();
 });
 
-async function table(url: string): Promise<{ ids: string[]; rows: Array<Record<string, unknown>>; ledger: number }> {
+async function table(url: string): Promise<{ ids: string[]; rows: Array<Record<string, unknown>>; ledger: number; synced: number }> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
     const rows = (await c.query('SELECT id, name, segment FROM customers ORDER BY id')).rows as Array<Record<string, unknown>>;
     const ledger = Number((await c.query("SELECT count(*) AS n FROM synthfarm_ledger WHERE dataset = 'customers'")).rows[0].n);
-    return { ids: rows.map((r) => String(r.id)), rows, ledger };
+    // The note of a run that flushed its loads at its end (commits that did not wait for the disk).
+    const synced = Number((await c.query("SELECT count(*) AS n FROM synthfarm_ledger WHERE dataset = '*loaded*'")).rows[0].n);
+    return { ids: rows.map((r) => String(r.id)), rows, ledger, synced };
   } finally {
     await c.end();
   }
@@ -98,6 +100,7 @@ describe('transform → PostgreSQL in farm mode, with a killed worker and a kill
     const ref = await table(reference.url);
     expect(ref.ids).toHaveLength(ROWS);
     expect(new Set(ref.ids).size).toBe(ROWS);
+    expect(ref.synced).toBe(1);
 
     const target = await createTestDatabase();
     dbs.push(target);
@@ -140,6 +143,8 @@ describe('transform → PostgreSQL in farm mode, with a killed worker and a kill
     expect(new Set(got.ids).size).toBe(ROWS);
     expect(got.rows).toEqual(ref.rows);
     expect(got.ledger).toBe(Math.ceil(TOTAL / BATCH));
+    // A farm run is resumable from its commit points: each load was on disk before its commit.
+    expect(got.synced).toBe(0);
     // The duplicates of batch 0's keys, seen by the resumed coordinator, are rejects naming them.
     const rejects = (await readFile(join(out, 'rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rejects.map((r) => [r.reason, r.sourceKey])).toEqual(DUPLICATES.map((k) => ['duplicate_key', k]));

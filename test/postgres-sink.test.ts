@@ -92,9 +92,15 @@ describe('PostgreSQL sink', () => {
     expect(notes.map((n) => n.note)).toContain('=SUM(A1)');
     const [nulls] = await query<{ n: string; e: string }>("SELECT count(*) FILTER (WHERE note IS NULL) AS n, count(*) FILTER (WHERE note = '') AS e FROM customers");
     expect([Number(nulls!.n), Number(nulls!.e)]).toEqual([1, 1]);
+    // An embedded run's batches commit without waiting for the disk; its end waits for all of
+    // them, with one commit that notes the run in the ledger.
+    const manifest = JSON.parse(await readFile(join(dir, 'out1/manifest.json'), 'utf8')) as { runId: string };
+    expect(await query<{ run_id: string }>("SELECT run_id FROM synthfarm_ledger WHERE dataset = '*loaded*'")).toEqual([{ run_id: manifest.runId }]);
     // A rerun of the same spec loads nothing twice (the ledger).
     const again = await synthfarm(['run', 'upsert.yaml', '--max-rejects', '10'], { cwd: dir, env: { SYNTHFARM_PSEUDONYM_KEY: KEY } });
     expect(again.code).toBe(0);
+    const rerun = JSON.parse(await readFile(join(dir, 'out1/manifest.json'), 'utf8')) as { runId: string };
+    expect(await query<{ run_id: string }>("SELECT run_id FROM synthfarm_ledger WHERE dataset = '*loaded*'")).toEqual([{ run_id: rerun.runId }]);
     expect(Number((await query<{ n: string }>('SELECT count(*) AS n FROM orders'))[0]!.n)).toBe(5999);
   }, LOAD_TIMEOUT_MS);
 

@@ -195,7 +195,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       // Loaded when used, as are the sources and the router: a code-only run to files loads no
       // database driver, client or policy code (~300 ms of a short run's start-up).
       const { createPostgresSink } = await import('./postgres-sink.js');
-      sink = createPostgresSink(spec, opts.specSha256, runId);
+      // A resumable run records a commit point after each load: each must be on disk first.
+      sink = createPostgresSink(spec, opts.specSha256, runId, opts.resumable ? 'batch' : 'run');
       await sink.prepare();
     }
     // Every file goes to the run's staging directory and is published all together at the end.
@@ -440,6 +441,8 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
       datasetsMs[ds.name] = Math.round(performance.now() - t0);
       if (signal.aborted) throw stoppedError();
     }
+    // Before the run says what it loaded.
+    await sink?.sync();
     if (lineage) {
       const info = await lineage.commit();
       open.splice(open.indexOf(lineage), 1);

@@ -35,8 +35,25 @@ export interface PostgresSink {
   prepare(): Promise<void>;
   /** Loads one batch exactly once; returns its orphans (offsets whose foreign key has no parent), to reject. */
   load(b: SinkBatch): Promise<{ orphans: Reject[] }>;
+  /**
+   * Returns once every batch loaded so far is on the server's disk. Loads commit without waiting
+   * for that when the sink was made with `durable: 'run'`; a run calls this before it says it
+   * loaded them. A no-op for `durable: 'batch'`.
+   */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * When a load must be on the server's disk. `batch`: when its commit returns (a resumable run: its
+ * commit point, recorded after each load, must never be ahead of the database). `run`: by the
+ * run's end ({@link PostgresSink.sync}); each batch commits with `synchronous_commit = off`, so
+ * the server replies before it flushes its WAL and loads no longer wait for one disk flush each.
+ * A server crash before the flush takes back a suffix of the run's last commits, ledger claims
+ * with their rows: the run fails (its connection is lost), and running it again loads exactly
+ * those batches. Nothing runs with a half-applied batch either way.
+ */
+export type SinkDurability = 'batch' | 'run';
 
 const ident = (n: string) => `"${n.replace(/"/g, '""')}"`;
 
@@ -74,7 +91,7 @@ async function createDatabase(url: string): Promise<void> {
  * farm batch finds it there and loads nothing), drops orphans and inserts or upserts the rest —
  * the idempotent-consumer pattern with a transactional outbox ledger.
  */
-export function createPostgresSink(spec: Spec, specSha256: string, runId: string): PostgresSink {
+export function createPostgresSink(spec: Spec, specSha256: string, runId: string, durable: SinkDurability = 'batch'): PostgresSink {
   const cfg = spec.output.postgres!;
   if (!cfg.url) throw new OutputError(`[output.postgres] names database '${cfg.database}': only a farm resolves database names (its operator's list); give url: instead`);
   const url = cfg.url;
@@ -83,6 +100,7 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
   const table = (name: string) => (schema ? `${ident(schema)}.${ident(name)}` : ident(name));
   const tables = new Map(targetTables(spec).map((t) => [t.dataset, t]));
   let client: pg.Client | undefined;
+  let unsynced = false;
   // Before anything is loaded: exit 2 (like an unwritable output directory); once loading began: exit 1.
   const fail = (what: string, err: unknown, exit: 1 | 2 = 1) => {
     const message = `${label} ${what}: ${(err as Error).message}`;
@@ -100,6 +118,20 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
       if (parent && parent.primaryKey === c.references!.field) cols.push(`FOREIGN KEY (${ident(c.name)}) REFERENCES ${table(parent.dataset)} (${ident(parent.primaryKey)}) DEFERRABLE INITIALLY IMMEDIATE`);
     }
     return `CREATE TABLE IF NOT EXISTS ${table(t.dataset)} (${cols.join(', ')})`;
+  }
+
+  async function sync(): Promise<void> {
+    if (!unsynced || !client) return;
+    // A commit that waits for its WAL flush waits for all WAL before it: every earlier commit of
+    // the run. It must write a record to be flushed: it notes when this spec's load last ended.
+    const lit = (v: string) => client!.escapeLiteral(v);
+    try {
+      await q(`BEGIN; SET LOCAL synchronous_commit = on; INSERT INTO ${table(LEDGER_TABLE)} (load, dataset, first_record, records, run_id) VALUES (${lit(specSha256)}, '*loaded*', 0, 0, ${lit(runId)}) ON CONFLICT (load, dataset, first_record, records) DO UPDATE SET run_id = EXCLUDED.run_id, loaded_at = now(); COMMIT`);
+    } catch (err) {
+      await q('ROLLBACK').catch(() => undefined);
+      throw fail('cannot flush the loaded batches to disk', err);
+    }
+    unsynced = false;
   }
 
   return {
@@ -124,6 +156,8 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
         throw fail('cannot connect', err, 2);
       }
       try {
+        // This session's commits only: others' and the server's setting are untouched.
+        if (durable === 'run') await q('SET synchronous_commit = off');
         if (schema) await q(`CREATE SCHEMA IF NOT EXISTS ${ident(schema)}`);
         await q(`CREATE TABLE IF NOT EXISTS ${table(LEDGER_TABLE)} (load text NOT NULL, dataset text NOT NULL, first_record bigint NOT NULL, records integer NOT NULL, run_id text NOT NULL, loaded_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (load, dataset, first_record, records))`);
         for (const t of tables.values()) await q(createSql(t));
@@ -184,6 +218,7 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
         }
       };
       const orphans: Reject[] = [];
+      unsynced = durable === 'run';
       try {
         if (!staged) {
           // Claim, rows and commit in one message. A batch already in the ledger fails the claim
@@ -225,7 +260,11 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
       return { orphans };
     },
 
+    sync,
+
     async close() {
+      // A run that stopped early still had its loads committed: best effort to have them on disk.
+      await sync().catch(() => undefined);
       await client?.end().catch(() => undefined);
       client = undefined;
     },
