@@ -5,6 +5,7 @@ import { SourceError } from '@synthfarm/core/errors';
 import { fixCp1252, sniffCsvDialect, type CsvDialect } from './csv-dialect.js';
 import { csvRecords, type CsvReadOptions, type CsvRecord } from './csv-records.js';
 import { fileSourceError } from './file-errors.js';
+import { rowBuilder, type RowBuilder } from './row-builder.js';
 import type { Source, SourceColumn, SourceItem, SourcePosition, SourceRange, SourceValue } from './source.js';
 
 /** Options of a CSV source; what is not given is sniffed from the file. */
@@ -38,6 +39,7 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
   let headerEnd: IndexEntry | undefined;
   let index: IndexEntry[] | undefined;
   let rows: number | undefined;
+  let makeRow: RowBuilder | undefined;
 
   async function init(): Promise<{ dialect: CsvDialect; header: string[]; start: IndexEntry }> {
     if (dialect && header && headerEnd) return { dialect, header, start: headerEnd };
@@ -99,7 +101,7 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     else if (range && range.start > 0) from = await entryFor(range.start);
     let row = from.row;
     const end = range?.end ?? Infinity;
-    const latin1 = d.encoding === 'latin1';
+    const toValues = (makeRow ??= rowBuilder(h, d.encoding === 'latin1' ? fixCp1252 : undefined));
     for await (const rs of records(d, from)) {
       const items: SourceItem[] = [];
       let done = false;
@@ -118,12 +120,7 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
           items.push({ ok: false, row: here, line: r.line, reason: `expected ${h.length} fields, found ${r.fields.length}` });
           continue;
         }
-        const values: Record<string, SourceValue> = {};
-        for (let i = 0; i < h.length; i++) {
-          const v = r.fields[i] ?? null;
-          values[h[i]!] = v !== null && latin1 ? fixCp1252(v) : v;
-        }
-        items.push({ ok: true, row: here, line: r.line, values });
+        items.push({ ok: true, row: here, line: r.line, values: toValues(r.fields) });
       }
       if (items.length) yield items;
       if (done) return;
