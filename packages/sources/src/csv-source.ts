@@ -102,7 +102,9 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     let row = from.row;
     const end = range?.end ?? Infinity;
     const toValues = (makeRow ??= rowBuilder(h, d.encoding === 'latin1' ? fixCp1252 : undefined));
-    for await (const rs of records(d, from)) {
+    // A few rows (a unique field's redraw on the main thread): read without a stream.
+    const few = range !== undefined && range.end - range.start <= FEW_ROWS;
+    for await (const rs of records(d, from, undefined, CHUNK_BYTES, few)) {
       const items: SourceItem[] = [];
       let done = false;
       for (const r of rs) {
@@ -135,8 +137,8 @@ export function createCsvSource(path: string, opts: CsvSourceOptions = {}): Sour
     return from;
   }
 
-  function records(d: CsvDialect, from: IndexEntry, o?: CsvReadOptions, streamChunk = CHUNK_BYTES): AsyncIterable<CsvRecord[]> {
-    return parseRecords(path, d, from, label, o, streamChunk);
+  function records(d: CsvDialect, from: IndexEntry, o?: CsvReadOptions, streamChunk = CHUNK_BYTES, few = false): AsyncIterable<CsvRecord[]> {
+    return parseRecords(path, d, from, label, o, streamChunk, few);
   }
 
   return {
@@ -173,9 +175,19 @@ const CHUNK_BYTES = 64 * 1024;
 const STREAM_CHUNK_BYTES = 1024 * 1024;
 
 /** csvRecords over the file from `from`. */
-function parseRecords(path: string, d: CsvDialect, from: IndexEntry, label: string, o: CsvReadOptions | undefined, streamChunk: number): AsyncIterable<CsvRecord[]> {
-  return csvRecords(wrapErrors(fileChunks(path, from.byte, streamChunk), label), d, from, o);
+function parseRecords(path: string, d: CsvDialect, from: IndexEntry, label: string, o: CsvReadOptions | undefined, streamChunk: number, few: boolean): AsyncIterable<CsvRecord[]> {
+  return csvRecords(wrapErrors(fileChunks(path, from.byte, streamChunk, few), label), d, from, o);
 }
+
+/**
+ * A range this short is read synchronously on the main thread too: it parses at most the index's
+ * spacing of rows before it (~130 KB of a typical legacy file, a few reads of the page cache,
+ * well under a millisecond). Why: a migration's unique pseudonym collides a few hundred times
+ * in a million rows, and each collision's redraw re-reads its legacy row on the committer's
+ * thread; through a read stream (open, reads and close on libuv's thread pool, which the run's
+ * file writes also queue on) that took ~3.5 ms, the committer waiting: ~1 s of a 7 s run.
+ */
+const FEW_ROWS = 64;
 
 /**
  * The file's bytes from `start`, CHUNK_BYTES at a time. A code thread (what reads a transform's
@@ -183,10 +195,10 @@ function parseRecords(path: string, d: CsvDialect, from: IndexEntry, label: stri
  * per-chunk machinery (a thread-pool round trip, stream state, promises) cost it more than the
  * parsing around it (--cpu-prof: fs `read` 300-350 ms a thread for 200,000 rows, ~100 ms
  * synchronous). The main thread keeps a stream: its event loop must go on serving while a source
- * is read (a synchronous read never yields to it).
+ * is read (a synchronous read never yields to it), except for a read of a few rows (FEW_ROWS).
  */
-function fileChunks(path: string, start: number, streamChunk: number): AsyncIterable<Buffer> {
-  return isMainThread ? createReadStream(path, { start, highWaterMark: streamChunk }) : readChunksSync(path, start);
+function fileChunks(path: string, start: number, streamChunk: number, few: boolean): AsyncIterable<Buffer> {
+  return isMainThread && !few ? createReadStream(path, { start, highWaterMark: streamChunk }) : readChunksSync(path, start);
 }
 
 async function* readChunksSync(path: string, start: number): AsyncIterable<Buffer> {
