@@ -1,3 +1,4 @@
+import { numberText } from './number-text.js';
 import type { OutRecord } from './sink.js';
 
 /** = + - @ TAB CR: what a spreadsheet may run as a formula. */
@@ -36,6 +37,7 @@ export function csvCells(rec: OutRecord, columns: string[][], escapeFormulas: bo
 /** A value's cell text (not null or undefined): arrays and objects as JSON, a formula-like text led by `'` when escaping. */
 export function cellText(v: unknown, escapeFormulas: boolean): string {
   if (typeof v === 'string') return escapeFormulas && startsLikeFormula(v) ? `'${v}` : v;
+  if (typeof v === 'number') return numberText(v);
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
