@@ -32,6 +32,13 @@ export interface FieldNode {
   container: boolean;
   /** Draws from its stream (everything but sequence, template, llm, containers and the transforms, which read the legacy row). */
   drawn: boolean;
+  /**
+   * The spec's `nullRate` (0 for none) and whether it is a template, read from the node itself
+   * for every record: read from `spec`, objects of as many shapes as there are field kinds, each
+   * was a megamorphic property load (perf, a million-row migration).
+   */
+  nullRate: number;
+  template: boolean;
   gen: FieldGenerator;
 }
 
@@ -82,6 +89,7 @@ export class CompiledDataset {
           key: hash53(`${spec.seed}\u0000${name}\u0000${path}`) >>> 0,
           deps: [], dependents: [], container: f.kind === 'object', gen: () => null,
           drawn: !['object', 'sequence', 'template', 'llm', 'from', 'pseudonym'].includes(f.kind),
+          nullRate: ('nullRate' in f ? f.nullRate : undefined) ?? 0, template: f.kind === 'template',
         };
         this.nodes.push(node);
         byPath.set(path, node);
@@ -237,7 +245,7 @@ export class CompiledDataset {
     // Sequences, templates and model holes draw nothing: no stream to seed.
     if (n.drawn) this.rng.reset(attempt === 0 ? mix32(n.key, index) : mix32(n.key, index, attempt));
     let value = n.gen(this.rng, this.ctx);
-    const rate = n.spec.nullRate;
+    const rate = n.nullRate;
     if (rate && this.nullRng.reset(mix32(n.key ^ NULL_SALT, index, attempt)).next() < rate) value = null;
     if (n.container && value !== null) {
       // Keep the skeleton's key order; only a null replaces the container.

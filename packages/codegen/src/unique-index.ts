@@ -68,7 +68,7 @@ export class UniqueIndex {
       const n = nodes[u]!;
       const v = n.segments.length === 1 ? rec[n.path] : getPath(rec, n.segments);
       keys[offset + u] = uniqueKey(v);
-      templateValues.add(n.spec.kind === 'template' && typeof v === 'string' ? v : '');
+      templateValues.add(n.template && typeof v === 'string' ? v : '');
     }
   }
 
