@@ -13,9 +13,9 @@ import { SIPHASH_WASM } from './siphash-wasm.js';
  * Why not HMAC-SHA256 per value: `createHmac` costs 4–7 µs a call (a key object, a native
  * context, a Buffer digest), and a migration hashes every pseudonym column of every row; this
  * costs ~0.25 µs for a name in JavaScript, ~0.08 µs in WebAssembly (a million rows with three
- * pseudonym columns spent ~0.7 s of CPU hashing in JavaScript). SipHash is a PRF built for short inputs under a secret key (it
- * guards hash tables against chosen keys): without the key its outputs cannot be predicted or
- * linked to inputs by hashing guesses.
+ * pseudonym columns spent ~0.7 s of CPU hashing in JavaScript). SipHash is a PRF built for short
+ * inputs under a secret key (it guards hash tables against chosen keys): without the key its
+ * outputs cannot be predicted or linked to inputs by hashing guesses.
  * test: siphash.test.ts holds it to the reference vectors (OpenSSL's SIPHASH).
  */
 export class SipHash24 {

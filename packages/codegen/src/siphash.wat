@@ -11,7 +11,7 @@
     (global.set $k1 (i64.or (i64.extend_i32_u (local.get $k1lo)) (i64.shl (i64.extend_i32_u (local.get $k1hi)) (i64.const 32)))))
   (func (export "hash") (param $len i32)
     (local $v0 i64) (local $v1 i64) (local $v2 i64) (local $v3 i64) (local $m i64)
-    (local $i i32) (local $end i32) (local $r i32) (local $rounds i32) (local $last i32)
+    (local $i i32) (local $end i32) (local $r i32) (local $last i32)
     (local.set $v0 (i64.xor (global.get $k0) (i64.const 0x736f6d6570736575)))
     (local.set $v1 (i64.xor (global.get $k1) (i64.const 0x646f72616e646f6d)))
     (local.set $v2 (i64.xor (global.get $k0) (i64.const 0x6c7967656e657261)))

@@ -263,8 +263,9 @@ export function createPostgresSink(spec: Spec, specSha256: string, runId: string
     sync,
 
     async close() {
-      // A run that stopped early still had its loads committed: best effort to have them on disk.
-      await sync().catch(() => undefined);
+      // No sync here: a run that stopped early may be stopping because the server is gone, and a
+      // close must not wait on it. What it committed reaches the disk with the server's next WAL
+      // flush (wal_writer_delay); a crash before that is undone by running the spec again.
       await client?.end().catch(() => undefined);
       client = undefined;
     },
