@@ -50,8 +50,7 @@ export function compileFrom(f: Extract<FieldSpec, { kind: 'from' }>): FieldGener
     let v: unknown = raw instanceof Date ? raw.toISOString() : raw;
     if (map) {
       const key = typeof v === 'string' ? v.trim() : String(v);
-      const mapped = map.get(key);
-      if (mapped !== undefined || map.has(key)) return mapped;
+      if (map.has(key)) return map.get(key);
     }
     if (parseValue) v = parseValue(v);
     return v;

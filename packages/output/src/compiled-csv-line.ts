@@ -1,3 +1,4 @@
+import { generatedFunction } from '@synthfarm/core/generated-function';
 import { pathReadCode } from '@synthfarm/core/path-read-code';
 import { cellText, quoteCell } from './csv-cells.js';
 import type { OutRecord } from './sink.js';
@@ -22,12 +23,7 @@ export function compileCsvLine(columns: readonly (readonly string[])[], escapeFo
     const text = c === 0 ? `out = v === null || v === undefined ? '' : cell(v);` : `out += v === null || v === undefined ? ',' : ',' + cell(v);`;
     return `${read}\n${text}`;
   });
-  try {
-    const make = new Function('cell', `return function csvLineOf(rec) {\nlet v, out;\n${statements.join('\n')}\nreturn out + '\\r\\n';\n};`) as (cell: (v: unknown) => string) => (rec: OutRecord) => string;
-    return make(escapeFormulas ? escapedCell : plainCell);
-  } catch {
-    return undefined;
-  }
+  return generatedFunction('csvLineOf', { cell: escapeFormulas ? escapedCell : plainCell }, 'rec', `let v, out;\n${statements.join('\n')}\nreturn out + '\\r\\n';`);
 }
 
 /** A non-null value's cell, as csvLine(csvCells(…)) writes it. */

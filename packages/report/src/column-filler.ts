@@ -1,3 +1,4 @@
+import { generatedFunction } from '@synthfarm/core/generated-function';
 import { pathReadCode } from '@synthfarm/core/path-read-code';
 import type { DatasetPlan } from './column-plan.js';
 
@@ -26,13 +27,9 @@ export function columnFiller(plan: DatasetPlan): ColumnFiller {
   let f = fillers.get(plan);
   if (f) return f;
   const paths = plan.columns.map((c) => c.path.split('.'));
-  try {
-    f = new Function('record', 'n', 'columns', paths.map(readStatement).join('\n')) as ColumnFiller;
-  } catch {
-    f = (record, n, columns) => {
-      for (let i = 0; i < paths.length; i++) columns[i]![n] = valueAt(record, paths[i]!);
-    };
-  }
+  f = generatedFunction<ColumnFiller>('fillColumns', {}, 'record, n, columns', paths.map(readStatement).join('\n')) ?? ((record, n, columns) => {
+    for (let i = 0; i < paths.length; i++) columns[i]![n] = valueAt(record, paths[i]!);
+  });
   fillers.set(plan, f);
   return f;
 }

@@ -1,3 +1,4 @@
+import { generatedFunction, literalKey } from '@synthfarm/core/generated-function';
 import type { SourceValue } from './source.js';
 
 /** Makes a row's values object from its fields, in header order (`null` for a missing field). */
@@ -17,16 +18,10 @@ export type RowBuilder = (fields: ReadonlyArray<string | null | undefined>) => R
  * test: row-builder.test.ts holds both to the same rows, awkward names included.
  */
 export function rowBuilder(header: readonly string[], convert?: (v: string) => string): RowBuilder {
-  if (!header.includes('__proto__')) {
-    const value = (i: number) => (convert ? `(v = f[${i}]) == null ? null : convert(v)` : `f[${i}] ?? null`);
-    try {
-      const make = new Function('convert', `return function row(f) {\nlet v;\nreturn {\n${header.map((k, i) => `${JSON.stringify(k)}: ${value(i)},`).join('\n')}\n};\n};`);
-      return make(convert) as RowBuilder;
-    } catch {
-      // --disallow-code-generation-from-strings: the loop below.
-    }
-  }
-  return rowBuilderLoop(header, convert);
+  const keys = header.map(literalKey);
+  const value = (i: number) => (convert ? `(v = f[${i}]) == null ? null : convert(v)` : `f[${i}] ?? null`);
+  const made = keys.every((k) => k !== undefined) ? generatedFunction<RowBuilder>('row', { convert }, 'f', `let v;\nreturn {\n${keys.map((k, i) => `${k}: ${value(i)},`).join('\n')}\n};`) : undefined;
+  return made ?? rowBuilderLoop(header, convert);
 }
 
 /** {@link rowBuilder} as a loop of keyed stores: for any header, in any process. */

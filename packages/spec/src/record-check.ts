@@ -1,3 +1,4 @@
+import { generatedFunction } from '@synthfarm/core/generated-function';
 import type { FieldSpec } from './field-schema.js';
 import { empiricalOutput, empiricalValues } from './empirical.js';
 
@@ -26,22 +27,16 @@ export function compileRecordCheck(fields: Record<string, FieldSpec>): RecordChe
   // One straight-line function: each field read under its own name and checked by its own call
   // (monomorphic both). The loop read every field through one keyed load that saw every name, a
   // megamorphic load per field of every record (perf, a million-row migration). Names reach the
-  // code as JSON string literals only; `__proto__` and a process without code generation loop.
-  if (!checks.some(([k]) => k === '__proto__')) {
-    try {
-      const body = checks.map(([k], i) => `p = c[${i}](rec[${JSON.stringify(k)}]);\nif (p !== undefined) return named(${JSON.stringify(k)}, p);`).join('\n');
-      return new Function('c', 'named', `return function recordCheck(rec) {\nlet p;\n${body}\nreturn undefined;\n};`)(checks.map(([, check]) => check), named) as RecordCheck;
-    } catch {
-      // --disallow-code-generation-from-strings: the loop below.
-    }
-  }
-  return (rec) => {
+  // code as JSON string literals only; a process without code generation loops.
+  const body = checks.map(([k], i) => `p = c[${i}](rec[${JSON.stringify(k)}]);\nif (p !== undefined) return named(${JSON.stringify(k)}, p);`).join('\n');
+  const compiled = generatedFunction<RecordCheck>('recordCheck', { c: checks.map(([, check]) => check), named }, 'rec', `let p;\n${body}\nreturn undefined;`);
+  return compiled ?? ((rec) => {
     for (const [k, check] of checks) {
       const problem = check(rec[k]);
       if (problem !== undefined) return named(k, problem);
     }
     return undefined;
-  };
+  });
 }
 
 function fieldCheck(f: FieldSpec): ValueCheck {
