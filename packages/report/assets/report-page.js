@@ -1,9 +1,11 @@
-// Draws report.html from the page model inlined in <script id="report-model">, with Observable
-// Plot (and d3) inlined before this script. No request leaves the page; data is only ever set as
-// text (textContent, SVG text), never as markup.
+// Draws report.html from the run's figures inlined in <script id="report-input"> (manifest,
+// report data, folded events): the page model is built here by page-model.ts's own code (bundled
+// before this script as SynthfarmPageModel), and drawn with Observable Plot (and d3), inlined too.
+// No request leaves the page; data is only ever set as text (textContent, SVG text), never as markup.
 (function () {
   'use strict';
-  const model = JSON.parse(document.getElementById('report-model').textContent);
+  const input = JSON.parse(document.getElementById('report-input').textContent);
+  const model = SynthfarmPageModel.buildPageModel(input.manifest, input.data || undefined, input.timeline);
   const root = document.getElementById('report');
   const int = (n) => Math.round(n).toLocaleString('en-US');
   const usd = (n) => '$' + (n >= 1 ? n.toFixed(2) : n.toFixed(4));

@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Timeline } from './event-timeline.js';
-import { buildPageModel } from './page-model.js';
 import type { ReportData } from './report-data.js';
 
 /**
@@ -16,8 +15,9 @@ let parts: { head: Buffer; middle: Buffer; tail: Buffer[] } | undefined;
 
 /**
  * The files the static parts are made of, by what they are. The vendored scripts are the copies
- * the build puts in dist/vendor/ (scripts/vendor-assets.mjs), read by a fixed path from dist/ and
- * from the sources (tests run after the build).
+ * the build puts in dist/vendor/ (scripts/vendor-assets.mjs), and so is the page model's browser
+ * bundle (scripts/page-model-script.mjs), read by a fixed path from dist/ and from the sources
+ * (tests run after the build).
  */
 function assetPaths() {
   const here = dirname(fileURLToPath(import.meta.url));
@@ -27,6 +27,7 @@ function assetPaths() {
     css: join(here, '..', 'assets', 'report.css'),
     d3: join(vendor, 'd3.min.js'),
     plot: join(vendor, 'plot.umd.min.js'),
+    model: join(vendor, 'page-model.js'),
     page: join(here, '..', 'assets', 'report-page.js'),
   };
 }
@@ -68,13 +69,14 @@ function staticPartsOf(a: Assets): NonNullable<typeof parts> {
 <body>
 <main id="report"><noscript>This report draws its charts with JavaScript; the figures are in manifest.json and report-data.json beside it.</noscript></main>
 <footer style="text-align:center;color:#5f6368;font-size:12px;margin:24px">synthfarm · charts drawn by Observable Plot ${escapeHtml(plotVersion)}, inlined: this page makes no request</footer>
-<script id="report-model" type="application/json">`),
+<script id="report-input" type="application/json">`),
     // Kept as the files' own buffers, written one after another: concatenated they were a
     // second half-megabyte copy held by the run's process.
     tail: [
       Buffer.from('</script>\n'),
       ...script(a.d3),
       ...script(a.plot),
+      ...script(a.model),
       ...script(a.page),
       Buffer.from('</body>\n</html>\n'),
     ],
@@ -107,14 +109,15 @@ export interface ReportInput {
 }
 
 /**
- * report.html: one self-contained file (DESIGN §10). The page model is inlined as JSON and drawn
- * in the browser; nothing is fetched, and a Content-Security-Policy forbids the page any request.
- * Returned in parts to be written in order: the static ones (~0.5 MB of scripts) as bytes.
+ * report.html: one self-contained file (DESIGN §10). What the report is drawn from (the manifest,
+ * the report data, the folded events) is inlined as JSON; the page builds its model from it with
+ * the page model's own code (page-model.ts, bundled into the page) and draws it in the browser.
+ * Nothing is fetched, and a Content-Security-Policy forbids the page any request. Returned in
+ * parts to be written in order: the static ones (~0.5 MB of scripts) as bytes.
  */
 export function renderReport(input: ReportInput): Array<string | Buffer> {
   const p = staticParts();
-  const model = buildPageModel(input.manifest as Record<string, any>, input.data, input.timeline);
-  const json = JSON.stringify(model).replace(/</g, '\\u003c');
+  const json = JSON.stringify({ manifest: input.manifest, data: input.data ?? null, timeline: input.timeline }).replace(/</g, '\\u003c');
   const title = `synthfarm report · ${String(input.manifest.runId ?? '')} · ${String(input.manifest.status ?? '')}`;
   return [p.head, escapeHtml(title), p.middle, json, ...p.tail];
 }
