@@ -43,7 +43,10 @@ beforeAll(async () => {
   tmp = await tempDir('synthfarm-refill-');
   await writeFile(join(tmp.dir, 'refill.yaml'), spec({ refill: true }));
   await writeFile(join(tmp.dir, 'short.yaml'), spec({ refill: false }));
-  const [r, a, b] = await Promise.all([startRedis(), startSim({ faults: { malformedRate: 0.3, rollBy: 'content' } }), startSim({ faults: { malformedRate: 1 } })]);
+  // Nothing here depends on how long a call takes: the hosts answer at once (the default 200
+  // tokens/s made each run wait ~10 s on the simulated model).
+  const instant = { tokensPerSecond: 1e9, promptTokensPerSecond: 1e9 };
+  const [r, a, b] = await Promise.all([startRedis(), startSim({ ...instant, faults: { malformedRate: 0.3, rollBy: 'content' } }), startSim({ ...instant, faults: { malformedRate: 1 } })]);
   redis = r;
   flaky = a.url;
   broken = b.url;
