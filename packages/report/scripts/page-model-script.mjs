@@ -1,9 +1,10 @@
 // Bundles the page model (src/page-model.ts, as tsc built it into dist/) into one browser script,
 // dist/vendor/page-model.js, that report.html inlines: the page computes its model from the run's
 // figures (manifest, report data, folded events) in the browser, so a run does not spend its main
-// thread on it (~13 ms of cold code at a run's end, measured in bench:report). The same module is
-// what Node imports (tests, `synthfarm report`): one implementation. esbuild, because it bundles
-// and minifies ES modules in one call with no configuration; vitest's toolchain already had it.
+// thread on it (~13 ms of cold code at a run's end, timed inside the loadtest run). The bundle is
+// the module the tests import in Node: one implementation (render-report.test.ts holds the two to
+// the same model). esbuild, because it bundles and minifies ES modules in one call with no
+// configuration; vitest's toolchain already had it.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 

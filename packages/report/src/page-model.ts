@@ -7,8 +7,10 @@ import type { ReportData } from './report-data.js';
 import { expectedShares } from './target-curve.js';
 
 /**
- * What the page draws, computed once from the manifest, the report data and the timeline:
- * the page's script only lays it out (it never recomputes a figure the manifest holds).
+ * What the page draws, computed once from the manifest, the report data and the timeline. It is
+ * computed in the browser: this module is bundled into report.html (scripts/page-model-script.mjs),
+ * so it imports nothing of Node; the page's script only lays the model out (it never recomputes a
+ * figure the manifest holds).
  */
 export interface PageModel {
   run: Record<string, unknown>;
