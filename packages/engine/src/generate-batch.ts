@@ -27,6 +27,8 @@ interface Compiled {
    * (a batch's new encoder closures deoptimized each thread's compiled encoding loop once more).
    */
   encoders?: { key: string; list: RecordEncoder[] };
+  /** Bytes a line of each format took in the thread's last batch: the next batch's first buffer size (see PackedLinesBuilder). */
+  lineBytes?: Map<string, number>;
 }
 
 /** A date column of the report's plan whose instants the generator hands over. */
@@ -129,7 +131,7 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const e: BatchEncoding = {
     dataset, task, check, unique, refPaths,
     encoders: encodersFor(compiled, enc),
-    builders: formats.map(() => new PackedLinesBuilder(task.count)),
+    builders: formats.map((f) => new PackedLinesBuilder(task.count, { bytes: true, bytesPerLine: compiled.lineBytes?.get(f) })),
     keys: new Float64Array(task.count * unique),
     templateValues: new PackedLinesBuilder(task.count * unique),
     refValues: refPaths.map(() => new Array<unknown>(task.count)),
@@ -148,7 +150,11 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
     source = read;
   } else encodeRecords(e, rows, 0, 0, task.count);
   const lines: EncodedBatch['lines'] = {};
-  formats.forEach((f, i) => (lines[f] = e.builders[i]!.done()));
+  formats.forEach((f, i) => {
+    const p = (lines[f] = e.builders[i]!.done());
+    // A little over the last batch's size: most batches then fill one buffer, never regrown.
+    if (p.bytes && task.count) (compiled.lineBytes ??= new Map()).set(f, (p.bytes.length / task.count) * 1.05);
+  });
   const summary = summarizer?.done();
   return { encoded: { lines, keys: e.keys, templateValues: e.templateValues.done(), refValues: e.refValues, ...(summary ? { summary } : {}) }, invalid: e.invalid, ...(source ? { source } : {}) };
 }

@@ -1,6 +1,6 @@
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { assemblePacked, linesForTransfer, linesFromWire, packLines } from './packed-lines.js';
+import { assemblePacked, linesForTransfer, linesFromWire, packLines, PackedLinesBuilder } from './packed-lines.js';
 
 describe('assemblePacked', () => {
   const p = packLines(['a\n', 'bb\n', 'ccc\n', 'dddd\n', 'e\n']);
@@ -58,5 +58,49 @@ describe('lines across a thread', () => {
     expect(transfer).toHaveLength(0);
     expect(got.bytes).toBeUndefined();
     expect(got.text).toBe(p.text);
+  });
+});
+
+describe('PackedLinesBuilder', () => {
+  const lines = (n: number, line: (k: number) => string) => Array.from({ length: n }, (_, k) => line(k));
+  const build = (ls: string[], opts?: { bytes?: boolean; bytesPerLine?: number }) => {
+    const b = new PackedLinesBuilder(ls.length, opts);
+    for (const l of ls) b.add(l);
+    return b.done();
+  };
+
+  it.each([
+    ['as text', undefined],
+    ['as bytes', { bytes: true }],
+    ['as bytes, its buffer regrown many times', { bytes: true, bytesPerLine: 1 }],
+  ])('packs the lines %s: the same text and ends as packLines', (_, opts) => {
+    const ls = lines(1000, (k) => `${k},"row, ${k}",${'x'.repeat(k % 97)}\r\n`);
+    const got = build(ls, opts);
+    const want = packLines(ls);
+    expect(got.text).toBe(want.text);
+    expect(Array.from(got.ends)).toEqual(Array.from(want.ends));
+    if (opts?.bytes) expect(Buffer.from(got.bytes!).toString('latin1')).toBe(want.text);
+  });
+
+  it('non-ASCII lines built as bytes come out as text, their ends in UTF-16 units', () => {
+    const ls = lines(300, (k) => (k === 200 ? 'Zoë Müller 😀\r\n' : `${k}\r\n`));
+    const got = build(ls, { bytes: true, bytesPerLine: 2 });
+    expect(got.bytes).toBeUndefined();
+    expect(got.text).toBe(ls.join(''));
+    expect(Array.from(got.ends)).toEqual(Array.from(packLines(ls).ends));
+  });
+
+  it('a batch built as bytes moves to another thread whole, without a copy', () => {
+    const ls = lines(50, (k) => `${k},short\r\n`);
+    const p = build(ls, { bytes: true });
+    const transfer: ArrayBuffer[] = [];
+    const wire = linesForTransfer(p, transfer);
+    expect(transfer).toEqual([p.bytes!.buffer]);
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(wire, transfer);
+    const got = linesFromWire(receiveMessageOnPort(port2)!.message);
+    port1.close();
+    expect(got.text).toBe(ls.join(''));
+    expect(Array.from(got.ends)).toEqual(Array.from(p.ends));
   });
 });

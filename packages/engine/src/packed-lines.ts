@@ -30,11 +30,17 @@ const TRANSFER_MIN_CHARS = 64 * 1024;
  * `p` for crossing to another thread; a moved buffer is added to `transfer`. Why: a batch's text
  * (~0.8 MB for 5,000 rows) cloned by postMessage cost the receiving thread 4-10 ms to rebuild as
  * a string (a fresh large-object allocation), and that thread then encoded it to UTF-8 once for
- * the file's digest, once for the file and once for PostgreSQL's COPY. Encoded here instead, the
- * bytes move without a copy and are written as they are. Non-ASCII text stays text: its UTF-16
- * `ends` would not index the bytes.
+ * the file's digest, once for the file and once for PostgreSQL's COPY. As bytes, made where the
+ * lines were ({@link PackedLinesBuilder} with `bytes`) or encoded here, they move without a copy
+ * and are written as they are. Non-ASCII text stays text: its UTF-16 `ends` would not index the bytes.
  */
 export function linesForTransfer(p: PackedLines, transfer: ArrayBuffer[]): WireLines {
+  if (p.bytes) {
+    // A builder's buffer is its own (never the shared pool's), and starts at its first line.
+    if (p.bytes.byteOffset !== 0) return { text: p.text, ends: p.ends };
+    transfer.push(p.bytes.buffer as ArrayBuffer);
+    return { bytes: p.bytes, ends: p.ends };
+  }
   if (p.text.length < TRANSFER_MIN_CHARS) return p;
   const bytes = Buffer.from(p.text, 'utf8');
   if (bytes.length !== p.text.length || bytes.byteOffset !== 0 || bytes.buffer.byteLength !== bytes.length) return p;
@@ -69,6 +75,14 @@ export function packLines(lines: readonly string[]): PackedLines {
  * {@link FLAT_EVERY} lines are joined into one flat string. (A string grown by `+=` for a whole
  * batch is a tree of thousands of small strings that stays alive until the batch ends, and every
  * young-generation collection meanwhile copied all of it: the largest part of a code thread's GC.)
+ *
+ * With `bytes`, each joined string is written at once as UTF-8 into one growing buffer outside
+ * the JS heap, and dropped: what the files, the digest and COPY write, made once, where the lines
+ * are made. Why: the batch's text was alive through about one young-generation collection a
+ * batch (~16 MB of garbage a thread, ~5,000 rows of a migration), which copied it, and was then
+ * joined once more and encoded to UTF-8 for the move to the committer (see linesForTransfer).
+ * Lines that are all ASCII come out as bytes with a lazily decoded text ({@link linesFromWire});
+ * others as text (their UTF-16 ends would not index the bytes).
  */
 export class PackedLinesBuilder {
   private readonly chunks: string[] = [];
@@ -76,9 +90,15 @@ export class PackedLinesBuilder {
   private length = 0;
   private readonly ends: Uint32Array;
   private k = 0;
+  private buf: Buffer | undefined;
+  private at = 0;
+  private ascii = true;
 
-  constructor(lines: number) {
+  /** @param bytesPerLine with `bytes`: the buffer's first size, per line (it doubles when full). */
+  constructor(lines: number, opts: { bytes?: boolean; bytesPerLine?: number } = {}) {
     this.ends = new Uint32Array(lines);
+    // Not from Node's shared pool: the buffer is moved to the committer's thread whole.
+    if (opts.bytes) this.buf = Buffer.allocUnsafeSlow(Math.max(1024, Math.ceil(lines * (opts.bytesPerLine ?? 128))));
   }
 
   add(line: string): void {
@@ -90,13 +110,32 @@ export class PackedLinesBuilder {
 
   done(): PackedLines {
     this.flush();
-    return { text: this.chunks.length === 1 ? this.chunks[0]! : this.chunks.join(''), ends: this.ends };
+    if (!this.buf) return { text: this.chunks.length === 1 ? this.chunks[0]! : this.chunks.join(''), ends: this.ends };
+    const bytes = this.buf.subarray(0, this.at);
+    return this.ascii ? linesFromWire({ bytes, ends: this.ends }) : { text: bytes.toString('utf8'), ends: this.ends };
   }
 
   private flush(): void {
     if (!this.pending.length) return;
-    this.chunks.push(this.pending.join(''));
+    const text = this.pending.join('');
     this.pending = [];
+    if (!this.buf) {
+      this.chunks.push(text);
+      return;
+    }
+    // UTF-8 takes at most 3 bytes a UTF-16 unit; counted exactly only when that may not fit.
+    if (this.buf.length - this.at < text.length * 3) this.reserve(Buffer.byteLength(text, 'utf8'));
+    const n = this.buf.write(text, this.at, 'utf8');
+    if (n !== text.length) this.ascii = false;
+    this.at += n;
+  }
+
+  private reserve(bytes: number): void {
+    const buf = this.buf!;
+    if (buf.length - this.at >= bytes) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(buf.length * 2, this.at + bytes));
+    buf.copy(grown, 0, 0, this.at);
+    this.buf = grown;
   }
 }
 
