@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import type { Piscina } from 'piscina';
 import type { BatchResult, BatchTask } from './batch-task.js';
@@ -54,6 +55,19 @@ export function youngGenerationMb(taskRecords: number): number {
   return taskRecords > 1000 ? 48 : 16;
 }
 
+/**
+ * Young-generation collections done by the collecting thread alone, in every isolate of the
+ * process, once code threads fill the cores. V8 splits a scavenge into parallel tasks on its
+ * helper threads and the collecting thread waits for all of them; with a code thread on every
+ * core (and the committer and PostgreSQL beside them) those helpers wait for a core, and a
+ * scavenge of ~0.5 MB of survivors took 1-8 ms. Read by V8 at each scavenge, so it may change
+ * while the process runs (unlike --single-threaded-gc, which crashed Node 20 set that way).
+ */
+function serialScavenges(): void {
+  if (process.execArgv.some((a) => /^--(no-)?parallel[-_]scavenge\b/.test(a))) return;
+  setFlagsFromString('--no-parallel-scavenge');
+}
+
 // Under vitest the sources are .ts; worker threads run the built .js next to them in dist/.
 function workerFile(): string {
   const here = import.meta.url;
@@ -77,6 +91,7 @@ export function createCodegenPool(threads: number, opts: { maxBatchRecords?: num
   // ~15 files read from node_modules (the CLI bundle leaves it out, as it finds its worker file
   // beside itself), ~15 ms of every start that runs inline, a farm coordinator's included.
   const { Piscina: Pool } = createRequire(import.meta.url)('piscina') as typeof import('piscina');
+  if (threads >= availableParallelism()) serialScavenges();
   const pool = new Pool<BatchTask, BatchResult>({
     filename: BATCH_WORKER_FILE,
     minThreads: threads,
