@@ -131,6 +131,22 @@ const median = (xs) => {
 const rate = (n, ms) => n / (ms / 1000);
 const fmt = (n) => Math.round(n).toLocaleString('en');
 
+/**
+ * Starts each timed loader from the same quiet machine: the server's dirty buffers written
+ * (CHECKPOINT) and the kernel's dirty pages flushed (sync), so none pays for the writes of what
+ * ran before it (the 370 MB of legacy files generated before round 1, the loads of the round before).
+ */
+async function quiesce(url) {
+  await new Promise((done, fail) => spawn('sync', [], { stdio: 'ignore' }).on('error', fail).on('close', done));
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('CHECKPOINT');
+  } finally {
+    await c.end();
+  }
+}
+
 /** Raw COPY of the produced CSV into `table`: wall ms from connect to commit. */
 async function rawCopy(url, table, csv) {
   const t0 = performance.now();
@@ -238,6 +254,7 @@ try {
       const out = join(dir, `out${r}`);
       const specPath = join(dir, `transform${r}.yaml`);
       await writeFile(specPath, transformSpec(join(dir, 'gen'), out, url));
+      await quiesce(url);
       const tr = await measure(process.execPath, [BIN, 'run', specPath, '--max-rejects', '100%', '--json'], {
         env: { ...process.env, SYNTHFARM_PSEUDONYM_KEY: KEY },
       });
@@ -247,9 +264,10 @@ try {
       // Same types and the same primary key as the table synthfarm created.
       await c.query('CREATE TABLE copy_customers (LIKE customers INCLUDING ALL)');
       await c.query('CREATE TABLE insert_customers (LIKE customers INCLUDING ALL)');
-      await c.query('CHECKPOINT');
       const outCsv = join(out, 'customers.csv');
+      await quiesce(url);
       const copyMs = await rawCopy(url, 'copy_customers', outCsv);
+      await quiesce(url);
       const insertMs = await batchedInsert(url, 'insert_customers', outCsv);
       const counts = (await c.query('SELECT (SELECT count(*) FROM copy_customers) AS copied, (SELECT count(*) FROM insert_customers) AS inserted')).rows[0];
       await c.end();
