@@ -61,7 +61,9 @@ export function youngGenerationMb(taskRecords: number): number {
  * helper threads and the collecting thread waits for all of them; with a code thread on every
  * core (and the committer and PostgreSQL beside them) those helpers wait for a core, and a
  * scavenge of ~0.5 MB of survivors took 1-8 ms. Read by V8 at each scavenge, so it may change
- * while the process runs (unlike --single-threaded-gc, which crashed Node 20 set that way).
+ * while the process runs (unlike --single-threaded-gc, which crashed Node 20 set that way). It
+ * stays set for the process's life (a server keeps it after such a run): where cores are free,
+ * a scavenge of a code thread's young generation is then a few milliseconds slower at most.
  */
 function serialScavenges(): void {
   if (process.execArgv.some((a) => /^--(no-)?parallel[-_]scavenge\b/.test(a))) return;
