@@ -23,6 +23,11 @@ interface Compiled {
   /** The plan's date columns the generator writes, with their node (see dateColumns). */
   dates?: DateColumn[];
   /**
+   * The run's instants of those columns (at their column's index), reused as `columns` is: a new
+   * Float64Array per batch and date column was 2 KB outside V8's heap each time.
+   */
+  instants?: Array<Float64Array | undefined>;
+  /**
    * The encoders of the formats last asked for, by their options: one set per run, not per batch
    * (a batch's new encoder closures deoptimized each thread's compiled encoding loop once more).
    */
@@ -49,6 +54,13 @@ function dateColumns(dataset: CompiledDataset, plan: DatasetPlan): DateColumn[] 
     const node = c.type === 'date' ? dataset.nodes.find((n) => n.path === c.path) : undefined;
     if (node && (node.spec.kind === 'date' || node.spec.kind === 'datetime' || node.spec.kind === 'empirical')) out.push({ column, node: node.id });
   });
+  return out;
+}
+
+/** A run's instants of the date columns `dates` of `plan`, at their column's index (undefined elsewhere). */
+function instantColumns(plan: DatasetPlan, dates: readonly DateColumn[]): Array<Float64Array | undefined> {
+  const out = new Array<Float64Array | undefined>(plan.columns.length).fill(undefined);
+  for (const c of dates) out[c.column] = new Float64Array(SUMMARY_RUN_ROWS);
   return out;
 }
 
@@ -125,8 +137,7 @@ export async function generateBatch(task: BatchTask): Promise<BatchResult> {
   const [summaries, plans, fillers] = enc.summarize ? await (reportModules ??= Promise.all([import('@synthfarm/report/batch-summary'), import('@synthfarm/report/column-plan'), import('@synthfarm/report/column-filler')])) : [];
   const plan = enc.summarize ? (compiled.plan ??= plans!.planDataset(dataset.spec.datasets[task.datasetIndex]!, dataset.spec.datasets)) : undefined;
   const dates = plan ? (compiled.dates ??= dateColumns(dataset, plan)) : [];
-  const instants: Array<Float64Array | undefined> = [];
-  for (const c of dates) instants[c.column] = new Float64Array(SUMMARY_RUN_ROWS);
+  const instants = plan ? (compiled.instants ??= instantColumns(plan, dates)) : [];
   const summarizer = plan && new summaries!.BatchSummarizer(plan, refLookup(task.refColumns, task.specKey));
   const e: BatchEncoding = {
     dataset, task, check, unique, refPaths,

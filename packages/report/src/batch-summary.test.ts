@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DatasetSchema } from '@synthfarm/spec';
-import { BatchSummarizer, summarizeBatch, sketchCode, sketchKey, type BatchSummary } from './batch-summary.js';
+import { BatchSummarizer, releaseSummary, summarizeBatch, sketchCode, sketchKey, type BatchSummary } from './batch-summary.js';
 import { batchSummaryFromJson, batchSummaryToJson } from './batch-summary-json.js';
 import { planDataset } from './column-plan.js';
 import { createDatasetAccumulator } from './dataset-accumulator.js';
+import { createReportCollector } from './report-collector.js';
 import { emptyTimeline } from './event-timeline.js';
 import { estimate, estimateText, mergeRegisters, mergeText, newRegisters } from './hll.js';
 import type { DatasetPlan } from './column-plan.js';
@@ -206,6 +207,27 @@ describe('report summaries', () => {
     expect(whole.sketch[0]!.keys.length).toBeGreaterThan(20);
     expect(whole.cats[2]!.keys.length).toBe(64);
     expect(whole.cats[6]!.keys).toEqual(['true', 'false']);
+  });
+
+  it('makes the same summary in a released buffer as in a new one, and the collector releases what it merged', () => {
+    const plan = planDataset(ds);
+    const fresh = (rs: typeof good) => {
+      const s = summarizeBatch(plan, rs);
+      return { ...s, stats: Array.from(s.stats), counts: Array.from(s.counts), hll: Array.from(s.hll), corr: Array.from(s.corr) };
+    };
+    const first = summarizeBatch(plan, good.slice(0, 500));
+    const second = fresh(good.slice(500, 1000));
+    releaseSummary(first);
+    const reused = summarizeBatch(plan, good.slice(500, 1000));
+    // The released buffer was taken again, zeroed: nothing of the first batch is left in it.
+    expect(reused.stats.buffer).toBe(first.stats.buffer);
+    expect({ ...reused, stats: Array.from(reused.stats), counts: Array.from(reused.counts), hll: Array.from(reused.hll), corr: Array.from(reused.corr) }).toEqual(second);
+
+    const collector = createReportCollector([ds]);
+    const merged = summarizeBatch(collector.plans[0]!, good.slice(0, 500));
+    collector.addBatch(0, merged);
+    expect(summarizeBatch(collector.plans[0]!, good.slice(0, 10)).stats.buffer).toBe(merged.stats.buffer);
+    expect(collector.data('r').datasets[0]!.summary.records).toBe(500);
   });
 
   it('names sketch buckets as before: ±k, z for zero', () => {

@@ -149,10 +149,49 @@ function prepare(plan: DatasetPlan): Prepared {
  */
 export type BatchInstants = ReadonlyArray<Float64Array | undefined>;
 
+/**
+ * Buffers of summaries already merged ({@link releaseSummary}), by size, for the next batches'
+ * summaries. A batch's figures (stats, counts, correlation sums, distinct-count registers) share
+ * one buffer, ~14 KB for the loadtest's customers: a typed array that large has its memory
+ * outside V8's heap, and memory fresh from the system costs a page fault per 4 KB on first touch
+ * (~12 µs each on these machines; a new 14 KB buffer took ~40 µs in a micro-benchmark, and an
+ * embedded run makes a summary per 250-record batch). Where the summaries are merged by the
+ * thread that makes them (an inline run), a few buffers go round.
+ */
+const spareBuffers = new Map<number, ArrayBuffer[]>();
+const MAX_SPARE_BUFFERS = 8;
+
+/** A zeroed buffer of `bytes` for a batch's figures: a spare one when there is one. */
+function summaryBuffer(bytes: number): ArrayBuffer {
+  const spare = spareBuffers.get(bytes)?.pop();
+  if (!spare) return new ArrayBuffer(bytes);
+  new Uint8Array(spare).fill(0);
+  return spare;
+}
+
+/**
+ * Hands a summary's buffer back once its figures are merged and nothing reads the summary
+ * again: the next summary made by this thread may reuse it. A summary not made here (cloned
+ * from another thread, read from JSON) does no harm: its buffer is reused or dropped alike.
+ */
+export function releaseSummary(s: BatchSummary): void {
+  const buffer = s.stats.buffer;
+  if (!(buffer instanceof ArrayBuffer) || s.stats.byteOffset !== 0 || s.hll.buffer !== buffer) return;
+  let list = spareBuffers.get(buffer.byteLength);
+  if (!list) spareBuffers.set(buffer.byteLength, (list = []));
+  if (list.length < MAX_SPARE_BUFFERS) list.push(buffer);
+}
+
 /** A batch's column values, reused by every column and batch of the thread (grown, never shrunk). */
 const values: unknown[] = [];
 /** A column's numbers (dates as their instant), NaN where there is none. */
 let numbers = new Float64Array(1024);
+/**
+ * A run's values of the plan's correlated columns, in their order (only the first
+ * `plan.correlated.length` are read): like `values`, reused by every batch of the thread. Made
+ * per batch, they were two typed arrays per 250-record batch, each allocated outside the heap.
+ */
+const correlatedValues: Float64Array[] = [];
 
 /** Category values and their counts so far, with the map that finds a value once there are many. */
 interface CatState {
@@ -193,21 +232,22 @@ export class BatchSummarizer {
   readonly #cats: Array<CatState | undefined>;
   readonly #sketch: Array<SketchState | undefined>;
   readonly #auto: Array<AutoState | undefined>;
-  #xs: Float64Array[];
 
   constructor(plan: DatasetPlan, refs?: RefLookup) {
     const { layout, columns, stats } = prepare(plan);
     this.#plan = plan;
     this.#refs = refs;
     this.#columns = columns;
-    this.#stats = stats.slice();
-    this.#counts = new Float64Array(layout.counts);
-    this.#hll = new Uint8Array(layout.hll);
-    this.#corr = new Float64Array(layout.pairs * 6);
-    this.#cats = columns.map(() => undefined);
-    this.#sketch = columns.map(() => undefined);
-    this.#auto = columns.map(() => undefined);
-    this.#xs = [];
+    const f64 = stats.length + layout.counts + layout.pairs * 6;
+    const buffer = summaryBuffer(f64 * 8 + layout.hll);
+    this.#stats = new Float64Array(buffer, 0, stats.length);
+    this.#stats.set(stats);
+    this.#counts = new Float64Array(buffer, stats.length * 8, layout.counts);
+    this.#corr = new Float64Array(buffer, (stats.length + layout.counts) * 8, layout.pairs * 6);
+    this.#hll = new Uint8Array(buffer, f64 * 8, layout.hll);
+    this.#cats = new Array<CatState | undefined>(columns.length).fill(undefined);
+    this.#sketch = new Array<SketchState | undefined>(columns.length).fill(undefined);
+    this.#auto = new Array<AutoState | undefined>(columns.length).fill(undefined);
   }
 
   /**
@@ -235,8 +275,9 @@ export class BatchSummarizer {
     const templates = this.#columns;
     const plan = this.#plan;
     this.#records += n;
-    if (this.#xs.length !== plan.correlated.length || (this.#xs[0]?.length ?? n) < n) this.#xs = plan.correlated.map(() => new Float64Array(n));
-    const xs = this.#xs;
+    const correlated = plan.correlated.length;
+    for (let i = 0; i < correlated; i++) if ((correlatedValues[i]?.length ?? 0) < n) correlatedValues[i] = new Float64Array(Math.max(n, 256));
+    const xs = correlatedValues;
     while (values.length < n) values.push(undefined);
     if (numbers.length < n) numbers = new Float64Array(n);
     for (let i = 0; i < templates.length; i++) {
@@ -288,7 +329,7 @@ export class BatchSummarizer {
     // The values of the last column are not kept past the run.
     if (!columns) values.fill(undefined, 0, n);
     let p = 0;
-    for (let i = 0; i < xs.length; i++) for (let j = i + 1; j < xs.length; j++, p += 6) addPairs(xs[i]!, xs[j]!, n, corr, p);
+    for (let i = 0; i < correlated; i++) for (let j = i + 1; j < correlated; j++, p += 6) addPairs(xs[i]!, xs[j]!, n, corr, p);
   }
 
   /** The batch's summary. */
@@ -521,7 +562,7 @@ function slotOf(keys: string[], slots: Map<string, number>, key: string): number
  * HyperLogLog sketch ignores repeats, so the registers come out the same as hashing every value,
  * for a fraction of the hashing.
  */
-function scanCategories(vals: unknown[], n: number, stats: Float64Array, at: number, hll: Uint8Array, hllAt: number, state: CatState | undefined): CatState {
+function scanCategories(vals: unknown[], n: number, stats: Float64Array, at: number, hll: Uint8Array | undefined, hllAt: number, state: CatState | undefined): CatState {
   let other = stats[at + STAT.OTHER]!;
   const st = state ?? { keys: [], counts: [], slots: new Map<string, number>() };
   const { slots, keys, counts } = st;
@@ -542,7 +583,7 @@ function scanCategories(vals: unknown[], n: number, stats: Float64Array, at: num
       counts[slot]!++;
       continue;
     }
-    addHash(hll, hllAt, typeof v === 'number' ? hashNumber(v) : hashString(key));
+    if (hll) addHash(hll, hllAt, typeof v === 'number' ? hashNumber(v) : hashString(key));
     if (keys.length < MAX_CATEGORIES) {
       keys.push(key);
       counts.push(1);
@@ -597,17 +638,21 @@ function setLengths(stats: Float64Array, at: number, lens: number, lenMin: numbe
   stats[at + STAT.LEN_SUM] = lenSum;
 }
 
-/** Arrays: counts by length, and their elements as categories when the spec names them. */
-function scanArrays(vals: unknown[], n: number, stats: Float64Array, at: number, counts: Float64Array, binAt: number, ofCats: boolean, state: CatState | undefined): CatState {
+/** A run's array elements, reused as `values` is. */
+const elements: unknown[] = [];
+
+/**
+ * Arrays: counts by length, and their elements as categories when the spec names them: the run's
+ * elements, one after the other, are counted by {@link scanCategories}, as a category column's
+ * values are (one way of counting categories, not a second copy of it inside this loop).
+ */
+function scanArrays(vals: unknown[], n: number, stats: Float64Array, at: number, counts: Float64Array, binAt: number, ofCats: boolean, state: CatState | undefined): CatState | undefined {
   // Carried from the batch's earlier runs.
   let arrays = stats[at + STAT.ARRAYS]!;
   let lenMin = stats[at + STAT.LEN_MIN]!;
   let lenMax = stats[at + STAT.LEN_MAX]!;
   let lenSum = stats[at + STAT.LEN_SUM]!;
-  let other = stats[at + STAT.OTHER]!;
-  const st = state ?? { keys: [], counts: [], slots: new Map<string, number>() };
-  const { slots, keys } = st;
-  const seen = st.counts;
+  let m = 0;
   for (let k = 0; k < n; k++) {
     const v = vals[k];
     if (!Array.isArray(v)) continue;
@@ -617,30 +662,14 @@ function scanArrays(vals: unknown[], n: number, stats: Float64Array, at: number,
     if (l > lenMax) lenMax = l;
     lenSum += l;
     counts[binAt + (l < MAX_ARRAY_LENGTH ? l : MAX_ARRAY_LENGTH)]!++;
-    if (!ofCats) continue;
-    for (let i = 0; i < l; i++) {
-      const x: unknown = v[i];
-      if (x == null) continue;
-      const key = typeof x === 'string' ? x : String(x);
-      let slot = -1;
-      if (keys.length <= SHORT_LIST) {
-        for (let j = 0; j < keys.length; j++) {
-          if (keys[j] === key) {
-            slot = j;
-            break;
-          }
-        }
-      } else slot = slotOf(keys, slots, key);
-      if (slot >= 0) seen[slot]!++;
-      else if (keys.length < MAX_CATEGORIES) {
-        keys.push(key);
-        seen.push(1);
-      } else other++;
-    }
+    if (ofCats) for (let i = 0; i < l; i++) elements[m++] = v[i];
   }
   stats[at + STAT.ARRAYS] = arrays;
-  stats[at + STAT.OTHER] = other;
   setLengths(stats, at, arrays, lenMin, lenMax, lenSum);
+  if (!ofCats) return state;
+  // Elements are not sketched: an array column has no registers (hllAt -1).
+  const st = scanCategories(elements, m, stats, at, undefined, -1, state);
+  elements.fill(undefined, 0, m);
   return st;
 }
 

@@ -1,5 +1,5 @@
 import type { DatasetSpec } from '@synthfarm/spec';
-import { summarizeBatch, type BatchSummary } from './batch-summary.js';
+import { releaseSummary, summarizeBatch, type BatchSummary } from './batch-summary.js';
 import { planDataset, type DatasetPlan } from './column-plan.js';
 import { createDatasetAccumulator, type DatasetAccumulator } from './dataset-accumulator.js';
 import { emptyTimeline, foldTimeline, type Timeline } from './event-timeline.js';
@@ -29,6 +29,10 @@ export interface RejectInput extends Omit<RejectExample, 'error'> {
  */
 export interface ReportCollector {
   readonly plans: DatasetPlan[];
+  /**
+   * Merges a committed batch's summary. The summary is the collector's from then on: its
+   * buffer may be reused for a summary made later in this thread (see releaseSummary).
+   */
   addBatch(dataset: number, summary: BatchSummary | undefined): void;
   /**
    * Records the committer redrew after their batch was summarized (a uniqueness collision
@@ -55,7 +59,10 @@ export function createReportCollector(datasets: readonly DatasetSpec[]): ReportC
   return {
     plans,
     addBatch(d, summary) {
-      if (summary) accs[d]?.add(summary);
+      const acc = accs[d];
+      if (!summary || !acc) return;
+      acc.add(summary);
+      releaseSummary(summary);
     },
     correctRecords(d, before, after) {
       const acc = accs[d];
