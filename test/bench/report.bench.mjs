@@ -1,10 +1,8 @@
 // npm run bench:report — what report.html costs a run (DESIGN §10: under 50 ms and 10 MB added).
 // jobs/loadtest-customers.yaml (10,000 customers + 30,000 orders, CSV and JSONL), embedded, run
 // with the report and without it (`report: false`: no summaries in the threads, no report files),
-// each run in its own process, as `synthfarm run` runs it (see report-child.mjs; BENCH_HELPERS=level
-// for node's helper threads at the run thread's priority); runs alternate. Prints the medians of
-// run time (createRun → published), peak RSS and CPU (all threads), and the differences against
-// the budget.
+// each run in its own process; runs alternate. Prints the medians of run time (createRun →
+// published), peak RSS and CPU (all threads), and the differences against the budget.
 // Not a test: machines here are shared and noisy (BENCH_ROUNDS, default 7; read the medians).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,7 +26,7 @@ function runChild(mode, dir) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`bench:report — jobs/loadtest-customers.yaml (40,000 records, csv+jsonl) with and without report.html, ${rounds} rounds, ${availableParallelism()} cores, helper threads ${process.env.BENCH_HELPERS === 'level' ? 'level with the run' : 'yielding (as synthfarm run)'}`);
+console.log(`bench:report — jobs/loadtest-customers.yaml (40,000 records, csv+jsonl) with and without report.html, ${rounds} rounds, ${availableParallelism()} cores`);
 const results = { with: [], without: [] };
 for (let r = 0; r < rounds; r++) {
   for (const mode of r % 2 ? ['without', 'with'] : ['with', 'without']) {

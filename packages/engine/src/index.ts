@@ -10,7 +10,7 @@ export type { CommitterResult } from './committer.js';
 export { MAX_SAMPLE_PROBLEMS, emptyAudit } from './audit-summary.js';
 export type { AuditSummary } from './audit-summary.js';
 export type { Progress } from './progress.js';
-export { createCodegenPool, defaultThreads } from './codegen-pool.js';
+export { createCodegenPool } from './codegen-pool.js';
 export type { CodegenPool } from './codegen-pool.js';
 export { planSpec } from './plan.js';
 export type { RunEstimate } from './run-estimate.js';

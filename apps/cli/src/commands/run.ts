@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
 import { ExitCode, serializeError, SynthfarmError, UsageError } from '@synthfarm/core';
-import { yieldHelperThreads } from '@synthfarm/core/thread-priority';
-import { defaultThreads, loadSpec, newRunId, parseRunOptions, runEmbedded, type Manifest, type RunModel } from '@synthfarm/engine';
+import { loadSpec, newRunId, parseRunOptions, runEmbedded, type Manifest, type RunModel } from '@synthfarm/engine';
 import { farmPolicyFromOptions, type LoadedSpec } from '@synthfarm/spec';
 import { DEFAULT_MAX_REJECTS, maxRejectsOf, parseMaxRejects, type MaxRejects } from '../max-rejects.js';
 import { createProgressReporter } from '../progress-bar.js';
@@ -68,11 +67,6 @@ async function run(file: string, opts: RunCommandOptions, runId: string, outDirI
     if (m) finish(m, loaded.spec.output.dir, opts);
     return;
   }
-  // An inline run (no code threads) does its work on this one thread: node's helper threads (V8's
-  // compiler and GC workers, the file-system pool) yield it the core they would share. A run with
-  // code threads leaves them level: its threads would take both cores from the compiler, and their
-  // optimized code came late (the 1M-row migration took ~5% longer).
-  if ((threads ?? defaultThreads(total)) === 0) yieldHelperThreads();
   const stop = stopOnSignals((sig) => `stopped by ${sig}: run ${runId} was not published; ${loaded.spec.output.dir} keeps what it had`);
   try {
     const model = await modelStagesOf(loaded, opts);
