@@ -740,7 +740,8 @@ async function createAdmission(spec: Spec, d: number, loadFakers: () => Promise<
       // Nearly every record collides with nothing: admitted by admitUntilCollision's plain loop,
       // which stops at each one that did. (Looped here, in this async function, the loop got it
       // compiled and deoptimized 7 times in a million-row migration, ~0.2 s of compiling.)
-      for (let k = admitUntilCollision(unique, out.keys!, templateValue, u, start, dropped, 0, out.count, hit); k < out.count; k = admitUntilCollision(unique, out.keys!, templateValue, u, start, dropped, k + 1, out.count, hit)) {
+      const nextCollision = (from: number) => admitUntilCollision(unique, out.keys!, templateValue, u, start, dropped, from, out.count, hit);
+      for (let k = nextCollision(0); k < out.count; k = nextCollision(k + 1)) {
         const i = start + k;
         const suffixed = hit.ops;
         if (suffixed) {

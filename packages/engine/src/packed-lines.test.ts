@@ -51,6 +51,7 @@ describe('lines across a thread', () => {
 
   it.each([
     ['non-ASCII text (UTF-16 ends do not index its bytes)', (k: number) => `${k},Zoë Müller\r\n`],
+    ['a large non-ASCII batch (over the size that moves as bytes)', (k: number) => `${k},Zoë Müller,${'a long legacy note '.repeat(4)}\r\n`],
     ['a small batch', (k: number) => (k < 3 ? `${k}\r\n` : '')],
   ])('%s stays text', (_, line) => {
     const p = batch(line);

@@ -41,9 +41,12 @@ export function linesForTransfer(p: PackedLines, transfer: ArrayBuffer[]): WireL
     transfer.push(p.bytes.buffer as ArrayBuffer);
     return { bytes: p.bytes, ends: p.ends };
   }
-  if (p.text.length < TRANSFER_MIN_CHARS) return p;
+  // Non-ASCII text is told by its UTF-8 length, counted without encoding it: a builder's
+  // non-ASCII lines arrive here as text, decoded once already, and encoding them again only to
+  // throw the bytes away copied the batch twice more.
+  if (p.text.length < TRANSFER_MIN_CHARS || Buffer.byteLength(p.text, 'utf8') !== p.text.length) return p;
   const bytes = Buffer.from(p.text, 'utf8');
-  if (bytes.length !== p.text.length || bytes.byteOffset !== 0 || bytes.buffer.byteLength !== bytes.length) return p;
+  if (bytes.byteOffset !== 0 || bytes.buffer.byteLength !== bytes.length) return p;
   transfer.push(bytes.buffer as ArrayBuffer);
   return { bytes, ends: p.ends };
 }

@@ -41,6 +41,16 @@ export function cellText(v: unknown, escapeFormulas: boolean): string {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
+/**
+ * A non-null value's cell as {@link csvLine} writes it: {@link cellText}, quoted where it must be.
+ * A number's text is never quoted (digits, `-`, `.`, `e`, `+`, `NaN`, `Infinity`) nor escaped as
+ * a formula (only text is), so it skips quoteCell's test: a third of a migration's cells are
+ * numbers, and the test was ~2.5% of its code threads' time (perf).
+ */
+export function csvCellOf(v: unknown, escapeFormulas: boolean): string {
+  return typeof v === 'number' ? numberText(v) : quoteCell(cellText(v, escapeFormulas));
+}
+
 /** " , CR LF: the characters that force quotes. (A regular expression test: 2–3× a charCodeAt loop here.) */
 const NEEDS_QUOTES = /[",\r\n]/;
 
