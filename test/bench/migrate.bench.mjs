@@ -15,12 +15,17 @@
 //    CSV output) are loaded twice more into tables LIKE its table (same types, same primary key):
 //    raw `COPY ... FROM STDIN` (pg-copy-streams; the physical limit) and a naive loop of multi-row
 //    INSERTs (1,000 rows per statement through `pg`). Target: transform-and-load >= 50% of raw COPY.
+//    Where Debian's pgloader is installed (`apt-get install pgloader`; skipped otherwise), the peer
+//    that runs here also loads the same legacy CSV into a table LIKE the target with the transform
+//    it can express (the rename, the UK → GB map, the phone's trim, the label template, as Lisp
+//    `using` expressions): it has no keyed pseudonyms, so its code, name and email are the legacy
+//    values copied through. Spawn to exit, as synthfarm's run.
 //
 // Environment: BENCH_ROWS or MIGRATE_BENCH_ROWS (default 1000000), BENCH_ROUNDS (part (b) rounds,
 // default 1; medians printed), MIGRATE_BENCH_PARTS (`a`, `b` or `a,b`, default `a,b`),
 // SYNTHFARM_TEST_PG (admin URL, default postgres://postgres@127.0.0.1:5432/postgres).
 // Every database it creates has a unique name and is dropped at the end, on failure too.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -122,6 +127,29 @@ output:
   dir: ${JSON.stringify(outDir)}
   escapeFormulas: false
   postgres: { url: "${target}", mode: insert }
+`;
+
+/** Debian's pgloader, when installed: the migration peer that runs on this machine. */
+const PGLOADER = spawnSync('pgloader', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * pgloader's command for part (b): the legacy CSV into `table` of `url`, with what of the transform
+ * pgloader can say (no pseudonyms: code, name and email go through as they are).
+ */
+const pgloaderCommand = (csv, url, table) => `LOAD CSV
+  FROM '${csv}'
+    HAVING FIELDS (id, code, contact_name, email, phone, country, signup, credit_limit, orders, notes)
+  INTO ${url}
+    TARGET TABLE ${table}
+    TARGET COLUMNS (
+      id, code, name text using (identity contact_name), email,
+      phone text using (and phone (string-trim " " phone)),
+      country text using (and country (if (string= country "UK") "GB" country)),
+      joined text using (identity signup), credit_limit, orders, notes,
+      label text using (format nil "~a-~a" (if (and country (string= country "UK")) "GB" country) id)
+    )
+  WITH skip header = 1, fields optionally enclosed by '"', fields escaped by double-quote, fields terminated by ','
+;
 `;
 
 const median = (xs) => {
@@ -246,7 +274,8 @@ try {
   }
 
   if (PARTS.includes('b')) {
-    const res = { transform: [], copy: [], insert: [], rss: [] };
+    const res = { transform: [], copy: [], insert: [], pgloader: [], rss: [] };
+    if (!PGLOADER) console.log('(b) pgloader is not installed: its loader is skipped (apt-get install pgloader)');
     let loaded = 0;
     for (let r = 0; r < ROUNDS; r++) {
       const name = `${dbName}_t${r}`;
@@ -269,16 +298,25 @@ try {
       const copyMs = await rawCopy(url, 'copy_customers', outCsv);
       await quiesce(url);
       const insertMs = await batchedInsert(url, 'insert_customers', outCsv);
-      const counts = (await c.query('SELECT (SELECT count(*) FROM copy_customers) AS copied, (SELECT count(*) FROM insert_customers) AS inserted')).rows[0];
-      await c.end();
-      if (Number(counts.copied) !== loaded || Number(counts.inserted) !== loaded) {
-        throw new Error(`row counts differ: transform loaded ${loaded}, COPY ${counts.copied}, INSERT ${counts.inserted}`);
+      let pgloaderMs;
+      if (PGLOADER) {
+        await c.query('CREATE TABLE pgloader_customers (LIKE customers INCLUDING ALL)');
+        const loadFile = join(dir, `pgloader${r}.load`);
+        await writeFile(loadFile, pgloaderCommand(csv, url, 'pgloader_customers'));
+        await quiesce(url);
+        pgloaderMs = (await measure('pgloader', ['--root-dir', join(dir, `pgloader${r}`), '--logfile', join(dir, `pgloader${r}.log`), loadFile])).ms;
       }
+      const counts = (await c.query(`SELECT (SELECT count(*) FROM copy_customers) AS copied, (SELECT count(*) FROM insert_customers) AS inserted${PGLOADER ? ', (SELECT count(*) FROM pgloader_customers) AS pgloaded' : ''}`)).rows[0];
+      await c.end();
+      if (Number(counts.copied) !== loaded || Number(counts.inserted) !== loaded || (PGLOADER && Number(counts.pgloaded) !== loaded)) {
+        throw new Error(`row counts differ: transform loaded ${loaded}, COPY ${counts.copied}, INSERT ${counts.inserted}${PGLOADER ? `, pgloader ${counts.pgloaded}` : ''}`);
+      }
+      if (pgloaderMs !== undefined) res.pgloader.push(rate(loaded, pgloaderMs));
       res.transform.push(rate(loaded, tr.ms));
       res.copy.push(rate(loaded, copyMs));
       res.insert.push(rate(loaded, insertMs));
       res.rss.push(tr.rssMb);
-      console.log(`(b) round ${r + 1}/${ROUNDS}: ${fmt(loaded)} rows loaded (of ${fmt(ROWS)}); transform+load ${(tr.ms / 1000).toFixed(1)} s (peak RSS ${tr.rssMb.toFixed(0)} MB), raw COPY ${(copyMs / 1000).toFixed(1)} s, batched INSERT ${(insertMs / 1000).toFixed(1)} s`);
+      console.log(`(b) round ${r + 1}/${ROUNDS}: ${fmt(loaded)} rows loaded (of ${fmt(ROWS)}); transform+load ${(tr.ms / 1000).toFixed(1)} s (peak RSS ${tr.rssMb.toFixed(0)} MB), raw COPY ${(copyMs / 1000).toFixed(1)} s, batched INSERT ${(insertMs / 1000).toFixed(1)} s${pgloaderMs !== undefined ? `, pgloader ${(pgloaderMs / 1000).toFixed(1)} s` : ''}`);
       await rm(out, { recursive: true, force: true });
       await dropDb(name);
     }
@@ -291,7 +329,9 @@ try {
     console.log(`| synthfarm run (transform + pseudonyms + PostgreSQL insert), spawn to exit, peak RSS ${median(res.rss).toFixed(0)} MB | ${fmt(t)} |`);
     console.log(`| raw COPY FROM STDIN of the same rows | ${fmt(cp)} |`);
     console.log(`| naive batched INSERT, 1,000 rows per statement | ${fmt(ins)} |`);
-    console.log(`\ntransform/COPY ${(t / cp).toFixed(3)} (target >= 0.50: ${t / cp >= 0.5 ? 'met' : 'not met'}); transform/INSERT ${(t / ins).toFixed(2)}`);
+    const pgl = res.pgloader.length ? median(res.pgloader) : undefined;
+    if (pgl !== undefined) console.log(`| pgloader, the legacy CSV with the transform it can express (no pseudonyms), spawn to exit | ${fmt(pgl)} |`);
+    console.log(`\ntransform/COPY ${(t / cp).toFixed(3)} (target >= 0.50: ${t / cp >= 0.5 ? 'met' : 'not met'}); transform/INSERT ${(t / ins).toFixed(2)}${pgl !== undefined ? `; transform/pgloader ${(t / pgl).toFixed(2)}` : ''}`);
   }
 } finally {
   for (const name of [...created]) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch((e) => console.error(`cannot drop ${name}: ${e.message}`));
