@@ -93,11 +93,14 @@ describe('bad input: one short line, exit 2, no stack trace', () => {
     expect(stackLines(res.stderr)).toEqual([]);
     expect(res.stderr.trimEnd()).toMatch(/^synthfarm: datasets\[0\]\.fields\.flag\.unique: ran out of distinct values at record 2 of 'people' /);
     expect(res.code).toBe(2);
-    // The manifest records the failure; no data file (whole or partial) is left behind.
-    expect((await readdir(out)).sort()).toEqual(['manifest.json']);
-    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { status: string; error?: { code: string } };
+    // The manifest records the failure, with the run's report; no data file (whole or partial) is left behind.
+    expect((await readdir(out)).sort()).toEqual(['manifest.json', 'report-data.json', 'report.html']);
+    const manifest = JSON.parse(await readFile(join(out, 'manifest.json'), 'utf8')) as { status: string; error?: { code: string }; report?: { path: string } };
     expect(manifest.status).toBe('failed');
     expect(manifest.error?.code).toBe('UNIQUE_EXHAUSTED');
+    expect(manifest.report?.path).toBe('report.html');
+    // The report draws no figures of data the run did not publish.
+    expect(JSON.parse(await readFile(join(out, 'report-data.json'), 'utf8'))).toMatchObject({ datasets: [] });
   });
 
   it.concurrent('SYNTHFARM_DEBUG=1 adds the stack trace for a developer', async ({ expect }) => {

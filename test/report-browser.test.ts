@@ -190,9 +190,42 @@ output: { formats: [jsonl], dir: ${join(out.dir, 'out')} }
     expect(int(await text(opened.page, '[data-k="backend.fast.calls"]'))).toBe(fast.calls);
     expect(int(await text(opened.page, '[data-k="backend.fast.tokensOut"]'))).toBe(fast.tokensOut);
     expect(int(await text(opened.page, '[data-k="rejected"]'))).toBe(manifest.datasets.people!.rejected);
-    if (manifest.datasets.people!.rejected > 0) {
-      expect(plots.map((p) => p.name)).toContain('rejects');
-      expect(await opened.page.$$eval('#rejects table tbody tr', (r) => r.length)).toBeGreaterThan(0);
-    }
+    // The simulated host answers 30% of calls malformed and the stage repairs none: records are
+    // rejected, and the page shows them by reason with examples.
+    expect(manifest.datasets.people!.rejected).toBeGreaterThan(0);
+    expect(plots.map((p) => p.name)).toContain('rejects');
+    expect(await opened.page.$$eval('#rejects table tbody tr', (r) => r.length)).toBeGreaterThan(0);
+  });
+});
+
+describe('report.html of a run that failed', () => {
+  let out: { dir: string; cleanup: () => Promise<void> };
+  let opened: Opened;
+
+  beforeAll(async () => {
+    out = await tempDir();
+    const spec = join(out.dir, 'flags.yaml');
+    // Two booleans cannot be 20 distinct values: the run fails at its third record.
+    await writeFile(spec, `name: flags\ncount: 20\nbatchSize: 5\nfields:\n  flag: { kind: faker, method: datatype.boolean, unique: true }\noutput: { dir: ${join(out.dir, 'out')} }\n`);
+    const res = await synthfarm(['run', spec, '--threads', '0']);
+    expect(res.code, res.stderr).toBe(2);
+    opened = await open(browser, join(out.dir, 'out', 'report.html'));
+    await opened.page.screenshot({ path: join(ARTIFACTS, 'report-failed.png'), fullPage: true });
+  }, 60_000);
+  afterAll(async () => {
+    await opened?.page.close();
+    await out?.cleanup();
+  });
+
+  it('opens cleanly and says why: status, error, counts, and that no data was published', async () => {
+    expect(opened.errors).toEqual([]);
+    expect(opened.requests).toEqual([]);
+    const manifest = JSON.parse(await readFile(join(out.dir, 'out', 'manifest.json'), 'utf8')) as Manifest & { error: { code: string; message: string } };
+    await expect(text(opened.page, '[data-k="status"]')).resolves.toBe('failed');
+    await expect(text(opened.page, 'header .error')).resolves.toBe(`${manifest.error.code}: ${manifest.error.message}`);
+    expect(int(await text(opened.page, '[data-k="requested"]'))).toBe(20);
+    expect(int(await text(opened.page, '[data-k="written"]'))).toBe(0);
+    await expect(text(opened.page, '[data-k="unpublished"]')).resolves.toContain('published no data');
+    expect(await opened.page.$$('.plot[data-plot^="col-"]')).toEqual([]);
   });
 });

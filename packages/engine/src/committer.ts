@@ -513,11 +513,12 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
     if (opts.weights) await opts.weights.save(router.weights()).catch((err: Error) => opts.warn?.(`[routing] cannot save weights to ${opts.weights!.where}: ${err.message}`));
   }
   await Promise.resolve(opts.onRecord?.(record, true)).catch(() => undefined);
-  // A run that failed publishes only its manifest (`synthfarm report` can still draw a page from it).
-  if (out && !failure && report) await writeReport(out, manifest, report, renderer ?? loadRenderer());
   // A run stopped by its signal publishes nothing; a resumable one keeps its staging and part
   // files for `synthfarm resume`, any other has its staging removed.
   const left = !!(failure && signal.aborted);
+  // Every run that publishes has its report. A failed one publishes no data, so its page has no
+  // figures of the records: its error, counts, timeline and rejects by reason.
+  if (out && !left && report) await writeReport(out, manifest, report, renderer ?? loadRenderer(), !failure);
   if (left) {
     if (!opts.resumable) await out?.discard();
     await out?.close();
@@ -578,11 +579,11 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
  * files, and names them in the manifest. A report that cannot be written does not fail the run:
  * the manifest then names none.
  */
-async function writeReport(out: RunFiles, manifest: Manifest, report: ReportCollector, renderer: Promise<Renderer>): Promise<void> {
+async function writeReport(out: RunFiles, manifest: Manifest, report: ReportCollector, renderer: Promise<Renderer>, figures: boolean): Promise<void> {
   const written: OutputFile[] = [];
   try {
     const { renderReport } = await renderer;
-    const gathered = report.data(manifest.runId);
+    const gathered = report.data(manifest.runId, { figures });
     manifest.report = { path: REPORT_FILE, data: REPORT_DATA_FILE };
     const parts = renderReport({ manifest: manifest as unknown as Record<string, unknown>, data: gathered, timeline: report.timeline() });
     // The two files are written side by side: neither waits for the other's trip to the disk.

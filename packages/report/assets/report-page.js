@@ -59,7 +59,8 @@
     ['dataset', 'requested', 'written', 'rejected', 'unique redraws', 'files'],
     model.datasets.map((d) => [el('td', {}, el('a', { href: '#ds-' + d.name }, d.name)), td(int(d.requested), d.name + '.requested'), td(int(d.written), d.name + '.written'), td(int(d.rejected), d.name + '.rejected'), td(int(d.uniqueRedraws)), el('td', {}, d.files.map((f) => `${f.path} (${int(f.rows)} rows, ${(f.bytes / 1e6).toFixed(2)} MB)`).join(', '))]),
   )));
-  if (model.noColumnData) root.append(el('p', { class: 'note' }, 'This run has no report-data.json (written by synthfarm since report.html was added): column plots are not available.'));
+  if (model.unpublished) root.append(el('p', { class: 'note', 'data-k': 'unpublished' }, 'The run failed and published no data, so no column is drawn: its error, counts, timeline and rejects are here.'));
+  else if (model.noColumnData) root.append(el('p', { class: 'note' }, 'This run has no report-data.json (written by synthfarm since report.html was added): column plots are not available.'));
 
   // ── Per dataset ──────────────────────────────────────────────────────────
   for (const d of model.datasets) {

@@ -30,6 +30,8 @@ export interface PageModel {
   hostStates: Timeline['hostStates'];
   /** True when report-data.json was missing (an older run): no column plots. */
   noColumnData: boolean;
+  /** True when the run failed and published no data: report-data.json holds no dataset's figures. */
+  unpublished: boolean;
 }
 
 export interface ColumnView {
@@ -139,6 +141,7 @@ export function buildPageModel(manifest: Loose, data: ReportData | undefined, t:
     hosts: Object.entries((manifest.hosts ?? {}) as Loose).map(([name, h]) => ({ name, ...(h as Loose) })),
     hostStates: t.hostStates,
     noColumnData: !data,
+    unpublished: !!data && data.datasets.length === 0 && datasets.length > 0,
   };
 }
 

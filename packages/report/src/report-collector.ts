@@ -47,7 +47,11 @@ export interface ReportCollector {
   correctTexts(dataset: number, changes: readonly TextChange[]): void;
   addRejects(rejects: readonly RejectInput[]): void;
   addEvents(events: ReadonlyArray<object>): void;
-  data(runId: string): ReportData;
+  /**
+   * What report-data.json holds. Without `figures` (a failed run, which publishes no data), no
+   * dataset's summary: only the reject examples.
+   */
+  data(runId: string, opts?: { figures?: boolean }): ReportData;
   timeline(): Timeline;
 }
 
@@ -93,8 +97,9 @@ export function createReportCollector(datasets: readonly DatasetSpec[]): ReportC
     addEvents(events) {
       for (const e of events) foldTimeline(timeline, e as Record<string, unknown>);
     },
-    data(runId) {
-      return { version: 1, runId, datasets: plans.map((plan, d) => ({ plan, summary: accs[d]!.summary() })), rejectExamples: examples };
+    data(runId, opts) {
+      const datasets = opts?.figures === false ? [] : plans.map((plan, d) => ({ plan, summary: accs[d]!.summary() }));
+      return { version: 1, runId, datasets, rejectExamples: examples };
     },
     timeline: () => timeline,
   };
