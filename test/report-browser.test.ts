@@ -164,8 +164,14 @@ fields:
   note: { kind: llm, prompt: "one short note about person {{id}}", maxLength: 60 }
 stages:
   generate: { backend: fast, repairAttempts: 0 }
+  enrich:
+    backend: quality
+    sample: 0.2
+    audit: true
+    fields: { persona: { kind: llm, prompt: "a marketing persona label for person {{id}}", maxLength: 40 } }
 backends:
   fast: { provider: ollama, model: "gemma3:4b", hosts: ["${url}"], slots: 2 }
+  quality: { provider: openai, model: "qwen2.5:7b", baseUrl: "${url}/v1", costPer1kInput: 0.001, costPer1kOutput: 0.002 }
 output: { formats: [jsonl], dir: ${join(out.dir, 'out')} }
 `);
     const res = await synthfarm(['run', spec, '--json', '--no-cache']);
@@ -195,6 +201,24 @@ output: { formats: [jsonl], dir: ${join(out.dir, 'out')} }
     expect(manifest.datasets.people!.rejected).toBeGreaterThan(0);
     expect(plots.map((p) => p.name)).toContain('rejects');
     expect(await opened.page.$$eval('#rejects table tbody tr', (r) => r.length)).toBeGreaterThan(0);
+  });
+
+  it('draws the routing decisions and the spot-check audit, with the manifest\'s figures', async () => {
+    const plots = await marksPerPlot(opened.page);
+    expect(plots.find((p) => p.name === 'routing')?.marks).toBeGreaterThan(0);
+    const audit = manifest.audit as { sampled: number; audited: number; defects: number };
+    expect(audit.audited).toBeGreaterThan(0);
+    expect(int(await text(opened.page, '[data-k="audit.audited"]'))).toBe(audit.audited);
+    expect(int(await text(opened.page, '[data-k="audit.defects"]'))).toBe(audit.defects);
+    // The enrich field is written on the stage's 20% sample only: its null-rate target is 80%, met.
+    await expect(opened.page.$eval('[data-column="persona"] [data-check="nulls"]', (e) => [e.className, e.textContent])).resolves.toEqual(['ok', expect.stringMatching(/null \(spec 80\.0%\)$/)]);
+    const quality = (manifest.backends as Record<string, { calls: number; cost: number }>).quality!;
+    expect(quality.calls).toBeGreaterThan(0);
+    expect(int(await text(opened.page, '[data-k="backend.quality.calls"]'))).toBe(quality.calls);
+    // The run's cost is its backends' (only `quality` is priced), in dollars as the page writes them.
+    const cost = Object.values(manifest.backends as Record<string, { cost: number }>).reduce((n, b) => n + b.cost, 0);
+    expect(cost).toBeGreaterThan(0);
+    expect(await text(opened.page, '[data-k="cost"]')).toBe(`$${cost >= 1 ? cost.toFixed(2) : cost.toFixed(4)}`);
   });
 });
 

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { serializeError, SynthfarmError } from '@synthfarm/core';
 import { CompiledDataset, FakerRegistry, UniqueIndex, getPath, type DataRecord, type RecordOp } from '@synthfarm/codegen';
 import { createLinePatcher, createRecordEncoder, type Format, type Reject, type SinkFile } from '@synthfarm/output';
-import { isModelDataset, type FieldSpec, type Spec } from '@synthfarm/spec';
+import { enrichShares, isModelDataset, type FieldSpec, type Spec } from '@synthfarm/spec';
 import { emptyAudit, mergeAudit } from './audit-summary.js';
 import type { BatchExecutor } from './batch-executor.js';
 import type { BatchJob } from './batch-job.js';
@@ -165,7 +165,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   const record = emptyRunRecord();
   // What the report draws, gathered as batches commit (DESIGN §10): nothing is read back. A run
   // without a report gathers nothing.
-  const report = opts.report !== false ? (await import('@synthfarm/report/report-collector')).createReportCollector(spec.datasets) : undefined;
+  const report = opts.report !== false ? (await import('@synthfarm/report/report-collector')).createReportCollector(spec.datasets, enrichShares(spec)) : undefined;
   // The page's renderer and its ~0.5 MB of scripts load while the run generates, not after it:
   // from its first commit on (before, they competed with the run's start: a farm's first dispatch).
   let renderer: Promise<Renderer> | undefined;

@@ -1,4 +1,4 @@
-import type { DatasetSpec } from '@synthfarm/spec';
+import { isModelDataset, type DatasetSpec } from '@synthfarm/spec';
 import { releaseSummary, summarizeBatch, type BatchSummary } from './batch-summary.js';
 import { planDataset, type DatasetPlan } from './column-plan.js';
 import { createDatasetAccumulator, type DatasetAccumulator } from './dataset-accumulator.js';
@@ -55,8 +55,12 @@ export interface ReportCollector {
   timeline(): Timeline;
 }
 
-export function createReportCollector(datasets: readonly DatasetSpec[]): ReportCollector {
-  const plans = datasets.map((d) => planDataset(d, datasets));
+/**
+ * @param enrichShares per enrich field, the share of a model dataset's records its stage writes
+ * (`enrichShares` of the run's spec): their null-rate targets on the page.
+ */
+export function createReportCollector(datasets: readonly DatasetSpec[], enrichShares: Readonly<Record<string, number>> = {}): ReportCollector {
+  const plans = datasets.map((d) => planDataset(d, datasets, isModelDataset(d) ? enrichShares : {}));
   const accs: DatasetAccumulator[] = plans.map((p) => createDatasetAccumulator(p));
   const examples: ReportData['rejectExamples'] = {};
   const timeline = emptyTimeline();

@@ -11,7 +11,7 @@ export { redactSecrets, resolveBoundSecret } from './secrets.js';
 export { checkAllowedUrl, createFarmPolicy, farmPolicyFromOptions, originOf } from './farm-policy.js';
 export { checkSubmittedSources } from './submitted-sources.js';
 export type { FarmPolicy } from './farm-policy.js';
-export { isModelDataset, enrichFieldNames, runSpec } from './run-spec.js';
+export { isModelDataset, enrichFieldNames, enrichShares, runSpec } from './run-spec.js';
 export { modelFieldStages } from './field-stages.js';
 export type { RoutePolicyName, GenerateStep } from './stages-schema.js';
 export { httpUrlProblem } from './http-url.js';

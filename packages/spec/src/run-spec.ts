@@ -13,6 +13,16 @@ export function enrichFields(spec: Spec): Record<string, NonNullable<EnrichStage
   return out;
 }
 
+/**
+ * Per enrich field, the share of a model dataset's records its stage writes (the stage's `sample`):
+ * the others have it null, by design.
+ */
+export function enrichShares(spec: Spec): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of spec.stages.steps) if (s.stage === 'enrich') for (const name of Object.keys(s.fields ?? {})) out[name] = s.sample;
+  return out;
+}
+
 /** Names of the enrich stages' fields. */
 export function enrichFieldNames(spec: Spec): Set<string> {
   return new Set(Object.keys(enrichFields(spec)));
