@@ -157,7 +157,9 @@
       line('latency-time', 'latencyMs', 'Mean call latency (ms)')));
   } else modelParts.push(el('p', { class: 'note' }, 'No model calls: every field was written by code' + (run.offline ? ' (offline run)' : '') + '.'));
   if (model.routing.length) {
-    modelParts.push(el('h3', {}, 'Routing decisions'), plot('routing', { width: 620, height: 40 + 22 * model.routing.length, marginLeft: 200, x: { label: 'batches', grid: true }, y: { label: null }, color: { legend: true }, marks: [Plot.barX(model.routing, { y: 'reason', x: 'count', fill: 'backend' })] }));
+    // Room for the longest reason at Plot's 10px labels (~6px a character), so none is cut off.
+    const labelPx = Math.min(460, 16 + 6 * Math.max(...model.routing.map((r) => r.reason.length)));
+    modelParts.push(el('h3', {}, 'Routing decisions'), plot('routing', { width: 420 + labelPx, height: 40 + 22 * model.routing.length, marginLeft: labelPx, x: { label: 'batches', grid: true }, y: { label: null }, color: { legend: true }, marks: [Plot.barX(model.routing, { y: 'reason', x: 'count', fill: 'backend' })] }));
   }
   const dec = model.decisions;
   if (Object.keys(dec.counts).length) {
