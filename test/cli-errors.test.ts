@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { stackLines, synthfarm, tempDir } from './support/cli.js';
@@ -32,6 +32,9 @@ beforeAll(async () => {
   tmp = await tempDir('synthfarm-errors-');
   await Promise.all(Object.entries(SPECS).map(([f, text]) => writeFile(at(f), text)));
   await writeFile(at('a-file'), 'not a directory');
+  await mkdir(at('no-run'));
+  await mkdir(at('other-run'));
+  await writeFile(at('other-run/manifest.json'), '{"name": "some other tool"}');
 });
 afterAll(async () => {
   await tmp.cleanup();
@@ -56,6 +59,8 @@ const cases: Array<[string, () => string[], (dir: string) => string | RegExp]> =
   ['worker --drain-ms soon', () => ['worker', '--host', 'gpu1=http://127.0.0.1:9', '--redis', 'redis://127.0.0.1:9', '--drain-ms', 'soon'], () => 'synthfarm: [worker] invalid options: drainTimeoutMs: must be an integer >= 0'],
   ['run --threads 1.5', () => ['run', at('ok.yaml'), '--threads', '1.5', '--out', at('never')], () => 'synthfarm: [run] invalid options: threads: must be an integer >= 0'],
   ['--out that is a regular file', () => ['run', at('ok.yaml'), '--out', at('a-file')], (d) => `synthfarm: output directory ${join(d, 'a-file')} is a file, not a directory`],
+  ['report of a directory that holds no run', () => ['report', at('no-run')], (d) => `synthfarm: [report] ${join(d, 'no-run')}: no manifest.json (is it the output directory of a finished run?)`],
+  ['report of a manifest that is not synthfarm\'s', () => ['report', at('other-run')], (d) => `synthfarm: [report] ${join(d, 'other-run', 'manifest.json')}: not a synthfarm manifest`],
 ];
 
 describe('bad input: one short line, exit 2, no stack trace', () => {
