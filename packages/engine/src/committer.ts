@@ -165,7 +165,7 @@ export async function runCommitter(opts: CommitterOptions): Promise<CommitterRes
   const record = emptyRunRecord();
   // What the report draws, gathered as batches commit (DESIGN §10): nothing is read back. A run
   // without a report gathers nothing.
-  const report = opts.report !== false ? (await import('@synthfarm/report/report-collector')).createReportCollector(spec.datasets, enrichShares(spec)) : undefined;
+  const report = opts.report !== false ? (await import('@synthfarm/report/report-collector')).createReportCollector(spec.datasets, spec.datasets.map((ds) => enrichShares(spec, ds))) : undefined;
   // The page's renderer and its ~0.5 MB of scripts load while the run generates, not after it:
   // from its first commit on (before, they competed with the run's start: a farm's first dispatch).
   let renderer: Promise<Renderer> | undefined;

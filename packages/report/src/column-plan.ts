@@ -87,7 +87,7 @@ const DAY = 86_400_000;
  * Plans the report's summary of a dataset from its spec (runSpec'd: enrich fields included).
  * `datasets` (the spec's) lets a `ref` column take the bins and target of the column it points
  * at: a foreign key picks rows of its parent uniformly, so its values follow the parent's.
- * `enrichShares` (a model dataset's: the spec package's enrichShares) gives each enrich field the
+ * `enrichShares` (the dataset's, from the spec package's enrichShares) gives each enrich field the
  * share of records its stage writes; the rest are null by design, which its null-rate target says.
  * Only the page reads a target null rate: plans made without it summarize alike.
  */
@@ -116,10 +116,7 @@ export function planDataset(ds: DatasetSpec, datasets: readonly DatasetSpec[] = 
   };
   if (ds.fields) walk(ds.fields, '');
   else if (ds.shape) walkShape(ds.shape, '');
-  for (const c of columns) {
-    const share = Object.hasOwn(enrichShares, c.path) ? enrichShares[c.path]! : undefined;
-    if (share !== undefined) c.nullRate = 1 - share * (1 - c.nullRate);
-  }
+  for (const c of columns) if (Object.hasOwn(enrichShares, c.path)) c.nullRate = 1 - enrichShares[c.path]!;
   // Sequences and foreign keys are ids: their correlation with anything says nothing.
   const correlated = columns.flatMap((c, i) => (c.type === 'number' && c.field !== 'sequence' && c.field !== 'ref' ? [i] : [])).slice(0, MAX_CORRELATED);
   return { name: ds.name, columns, correlated, correlationTargets: targets };

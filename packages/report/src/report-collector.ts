@@ -1,4 +1,4 @@
-import { isModelDataset, type DatasetSpec } from '@synthfarm/spec';
+import type { DatasetSpec } from '@synthfarm/spec';
 import { releaseSummary, summarizeBatch, type BatchSummary } from './batch-summary.js';
 import { planDataset, type DatasetPlan } from './column-plan.js';
 import { createDatasetAccumulator, type DatasetAccumulator } from './dataset-accumulator.js';
@@ -56,11 +56,11 @@ export interface ReportCollector {
 }
 
 /**
- * @param enrichShares per enrich field, the share of a model dataset's records its stage writes
- * (`enrichShares` of the run's spec): their null-rate targets on the page.
+ * @param enrichShares per dataset, its enrich fields' shares of records their stage writes (the
+ * spec package's `enrichShares`): their null-rate targets on the page.
  */
-export function createReportCollector(datasets: readonly DatasetSpec[], enrichShares: Readonly<Record<string, number>> = {}): ReportCollector {
-  const plans = datasets.map((d) => planDataset(d, datasets, isModelDataset(d) ? enrichShares : {}));
+export function createReportCollector(datasets: readonly DatasetSpec[], enrichShares: ReadonlyArray<Readonly<Record<string, number>>> = []): ReportCollector {
+  const plans = datasets.map((d, i) => planDataset(d, datasets, enrichShares[i]));
   const accs: DatasetAccumulator[] = plans.map((p) => createDatasetAccumulator(p));
   const examples: ReportData['rejectExamples'] = {};
   const timeline = emptyTimeline();

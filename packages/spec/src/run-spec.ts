@@ -13,13 +13,27 @@ export function enrichFields(spec: Spec): Record<string, NonNullable<EnrichStage
   return out;
 }
 
+/** The column runSpec adds to a model dataset for the enrich field `f`. */
+function enrichColumn(f: NonNullable<EnrichStageSpec['fields']>[string]): NonNullable<EnrichStageSpec['fields']>[string] {
+  return { ...f, nullRate: 0 };
+}
+
 /**
- * Per enrich field, the share of a model dataset's records its stage writes (the stage's `sample`):
- * the others have it null, by design.
+ * Per enrich field that runSpec added to `ds` (a dataset of `spec`, runSpec'd), the share of its
+ * records the enrich stage writes (the stage's `sample`): the others have it null, by design. A
+ * field the dataset has of its own (an enrich stage rewriting it on its sample) is not one. Told
+ * by content, not identity: a farm coordinator gets the run's spec as JSON.
  */
-export function enrichShares(spec: Spec): Record<string, number> {
+export function enrichShares(spec: Spec, ds: Spec['datasets'][number]): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const s of spec.stages.steps) if (s.stage === 'enrich') for (const name of Object.keys(s.fields ?? {})) out[name] = s.sample;
+  if (!isModelDataset(ds)) return out;
+  for (const s of spec.stages.steps) {
+    if (s.stage !== 'enrich') continue;
+    for (const [name, f] of Object.entries(s.fields ?? {})) {
+      const added = ds.shape ? ds.shape[name] === 'string' : JSON.stringify(ds.fields?.[name]) === JSON.stringify(enrichColumn(f));
+      if (added) out[name] = s.sample;
+    }
+  }
   return out;
 }
 
@@ -46,7 +60,7 @@ export function runSpec(spec: Spec): Spec {
     datasets: spec.datasets.map((ds) => {
       if (!isModelDataset(ds)) return ds;
       if (ds.shape) return { ...ds, shape: { ...ds.shape, ...Object.fromEntries(Object.keys(fields).filter((n) => !(n in ds.shape!)).map((n) => [n, 'string'])) } };
-      return { ...ds, fields: { ...ds.fields!, ...Object.fromEntries(Object.entries(fields).filter(([n]) => !(n in ds.fields!)).map(([n, f]) => [n, { ...f, nullRate: 0 }])) } };
+      return { ...ds, fields: { ...ds.fields!, ...Object.fromEntries(Object.entries(fields).filter(([n]) => !(n in ds.fields!)).map(([n, f]) => [n, enrichColumn(f)])) } };
     }),
   };
   derived.set(spec, out);
